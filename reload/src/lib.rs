@@ -1,0 +1,1 @@
+//! wayfinder-reload: the hot reload layer (module records, merge, reports) and diagnostics.

@@ -1,0 +1,1 @@
+//! AST → [`crate::bytecode::FunctionProto`]. (Being written.)

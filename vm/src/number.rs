@@ -1,0 +1,1 @@
+//! Lua numerals: string → number conversion shared by the lexer, `tonumber` and coercions.

@@ -1,0 +1,203 @@
+//! The Lua 5.4 abstract syntax tree.
+//!
+//! Every node carries a byte [`Span`] into the source so that diagnostics can point at a line
+//! *and* column, and so the compiler can map each instruction to a line.
+
+/// A half-open byte range `start..end` in the chunk's source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// An identifier with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Name {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A whole chunk: the body of the implicit main function (which is always vararg).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chunk {
+    pub block: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub stats: Vec<Stat>,
+    /// The optional final `return`.
+    pub ret: Option<Return>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Return {
+    pub values: Vec<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stat {
+    pub kind: StatKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatKind {
+    /// A function call used as a statement (`ExprKind::Call` or `ExprKind::MethodCall`).
+    Call(Expr),
+    /// `targets = values`; each target is `ExprKind::Name` or `ExprKind::Index`.
+    Assign { targets: Vec<Expr>, values: Vec<Expr> },
+    /// `local a <const>, b = values`
+    Local { names: Vec<LocalName>, values: Vec<Expr> },
+    Do(Block),
+    While { cond: Expr, body: Block },
+    /// `repeat body until cond`; `cond` can see the body's locals.
+    Repeat { body: Block, cond: Expr },
+    /// `if c1 then b1 elseif c2 then b2 ... else e end`
+    If { branches: Vec<(Expr, Block)>, else_block: Option<Block> },
+    NumericFor { var: Name, start: Expr, limit: Expr, step: Option<Expr>, body: Block },
+    GenericFor { vars: Vec<Name>, exprs: Vec<Expr>, body: Block },
+    /// `function a.b.c:m() ... end`
+    Function { name: FuncName, func: Box<FunctionBody> },
+    /// `local function f() ... end` (`f` is in scope inside its own body)
+    LocalFunction { name: Name, func: Box<FunctionBody> },
+    Goto(Name),
+    Label(Name),
+    Break,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attrib {
+    Const,
+    Close,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalName {
+    pub name: Name,
+    pub attrib: Option<Attrib>,
+}
+
+/// The name in `function a.b.c:m()`: `path` is `[a, b, c]`, `method` is `m`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FuncName {
+    pub path: Vec<Name>,
+    pub method: Option<Name>,
+}
+
+/// Parameters and body of a function. For a method (`function t:m()`), the parser does *not*
+/// add `self`; the compiler adds it because `FuncName::method` is set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionBody {
+    pub params: Vec<Name>,
+    pub is_vararg: bool,
+    pub body: Block,
+    /// From the `function` keyword to the closing `end` inclusive.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Nil,
+    True,
+    False,
+    /// `...`
+    Vararg,
+    Integer(i64),
+    Float(f64),
+    /// A string literal after escape processing (Lua strings are bytes).
+    String(Vec<u8>),
+    Function(Box<FunctionBody>),
+    Table(Vec<TableField>),
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary { op: UnOp, operand: Box<Expr> },
+    /// `(e)`: truncates a multi-value expression to one value.
+    Paren(Box<Expr>),
+    /// A variable reference; the compiler resolves it as local, upvalue or global.
+    Name(String),
+    /// `obj[key]`, and `obj.name` (parsed as `obj["name"]`).
+    Index { obj: Box<Expr>, key: Box<Expr> },
+    Call { func: Box<Expr>, args: Vec<Expr> },
+    /// `obj:method(args)`
+    MethodCall { obj: Box<Expr>, method: Name, args: Vec<Expr> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableField {
+    /// `{ value }`
+    Positional(Expr),
+    /// `{ name = value }`
+    Named { name: Name, value: Expr },
+    /// `{ [key] = value }`
+    Keyed { key: Expr, value: Expr },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    IDiv,
+    Mod,
+    Pow,
+    Concat,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    Neg,
+    Not,
+    Len,
+    BNot,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    /// True for expressions that can produce several values (calls and `...`).
+    pub fn is_multi(&self) -> bool {
+        matches!(
+            self.kind,
+            ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Vararg
+        )
+    }
+}

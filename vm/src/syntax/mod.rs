@@ -1,0 +1,100 @@
+//! Lua 5.4 source → [`ast::Chunk`]: lexer, parser and syntax errors.
+
+pub mod ast;
+mod lexer;
+mod parser;
+
+pub use ast::Span;
+
+/// A syntax (or compile-time semantic) error: a Lua-style message and where it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    /// The message as Lua words it, without the `chunk:line:` prefix, e.g.
+    /// `'end' expected (to close 'function' at line 3) near <eof>`.
+    pub message: String,
+    /// The offending token (for `near <eof>`, an empty span at the end of the source).
+    pub span: Span,
+    /// A secondary location with a short label, e.g. the unclosed `function` keyword
+    /// and `"unclosed 'function' starts here"`.
+    pub related: Option<(Span, String)>,
+}
+
+impl SyntaxError {
+    /// The message as Lua prints it: `chunkname:line: message`.
+    pub fn lua_message(&self, chunk_display_name: &str, lines: &LineIndex) -> String {
+        format!(
+            "{}:{}: {}",
+            chunk_display_name,
+            lines.line_of(self.span.start),
+            self.message
+        )
+    }
+}
+
+/// Parse a whole chunk.
+pub fn parse(source: &[u8]) -> Result<ast::Chunk, SyntaxError> {
+    parser::parse_chunk(source)
+}
+
+/// Maps byte offsets to 1-based lines and columns. Lua counts `\n`, `\r`, `\r\n` and `\n\r`
+/// each as one line break.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    /// Byte offset at which each line starts; `line_starts[0] == 0`.
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(source: &[u8]) -> LineIndex {
+        let mut line_starts = vec![0u32];
+        let mut i = 0;
+        while i < source.len() {
+            let c = source[i];
+            if c == b'\n' || c == b'\r' {
+                let next = source.get(i + 1).copied();
+                if (next == Some(b'\n') || next == Some(b'\r')) && next != Some(c) {
+                    i += 1;
+                }
+                line_starts.push((i + 1) as u32);
+            }
+            i += 1;
+        }
+        LineIndex { line_starts }
+    }
+
+    /// The 1-based line containing `offset`.
+    pub fn line_of(&self, offset: u32) -> u32 {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+
+    /// The 1-based (line, column) of `offset`; the column counts bytes.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = self.line_of(offset);
+        let start = self.line_starts[line as usize - 1];
+        (line, offset - start + 1)
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: u32) -> u32 {
+        self.line_starts[(line.max(1) as usize - 1).min(self.line_starts.len() - 1)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn line_index_counts_all_break_styles() {
+        let idx = LineIndex::new(b"a\nb\r\nc\rd\n\re");
+        assert_eq!(idx.line_of(0), 1);
+        assert_eq!(idx.line_of(2), 2);
+        assert_eq!(idx.line_of(5), 3);
+        assert_eq!(idx.line_of(7), 4);
+        assert_eq!(idx.line_of(10), 5);
+        assert_eq!(idx.line_col(2), (2, 1));
+    }
+}
