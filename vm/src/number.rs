@@ -340,7 +340,7 @@ mod tests {
         assert_eq!(num("0x1.00000000000018p0"), float(1.0 + 2.0 * f64::EPSILON));
         assert_eq!(
             num("0x123456789abcdef0123.8p0"),
-            float(0x1234_5678_9abc_def0_123u128 as f64)
+            float(0x0123_4567_89ab_cdef_0123_u128 as f64)
         );
         assert_eq!(num("0x0.0000000000001p-1022"), float(f64::from_bits(1)));
     }
@@ -349,8 +349,8 @@ mod tests {
     fn rejected() {
         for s in [
             "", " ", "-", "+", ".", "e1", "1e", "1e+", "0x", "0x.", "0xp1", "0x1p", "1..2",
-            "1.2.3", "inf", "-inf", "nan", "infinity", "1 2", "12abc", "0xg", "--1", "+-1", "1\01",
-            "0x1.8n", "١",
+            "1.2.3", "inf", "-inf", "nan", "infinity", "1 2", "12abc", "0xg", "--1", "+-1",
+            "1\x001", "0x1.8n", "١",
         ] {
             assert_eq!(num(s), None, "{s:?}");
         }
