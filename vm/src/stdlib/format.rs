@@ -747,6 +747,8 @@ pub fn number_to_string(x: f64) -> String {
 }
 
 #[cfg(test)]
+// Test floats are written as lua5.4 printed them with %.17g (exact round trip).
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
 mod tests {
     use super::*;
 
