@@ -9,6 +9,7 @@ mod report;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -31,6 +32,9 @@ struct Options {
     /// Runs per program and runtime; the fastest (minimum) wall-clock time is reported
     #[arg(long, default_value_t = 3, value_name = "N")]
     runs: u32,
+    /// Kill a wayfinder or lua5.4 run that takes longer than this many seconds
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    timeout: f64,
     /// Only run programs whose file name contains NAME
     #[arg(long, value_name = "NAME")]
     filter: Option<String>,
@@ -104,9 +108,9 @@ fn lua_runtime(options: &Options) -> Runtime {
     })
 }
 
-fn measure_external(runtime: &Runtime, file: &Path, runs: u32) -> Outcome {
+fn measure_external(runtime: &Runtime, file: &Path, runs: u32, timeout: Duration) -> Outcome {
     match runtime {
-        Ok(interpreter) => best_of(runs, || interpreter.run_once(file)),
+        Ok(interpreter) => best_of(runs, || interpreter.run_once(file, timeout)),
         Err(reason) => Outcome::NotAvailable {
             reason: reason.clone(),
         },
@@ -150,6 +154,10 @@ fn main() -> ExitCode {
         }
     };
 
+    let Ok(timeout) = Duration::try_from_secs_f64(options.timeout) else {
+        eprintln!("--timeout must be a non-negative number of seconds");
+        return ExitCode::FAILURE;
+    };
     let wayfinder = wayfinder_runtime(&options, &root);
     let lua = lua_runtime(&options);
     for reason in [&wayfinder, &lua]
@@ -167,8 +175,8 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("running {program} ({} runs each)...", options.runs.max(1));
         rows.push(Row {
-            wayfinder: measure_external(&wayfinder, file, options.runs),
-            lua: measure_external(&lua, file, options.runs),
+            wayfinder: measure_external(&wayfinder, file, options.runs, timeout),
+            lua: measure_external(&lua, file, options.runs, timeout),
             piccolo: measure_piccolo(file, options.runs, options.skip_piccolo),
             program,
         });
