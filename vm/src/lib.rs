@@ -8,4 +8,5 @@
 pub mod bytecode;
 pub mod compiler;
 pub mod number;
+pub mod stdlib;
 pub mod syntax;

@@ -1,0 +1,4 @@
+//! The Lua standard library.
+
+pub mod format;
+pub mod pattern;
