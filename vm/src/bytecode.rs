@@ -26,172 +26,468 @@ use std::rc::Rc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Instr {
     /// `R[a] = R[b]`
-    Move { a: u8, b: u8 },
+    Move {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] = i` (integer)
-    LoadI { a: u8, i: i16 },
+    LoadI {
+        a: u8,
+        i: i16,
+    },
     /// `R[a] = i as float`
-    LoadF { a: u8, i: i16 },
+    LoadF {
+        a: u8,
+        i: i16,
+    },
     /// `R[a] = K[k]`
-    LoadK { a: u8, k: u16 },
+    LoadK {
+        a: u8,
+        k: u16,
+    },
     /// `R[a] = false`
-    LoadFalse { a: u8 },
+    LoadFalse {
+        a: u8,
+    },
     /// `R[a] = false; pc += 1`
-    LoadFalseSkip { a: u8 },
+    LoadFalseSkip {
+        a: u8,
+    },
     /// `R[a] = true`
-    LoadTrue { a: u8 },
+    LoadTrue {
+        a: u8,
+    },
     /// `R[a], R[a+1], ..., R[a+n] = nil` (note: `n + 1` registers)
-    LoadNil { a: u8, n: u8 },
+    LoadNil {
+        a: u8,
+        n: u8,
+    },
 
     /// `R[a] = Up[up]`
-    GetUpval { a: u8, up: u8 },
+    GetUpval {
+        a: u8,
+        up: u8,
+    },
     /// `Up[up] = R[a]`
-    SetUpval { a: u8, up: u8 },
+    SetUpval {
+        a: u8,
+        up: u8,
+    },
     /// `Cell[cell] = new cell holding R[a]` (executes a captured local's declaration)
-    NewCell { cell: u8, a: u8 },
+    NewCell {
+        cell: u8,
+        a: u8,
+    },
     /// `R[a] = Cell[cell]`
-    GetCell { a: u8, cell: u8 },
+    GetCell {
+        a: u8,
+        cell: u8,
+    },
     /// `Cell[cell] = R[a]`
-    SetCell { cell: u8, a: u8 },
+    SetCell {
+        cell: u8,
+        a: u8,
+    },
 
     /// `R[a] = Up[up][K[k]]` (`K[k]` is a string; used for globals through `_ENV`)
-    GetTabUp { a: u8, up: u8, k: u8 },
+    GetTabUp {
+        a: u8,
+        up: u8,
+        k: u8,
+    },
     /// `Up[up][K[k]] = R[b]`
-    SetTabUp { up: u8, k: u8, b: u8 },
+    SetTabUp {
+        up: u8,
+        k: u8,
+        b: u8,
+    },
     /// `Up[up][K[k]] = K[kv]`
-    SetTabUpK { up: u8, k: u8, kv: u8 },
+    SetTabUpK {
+        up: u8,
+        k: u8,
+        kv: u8,
+    },
     /// `R[a] = R[b][R[c]]`
-    GetTable { a: u8, b: u8, c: u8 },
+    GetTable {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `R[a] = R[b][i]` (integer key)
-    GetI { a: u8, b: u8, i: u8 },
+    GetI {
+        a: u8,
+        b: u8,
+        i: u8,
+    },
     /// `R[a] = R[b][K[k]]` (`K[k]` is a string)
-    GetField { a: u8, b: u8, k: u8 },
+    GetField {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
     /// `R[a][R[b]] = R[c]`
-    SetTable { a: u8, b: u8, c: u8 },
+    SetTable {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `R[a][R[b]] = K[k]`
-    SetTableK { a: u8, b: u8, k: u8 },
+    SetTableK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
     /// `R[a][i] = R[c]` (integer key)
-    SetI { a: u8, i: u8, c: u8 },
+    SetI {
+        a: u8,
+        i: u8,
+        c: u8,
+    },
     /// `R[a][i] = K[k]`
-    SetIK { a: u8, i: u8, k: u8 },
+    SetIK {
+        a: u8,
+        i: u8,
+        k: u8,
+    },
     /// `R[a][K[k]] = R[c]` (`K[k]` is a string)
-    SetField { a: u8, k: u8, c: u8 },
+    SetField {
+        a: u8,
+        k: u8,
+        c: u8,
+    },
     /// `R[a][K[k]] = K[kv]`
-    SetFieldK { a: u8, k: u8, kv: u8 },
+    SetFieldK {
+        a: u8,
+        k: u8,
+        kv: u8,
+    },
     /// `R[a] = {}` with size hints (saturated at 255)
-    NewTable { a: u8, array: u8, hash: u8 },
+    NewTable {
+        a: u8,
+        array: u8,
+        hash: u8,
+    },
     /// `R[a+1] = R[b]; R[a] = R[b][K[k]]` (method lookup; `K[k]` is a string)
-    SelfK { a: u8, b: u8, k: u8 },
+    SelfK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
 
     /// `R[a] = R[b] + i`
-    AddI { a: u8, b: u8, i: i8 },
+    AddI {
+        a: u8,
+        b: u8,
+        i: i8,
+    },
     /// `R[a] = R[b] op K[k]` (`K[k]` is a number)
-    AddK { a: u8, b: u8, k: u8 },
-    SubK { a: u8, b: u8, k: u8 },
-    MulK { a: u8, b: u8, k: u8 },
-    ModK { a: u8, b: u8, k: u8 },
-    PowK { a: u8, b: u8, k: u8 },
-    DivK { a: u8, b: u8, k: u8 },
-    IDivK { a: u8, b: u8, k: u8 },
+    AddK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    SubK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    MulK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    ModK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    PowK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    DivK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    IDivK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
     /// `R[a] = R[b] op K[k]` (`K[k]` is an integer)
-    BAndK { a: u8, b: u8, k: u8 },
-    BOrK { a: u8, b: u8, k: u8 },
-    BXorK { a: u8, b: u8, k: u8 },
+    BAndK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    BOrK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    BXorK {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
     /// `R[a] = R[b] >> i`
-    ShrI { a: u8, b: u8, i: i8 },
+    ShrI {
+        a: u8,
+        b: u8,
+        i: i8,
+    },
     /// `R[a] = i << R[b]`
-    ShlI { a: u8, b: u8, i: i8 },
+    ShlI {
+        a: u8,
+        b: u8,
+        i: i8,
+    },
     /// `R[a] = R[b] op R[c]`
-    Add { a: u8, b: u8, c: u8 },
-    Sub { a: u8, b: u8, c: u8 },
-    Mul { a: u8, b: u8, c: u8 },
-    Mod { a: u8, b: u8, c: u8 },
-    Pow { a: u8, b: u8, c: u8 },
-    Div { a: u8, b: u8, c: u8 },
-    IDiv { a: u8, b: u8, c: u8 },
-    BAnd { a: u8, b: u8, c: u8 },
-    BOr { a: u8, b: u8, c: u8 },
-    BXor { a: u8, b: u8, c: u8 },
-    Shl { a: u8, b: u8, c: u8 },
-    Shr { a: u8, b: u8, c: u8 },
+    Add {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Sub {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mul {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Mod {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Pow {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Div {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    IDiv {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BAnd {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BOr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    BXor {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shl {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
+    Shr {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `R[a] = -R[b]`
-    Unm { a: u8, b: u8 },
+    Unm {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] = ~R[b]`
-    BNot { a: u8, b: u8 },
+    BNot {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] = not R[b]`
-    Not { a: u8, b: u8 },
+    Not {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] = #R[b]`
-    Len { a: u8, b: u8 },
+    Len {
+        a: u8,
+        b: u8,
+    },
     /// `R[a] = R[a] .. R[a+1] .. ... .. R[a+n-1]`
-    Concat { a: u8, n: u8 },
+    Concat {
+        a: u8,
+        n: u8,
+    },
 
     /// Close every to-be-closed variable in registers `>= a`.
-    Close { a: u8 },
+    Close {
+        a: u8,
+    },
     /// Mark `R[a]` as a to-be-closed variable (error if its value has no `__close` and is
     /// not false/nil).
-    Tbc { a: u8 },
+    Tbc {
+        a: u8,
+    },
     /// `pc += offset` where offset = `(hi as i32) << 16 | lo` (use [`Instr::jmp`] and
     /// [`Instr::jump_offset`]).
-    Jmp { hi: i8, lo: u16 },
+    Jmp {
+        hi: i8,
+        lo: u16,
+    },
 
     /// `if ((R[a] == R[b]) ~= k) then pc += 1`
-    Eq { a: u8, b: u8, k: bool },
+    Eq {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if ((R[a] < R[b]) ~= k) then pc += 1`
-    Lt { a: u8, b: u8, k: bool },
+    Lt {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if ((R[a] <= R[b]) ~= k) then pc += 1`
-    Le { a: u8, b: u8, k: bool },
+    Le {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
     /// `if ((R[a] == K[kc]) ~= k) then pc += 1`
-    EqK { a: u8, kc: u8, k: bool },
+    EqK {
+        a: u8,
+        kc: u8,
+        k: bool,
+    },
     /// `if ((R[a] == i) ~= k) then pc += 1`
-    EqI { a: u8, i: i8, k: bool },
+    EqI {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if ((R[a] < i) ~= k) then pc += 1`
-    LtI { a: u8, i: i8, k: bool },
+    LtI {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if ((R[a] <= i) ~= k) then pc += 1`
-    LeI { a: u8, i: i8, k: bool },
+    LeI {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if ((R[a] > i) ~= k) then pc += 1`
-    GtI { a: u8, i: i8, k: bool },
+    GtI {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if ((R[a] >= i) ~= k) then pc += 1`
-    GeI { a: u8, i: i8, k: bool },
+    GeI {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if (truthy(R[a]) ~= k) then pc += 1`
-    Test { a: u8, k: bool },
+    Test {
+        a: u8,
+        k: bool,
+    },
     /// `if (truthy(R[b]) ~= k) then pc += 1 else R[a] = R[b]`
-    TestSet { a: u8, b: u8, k: bool },
+    TestSet {
+        a: u8,
+        b: u8,
+        k: bool,
+    },
 
     /// `R[a], ..., R[a+c-2] = R[a](R[a+1], ..., R[a+b-1])` (see the count conventions above)
-    Call { a: u8, b: u8, c: u8 },
+    Call {
+        a: u8,
+        b: u8,
+        c: u8,
+    },
     /// `return R[a](R[a+1], ..., R[a+b-1])`
-    TailCall { a: u8, b: u8 },
+    TailCall {
+        a: u8,
+        b: u8,
+    },
     /// `return R[a], ..., R[a+b-2]` (`b = 0`: up to the top)
-    Return { a: u8, b: u8 },
+    Return {
+        a: u8,
+        b: u8,
+    },
     /// `return`
     Return0,
     /// `return R[a]`
-    Return1 { a: u8 },
+    Return1 {
+        a: u8,
+    },
 
     /// Numeric `for` set-up over `R[a]` (initial), `R[a+1]` (limit), `R[a+2]` (step); the
     /// visible loop variable is `R[a+3]`. Errors as Lua 5.4 ("'for' initial value must be a
     /// number", "'for' step is zero"). If the loop runs zero times, `pc += skip` (past the
     /// matching `ForLoop`). The executor may rewrite `R[a..a+2]` into its own counter form.
-    ForPrep { a: u8, skip: u16 },
+    ForPrep {
+        a: u8,
+        skip: u16,
+    },
     /// Numeric `for` step: if the loop continues, update `R[a+3]` and `pc -= back`
     /// (back to the first body instruction).
-    ForLoop { a: u8, back: u16 },
+    ForLoop {
+        a: u8,
+        back: u16,
+    },
     /// Generic `for` set-up: `R[a]` iterator, `R[a+1]` state, `R[a+2]` control, `R[a+3]`
     /// closing value (made to-be-closed); `pc += skip` (to the `TForCall`).
-    TForPrep { a: u8, skip: u16 },
+    TForPrep {
+        a: u8,
+        skip: u16,
+    },
     /// `R[a+4], ..., R[a+3+c] = R[a](R[a+1], R[a+2])`
-    TForCall { a: u8, c: u8 },
+    TForCall {
+        a: u8,
+        c: u8,
+    },
     /// `if R[a+4] ~= nil then { R[a+2] = R[a+4]; pc -= back }`
-    TForLoop { a: u8, back: u16 },
+    TForLoop {
+        a: u8,
+        back: u16,
+    },
 
     /// `R[a][start + i] = R[a + i]` for `1 <= i <= n` (`n = 0`: up to the top). The next
     /// instruction is always `ExtraArg` holding `start`.
-    SetList { a: u8, n: u8 },
+    SetList {
+        a: u8,
+        n: u8,
+    },
     /// `R[a] = closure(protos[proto])`
-    Closure { a: u8, proto: u16 },
+    Closure {
+        a: u8,
+        proto: u16,
+    },
     /// `R[a], ..., R[a+c-2] = ...` (`c = 0`: all varargs, and set the top)
-    Vararg { a: u8, c: u8 },
+    Vararg {
+        a: u8,
+        c: u8,
+    },
     /// A 24-bit operand for the previous instruction (see [`Instr::extra_arg`]).
-    ExtraArg { hi: u8, lo: u16 },
+    ExtraArg {
+        hi: u8,
+        lo: u16,
+    },
 }
 
 const _: () = assert!(std::mem::size_of::<Instr>() == 4);

@@ -63,21 +63,52 @@ pub enum StatKind {
     /// A function call used as a statement (`ExprKind::Call` or `ExprKind::MethodCall`).
     Call(Expr),
     /// `targets = values`; each target is `ExprKind::Name` or `ExprKind::Index`.
-    Assign { targets: Vec<Expr>, values: Vec<Expr> },
+    Assign {
+        targets: Vec<Expr>,
+        values: Vec<Expr>,
+    },
     /// `local a <const>, b = values`
-    Local { names: Vec<LocalName>, values: Vec<Expr> },
+    Local {
+        names: Vec<LocalName>,
+        values: Vec<Expr>,
+    },
     Do(Block),
-    While { cond: Expr, body: Block },
+    While {
+        cond: Expr,
+        body: Block,
+    },
     /// `repeat body until cond`; `cond` can see the body's locals.
-    Repeat { body: Block, cond: Expr },
+    Repeat {
+        body: Block,
+        cond: Expr,
+    },
     /// `if c1 then b1 elseif c2 then b2 ... else e end`
-    If { branches: Vec<(Expr, Block)>, else_block: Option<Block> },
-    NumericFor { var: Name, start: Expr, limit: Expr, step: Option<Expr>, body: Block },
-    GenericFor { vars: Vec<Name>, exprs: Vec<Expr>, body: Block },
+    If {
+        branches: Vec<(Expr, Block)>,
+        else_block: Option<Block>,
+    },
+    NumericFor {
+        var: Name,
+        start: Expr,
+        limit: Expr,
+        step: Option<Expr>,
+        body: Block,
+    },
+    GenericFor {
+        vars: Vec<Name>,
+        exprs: Vec<Expr>,
+        body: Block,
+    },
     /// `function a.b.c:m() ... end`
-    Function { name: FuncName, func: Box<FunctionBody> },
+    Function {
+        name: FuncName,
+        func: Box<FunctionBody>,
+    },
     /// `local function f() ... end` (`f` is in scope inside its own body)
-    LocalFunction { name: Name, func: Box<FunctionBody> },
+    LocalFunction {
+        name: Name,
+        func: Box<FunctionBody>,
+    },
     Goto(Name),
     Label(Name),
     Break,
@@ -132,17 +163,34 @@ pub enum ExprKind {
     String(Vec<u8>),
     Function(Box<FunctionBody>),
     Table(Vec<TableField>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Unary { op: UnOp, operand: Box<Expr> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Unary {
+        op: UnOp,
+        operand: Box<Expr>,
+    },
     /// `(e)`: truncates a multi-value expression to one value.
     Paren(Box<Expr>),
     /// A variable reference; the compiler resolves it as local, upvalue or global.
     Name(String),
     /// `obj[key]`, and `obj.name` (parsed as `obj["name"]`).
-    Index { obj: Box<Expr>, key: Box<Expr> },
-    Call { func: Box<Expr>, args: Vec<Expr> },
+    Index {
+        obj: Box<Expr>,
+        key: Box<Expr>,
+    },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Expr>,
+    },
     /// `obj:method(args)`
-    MethodCall { obj: Box<Expr>, method: Name, args: Vec<Expr> },
+    MethodCall {
+        obj: Box<Expr>,
+        method: Name,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
