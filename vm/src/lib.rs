@@ -3,10 +3,23 @@
 //! Layers, each with a narrow interface to the next:
 //! - [`syntax`]: source → AST (with spans and Lua-style syntax errors)
 //! - [`compiler`]: AST → [`bytecode::FunctionProto`] (plain data, no GC)
-//! - the runtime: GC'd values, tables, closures, the stackless executor and the stdlib
+//! - the object model ([`value`], [`string`], [`table`], [`function`], [`thread`],
+//!   [`userdata`]) on the gc-arena heap
+//! - [`runtime`]: the stackless executor and the embedding API ([`runtime::Runtime`])
+//! - [`stdlib`]: the Lua standard library
 
+pub mod arith;
 pub mod bytecode;
 pub mod compiler;
+pub mod function;
 pub mod number;
+pub mod runtime;
 pub mod stdlib;
+pub mod string;
 pub mod syntax;
+pub mod table;
+pub mod thread;
+pub mod userdata;
+pub mod value;
+
+pub use runtime::{Runtime, RuntimeError};

@@ -1,0 +1,260 @@
+//! The context a native (Rust) function runs in: its arguments, results, and helpers that
+//! call back into Lua (nested, behind a `Boundary` frame).
+//!
+//! Calling convention: arguments are `arg(0..nargs())`; a native pushes its results with
+//! [`Ctx::push`] and returns how many of the values at the top of the stack are results.
+
+use gc_arena::{Gc, Mutation};
+
+use crate::function::{set_native_upvalue, NativeFunction};
+use crate::runtime::error::{chunk_display_name, current_line, LuaError};
+use crate::runtime::exec;
+use crate::runtime::ops;
+use crate::runtime::state::{MetaName, State};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Frame, Thread, ThreadState};
+use crate::value::Value;
+
+pub type NativeFn = for<'gc, 'a> fn(&mut Ctx<'gc, 'a>) -> Result<usize, LuaError<'gc>>;
+
+pub struct Ctx<'gc, 'a> {
+    pub mc: &'gc Mutation<'gc>,
+    pub state: &'gc State<'gc>,
+    pub thread: Thread<'gc>,
+    pub th: &'a mut ThreadState<'gc>,
+    pub func: NativeFunction<'gc>,
+    pub(crate) args_start: usize,
+    pub(crate) nargs: usize,
+}
+
+impl<'gc, 'a> Ctx<'gc, 'a> {
+    #[inline]
+    pub fn nargs(&self) -> usize {
+        self.nargs
+    }
+
+    #[inline]
+    pub fn arg(&self, i: usize) -> Value<'gc> {
+        if i < self.nargs {
+            self.th.stack[self.args_start + i]
+        } else {
+            Value::Nil
+        }
+    }
+
+    pub fn args(&self) -> Vec<Value<'gc>> {
+        self.th.stack[self.args_start..self.args_start + self.nargs].to_vec()
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: Value<'gc>) {
+        self.th.stack.push(v);
+    }
+
+    /// Push `v` and return 1 (the common single-result case).
+    #[inline]
+    pub fn ret1(&mut self, v: Value<'gc>) -> Result<usize, LuaError<'gc>> {
+        self.th.stack.push(v);
+        Ok(1)
+    }
+
+    pub fn new_string(&self, bytes: &[u8]) -> Value<'gc> {
+        Value::String(LuaString::new(self.mc, bytes))
+    }
+
+    pub fn new_table(&self) -> Table<'gc> {
+        Table::new(self.mc)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.func.name
+    }
+
+    pub fn upvalue(&self, i: usize) -> Value<'gc> {
+        self.func
+            .upvalues
+            .borrow()
+            .get(i)
+            .copied()
+            .unwrap_or(Value::Nil)
+    }
+
+    pub fn set_upvalue(&self, i: usize, v: Value<'gc>) {
+        set_native_upvalue(self.mc, self.func, i, v)
+    }
+
+    /// `chunk:line:` of the Lua code that called this native, when it was called directly
+    /// from Lua (as luaL_where(L, 1) does).
+    pub fn where_prefix(&self) -> String {
+        match self.th.frames.last() {
+            Some(Frame::Lua(f)) => {
+                let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                format!(
+                    "{}:{}: ",
+                    chunk_display_name(&proto.source),
+                    current_line(proto, f.pc)
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// An error with the caller's position, like `luaL_error`.
+    pub fn error(&self, msg: impl AsRef<str>) -> LuaError<'gc> {
+        let text = format!("{}{}", self.where_prefix(), msg.as_ref());
+        LuaError::from_str(self.mc, &text)
+    }
+
+    /// `bad argument #n to 'name' (msg)`; `i` is 0-based.
+    pub fn arg_error(&self, i: usize, msg: impl AsRef<str>) -> LuaError<'gc> {
+        self.error(format!(
+            "bad argument #{} to '{}' ({})",
+            i + 1,
+            self.name(),
+            msg.as_ref()
+        ))
+    }
+
+    /// `bad argument #n to 'name' (table expected, got nil)`.
+    pub fn type_error(&self, i: usize, expected: &str) -> LuaError<'gc> {
+        let got = if i >= self.nargs {
+            "no value".to_string()
+        } else {
+            self.type_name_of(self.arg(i))
+        };
+        self.arg_error(i, format!("{expected} expected, got {got}"))
+    }
+
+    /// Type name honouring `__name` (as luaL_typeerror does).
+    pub fn type_name_of(&self, v: Value<'gc>) -> String {
+        if let Some(mt) = exec::metatable_of(self.state, v) {
+            if let Value::String(s) = mt.get_str(self.state.meta_name(MetaName::Name)) {
+                return s.to_str_lossy().into_owned();
+            }
+        }
+        if let Value::UserData(_) = v {
+            return "userdata".into();
+        }
+        v.type_name().to_string()
+    }
+
+    pub fn check_any(&self, i: usize) -> Result<Value<'gc>, LuaError<'gc>> {
+        if i >= self.nargs {
+            Err(self.arg_error(i, "value expected"))
+        } else {
+            Ok(self.arg(i))
+        }
+    }
+
+    pub fn check_table(&self, i: usize) -> Result<Table<'gc>, LuaError<'gc>> {
+        match self.arg(i) {
+            Value::Table(t) => Ok(t),
+            _ => Err(self.type_error(i, "table")),
+        }
+    }
+
+    pub fn check_integer(&self, i: usize) -> Result<i64, LuaError<'gc>> {
+        match self.arg(i) {
+            Value::Integer(n) => Ok(n),
+            v => match ops::to_number(v) {
+                Some(Value::Integer(n)) => Ok(n),
+                Some(Value::Number(f)) => crate::arith::float_to_int_exact(f)
+                    .ok_or_else(|| self.arg_error(i, "number has no integer representation")),
+                _ => Err(self.type_error(i, "number")),
+            },
+        }
+    }
+
+    pub fn opt_integer(&self, i: usize, default: i64) -> Result<i64, LuaError<'gc>> {
+        if self.arg(i).is_nil() {
+            Ok(default)
+        } else {
+            self.check_integer(i)
+        }
+    }
+
+    pub fn check_number(&self, i: usize) -> Result<Value<'gc>, LuaError<'gc>> {
+        ops::to_number(self.arg(i)).ok_or_else(|| self.type_error(i, "number"))
+    }
+
+    pub fn check_float(&self, i: usize) -> Result<f64, LuaError<'gc>> {
+        ops::to_float(self.arg(i)).ok_or_else(|| self.type_error(i, "number"))
+    }
+
+    /// A string argument; numbers are converted (as `luaL_checklstring` does).
+    pub fn check_string(&self, i: usize) -> Result<LuaString<'gc>, LuaError<'gc>> {
+        match self.arg(i) {
+            Value::String(s) => Ok(s),
+            v @ (Value::Integer(_) | Value::Number(_)) => {
+                let s = ops::number_to_string(v).unwrap_or_default();
+                Ok(LuaString::new(self.mc, s.as_bytes()))
+            }
+            _ => Err(self.type_error(i, "string")),
+        }
+    }
+
+    pub fn opt_string(&self, i: usize) -> Result<Option<LuaString<'gc>>, LuaError<'gc>> {
+        if self.arg(i).is_nil() {
+            Ok(None)
+        } else {
+            self.check_string(i).map(Some)
+        }
+    }
+
+    /// Call `f` with `args` and return all its results. Runs nested: the callee cannot
+    /// yield across this call.
+    pub fn call(
+        &mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> Result<Vec<Value<'gc>>, LuaError<'gc>> {
+        exec::call_nested(self.mc, self.state, self.thread, self.th, f, args)
+    }
+
+    /// `obj[key]` with metamethods.
+    pub fn index(&mut self, obj: Value<'gc>, key: Value<'gc>) -> Result<Value<'gc>, LuaError<'gc>> {
+        if let Value::Table(t) = obj {
+            let v = t.get(key);
+            if !v.is_nil() || t.metatable().is_none() {
+                return Ok(v);
+            }
+        }
+        exec::index_nested(self.mc, self.state, self.thread, self.th, obj, key)
+    }
+
+    /// `obj[key] = value` with metamethods.
+    pub fn set_index(
+        &mut self,
+        obj: Value<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), LuaError<'gc>> {
+        if let Value::Table(t) = obj {
+            if t.metatable().is_none() {
+                return t
+                    .set(self.mc, key, value)
+                    .map_err(|e| self.error(e.message()));
+            }
+        }
+        exec::set_index_nested(self.mc, self.state, self.thread, self.th, obj, key, value)
+    }
+
+    /// `tostring(v)` with `__tostring` and `__name`.
+    pub fn to_display_string(&mut self, v: Value<'gc>) -> Result<LuaString<'gc>, LuaError<'gc>> {
+        exec::tostring_nested(self.mc, self.state, self.thread, self.th, v)
+    }
+
+    /// `a < b` with metamethods.
+    pub fn less_than(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
+        if let Some(r) = ops::less_than(a, b) {
+            return Ok(r);
+        }
+        exec::compare_nested(self.mc, self.state, self.thread, self.th, a, b)
+    }
+
+    /// `#v` with `__len`.
+    pub fn length(&mut self, v: Value<'gc>) -> Result<Value<'gc>, LuaError<'gc>> {
+        exec::len_nested(self.mc, self.state, self.thread, self.th, v)
+    }
+}

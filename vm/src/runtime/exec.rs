@@ -1,0 +1,2420 @@
+//! The stackless executor: the dispatch loop, calls and returns, metamethod frames,
+//! `pcall`/coroutine builtins, error unwinding, and the driver that switches threads.
+//!
+//! Lua→Lua calls, returns and metamethod calls push and pop entries of the thread's frame
+//! vector and stay inside the dispatch loop. The loop leaves only for *events*: a coroutine
+//! switch, the end of a nested Rust→Lua call, the end of the program, or exhausted fuel
+//! (the safe point where the host can collect garbage and apply reloads).
+
+use gc_arena::{Gc, Mutation};
+
+use crate::bytecode::Instr;
+use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::{
+    chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
+};
+use crate::runtime::ops::{self, ArithError, ArithOp};
+use crate::runtime::state::{MetaName, State};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState};
+use crate::value::Value;
+
+/// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
+const MAX_STACK: usize = 1_000_000;
+/// Nesting limit for Rust→Lua calls (Lua's LUAI_MAXCCALLS).
+const MAX_NATIVE_DEPTH: usize = 200;
+/// Longest `__index`/`__newindex` chain followed (Lua's MAXTAGLOOP).
+const MAX_META_CHAIN: usize = 2000;
+
+type LResult<'gc, T> = Result<T, LuaError<'gc>>;
+
+/// Why the dispatch loop stopped.
+pub(crate) enum Event<'gc> {
+    /// The callee of a nested Rust→Lua call returned (results at `stack[..top]`).
+    BoundaryReturn,
+    /// Fuel ran out at a safe point.
+    OutOfFuel,
+    /// Resume `target` with the values `stack[args_start..top]` of this thread.
+    Resume {
+        target: Thread<'gc>,
+        args_start: usize,
+    },
+    /// This coroutine yields `stack[start..top]`.
+    Yield { start: usize },
+    /// The thread's outermost function returned `stack[start..top]`.
+    Finished { start: usize },
+}
+
+/// How a driver run ended.
+pub(crate) enum DriveEnd {
+    Boundary,
+    OutOfFuel,
+    Finished { start: usize },
+}
+
+pub fn metatable_of<'gc>(state: &State<'gc>, v: Value<'gc>) -> Option<Table<'gc>> {
+    match v {
+        Value::Table(t) => t.metatable(),
+        Value::UserData(u) => u.metatable.get(),
+        Value::String(_) => *state.string_metatable.borrow(),
+        _ => None,
+    }
+}
+
+#[inline]
+pub fn metamethod<'gc>(state: &State<'gc>, v: Value<'gc>, m: MetaName) -> Value<'gc> {
+    match metatable_of(state, v) {
+        Some(mt) => mt.get_str(state.meta_name(m)),
+        None => Value::Nil,
+    }
+}
+
+fn is_callable(v: Value<'_>) -> bool {
+    matches!(v, Value::Function(_) | Value::NativeFunction(_))
+}
+
+#[inline]
+fn ensure_len<'gc>(th: &mut ThreadState<'gc>, len: usize) {
+    if th.stack.len() < len {
+        th.stack.resize(len, Value::Nil);
+    }
+}
+
+fn lua_frame_end(f: &LuaFrame<'_>) -> usize {
+    f.base + Gc::as_ref(f.closure.proto.get()).info.max_registers as usize
+}
+
+/// A runtime error message with the position of the innermost Lua frame.
+fn runtime_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, msg: &str) -> LuaError<'gc> {
+    let prefix = match th.frames.last() {
+        Some(Frame::Lua(f)) => {
+            let proto = &Gc::as_ref(f.closure.proto.get()).info;
+            format!(
+                "{}:{}: ",
+                chunk_display_name(&proto.source),
+                current_line(proto, f.pc)
+            )
+        }
+        _ => String::new(),
+    };
+    LuaError::from_str(mc, &format!("{prefix}{msg}"))
+}
+
+fn with_info(msg: String, info: Option<String>) -> String {
+    match info {
+        Some(i) => format!("{msg} ({i})"),
+        None => msg,
+    }
+}
+
+/// Call `stack[func_slot]` with the `nargs` values after it; results go as `ret` says.
+/// Returns an event when the call ended in one (a native finishing into a boundary, a
+/// coroutine switch).
+pub(crate) fn setup_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    is_tail: bool,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let mut nargs = nargs;
+    for _ in 0..MAX_META_CHAIN {
+        match th.stack[func_slot] {
+            Value::Function(closure) => {
+                let proto = Gc::as_ref(closure.proto.get());
+                let info = &proto.info;
+                let np = info.num_params as usize;
+                let (base, nvarargs) = if info.is_vararg && nargs > np {
+                    // Fixed parameters move above the extra arguments.
+                    let base = func_slot + 1 + nargs;
+                    ensure_len(th, base + np);
+                    th.stack
+                        .copy_within(func_slot + 1..func_slot + 1 + np, base);
+                    (base, nargs - np)
+                } else {
+                    (func_slot + 1, 0)
+                };
+                let end = base + info.max_registers as usize;
+                if end > MAX_STACK {
+                    return Err(runtime_error(mc, th, "stack overflow"));
+                }
+                ensure_len(th, end);
+                let given = if nvarargs > 0 { np } else { nargs };
+                for slot in &mut th.stack[base + given.min(np)..base + np] {
+                    *slot = Value::Nil;
+                }
+                let cell_base = th.cells.len();
+                th.cells.resize(cell_base + info.num_cells as usize, None);
+                th.frames.push(Frame::Lua(LuaFrame {
+                    closure,
+                    base,
+                    pc: 0,
+                    cell_base,
+                    nvarargs,
+                    ret,
+                    is_tail,
+                }));
+                return Ok(None);
+            }
+            Value::NativeFunction(nf) => {
+                return call_native(mc, state, thread, th, nf, func_slot, nargs, ret);
+            }
+            other => {
+                let mm = metamethod(state, other, MetaName::Call);
+                if mm.is_nil() {
+                    return Err(call_error(mc, th, other, func_slot));
+                }
+                // Insert the metamethod before the object: `mm(obj, args...)`.
+                ensure_len(th, func_slot + nargs + 2);
+                th.stack
+                    .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
+                th.stack[func_slot] = mm;
+                nargs += 1;
+            }
+        }
+    }
+    Err(runtime_error(
+        mc,
+        th,
+        "'__call' chain too long; possible loop",
+    ))
+}
+
+fn call_error<'gc>(
+    mc: &Mutation<'gc>,
+    th: &ThreadState<'gc>,
+    v: Value<'gc>,
+    func_slot: usize,
+) -> LuaError<'gc> {
+    let info = match th.frames.last() {
+        Some(Frame::Lua(f)) if func_slot >= f.base && func_slot < f.base + 256 => {
+            let proto = Gc::as_ref(f.closure.proto.get());
+            describe_register(
+                &proto.info,
+                &proto.constants,
+                f.pc,
+                (func_slot - f.base) as u8,
+            )
+        }
+        _ => None,
+    };
+    runtime_error(
+        mc,
+        th,
+        &with_info(format!("attempt to call a {} value", v.type_name()), info),
+    )
+}
+
+fn call_native<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let f = match nf.kind {
+        NativeKind::Fn(f) => f,
+        NativeKind::Builtin(b) => {
+            return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
+        }
+    };
+    let args_end = func_slot + 1 + nargs;
+    th.stack.truncate(args_end);
+    let n = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: func_slot + 1,
+            nargs,
+        };
+        f(&mut ctx)?
+    };
+    let len = th.stack.len();
+    let n = n.min(len - args_end.min(len)).min(len);
+    th.stack.copy_within(len - n..len, func_slot);
+    th.stack.truncate(func_slot + n);
+    deliver(mc, state, thread, th, ret, n)
+}
+
+fn arg_count_error<'gc>(
+    mc: &Mutation<'gc>,
+    th: &ThreadState<'gc>,
+    n: usize,
+    name: &str,
+) -> LuaError<'gc> {
+    runtime_error(
+        mc,
+        th,
+        &format!("bad argument #{n} to '{name}' (value expected)"),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn call_builtin<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    builtin: Builtin,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    match builtin {
+        Builtin::Pcall => {
+            if nargs == 0 {
+                return Err(arg_count_error(mc, th, 1, "pcall"));
+            }
+            th.frames.push(Frame::Protected { ret, handler: None });
+            setup_call(
+                mc,
+                state,
+                thread,
+                th,
+                func_slot + 1,
+                nargs - 1,
+                inner,
+                false,
+            )
+        }
+        Builtin::Xpcall => {
+            if nargs < 2 {
+                return Err(arg_count_error(mc, th, 2, "xpcall"));
+            }
+            let handler = th.stack[func_slot + 2];
+            th.stack
+                .copy_within(func_slot + 3..func_slot + 1 + nargs, func_slot + 2);
+            th.frames.push(Frame::Protected {
+                ret,
+                handler: Some(handler),
+            });
+            setup_call(
+                mc,
+                state,
+                thread,
+                th,
+                func_slot + 1,
+                nargs - 2,
+                inner,
+                false,
+            )
+        }
+        Builtin::Error => {
+            let value = if nargs > 0 {
+                th.stack[func_slot + 1]
+            } else {
+                Value::Nil
+            };
+            let level = if nargs > 1 {
+                match ops::to_integer(th.stack[func_slot + 2]) {
+                    Some(l) => l,
+                    None => {
+                        return Err(runtime_error(
+                            mc,
+                            th,
+                            "bad argument #2 to 'error' (number expected, got no integer)",
+                        ))
+                    }
+                }
+            } else {
+                1
+            };
+            let value = match value {
+                Value::String(s) if level > 0 => {
+                    let prefix = error_position(th, level as usize);
+                    let mut bytes = prefix.into_bytes();
+                    bytes.extend_from_slice(s.as_bytes());
+                    Value::String(LuaString::from_boxed(mc, bytes.into()))
+                }
+                v => v,
+            };
+            Err(LuaError::new(value))
+        }
+        Builtin::CoroutineResume => {
+            let target = match th.stack.get(func_slot + 1) {
+                Some(Value::Thread(t)) if nargs > 0 => *t,
+                _ => {
+                    let got = if nargs > 0 {
+                        th.stack[func_slot + 1].type_name()
+                    } else {
+                        "no value"
+                    };
+                    return Err(runtime_error(
+                        mc,
+                        th,
+                        &format!("bad argument #1 to 'resume' (coroutine expected, got {got})"),
+                    ));
+                }
+            };
+            if let Some(msg) = resume_refusal(target, thread) {
+                th.stack.truncate(func_slot);
+                th.stack.push(Value::Boolean(false));
+                th.stack
+                    .push(Value::String(LuaString::new(mc, msg.as_bytes())));
+                return deliver(mc, state, thread, th, ret, 2);
+            }
+            th.frames.push(Frame::Resume { ret, wrap: false });
+            th.top = func_slot + 1 + nargs;
+            Ok(Some(Event::Resume {
+                target,
+                args_start: func_slot + 2,
+            }))
+        }
+        Builtin::CoroutineWrapCall => {
+            let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
+                return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
+            };
+            if let Some(msg) = resume_refusal(target, thread) {
+                return Err(runtime_error(mc, th, msg));
+            }
+            th.frames.push(Frame::Resume { ret, wrap: true });
+            th.top = func_slot + 1 + nargs;
+            Ok(Some(Event::Resume {
+                target,
+                args_start: func_slot + 1,
+            }))
+        }
+        Builtin::CoroutineYield => {
+            if thread.ptr_eq(state.main_thread) {
+                return Err(runtime_error(
+                    mc,
+                    th,
+                    "attempt to yield from outside a coroutine",
+                ));
+            }
+            if th.boundaries > 0 {
+                return Err(runtime_error(
+                    mc,
+                    th,
+                    "attempt to yield across a C-call boundary",
+                ));
+            }
+            th.yield_ret = Some(ret);
+            th.top = func_slot + 1 + nargs;
+            Ok(Some(Event::Yield {
+                start: func_slot + 1,
+            }))
+        }
+    }
+}
+
+/// Why `target` cannot be resumed from `current`, if it cannot.
+fn resume_refusal<'gc>(target: Thread<'gc>, current: Thread<'gc>) -> Option<&'static str> {
+    if target.ptr_eq(current) {
+        return Some("cannot resume non-suspended coroutine");
+    }
+    match target.status() {
+        CoStatus::Suspended => None,
+        CoStatus::Dead => Some("cannot resume dead coroutine"),
+        _ => Some("cannot resume non-suspended coroutine"),
+    }
+}
+
+/// `chunk:line: ` for `error(msg, level)`: level 1 is the function that called `error`.
+fn error_position(th: &ThreadState<'_>, level: usize) -> String {
+    let mut remaining = level;
+    for frame in th.frames.iter().rev() {
+        remaining -= 1;
+        if remaining == 0 {
+            return match frame {
+                Frame::Lua(f) => {
+                    let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                    format!(
+                        "{}:{}: ",
+                        chunk_display_name(&proto.source),
+                        current_line(proto, f.pc)
+                    )
+                }
+                _ => String::new(),
+            };
+        }
+    }
+    String::new()
+}
+
+/// Results of a finished call are at `ret.func_slot .. + n`; hand them to the frame below.
+pub(crate) fn deliver<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    ret: Ret,
+    n: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let (mut ret, mut n) = (ret, n);
+    loop {
+        match th.frames.last_mut() {
+            None => {
+                th.top = ret.func_slot + n;
+                return Ok(Some(Event::Finished {
+                    start: ret.func_slot,
+                }));
+            }
+            Some(Frame::Boundary) => {
+                th.top = ret.func_slot + n;
+                return Ok(Some(Event::BoundaryReturn));
+            }
+            Some(Frame::Protected { ret: outer, .. }) => {
+                let outer = *outer;
+                th.frames.pop();
+                ensure_len(th, outer.func_slot + 1);
+                th.stack[outer.func_slot] = Value::Boolean(true);
+                ret = outer;
+                n += 1;
+            }
+            Some(Frame::Resume { .. }) => {
+                return Err(LuaError::from_str(
+                    mc,
+                    "internal error: results delivered to a resume frame",
+                ));
+            }
+            Some(Frame::Lua(f)) => {
+                let frame_end = lua_frame_end(f);
+                let first = if n > 0 {
+                    th.stack[ret.func_slot]
+                } else {
+                    Value::Nil
+                };
+                match ret.kind {
+                    RetKind::Normal => {
+                        if ret.nresults >= 0 {
+                            let want = ret.nresults as usize;
+                            ensure_len(th, ret.func_slot + want);
+                            for v in
+                                &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want]
+                            {
+                                *v = Value::Nil;
+                            }
+                        } else {
+                            th.top = ret.func_slot + n;
+                        }
+                    }
+                    RetKind::Register(dest) => th.stack[dest] = first,
+                    RetKind::CondJump { k, negate } => {
+                        if (first.is_truthy() != negate) != k {
+                            f.pc += 1;
+                        }
+                    }
+                    RetKind::Discard => {}
+                    RetKind::Concat {
+                        first: lo,
+                        end,
+                        dest,
+                    } => {
+                        th.stack[end - 2] = first;
+                        ensure_len(th, frame_end);
+                        return concat_run(mc, state, thread, th, lo, end - 1, dest);
+                    }
+                    RetKind::Close { level } => {
+                        ensure_len(th, frame_end);
+                        return close_run(mc, state, thread, th, level);
+                    }
+                }
+                ensure_len(th, frame_end.max(th.top));
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Push a metamethod call `mm(a, b)` above the current Lua frame.
+fn call_meta<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    mm: Value<'gc>,
+    args: &[Value<'gc>],
+    nresults: i32,
+    kind: RetKind,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let slot = match th.frames.last() {
+        Some(Frame::Lua(f)) => lua_frame_end(f).max(th.stack.len().min(lua_frame_end(f))),
+        _ => th.stack.len(),
+    };
+    ensure_len(th, slot + 1 + args.len());
+    th.stack[slot] = mm;
+    th.stack[slot + 1..slot + 1 + args.len()].copy_from_slice(args);
+    let ret = Ret {
+        func_slot: slot,
+        nresults,
+        kind,
+    };
+    setup_call(mc, state, thread, th, slot, args.len(), ret, false)
+}
+
+/// Concatenate `stack[first..end]` right to left (as Lua does), calling `__concat` where
+/// needed; the final value goes to `stack[dest]`.
+fn concat_run<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    first: usize,
+    end: usize,
+    dest: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let mut end = end;
+    while end - first > 1 {
+        let (a, b) = (th.stack[end - 2], th.stack[end - 1]);
+        let is_piece =
+            |v: Value<'_>| matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_));
+        if is_piece(a) && is_piece(b) {
+            // Join the longest run of strings/numbers ending at `end`.
+            let mut start = end - 2;
+            while start > first && is_piece(th.stack[start - 1]) {
+                start -= 1;
+            }
+            let mut buf = Vec::new();
+            for v in &th.stack[start..end] {
+                ops::concat_piece(*v, &mut buf);
+            }
+            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
+            end = start + 1;
+        } else {
+            let mut mm = metamethod(state, a, MetaName::Concat);
+            if mm.is_nil() {
+                mm = metamethod(state, b, MetaName::Concat);
+            }
+            if mm.is_nil() {
+                let culprit = if is_piece(a) { b } else { a };
+                let reg_info = concat_culprit_info(th, if is_piece(a) { end - 1 } else { end - 2 });
+                return Err(runtime_error(
+                    mc,
+                    th,
+                    &with_info(
+                        format!("attempt to concatenate a {} value", culprit.type_name()),
+                        reg_info,
+                    ),
+                ));
+            }
+            return call_meta(
+                mc,
+                state,
+                thread,
+                th,
+                mm,
+                &[a, b],
+                1,
+                RetKind::Concat { first, end, dest },
+            );
+        }
+    }
+    th.stack[dest] = th.stack[first];
+    Ok(None)
+}
+
+fn concat_culprit_info(th: &ThreadState<'_>, slot: usize) -> Option<String> {
+    match th.frames.last() {
+        Some(Frame::Lua(f)) if slot >= f.base && slot < f.base + 256 => {
+            let proto = Gc::as_ref(f.closure.proto.get());
+            describe_register(&proto.info, &proto.constants, f.pc, (slot - f.base) as u8)
+        }
+        _ => None,
+    }
+}
+
+/// Close to-be-closed variables at stack index `>= level`, innermost first.
+fn close_run<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    level: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    while let Some(&idx) = th.tbc.last() {
+        if idx < level {
+            break;
+        }
+        th.tbc.pop();
+        let v = th.stack[idx];
+        if !v.is_truthy() {
+            continue;
+        }
+        let mm = metamethod(state, v, MetaName::Close);
+        if mm.is_nil() {
+            return Err(runtime_error(mc, th, "metamethod 'close' is not callable"));
+        }
+        if let Some(ev) = call_meta(
+            mc,
+            state,
+            thread,
+            th,
+            mm,
+            &[v, Value::Nil],
+            0,
+            RetKind::Close { level },
+        )? {
+            return Ok(Some(ev));
+        }
+        if matches!(th.frames.last(), Some(Frame::Lua(_))) && !is_current_lua_frame_unchanged(th) {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
+
+/// After `call_meta`, a native `__close` has already run (the Lua frame on top is still the
+/// one that executed `Close`) while a Lua `__close` pushed a new frame. We can tell by the
+/// pending `Close` continuation: a pushed Lua frame has `RetKind::Close` as its return kind.
+fn is_current_lua_frame_unchanged(th: &ThreadState<'_>) -> bool {
+    match th.frames.last() {
+        Some(Frame::Lua(f)) => !matches!(f.ret.kind, RetKind::Close { .. }) || f.pc != 0,
+        _ => true,
+    }
+}
+
+/// Close every to-be-closed variable at or above `level` during error unwinding, by nested
+/// calls. Returns the error to continue with (a `__close` error replaces the original).
+fn close_on_error<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    level: usize,
+    mut err: LuaError<'gc>,
+) -> LuaError<'gc> {
+    while let Some(&idx) = th.tbc.last() {
+        if idx < level {
+            break;
+        }
+        th.tbc.pop();
+        let v = th.stack[idx];
+        let mm = metamethod(state, v, MetaName::Close);
+        if v.is_truthy() && !mm.is_nil() {
+            if let Err(e) = call_nested(mc, state, thread, th, mm, &[v, err.value]) {
+                err = e;
+            }
+        }
+    }
+    err
+}
+
+/// Handle an error raised while running `th`: find the nearest `pcall` frame (running the
+/// `xpcall` handler first) or a boundary. `Err` means the error leaves this thread (or the
+/// nested call).
+pub(crate) fn unwind<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    err: LuaError<'gc>,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let mut err = err;
+    let catcher = th
+        .frames
+        .iter()
+        .rposition(|f| matches!(f, Frame::Protected { .. } | Frame::Boundary));
+    let Some(i) = catcher else {
+        if err.traceback.is_none() {
+            err.traceback = Some(traceback(th, None));
+        }
+        err = close_on_error(mc, state, thread, th, 0, err);
+        th.frames.clear();
+        th.cells.clear();
+        th.tbc.clear();
+        return Err(err);
+    };
+    let cell_level = th.frames[i + 1..]
+        .iter()
+        .find_map(|f| match f {
+            Frame::Lua(l) => Some(l.cell_base),
+            _ => None,
+        })
+        .unwrap_or(th.cells.len());
+    match th.frames[i] {
+        Frame::Boundary => {
+            let level = th.frames[i + 1..]
+                .iter()
+                .find_map(|f| match f {
+                    Frame::Lua(l) => Some(l.ret.func_slot),
+                    _ => None,
+                })
+                .unwrap_or(th.stack.len());
+            err = close_on_error(mc, state, thread, th, level, err);
+            th.frames.truncate(i + 1);
+            th.cells.truncate(cell_level);
+            Err(err)
+        }
+        Frame::Protected { ret, handler } => {
+            if let Some(h) = handler {
+                err.value = match call_nested(mc, state, thread, th, h, &[err.value]) {
+                    Ok(vals) => vals.first().copied().unwrap_or(Value::Nil),
+                    Err(e) => e.value,
+                };
+            }
+            err = close_on_error(mc, state, thread, th, ret.func_slot, err);
+            th.frames.truncate(i);
+            th.cells.truncate(cell_level);
+            ensure_len(th, ret.func_slot + 2);
+            th.stack[ret.func_slot] = Value::Boolean(false);
+            th.stack[ret.func_slot + 1] = err.value;
+            deliver(mc, state, thread, th, ret, 2)
+        }
+        _ => unreachable!("catcher is Protected or Boundary"),
+    }
+}
+
+/// Run `th` until an event; errors are unwound to `pcall` frames where possible.
+pub(crate) fn run<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LResult<'gc, Event<'gc>> {
+    let mut first = match th.pending.take() {
+        Some(p) => apply_pending(mc, state, thread, th, p),
+        None => Ok(None),
+    };
+    loop {
+        let step = match first {
+            Ok(Some(ev)) => Ok(ev),
+            Ok(None) => dispatch(mc, state, thread, th, fuel),
+            Err(e) => Err(e),
+        };
+        match step {
+            Ok(ev) => return Ok(ev),
+            Err(e) => first = unwind(mc, state, thread, th, e),
+        }
+    }
+}
+
+fn apply_pending<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    pending: Pending<'gc>,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    match pending {
+        Pending::Start(args) => {
+            let f = th.start.take().unwrap_or(Value::Nil);
+            th.stack.clear();
+            th.stack.push(f);
+            th.stack.extend_from_slice(&args);
+            let ret = Ret {
+                func_slot: 0,
+                nresults: -1,
+                kind: RetKind::Normal,
+            };
+            setup_call(mc, state, thread, th, 0, args.len(), ret, false)
+        }
+        Pending::ResumeValues(values) => {
+            let Some(ret) = th.yield_ret.take() else {
+                return Err(LuaError::from_str(
+                    mc,
+                    "internal error: resumed thread has no yield",
+                ));
+            };
+            place_values(th, ret.func_slot, &values);
+            deliver(mc, state, thread, th, ret, values.len())
+        }
+        Pending::CoroutineReturned(values) => {
+            let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
+                return Err(LuaError::from_str(mc, "internal error: no resume frame"));
+            };
+            if wrap {
+                place_values(th, ret.func_slot, &values);
+                deliver(mc, state, thread, th, ret, values.len())
+            } else {
+                place_values(th, ret.func_slot + 1, &values);
+                th.stack[ret.func_slot] = Value::Boolean(true);
+                deliver(mc, state, thread, th, ret, values.len() + 1)
+            }
+        }
+        Pending::CoroutineFailed(err) => {
+            let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
+                return Err(LuaError::from_str(mc, "internal error: no resume frame"));
+            };
+            if wrap {
+                let mut err = err;
+                if let Value::String(s) = err.value {
+                    // As lua5.4's auxwrap: prefix the position of the caller.
+                    let mut text = String::new();
+                    if let Some(Frame::Lua(f)) = th.frames.last() {
+                        let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                        let prefix = format!(
+                            "{}:{}: ",
+                            chunk_display_name(&proto.source),
+                            current_line(proto, f.pc)
+                        );
+                        if !s.as_bytes().starts_with(prefix.as_bytes()) && false {
+                            text = prefix;
+                        }
+                    }
+                    let mut bytes = text.into_bytes();
+                    bytes.extend_from_slice(s.as_bytes());
+                    err.value = Value::String(LuaString::from_boxed(mc, bytes.into()));
+                }
+                err.traceback = None;
+                Err(err)
+            } else {
+                place_values(th, ret.func_slot, &[Value::Boolean(false), err.value]);
+                deliver(mc, state, thread, th, ret, 2)
+            }
+        }
+    }
+}
+
+fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]) {
+    ensure_len(th, at + values.len());
+    th.stack[at..at + values.len()].copy_from_slice(values);
+    th.stack.truncate(at + values.len().max(0));
+    if let Some(Frame::Lua(f)) = th.frames.last() {
+        let end = lua_frame_end(f);
+        ensure_len(th, end);
+    }
+}
+
+/// Run the thread chain until the base thread ends its current call (boundary or finish) or
+/// fuel runs out. `base_th` is the base thread's state, already borrowed by the caller.
+pub(crate) fn drive<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    first: Option<Event<'gc>>,
+) -> LResult<'gc, DriveEnd> {
+    let mut first = first;
+    loop {
+        let cur = *state
+            .chain
+            .borrow()
+            .last()
+            .expect("the thread chain is never empty");
+        let is_base = cur.ptr_eq(base);
+        let result = match first.take() {
+            Some(ev) => Ok(ev),
+            None if is_base => run(mc, state, cur, base_th, fuel),
+            None => {
+                let mut guard = cur.gc().borrow_mut(mc);
+                run(mc, state, cur, &mut guard, fuel)
+            }
+        };
+        let with_cur = |base_th: &mut ThreadState<'gc>,
+                        f: &mut dyn FnMut(&mut ThreadState<'gc>)| {
+            if is_base {
+                f(base_th)
+            } else {
+                f(&mut cur.gc().borrow_mut(mc))
+            }
+        };
+        match result {
+            Ok(Event::BoundaryReturn) => return Ok(DriveEnd::Boundary),
+            Ok(Event::OutOfFuel) => return Ok(DriveEnd::OutOfFuel),
+            Ok(Event::Finished { start }) if is_base => return Ok(DriveEnd::Finished { start }),
+            Ok(ev @ (Event::Finished { .. } | Event::Yield { .. })) => {
+                let mut values = Vec::new();
+                with_cur(base_th, &mut |ts| {
+                    let (start, dead) = match ev {
+                        Event::Finished { start } => (start, true),
+                        Event::Yield { start } => (start, false),
+                        _ => unreachable!(),
+                    };
+                    values = ts.stack[start..ts.top].to_vec();
+                    if dead {
+                        ts.status = CoStatus::Dead;
+                        ts.stack.clear();
+                        ts.frames.clear();
+                        ts.cells.clear();
+                    } else {
+                        ts.status = CoStatus::Suspended;
+                    }
+                });
+                hand_back(mc, state, base, base_th, Pending::CoroutineReturned(values));
+            }
+            Ok(Event::Resume { target, args_start }) => {
+                let mut values = Vec::new();
+                with_cur(base_th, &mut |ts| {
+                    values = ts.stack[args_start..ts.top].to_vec();
+                    ts.status = CoStatus::Normal;
+                });
+                let mut ts = target.gc().borrow_mut(mc);
+                ts.status = CoStatus::Running;
+                ts.pending = Some(if ts.start.is_some() {
+                    Pending::Start(values)
+                } else {
+                    Pending::ResumeValues(values)
+                });
+                drop(ts);
+                state.chain.borrow_mut(mc).push(target);
+            }
+            Err(e) if is_base => return Err(e),
+            Err(e) => {
+                with_cur(base_th, &mut |ts| {
+                    ts.status = CoStatus::Dead;
+                    ts.stack.clear();
+                });
+                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e));
+            }
+        }
+    }
+}
+
+/// Pop the finished/yielded coroutine off the chain and give its resumer `pending`.
+fn hand_back<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+    pending: Pending<'gc>,
+) {
+    let mut chain = state.chain.borrow_mut(mc);
+    chain.pop();
+    let resumer = *chain.last().expect("a coroutine always has a resumer");
+    drop(chain);
+    if resumer.ptr_eq(base) {
+        base_th.status = CoStatus::Running;
+        base_th.pending = Some(pending);
+    } else {
+        let mut ts = resumer.gc().borrow_mut(mc);
+        ts.status = CoStatus::Running;
+        ts.pending = Some(pending);
+    }
+}
+
+/// Call `f(args)` from Rust code running on `thread` and return all results. The callee
+/// runs to completion (it cannot yield across this call).
+pub(crate) fn call_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> LResult<'gc, Vec<Value<'gc>>> {
+    {
+        let mut host = state.host.borrow_mut();
+        if host.native_depth >= MAX_NATIVE_DEPTH {
+            drop(host);
+            return Err(runtime_error(mc, th, "C stack overflow"));
+        }
+        host.native_depth += 1;
+    }
+    let saved_top = th.top;
+    let func_slot = th.stack.len();
+    th.stack.push(f);
+    th.stack.extend_from_slice(args);
+    th.frames.push(Frame::Boundary);
+    th.boundaries += 1;
+    let ret = Ret {
+        func_slot,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    let result = (|| {
+        let first = match setup_call(mc, state, thread, th, func_slot, args.len(), ret, false) {
+            Ok(ev) => ev,
+            Err(e) => unwind(mc, state, thread, th, e)?,
+        };
+        if matches!(first, Some(Event::BoundaryReturn)) {
+            return Ok(());
+        }
+        let mut fuel = i64::MAX;
+        match drive(mc, state, thread, th, &mut fuel, first)? {
+            DriveEnd::Boundary => Ok(()),
+            _ => Err(LuaError::from_str(
+                mc,
+                "internal error: nested call ended without returning",
+            )),
+        }
+    })();
+    state.host.borrow_mut().native_depth -= 1;
+    // The boundary frame is on top again (unwinding stops at it).
+    if matches!(th.frames.last(), Some(Frame::Boundary)) {
+        th.frames.pop();
+    }
+    th.boundaries -= 1;
+    let values = match result {
+        Ok(()) => Ok(th.stack[func_slot..th.top.max(func_slot)].to_vec()),
+        Err(e) => Err(e),
+    };
+    th.stack.truncate(func_slot);
+    th.top = saved_top;
+    if let Some(Frame::Lua(lf)) = th.frames.last() {
+        let end = lua_frame_end(lf);
+        ensure_len(th, end);
+    }
+    values
+}
+
+/// `obj[key]` with `__index` (nested calls for function handlers).
+pub(crate) fn index_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+) -> LResult<'gc, Value<'gc>> {
+    match index_step(state, obj, key) {
+        Index::Value(v) => Ok(v),
+        Index::Call(mm, o) => Ok(call_nested(mc, state, thread, th, mm, &[o, key])?
+            .first()
+            .copied()
+            .unwrap_or(Value::Nil)),
+        Index::NotIndexable(v) => Err(runtime_error(
+            mc,
+            th,
+            &format!("attempt to index a {} value", v.type_name()),
+        )),
+        Index::Loop => Err(runtime_error(
+            mc,
+            th,
+            "'__index' chain too long; possible loop",
+        )),
+    }
+}
+
+/// `obj[key] = value` with `__newindex`.
+pub(crate) fn set_index_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+) -> LResult<'gc, ()> {
+    match newindex_step(mc, state, obj, key, value) {
+        NewIndex::Done => Ok(()),
+        NewIndex::Call(mm, o) => {
+            call_nested(mc, state, thread, th, mm, &[o, key, value]).map(|_| ())
+        }
+        NewIndex::NotIndexable(v) => Err(runtime_error(
+            mc,
+            th,
+            &format!("attempt to index a {} value", v.type_name()),
+        )),
+        NewIndex::BadKey(msg) => Err(runtime_error(mc, th, msg)),
+        NewIndex::Loop => Err(runtime_error(
+            mc,
+            th,
+            "'__newindex' chain too long; possible loop",
+        )),
+    }
+}
+
+/// `tostring(v)`: `__tostring`, then `__name`, then the primitive form.
+pub(crate) fn tostring_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    v: Value<'gc>,
+) -> LResult<'gc, LuaString<'gc>> {
+    let mm = metamethod(state, v, MetaName::ToString);
+    if !mm.is_nil() {
+        let r = call_nested(mc, state, thread, th, mm, &[v])?;
+        return match r.first().copied().unwrap_or(Value::Nil) {
+            Value::String(s) => Ok(s),
+            n @ (Value::Integer(_) | Value::Number(_)) => Ok(LuaString::new(
+                mc,
+                ops::number_to_string(n).unwrap_or_default().as_bytes(),
+            )),
+            _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
+        };
+    }
+    Ok(match v {
+        Value::String(s) => s,
+        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
+    })
+}
+
+/// The `tostring` form of a value without `__tostring`: numbers, `nil`, `true`,
+/// `table: 0x...` (or `NAME: 0x...` with `__name`).
+pub fn tostring_primitive<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
+    match v {
+        Value::Nil => "nil".into(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Integer(_) | Value::Number(_) => ops::number_to_string(v).unwrap_or_default(),
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        _ => {
+            let mut kind = v.type_name().to_string();
+            if let Some(mt) = metatable_of(state, v) {
+                if let Value::String(s) = mt.get_str(state.meta_name(MetaName::Name)) {
+                    kind = s.to_str_lossy().into_owned();
+                }
+            }
+            if matches!(v, Value::NativeFunction(_)) {
+                kind = "builtin".into();
+                return format!("{kind}: {:#016x}", v.object_address().unwrap_or(0));
+            }
+            format!("{kind}: {:#016x}", v.object_address().unwrap_or(0))
+        }
+    }
+}
+
+/// `a < b` with `__lt` (nested).
+pub(crate) fn compare_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> LResult<'gc, bool> {
+    let mut mm = metamethod(state, a, MetaName::Lt);
+    if mm.is_nil() {
+        mm = metamethod(state, b, MetaName::Lt);
+    }
+    if mm.is_nil() {
+        return Err(runtime_error(mc, th, &ops::compare_error_message(a, b)));
+    }
+    let r = call_nested(mc, state, thread, th, mm, &[a, b])?;
+    Ok(r.first().is_some_and(|v| v.is_truthy()))
+}
+
+/// `#v` with `__len` (nested).
+pub(crate) fn len_nested<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    v: Value<'gc>,
+) -> LResult<'gc, Value<'gc>> {
+    match v {
+        Value::String(s) => return Ok(Value::Integer(s.len() as i64)),
+        Value::Table(t) if t.metatable().is_none() => return Ok(Value::Integer(t.length())),
+        _ => {}
+    }
+    let mm = metamethod(state, v, MetaName::Len);
+    if !mm.is_nil() {
+        let r = call_nested(mc, state, thread, th, mm, &[v])?;
+        return Ok(r.first().copied().unwrap_or(Value::Nil));
+    }
+    match v {
+        Value::Table(t) => Ok(Value::Integer(t.length())),
+        _ => Err(runtime_error(
+            mc,
+            th,
+            &format!("attempt to get length of a {} value", v.type_name()),
+        )),
+    }
+}
+
+pub(crate) enum Index<'gc> {
+    Value(Value<'gc>),
+    /// Call `mm(obj, key)` (the `obj` in the chain that had the function handler).
+    Call(Value<'gc>, Value<'gc>),
+    NotIndexable(Value<'gc>),
+    Loop,
+}
+
+pub(crate) fn index_step<'gc>(state: &State<'gc>, obj: Value<'gc>, key: Value<'gc>) -> Index<'gc> {
+    let mut obj = obj;
+    for _ in 0..MAX_META_CHAIN {
+        let handler = match obj {
+            Value::Table(t) => {
+                let v = t.get(key);
+                if !v.is_nil() {
+                    return Index::Value(v);
+                }
+                match t.metatable() {
+                    None => return Index::Value(Value::Nil),
+                    Some(mt) => {
+                        let h = mt.get_str(state.meta_name(MetaName::Index));
+                        if h.is_nil() {
+                            return Index::Value(Value::Nil);
+                        }
+                        h
+                    }
+                }
+            }
+            _ => {
+                let h = metamethod(state, obj, MetaName::Index);
+                if h.is_nil() {
+                    return Index::NotIndexable(obj);
+                }
+                h
+            }
+        };
+        if is_callable(handler) {
+            return Index::Call(handler, obj);
+        }
+        obj = handler;
+    }
+    Index::Loop
+}
+
+pub(crate) enum NewIndex<'gc> {
+    Done,
+    Call(Value<'gc>, Value<'gc>),
+    NotIndexable(Value<'gc>),
+    BadKey(&'static str),
+    Loop,
+}
+
+pub(crate) fn newindex_step<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    value: Value<'gc>,
+) -> NewIndex<'gc> {
+    let mut obj = obj;
+    for _ in 0..MAX_META_CHAIN {
+        let handler = match obj {
+            Value::Table(t) => {
+                let h = match t.metatable() {
+                    None => Value::Nil,
+                    Some(mt) => {
+                        if t.get(key).is_nil() {
+                            mt.get_str(state.meta_name(MetaName::NewIndex))
+                        } else {
+                            Value::Nil
+                        }
+                    }
+                };
+                if h.is_nil() {
+                    return match t.set(mc, key, value) {
+                        Ok(()) => NewIndex::Done,
+                        Err(e) => NewIndex::BadKey(e.message()),
+                    };
+                }
+                h
+            }
+            _ => {
+                let h = metamethod(state, obj, MetaName::NewIndex);
+                if h.is_nil() {
+                    return NewIndex::NotIndexable(obj);
+                }
+                h
+            }
+        };
+        if is_callable(handler) {
+            return NewIndex::Call(handler, obj);
+        }
+        obj = handler;
+    }
+    NewIndex::Loop
+}
+
+/// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
+fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LResult<'gc, bool> {
+    let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
+    if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
+        if st == 0 {
+            return Err(runtime_error(mc, th, "'for' step is zero"));
+        }
+        let lim = match limit {
+            Value::Integer(l) => l,
+            Value::Number(f) => {
+                if f.is_nan() {
+                    return Ok(false);
+                }
+                let fl = if st < 0 { f.ceil() } else { f.floor() };
+                match crate::arith::float_to_int_exact(fl) {
+                    Some(l) => l,
+                    None if f > 0.0 => {
+                        if st < 0 {
+                            return Ok(false);
+                        }
+                        i64::MAX
+                    }
+                    None => {
+                        if st > 0 {
+                            return Ok(false);
+                        }
+                        i64::MIN
+                    }
+                }
+            }
+            _ => return Err(runtime_error(mc, th, "'for' limit must be a number")),
+        };
+        if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
+            return Ok(false);
+        }
+        // Iteration count, computed in unsigned arithmetic as Lua does.
+        let count = if st > 0 {
+            (lim as u64).wrapping_sub(i0 as u64) / st as u64
+        } else {
+            let s = (-(st + 1)) as u64 + 1;
+            (i0 as u64).wrapping_sub(lim as u64) / s
+        };
+        th.stack[ra + 1] = Value::Integer(count as i64);
+        th.stack[ra + 3] = Value::Integer(i0);
+        return Ok(true);
+    }
+    let Some(f0) = init.as_float() else {
+        return Err(runtime_error(
+            mc,
+            th,
+            "'for' initial value must be a number",
+        ));
+    };
+    let Some(fl) = limit.as_float() else {
+        return Err(runtime_error(mc, th, "'for' limit must be a number"));
+    };
+    let Some(fs) = step.as_float() else {
+        return Err(runtime_error(mc, th, "'for' step must be a number"));
+    };
+    if fs == 0.0 {
+        return Err(runtime_error(mc, th, "'for' step is zero"));
+    }
+    if (fs > 0.0 && !(f0 <= fl)) || (fs < 0.0 && !(fl <= f0)) {
+        return Ok(false);
+    }
+    th.stack[ra] = Value::Number(f0);
+    th.stack[ra + 1] = Value::Number(fl);
+    th.stack[ra + 2] = Value::Number(fs);
+    th.stack[ra + 3] = Value::Number(f0);
+    Ok(true)
+}
+
+/// The arithmetic slow path: string coercion, then metamethods, then an error naming the
+/// culprit operand.
+enum Slow<'gc> {
+    Value(Value<'gc>),
+    Meta(Value<'gc>),
+}
+
+fn arith_slow<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &ThreadState<'gc>,
+    op: ArithOp,
+    a: Value<'gc>,
+    b: Value<'gc>,
+    regs: (Option<u8>, Option<u8>),
+) -> LResult<'gc, Slow<'gc>> {
+    let err = match ops::arith(op, a, b) {
+        Ok(v) => return Ok(Slow::Value(v)),
+        Err(e) => e,
+    };
+    if matches!(err, ArithError::NotNumbers | ArithError::NoIntegerRep) {
+        let mut mm = metamethod(state, a, op.meta_name());
+        if mm.is_nil() {
+            mm = metamethod(state, b, op.meta_name());
+        }
+        if !mm.is_nil() {
+            return Ok(Slow::Meta(mm));
+        }
+    }
+    let msg = match err {
+        ArithError::NotNumbers | ArithError::NoIntegerRep => {
+            let bad = |v: Value<'_>| {
+                if op.is_bitwise() {
+                    !matches!(v, Value::Integer(_) | Value::Number(_))
+                } else {
+                    ops::to_number(v).is_none()
+                }
+            };
+            if err == ArithError::NoIntegerRep && !bad(a) && !bad(b) {
+                "number has no integer representation".to_string()
+            } else {
+                let (culprit, reg) = if bad(a) { (a, regs.0) } else { (b, regs.1) };
+                let what = if op.is_bitwise() {
+                    "perform bitwise operation on"
+                } else if matches!(culprit, Value::String(_)) && !op.is_bitwise() {
+                    "perform arithmetic on"
+                } else {
+                    "perform arithmetic on"
+                };
+                let info = reg.and_then(|r| register_info(th, r));
+                with_info(
+                    format!("attempt to {what} a {} value", culprit.type_name()),
+                    info,
+                )
+            }
+        }
+        other => other.message().replace("%%", "%"),
+    };
+    Err(runtime_error(mc, th, &msg))
+}
+
+fn register_info(th: &ThreadState<'_>, reg: u8) -> Option<String> {
+    match th.frames.last() {
+        Some(Frame::Lua(f)) => {
+            let proto = Gc::as_ref(f.closure.proto.get());
+            describe_register(&proto.info, &proto.constants, f.pc, reg)
+        }
+        _ => None,
+    }
+}
+
+/// The dispatch loop. Runs Lua frames of `th` until an event.
+fn dispatch<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LResult<'gc, Event<'gc>> {
+    'frames: loop {
+        let Some(Frame::Lua(frame)) = th.frames.last() else {
+            return Err(LuaError::from_str(
+                mc,
+                "internal error: no Lua frame to run",
+            ));
+        };
+        let closure = frame.closure;
+        let base = frame.base;
+        let mut pc = frame.pc;
+        let cell_base = frame.cell_base;
+        let nvarargs = frame.nvarargs;
+        let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto.get());
+        let code: &'gc [Instr] = &proto.info.code;
+        let consts: &'gc [Value<'gc>] = &proto.constants;
+        let frame_end = base + proto.info.max_registers as usize;
+
+        macro_rules! save_pc {
+            () => {
+                if let Some(Frame::Lua(f)) = th.frames.last_mut() {
+                    f.pc = pc;
+                }
+            };
+        }
+        macro_rules! r {
+            ($i:expr) => {
+                th.stack[base + $i as usize]
+            };
+        }
+        macro_rules! throw {
+            ($e:expr) => {{
+                save_pc!();
+                let e = $e;
+                return Err(e);
+            }};
+        }
+        macro_rules! rt_err {
+            ($($fmt:tt)*) => {{
+                save_pc!();
+                return Err(runtime_error(mc, th, &format!($($fmt)*)));
+            }};
+        }
+        // After a call set-up, an event or a new/changed top frame means reloading.
+        macro_rules! after_call {
+            ($res:expr) => {{
+                match $res {
+                    Ok(Some(ev)) => return Ok(ev),
+                    Ok(None) => continue 'frames,
+                    Err(e) => return Err(e),
+                }
+            }};
+        }
+        macro_rules! meta_call {
+            ($mm:expr, $args:expr, $kind:expr) => {{
+                save_pc!();
+                after_call!(call_meta(mc, state, thread, th, $mm, $args, 1, $kind))
+            }};
+        }
+        macro_rules! arith {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr) => {{
+                let (x, y) = ($x, $y);
+                save_pc!();
+                match arith_slow(mc, state, th, $op, x, y, $regs)? {
+                    Slow::Value(v) => r!($a) = v,
+                    Slow::Meta(mm) => {
+                        meta_call!(mm, &[x, y], RetKind::Register(base + $a as usize))
+                    }
+                }
+            }};
+        }
+        macro_rules! arith_fast {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:expr, $flt:expr) => {{
+                let (x, y) = ($x, $y);
+                match (x, y) {
+                    (Value::Integer(i), Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
+                    (Value::Number(p), Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (Value::Integer(i), Value::Number(q)) => {
+                        r!($a) = Value::Number($flt(i as f64, q))
+                    }
+                    (Value::Number(p), Value::Integer(j)) => {
+                        r!($a) = Value::Number($flt(p, j as f64))
+                    }
+                    _ => arith!($a, x, y, $op, $regs),
+                }
+            }};
+        }
+        macro_rules! float_op {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $flt:expr) => {{
+                let (x, y) = ($x, $y);
+                match (x.as_float(), y.as_float()) {
+                    (Some(p), Some(q)) => r!($a) = Value::Number($flt(p, q)),
+                    _ => arith!($a, x, y, $op, $regs),
+                }
+            }};
+        }
+        macro_rules! generic_op {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr) => {{
+                let (x, y) = ($x, $y);
+                if matches!(x, Value::Integer(_) | Value::Number(_))
+                    && matches!(y, Value::Integer(_) | Value::Number(_))
+                {
+                    match ops::arith($op, x, y) {
+                        Ok(v) => r!($a) = v,
+                        Err(_) => arith!($a, x, y, $op, $regs),
+                    }
+                } else {
+                    arith!($a, x, y, $op, $regs)
+                }
+            }};
+        }
+        macro_rules! get_index {
+            ($a:expr, $obj:expr, $key:expr, $reg:expr) => {{
+                let (obj, key) = ($obj, $key);
+                let fast = match obj {
+                    Value::Table(t) => {
+                        let v = t.get(key);
+                        if !v.is_nil() || t.metatable().is_none() {
+                            Some(v)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => r!($a) = v,
+                    None => match index_step(state, obj, key) {
+                        Index::Value(v) => r!($a) = v,
+                        Index::Call(mm, o) => {
+                            meta_call!(mm, &[o, key], RetKind::Register(base + $a as usize))
+                        }
+                        Index::NotIndexable(v) => {
+                            save_pc!();
+                            let info = if v.raw_eq(obj) { $reg } else { None };
+                            let msg = with_info(
+                                format!("attempt to index a {} value", v.type_name()),
+                                info,
+                            );
+                            return Err(runtime_error(mc, th, &msg));
+                        }
+                        Index::Loop => rt_err!("'__index' chain too long; possible loop"),
+                    },
+                }
+            }};
+        }
+        macro_rules! set_index {
+            ($obj:expr, $key:expr, $val:expr, $reg:expr) => {{
+                let (obj, key, val) = ($obj, $key, $val);
+                let done = match obj {
+                    Value::Table(t) if t.metatable().is_none() => match t.set(mc, key, val) {
+                        Ok(()) => true,
+                        Err(e) => rt_err!("{}", e.message()),
+                    },
+                    _ => false,
+                };
+                if !done {
+                    match newindex_step(mc, state, obj, key, val) {
+                        NewIndex::Done => {}
+                        NewIndex::Call(mm, o) => {
+                            save_pc!();
+                            after_call!(call_meta(
+                                mc,
+                                state,
+                                thread,
+                                th,
+                                mm,
+                                &[o, key, val],
+                                0,
+                                RetKind::Discard
+                            ))
+                        }
+                        NewIndex::NotIndexable(v) => {
+                            save_pc!();
+                            let info = if v.raw_eq(obj) { $reg } else { None };
+                            let msg = with_info(
+                                format!("attempt to index a {} value", v.type_name()),
+                                info,
+                            );
+                            return Err(runtime_error(mc, th, &msg));
+                        }
+                        NewIndex::BadKey(m) => rt_err!("{}", m),
+                        NewIndex::Loop => rt_err!("'__newindex' chain too long; possible loop"),
+                    }
+                }
+            }};
+        }
+        macro_rules! compare {
+            ($x:expr, $y:expr, $k:expr, $prim:path, $mm:expr) => {{
+                let (x, y) = ($x, $y);
+                match $prim(x, y) {
+                    Some(res) => {
+                        if res != $k {
+                            pc += 1;
+                        }
+                    }
+                    None => {
+                        let mut mm = metamethod(state, x, $mm);
+                        if mm.is_nil() {
+                            mm = metamethod(state, y, $mm);
+                        }
+                        if mm.is_nil() {
+                            rt_err!("{}", ops::compare_error_message(x, y));
+                        }
+                        meta_call!(
+                            mm,
+                            &[x, y],
+                            RetKind::CondJump {
+                                k: $k,
+                                negate: false
+                            }
+                        )
+                    }
+                }
+            }};
+        }
+        macro_rules! reg_info {
+            ($r:expr) => {
+                describe_register(&proto.info, consts, pc, $r)
+            };
+        }
+
+        loop {
+            let ins = code[pc];
+            pc += 1;
+            match ins {
+                Instr::Move { a, b } => r!(a) = r!(b),
+                Instr::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
+                Instr::LoadF { a, i } => r!(a) = Value::Number(i as f64),
+                Instr::LoadK { a, k } => r!(a) = consts[k as usize],
+                Instr::LoadFalse { a } => r!(a) = Value::Boolean(false),
+                Instr::LoadFalseSkip { a } => {
+                    r!(a) = Value::Boolean(false);
+                    pc += 1;
+                }
+                Instr::LoadTrue { a } => r!(a) = Value::Boolean(true),
+                Instr::LoadNil { a, n } => {
+                    for i in 0..=n as usize {
+                        r!(a as usize + i) = Value::Nil;
+                    }
+                }
+                Instr::GetUpval { a, up } => r!(a) = closure.upvalues.borrow()[up as usize].get(),
+                Instr::SetUpval { a, up } => {
+                    let v = r!(a);
+                    closure.upvalues.borrow()[up as usize].set(mc, v);
+                }
+                Instr::NewCell { cell, a } => {
+                    th.cells[cell_base + cell as usize] = Some(new_cell(mc, r!(a)));
+                }
+                Instr::GetCell { a, cell } => match th.cells[cell_base + cell as usize] {
+                    Some(c) => r!(a) = c.get(),
+                    None => rt_err!("internal error: cell {} read before its declaration", cell),
+                },
+                Instr::SetCell { cell, a } => {
+                    let v = r!(a);
+                    match th.cells[cell_base + cell as usize] {
+                        Some(c) => c.set(mc, v),
+                        None => rt_err!(
+                            "internal error: cell {} written before its declaration",
+                            cell
+                        ),
+                    }
+                }
+                Instr::GetTabUp { a, up, k } => {
+                    let t = closure.upvalues.borrow()[up as usize].get();
+                    let key = consts[k as usize];
+                    let info = describe_upvalue(&proto.info, up);
+                    get_index!(a, t, key, info)
+                }
+                Instr::SetTabUp { up, k, b } => {
+                    let t = closure.upvalues.borrow()[up as usize].get();
+                    let info = describe_upvalue(&proto.info, up);
+                    set_index!(t, consts[k as usize], r!(b), info)
+                }
+                Instr::SetTabUpK { up, k, kv } => {
+                    let t = closure.upvalues.borrow()[up as usize].get();
+                    let info = describe_upvalue(&proto.info, up);
+                    set_index!(t, consts[k as usize], consts[kv as usize], info)
+                }
+                Instr::GetTable { a, b, c } => get_index!(a, r!(b), r!(c), reg_info!(b)),
+                Instr::GetI { a, b, i } => {
+                    get_index!(a, r!(b), Value::Integer(i as i64), reg_info!(b))
+                }
+                Instr::GetField { a, b, k } => {
+                    get_index!(a, r!(b), consts[k as usize], reg_info!(b))
+                }
+                Instr::SetTable { a, b, c } => set_index!(r!(a), r!(b), r!(c), reg_info!(a)),
+                Instr::SetTableK { a, b, k } => {
+                    set_index!(r!(a), r!(b), consts[k as usize], reg_info!(a))
+                }
+                Instr::SetI { a, i, c } => {
+                    set_index!(r!(a), Value::Integer(i as i64), r!(c), reg_info!(a))
+                }
+                Instr::SetIK { a, i, k } => {
+                    set_index!(
+                        r!(a),
+                        Value::Integer(i as i64),
+                        consts[k as usize],
+                        reg_info!(a)
+                    )
+                }
+                Instr::SetField { a, k, c } => {
+                    set_index!(r!(a), consts[k as usize], r!(c), reg_info!(a))
+                }
+                Instr::SetFieldK { a, k, kv } => {
+                    set_index!(r!(a), consts[k as usize], consts[kv as usize], reg_info!(a))
+                }
+                Instr::NewTable { a, array, hash } => {
+                    r!(a) = Value::Table(Table::with_capacity(mc, array as usize, hash as usize));
+                }
+                Instr::SelfK { a, b, k } => {
+                    let obj = r!(b);
+                    r!(a as usize + 1) = obj;
+                    get_index!(a, obj, consts[k as usize], reg_info!(b))
+                }
+                Instr::AddI { a, b, i } => {
+                    let x = r!(b);
+                    match x {
+                        Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
+                        Value::Number(f) => r!(a) = Value::Number(f + i as f64),
+                        _ => arith!(
+                            a,
+                            x,
+                            Value::Integer(i as i64),
+                            ArithOp::Add,
+                            (Some(b), None)
+                        ),
+                    }
+                }
+                Instr::AddK { a, b, k } => arith_fast!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Add,
+                    (Some(b), None),
+                    i64::wrapping_add,
+                    |p: f64, q: f64| p + q
+                ),
+                Instr::SubK { a, b, k } => arith_fast!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Sub,
+                    (Some(b), None),
+                    i64::wrapping_sub,
+                    |p: f64, q: f64| p - q
+                ),
+                Instr::MulK { a, b, k } => arith_fast!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Mul,
+                    (Some(b), None),
+                    i64::wrapping_mul,
+                    |p: f64, q: f64| p * q
+                ),
+                Instr::ModK { a, b, k } => {
+                    generic_op!(a, r!(b), consts[k as usize], ArithOp::Mod, (Some(b), None))
+                }
+                Instr::PowK { a, b, k } => {
+                    float_op!(
+                        a,
+                        r!(b),
+                        consts[k as usize],
+                        ArithOp::Pow,
+                        (Some(b), None),
+                        f64::powf
+                    )
+                }
+                Instr::DivK { a, b, k } => {
+                    float_op!(
+                        a,
+                        r!(b),
+                        consts[k as usize],
+                        ArithOp::Div,
+                        (Some(b), None),
+                        |p: f64, q: f64| p / q
+                    )
+                }
+                Instr::IDivK { a, b, k } => {
+                    generic_op!(a, r!(b), consts[k as usize], ArithOp::IDiv, (Some(b), None))
+                }
+                Instr::BAndK { a, b, k } => {
+                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BAnd, (Some(b), None))
+                }
+                Instr::BOrK { a, b, k } => {
+                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BOr, (Some(b), None))
+                }
+                Instr::BXorK { a, b, k } => {
+                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BXor, (Some(b), None))
+                }
+                Instr::ShrI { a, b, i } => {
+                    generic_op!(
+                        a,
+                        r!(b),
+                        Value::Integer(i as i64),
+                        ArithOp::Shr,
+                        (Some(b), None)
+                    )
+                }
+                Instr::ShlI { a, b, i } => {
+                    generic_op!(
+                        a,
+                        Value::Integer(i as i64),
+                        r!(b),
+                        ArithOp::Shl,
+                        (None, Some(b))
+                    )
+                }
+                Instr::Add { a, b, c } => arith_fast!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Add,
+                    (Some(b), Some(c)),
+                    i64::wrapping_add,
+                    |p: f64, q: f64| p + q
+                ),
+                Instr::Sub { a, b, c } => arith_fast!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Sub,
+                    (Some(b), Some(c)),
+                    i64::wrapping_sub,
+                    |p: f64, q: f64| p - q
+                ),
+                Instr::Mul { a, b, c } => arith_fast!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Mul,
+                    (Some(b), Some(c)),
+                    i64::wrapping_mul,
+                    |p: f64, q: f64| p * q
+                ),
+                Instr::Mod { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::Mod, (Some(b), Some(c)))
+                }
+                Instr::Pow { a, b, c } => {
+                    float_op!(a, r!(b), r!(c), ArithOp::Pow, (Some(b), Some(c)), f64::powf)
+                }
+                Instr::Div { a, b, c } => {
+                    float_op!(
+                        a,
+                        r!(b),
+                        r!(c),
+                        ArithOp::Div,
+                        (Some(b), Some(c)),
+                        |p: f64, q: f64| p / q
+                    )
+                }
+                Instr::IDiv { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::IDiv, (Some(b), Some(c)))
+                }
+                Instr::BAnd { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::BAnd, (Some(b), Some(c)))
+                }
+                Instr::BOr { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::BOr, (Some(b), Some(c)))
+                }
+                Instr::BXor { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::BXor, (Some(b), Some(c)))
+                }
+                Instr::Shl { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::Shl, (Some(b), Some(c)))
+                }
+                Instr::Shr { a, b, c } => {
+                    generic_op!(a, r!(b), r!(c), ArithOp::Shr, (Some(b), Some(c)))
+                }
+                Instr::Unm { a, b } => {
+                    let x = r!(b);
+                    match x {
+                        Value::Integer(i) => r!(a) = Value::Integer(i.wrapping_neg()),
+                        Value::Number(f) => r!(a) = Value::Number(-f),
+                        _ => arith!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
+                    }
+                }
+                Instr::BNot { a, b } => {
+                    let x = r!(b);
+                    match x {
+                        Value::Integer(i) => r!(a) = Value::Integer(!i),
+                        _ => arith!(a, x, x, ArithOp::BNot, (Some(b), Some(b))),
+                    }
+                }
+                Instr::Not { a, b } => r!(a) = Value::Boolean(!r!(b).is_truthy()),
+                Instr::Len { a, b } => {
+                    let x = r!(b);
+                    match x {
+                        Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
+                        Value::Table(t) if t.metatable().is_none() => {
+                            r!(a) = Value::Integer(t.length())
+                        }
+                        _ => {
+                            let mm = metamethod(state, x, MetaName::Len);
+                            if !mm.is_nil() {
+                                meta_call!(mm, &[x], RetKind::Register(base + a as usize));
+                            }
+                            match x {
+                                Value::Table(t) => r!(a) = Value::Integer(t.length()),
+                                _ => {
+                                    let info = reg_info!(b);
+                                    rt_err!(
+                                        "{}",
+                                        with_info(
+                                            format!(
+                                                "attempt to get length of a {} value",
+                                                x.type_name()
+                                            ),
+                                            info
+                                        )
+                                    )
+                                }
+                            }
+                        }
+                    }
+                }
+                Instr::Concat { a, n } => {
+                    let first = base + a as usize;
+                    save_pc!();
+                    match concat_run(mc, state, thread, th, first, first + n as usize, first) {
+                        Ok(None) => {
+                            if !matches!(th.frames.last(), Some(Frame::Lua(f)) if f.base == base && f.pc == pc)
+                            {
+                                continue 'frames;
+                            }
+                        }
+                        Ok(Some(ev)) => return Ok(ev),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Instr::Close { a } => {
+                    let level = base + a as usize;
+                    if th.tbc.last().is_some_and(|&i| i >= level) {
+                        save_pc!();
+                        let depth = th.frames.len();
+                        match close_run(mc, state, thread, th, level) {
+                            Ok(None) => {
+                                if th.frames.len() != depth {
+                                    continue 'frames;
+                                }
+                            }
+                            Ok(Some(ev)) => return Ok(ev),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                Instr::Tbc { a } => {
+                    let v = r!(a);
+                    if v.is_truthy() {
+                        if metamethod(state, v, MetaName::Close).is_nil() {
+                            let name = proto
+                                .info
+                                .locals
+                                .iter()
+                                .rev()
+                                .find(|l| {
+                                    l.slot == crate::bytecode::LocalSlot::Register(a)
+                                        && l.start_pc as usize <= pc
+                                        && pc <= l.end_pc as usize
+                                })
+                                .map(|l| l.name.clone())
+                                .unwrap_or_else(|| "?".into());
+                            rt_err!("variable '{}' got a non-closable value", name);
+                        }
+                        th.tbc.push(base + a as usize);
+                    }
+                }
+                Instr::Jmp { hi, lo } => {
+                    let off = Instr::jump_offset(hi, lo);
+                    pc = (pc as i64 + off as i64) as usize;
+                    if off < 0 {
+                        *fuel -= 1;
+                        if *fuel <= 0 {
+                            save_pc!();
+                            return Ok(Event::OutOfFuel);
+                        }
+                    }
+                }
+                Instr::Eq { a, b, k } => {
+                    let (x, y) = (r!(a), r!(b));
+                    let eq = x.raw_eq(y);
+                    let needs_meta = !eq
+                        && matches!(
+                            (x, y),
+                            (Value::Table(_), Value::Table(_))
+                                | (Value::UserData(_), Value::UserData(_))
+                        );
+                    if needs_meta {
+                        let mut mm = metamethod(state, x, MetaName::Eq);
+                        if mm.is_nil() {
+                            mm = metamethod(state, y, MetaName::Eq);
+                        }
+                        if !mm.is_nil() {
+                            meta_call!(mm, &[x, y], RetKind::CondJump { k, negate: false });
+                        }
+                    }
+                    if eq != k {
+                        pc += 1;
+                    }
+                }
+                Instr::Lt { a, b, k } => compare!(r!(a), r!(b), k, ops::less_than, MetaName::Lt),
+                Instr::Le { a, b, k } => compare!(r!(a), r!(b), k, ops::less_equal, MetaName::Le),
+                Instr::EqK { a, kc, k } => {
+                    if r!(a).raw_eq(consts[kc as usize]) != k {
+                        pc += 1;
+                    }
+                }
+                Instr::EqI { a, i, k } => {
+                    if r!(a).raw_eq(Value::Integer(i as i64)) != k {
+                        pc += 1;
+                    }
+                }
+                Instr::LtI { a, i, k } => compare!(
+                    r!(a),
+                    Value::Integer(i as i64),
+                    k,
+                    ops::less_than,
+                    MetaName::Lt
+                ),
+                Instr::LeI { a, i, k } => compare!(
+                    r!(a),
+                    Value::Integer(i as i64),
+                    k,
+                    ops::less_equal,
+                    MetaName::Le
+                ),
+                Instr::GtI { a, i, k } => compare!(
+                    Value::Integer(i as i64),
+                    r!(a),
+                    k,
+                    ops::less_than,
+                    MetaName::Lt
+                ),
+                Instr::GeI { a, i, k } => compare!(
+                    Value::Integer(i as i64),
+                    r!(a),
+                    k,
+                    ops::less_equal,
+                    MetaName::Le
+                ),
+                Instr::Test { a, k } => {
+                    if r!(a).is_truthy() != k {
+                        pc += 1;
+                    }
+                }
+                Instr::TestSet { a, b, k } => {
+                    let v = r!(b);
+                    if v.is_truthy() != k {
+                        pc += 1;
+                    } else {
+                        r!(a) = v;
+                    }
+                }
+                Instr::Call { a, b, c } => {
+                    let func_slot = base + a as usize;
+                    let nargs = if b != 0 {
+                        b as usize - 1
+                    } else {
+                        th.top - func_slot - 1
+                    };
+                    save_pc!();
+                    *fuel -= 1;
+                    let ret = Ret {
+                        func_slot,
+                        nresults: c as i32 - 1,
+                        kind: RetKind::Normal,
+                    };
+                    if let Value::Function(callee) = th.stack[func_slot] {
+                        // Inline fast path for the common Lua→Lua call.
+                        let cp = Gc::as_ref(callee.proto.get());
+                        let info = &cp.info;
+                        if !info.is_vararg {
+                            let new_base = func_slot + 1;
+                            let end = new_base + info.max_registers as usize;
+                            if end <= MAX_STACK {
+                                ensure_len(th, end);
+                                let np = info.num_params as usize;
+                                if nargs < np {
+                                    for v in &mut th.stack[new_base + nargs..new_base + np] {
+                                        *v = Value::Nil;
+                                    }
+                                }
+                                let cb = th.cells.len();
+                                if info.num_cells > 0 {
+                                    th.cells.resize(cb + info.num_cells as usize, None);
+                                }
+                                th.frames.push(Frame::Lua(LuaFrame {
+                                    closure: callee,
+                                    base: new_base,
+                                    pc: 0,
+                                    cell_base: cb,
+                                    nvarargs: 0,
+                                    ret,
+                                    is_tail: false,
+                                }));
+                                if *fuel <= 0 {
+                                    return Ok(Event::OutOfFuel);
+                                }
+                                continue 'frames;
+                            }
+                        }
+                    }
+                    let res = setup_call(mc, state, thread, th, func_slot, nargs, ret, false);
+                    if *fuel <= 0 {
+                        if let Ok(None) = res {
+                            return Ok(Event::OutOfFuel);
+                        }
+                    }
+                    after_call!(res)
+                }
+                Instr::TailCall { a, b } => {
+                    let func_slot = base + a as usize;
+                    let nargs = if b != 0 {
+                        b as usize - 1
+                    } else {
+                        th.top - func_slot - 1
+                    };
+                    save_pc!();
+                    *fuel -= 1;
+                    if matches!(th.stack[func_slot], Value::Function(_))
+                        && !th.tbc.last().is_some_and(|&i| i >= base)
+                    {
+                        let Some(Frame::Lua(old)) = th.frames.pop() else {
+                            unreachable!()
+                        };
+                        th.cells.truncate(old.cell_base);
+                        let dest = old.ret.func_slot;
+                        th.stack.copy_within(func_slot..func_slot + nargs + 1, dest);
+                        let res = setup_call(mc, state, thread, th, dest, nargs, old.ret, true);
+                        if *fuel <= 0 {
+                            if let Ok(None) = res {
+                                return Ok(Event::OutOfFuel);
+                            }
+                        }
+                        after_call!(res)
+                    }
+                    let ret = Ret {
+                        func_slot,
+                        nresults: -1,
+                        kind: RetKind::Normal,
+                    };
+                    let depth = th.frames.len();
+                    match setup_call(mc, state, thread, th, func_slot, nargs, ret, false) {
+                        Ok(Some(ev)) => return Ok(ev),
+                        Err(e) => return Err(e),
+                        Ok(None) => {
+                            if th.frames.len() != depth {
+                                continue 'frames;
+                            }
+                            // A native finished: return its results (the next instruction
+                            // would be the `Return` anyway).
+                            let n = th.top - func_slot;
+                            after_call!(do_return(mc, state, thread, th, func_slot, n))
+                        }
+                    }
+                }
+                Instr::Return { a, b } => {
+                    let start = base + a as usize;
+                    let n = if b != 0 {
+                        b as usize - 1
+                    } else {
+                        th.top - start
+                    };
+                    save_pc!();
+                    after_call!(do_return(mc, state, thread, th, start, n))
+                }
+                Instr::Return0 => {
+                    save_pc!();
+                    after_call!(do_return(mc, state, thread, th, base, 0))
+                }
+                Instr::Return1 { a } => {
+                    save_pc!();
+                    after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
+                }
+                Instr::ForPrep { a, skip } => {
+                    let ra = base + a as usize;
+                    save_pc!();
+                    if !for_prep(mc, th, ra)? {
+                        pc += skip as usize;
+                    }
+                }
+                Instr::ForLoop { a, back } => {
+                    let ra = base + a as usize;
+                    match th.stack[ra + 2] {
+                        Value::Integer(step) => {
+                            if let Value::Integer(count) = th.stack[ra + 1] {
+                                if count as u64 > 0 {
+                                    th.stack[ra + 1] = Value::Integer((count as u64 - 1) as i64);
+                                    if let Value::Integer(i) = th.stack[ra] {
+                                        let next = Value::Integer(i.wrapping_add(step));
+                                        th.stack[ra] = next;
+                                        th.stack[ra + 3] = next;
+                                    }
+                                    pc -= back as usize;
+                                }
+                            }
+                        }
+                        Value::Number(step) => {
+                            if let (Value::Number(i), Value::Number(lim)) =
+                                (th.stack[ra], th.stack[ra + 1])
+                            {
+                                let next = i + step;
+                                let go = if step > 0.0 { next <= lim } else { lim <= next };
+                                if go {
+                                    th.stack[ra] = Value::Number(next);
+                                    th.stack[ra + 3] = Value::Number(next);
+                                    pc -= back as usize;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    *fuel -= 1;
+                    if *fuel <= 0 {
+                        save_pc!();
+                        return Ok(Event::OutOfFuel);
+                    }
+                }
+                Instr::TForPrep { a, skip } => {
+                    let v = r!(a as usize + 3);
+                    if v.is_truthy() {
+                        if metamethod(state, v, MetaName::Close).is_nil() {
+                            rt_err!("variable '(for state)' got a non-closable value");
+                        }
+                        th.tbc.push(base + a as usize + 3);
+                    }
+                    pc += skip as usize;
+                }
+                Instr::TForCall { a, c } => {
+                    let ra = base + a as usize;
+                    th.stack.copy_within(ra..ra + 3, ra + 4);
+                    save_pc!();
+                    let ret = Ret {
+                        func_slot: ra + 4,
+                        nresults: c as i32,
+                        kind: RetKind::Normal,
+                    };
+                    ensure_len(th, ra + 7);
+                    let depth = th.frames.len();
+                    match setup_call(mc, state, thread, th, ra + 4, 2, ret, false) {
+                        Ok(Some(ev)) => return Ok(ev),
+                        Err(e) => return Err(e),
+                        Ok(None) => {
+                            if th.frames.len() != depth {
+                                continue 'frames;
+                            }
+                            ensure_len(th, frame_end);
+                        }
+                    }
+                }
+                Instr::TForLoop { a, back } => {
+                    let ra = base + a as usize;
+                    let v = th.stack[ra + 4];
+                    if !v.is_nil() {
+                        th.stack[ra + 2] = v;
+                        pc -= back as usize;
+                    }
+                    *fuel -= 1;
+                    if *fuel <= 0 {
+                        save_pc!();
+                        return Ok(Event::OutOfFuel);
+                    }
+                }
+                Instr::SetList { a, n } => {
+                    let start = match code.get(pc) {
+                        Some(Instr::ExtraArg { hi, lo }) => Instr::extra_arg_value(*hi, *lo) as i64,
+                        _ => rt_err!("internal error: SetList without ExtraArg"),
+                    };
+                    pc += 1;
+                    let ra = base + a as usize;
+                    let count = if n != 0 { n as usize } else { th.top - ra - 1 };
+                    if let Value::Table(t) = th.stack[ra] {
+                        let mut data = t.gc().borrow_mut(mc);
+                        for i in 0..count {
+                            data.set_int(start + 1 + i as i64, th.stack[ra + 1 + i]);
+                        }
+                    }
+                    if n == 0 {
+                        ensure_len(th, frame_end);
+                    }
+                }
+                Instr::Closure { a, proto: idx } => {
+                    let child = proto.protos[idx as usize];
+                    let parent_ups = closure.upvalues.borrow();
+                    let mut ups = Vec::with_capacity(child.info.upvalues.len());
+                    for desc in &child.info.upvalues {
+                        if desc.from_parent_cell {
+                            match th.cells[cell_base + desc.index as usize] {
+                                Some(c) => ups.push(c),
+                                None => {
+                                    drop(parent_ups);
+                                    rt_err!("internal error: capture of an undeclared cell");
+                                }
+                            }
+                        } else {
+                            ups.push(parent_ups[desc.index as usize]);
+                        }
+                    }
+                    drop(parent_ups);
+                    r!(a) = Value::Function(new_closure(mc, child, ups.into_boxed_slice()));
+                }
+                Instr::Vararg { a, c } => {
+                    let ra = base + a as usize;
+                    let want = if c == 0 { nvarargs } else { c as usize - 1 };
+                    ensure_len(th, ra + want);
+                    for i in 0..want {
+                        th.stack[ra + i] = if i < nvarargs {
+                            th.stack[base - nvarargs + i]
+                        } else {
+                            Value::Nil
+                        };
+                    }
+                    if c == 0 {
+                        th.top = ra + want;
+                        ensure_len(th, frame_end);
+                    }
+                }
+                Instr::ExtraArg { .. } => rt_err!("internal error: stray ExtraArg"),
+            }
+        }
+    }
+}
+
+/// Return `n` values at `stack[start..]` from the top Lua frame.
+fn do_return<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    start: usize,
+    n: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let base = match th.frames.last() {
+        Some(Frame::Lua(f)) => f.base,
+        _ => {
+            return Err(LuaError::from_str(
+                mc,
+                "internal error: return without a Lua frame",
+            ))
+        }
+    };
+    if th.tbc.last().is_some_and(|&i| i >= base) {
+        // The compiler closes to-be-closed variables before returning; this is a safety net.
+        let values = th.stack[start..start + n].to_vec();
+        let err = close_on_error(mc, state, thread, th, base, LuaError::new(Value::Nil));
+        if !err.value.is_nil() {
+            return Err(err);
+        }
+        th.stack[start..start + n].copy_from_slice(&values);
+    }
+    let Some(Frame::Lua(f)) = th.frames.pop() else {
+        unreachable!()
+    };
+    th.cells.truncate(f.cell_base);
+    let dest = f.ret.func_slot;
+    th.stack.copy_within(start..start + n, dest);
+    deliver(mc, state, thread, th, f.ret, n)
+}

@@ -1,0 +1,262 @@
+//! The runtime: arena, executor, and the embedding API.
+
+pub mod ctx;
+pub mod error;
+pub mod exec;
+pub mod load;
+pub mod ops;
+pub mod state;
+
+use std::path::Path;
+
+use gc_arena::{Arena, Rootable};
+
+pub use error::RuntimeError;
+pub use load::LoadError;
+
+use crate::function::{new_cell, new_closure, Proto};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Frame, Ret, RetKind};
+use crate::value::Value;
+use exec::DriveEnd;
+use state::State;
+
+/// Instructions (counted at calls and backward jumps) between safe points.
+pub const DEFAULT_FUEL: i64 = 20_000;
+
+/// A Lua state with its own heap. Code runs in fuel-sized slices; between slices the
+/// runtime collects garbage (and, later, services reload and debugger commands).
+pub struct Runtime {
+    arena: Arena<Rootable![State<'_>]>,
+    fuel: i64,
+}
+
+/// How a call into the runtime ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The call finished; its results rendered with `tostring`.
+    Finished(Vec<String>),
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the whole standard library.
+    pub fn new() -> Runtime {
+        let arena = Arena::<Rootable![State<'_>]>::new(|mc| {
+            let state = State::new(mc);
+            crate::stdlib::open_all(mc, &state);
+            state
+        });
+        Runtime {
+            arena,
+            fuel: DEFAULT_FUEL,
+        }
+    }
+
+    /// Instructions per slice between safe points.
+    pub fn set_fuel(&mut self, fuel: i64) {
+        self.fuel = fuel.max(1);
+    }
+
+    /// Record the running script's directory (first on `package.path`).
+    pub fn set_script_dir(&mut self, dir: &Path) {
+        self.arena.mutate(|mc, state| {
+            state.host.borrow_mut().script_dir = Some(dir.to_path_buf());
+            crate::stdlib::package::set_script_dir(mc, state, dir);
+        });
+    }
+
+    /// Set the global `arg` table as `lua script args` does: `arg[0]` is the script,
+    /// `arg[-1]` the interpreter.
+    pub fn set_arg_table(&mut self, interpreter: &str, script: &str, args: &[String]) {
+        self.arena.mutate(|mc, state| {
+            let t = Table::new(mc);
+            t.set_int(
+                mc,
+                -1,
+                Value::String(LuaString::new(mc, interpreter.as_bytes())),
+            );
+            t.set_int(mc, 0, Value::String(LuaString::new(mc, script.as_bytes())));
+            for (i, a) in args.iter().enumerate() {
+                t.set_int(
+                    mc,
+                    i as i64 + 1,
+                    Value::String(LuaString::new(mc, a.as_bytes())),
+                );
+            }
+            let key = Value::String(LuaString::new(mc, b"arg"));
+            let _ = state.globals.set(mc, key, Value::Table(t));
+        });
+    }
+
+    /// Compile and run a chunk with `args` as its `...`, to completion.
+    pub fn run_chunk(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[String],
+    ) -> Result<Outcome, RunError> {
+        let proto = load::compile_chunk(source, chunk_name).map_err(RunError::Load)?;
+        self.arena.mutate(|mc, state| {
+            let proto = Proto::load(mc, proto);
+            let env = new_cell(mc, Value::Table(state.globals));
+            let main = new_closure(mc, proto, vec![env].into_boxed_slice());
+            let mut th = state.main_thread.gc().borrow_mut(mc);
+            th.stack.clear();
+            th.frames.clear();
+            th.stack.push(Value::Function(main));
+            for a in args {
+                th.stack
+                    .push(Value::String(LuaString::new(mc, a.as_bytes())));
+            }
+            th.pending = None;
+        });
+        self.drive_main(args.len())
+    }
+
+    /// Run a Lua file as `lua file args` does.
+    pub fn run_file(&mut self, path: &Path, args: &[String]) -> Result<Outcome, RunError> {
+        let source = std::fs::read(path).map_err(|e| {
+            RunError::Load(LoadError::Io(format!(
+                "cannot open {}: {}",
+                path.display(),
+                io_reason(&e)
+            )))
+        })?;
+        let name = format!("@{}", path.display());
+        self.run_chunk(&source, &name, args)
+    }
+
+    fn drive_main(&mut self, nargs: usize) -> Result<Outcome, RunError> {
+        let fuel = self.fuel;
+        // First slice: set up the call.
+        let mut started = false;
+        loop {
+            let end = self.arena.mutate(|mc, state| {
+                let main = state.main_thread;
+                let mut th = main.gc().borrow_mut(mc);
+                let mut fuel = fuel;
+                let first = if !started {
+                    let ret = Ret {
+                        func_slot: 0,
+                        nresults: -1,
+                        kind: RetKind::Normal,
+                    };
+                    match exec::setup_call(mc, state, main, &mut th, 0, nargs, ret, false) {
+                        Ok(ev) => ev,
+                        Err(e) => match exec::unwind(mc, state, main, &mut th, e) {
+                            Ok(ev) => ev,
+                            Err(e) => return Err(render_error(mc, state, main, &mut th, e)),
+                        },
+                    }
+                } else {
+                    None
+                };
+                match exec::drive(mc, state, main, &mut th, &mut fuel, first) {
+                    Ok(DriveEnd::OutOfFuel) => Ok(None),
+                    Ok(DriveEnd::Finished { start }) => {
+                        let results = th.stack[start..th.top]
+                            .iter()
+                            .map(|v| exec::tostring_primitive(state, *v))
+                            .collect();
+                        th.stack.clear();
+                        Ok(Some(results))
+                    }
+                    Ok(DriveEnd::Boundary) => Ok(Some(Vec::new())),
+                    Err(e) => Err(render_error(mc, state, main, &mut th, e)),
+                }
+            });
+            started = true;
+            match end {
+                Ok(Some(results)) => return Ok(Outcome::Finished(results)),
+                Ok(None) => self.arena.collect_debt(),
+                Err(e) => {
+                    self.arena.mutate(|mc, state| {
+                        let mut th = state.main_thread.gc().borrow_mut(mc);
+                        th.stack.clear();
+                        th.frames.clear();
+                        th.cells.clear();
+                        th.tbc.clear();
+                        let mut chain = state.chain.borrow_mut(mc);
+                        chain.truncate(1);
+                    });
+                    return Err(RunError::Runtime(e));
+                }
+            }
+        }
+    }
+
+    /// Run a full garbage collection cycle.
+    pub fn collect_garbage(&mut self) {
+        self.arena.finish_cycle();
+    }
+
+    /// Bytes currently allocated on the Lua heap.
+    pub fn heap_bytes(&self) -> usize {
+        // gc-arena counts objects, not bytes: estimate with an average object size.
+        self.arena.metrics().total_gc_count() * 64
+    }
+}
+
+/// Why running a chunk failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    Load(LoadError),
+    Runtime(RuntimeError),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Load(e) => write!(f, "{e}"),
+            RunError::Runtime(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    }
+}
+
+/// Turn an uncaught error into the host's form: the message as the standalone interpreter
+/// prints it (`__tostring` honoured) and the traceback.
+fn render_error<'gc>(
+    mc: &'gc gc_arena::Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: crate::thread::Thread<'gc>,
+    th: &mut crate::thread::ThreadState<'gc>,
+    e: error::LuaError<'gc>,
+) -> RuntimeError {
+    let message = match e.value {
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        Value::Integer(_) | Value::Number(_) => ops::number_to_string(e.value).unwrap_or_default(),
+        v if !exec::metamethod(state, v, state::MetaName::ToString).is_nil() => {
+            match exec::tostring_nested(mc, state, thread, th, v) {
+                Ok(s) => s.to_str_lossy().into_owned(),
+                Err(_) => format!("(error object is a {} value)", v.type_name()),
+            }
+        }
+        Value::Nil => "nil".into(),
+        v => format!("(error object is a {} value)", v.type_name()),
+    };
+    let _ = Frame::Boundary;
+    RuntimeError {
+        message,
+        traceback: e.traceback,
+    }
+}

@@ -1,0 +1,237 @@
+//! Value operations without metamethods: coercions, arithmetic, comparison, `tostring`.
+
+use crate::arith;
+use crate::number::{str_to_number, Numeral};
+use crate::runtime::state::MetaName;
+use crate::value::Value;
+
+/// The arithmetic and bitwise operators, in the order of their metamethods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+}
+
+impl ArithOp {
+    pub fn meta_name(self) -> MetaName {
+        match self {
+            ArithOp::Add => MetaName::Add,
+            ArithOp::Sub => MetaName::Sub,
+            ArithOp::Mul => MetaName::Mul,
+            ArithOp::Mod => MetaName::Mod,
+            ArithOp::Pow => MetaName::Pow,
+            ArithOp::Div => MetaName::Div,
+            ArithOp::IDiv => MetaName::IDiv,
+            ArithOp::BAnd => MetaName::BAnd,
+            ArithOp::BOr => MetaName::BOr,
+            ArithOp::BXor => MetaName::BXor,
+            ArithOp::Shl => MetaName::Shl,
+            ArithOp::Shr => MetaName::Shr,
+            ArithOp::Unm => MetaName::Unm,
+            ArithOp::BNot => MetaName::BNot,
+        }
+    }
+
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            ArithOp::BAnd
+                | ArithOp::BOr
+                | ArithOp::BXor
+                | ArithOp::Shl
+                | ArithOp::Shr
+                | ArithOp::BNot
+        )
+    }
+}
+
+/// Why a primitive arithmetic operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithError {
+    /// No primitive meaning: try metamethods, else "attempt to perform ..." on the operand.
+    NotNumbers,
+    /// A float operand of a bitwise operation has no integer value.
+    NoIntegerRep,
+    /// Integer `//` by zero.
+    IDivByZero,
+    /// Integer `%` by zero.
+    ModByZero,
+}
+
+impl ArithError {
+    pub fn message(self) -> &'static str {
+        match self {
+            ArithError::NotNumbers => "attempt to perform arithmetic",
+            ArithError::NoIntegerRep => "number has no integer representation",
+            ArithError::IDivByZero => "attempt to perform 'n//0'",
+            ArithError::ModByZero => "attempt to perform 'n%%0'",
+        }
+    }
+}
+
+/// Number or string coerced to a number (Lua's `tonumber` on strings).
+#[inline]
+pub fn to_number<'gc>(v: Value<'gc>) -> Option<Value<'gc>> {
+    match v {
+        Value::Integer(_) | Value::Number(_) => Some(v),
+        Value::String(s) => str_to_value(s.as_bytes()),
+        _ => None,
+    }
+}
+
+pub fn str_to_value<'gc>(s: &[u8]) -> Option<Value<'gc>> {
+    match str_to_number(s)? {
+        Numeral::Int(i) => Some(Value::Integer(i)),
+        Numeral::Float(f) => Some(Value::Number(f)),
+    }
+}
+
+/// Integer value of a number (floats must be integral); strings are converted too.
+pub fn to_integer(v: Value<'_>) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(i),
+        Value::Number(f) => arith::float_to_int_exact(f),
+        Value::String(s) => match str_to_number(s.as_bytes())? {
+            Numeral::Int(i) => Some(i),
+            Numeral::Float(f) => arith::float_to_int_exact(f),
+        },
+        _ => None,
+    }
+}
+
+pub fn to_float(v: Value<'_>) -> Option<f64> {
+    match to_number(v)? {
+        Value::Integer(i) => Some(i as f64),
+        Value::Number(f) => Some(f),
+        _ => None,
+    }
+}
+
+fn bit_operand(v: Value<'_>) -> Result<i64, ArithError> {
+    match v {
+        Value::Integer(i) => Ok(i),
+        Value::Number(f) => arith::float_to_int_exact(f).ok_or(ArithError::NoIntegerRep),
+        _ => Err(ArithError::NotNumbers),
+    }
+}
+
+/// Primitive arithmetic (with string coercion for arithmetic operators, as Lua 5.4's string
+/// metamethods do). For unary operators `b` is ignored.
+pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc>, ArithError> {
+    if op.is_bitwise() {
+        let x = bit_operand(a)?;
+        if op == ArithOp::BNot {
+            return Ok(Value::Integer(!x));
+        }
+        let y = bit_operand(b)?;
+        return Ok(Value::Integer(match op {
+            ArithOp::BAnd => x & y,
+            ArithOp::BOr => x | y,
+            ArithOp::BXor => x ^ y,
+            ArithOp::Shl => arith::shift_left(x, y),
+            _ => arith::shift_right(x, y),
+        }));
+    }
+    let a = to_number(a).ok_or(ArithError::NotNumbers)?;
+    if op == ArithOp::Unm {
+        return Ok(match a {
+            Value::Integer(i) => Value::Integer(i.wrapping_neg()),
+            Value::Number(f) => Value::Number(-f),
+            _ => unreachable!(),
+        });
+    }
+    let b = to_number(b).ok_or(ArithError::NotNumbers)?;
+    if let (Value::Integer(x), Value::Integer(y)) = (a, b) {
+        return Ok(match op {
+            ArithOp::Add => Value::Integer(x.wrapping_add(y)),
+            ArithOp::Sub => Value::Integer(x.wrapping_sub(y)),
+            ArithOp::Mul => Value::Integer(x.wrapping_mul(y)),
+            ArithOp::Mod => Value::Integer(arith::int_mod(x, y).ok_or(ArithError::ModByZero)?),
+            ArithOp::IDiv => Value::Integer(arith::int_idiv(x, y).ok_or(ArithError::IDivByZero)?),
+            ArithOp::Div => Value::Number(x as f64 / y as f64),
+            ArithOp::Pow => Value::Number((x as f64).powf(y as f64)),
+            _ => unreachable!(),
+        });
+    }
+    let (x, y) = (a.as_float().unwrap_or(0.0), b.as_float().unwrap_or(0.0));
+    Ok(Value::Number(match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Mod => arith::float_mod(x, y),
+        ArithOp::IDiv => arith::float_idiv(x, y),
+        ArithOp::Div => x / y,
+        ArithOp::Pow => x.powf(y),
+        _ => unreachable!(),
+    }))
+}
+
+/// Primitive `<`: `None` when the operands need a metamethod (or are incomparable).
+#[inline]
+pub fn less_than(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x < y,
+        (Value::Number(x), Value::Number(y)) => x < y,
+        (Value::Integer(x), Value::Number(y)) => arith::lt_int_float(x, y),
+        (Value::Number(x), Value::Integer(y)) => arith::lt_float_int(x, y),
+        (Value::String(x), Value::String(y)) => x.as_bytes() < y.as_bytes(),
+        _ => return None,
+    })
+}
+
+/// Primitive `<=`.
+#[inline]
+pub fn less_equal(a: Value<'_>, b: Value<'_>) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x <= y,
+        (Value::Number(x), Value::Number(y)) => x <= y,
+        (Value::Integer(x), Value::Number(y)) => arith::le_int_float(x, y),
+        (Value::Number(x), Value::Integer(y)) => arith::le_float_int(x, y),
+        (Value::String(x), Value::String(y)) => x.as_bytes() <= y.as_bytes(),
+        _ => return None,
+    })
+}
+
+/// "attempt to compare two table values" / "attempt to compare number with nil".
+pub fn compare_error_message(a: Value<'_>, b: Value<'_>) -> String {
+    let (ta, tb) = (a.type_name(), b.type_name());
+    if ta == tb {
+        format!("attempt to compare two {ta} values")
+    } else {
+        format!("attempt to compare {ta} with {tb}")
+    }
+}
+
+/// Lua's number → string conversion (`tostring`, concatenation).
+pub fn number_to_string(v: Value<'_>) -> Option<String> {
+    match v {
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Number(f) => Some(crate::stdlib::format::number_to_string(f)),
+        _ => None,
+    }
+}
+
+/// A string or number as bytes for concatenation; `None` for other types.
+pub fn concat_piece(v: Value<'_>, out: &mut Vec<u8>) -> bool {
+    match v {
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Number(_) => {
+            out.extend_from_slice(number_to_string(v).unwrap_or_default().as_bytes())
+        }
+        _ => return false,
+    }
+    true
+}

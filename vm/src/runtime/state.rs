@@ -1,0 +1,175 @@
+//! The arena root: globals, registry, shared metatables and the chain of running threads.
+
+use std::cell::RefCell;
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::Thread;
+
+/// Metamethod and other well-known names, allocated once so lookups need no allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaName {
+    Index,
+    NewIndex,
+    Call,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    Unm,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    BNot,
+    Concat,
+    Len,
+    Eq,
+    Lt,
+    Le,
+    Close,
+    ToString,
+    Name,
+    Pairs,
+    Metatable,
+    Mode,
+    Gc,
+}
+
+impl MetaName {
+    pub const ALL: [MetaName; 29] = [
+        MetaName::Index,
+        MetaName::NewIndex,
+        MetaName::Call,
+        MetaName::Add,
+        MetaName::Sub,
+        MetaName::Mul,
+        MetaName::Div,
+        MetaName::Mod,
+        MetaName::Pow,
+        MetaName::Unm,
+        MetaName::IDiv,
+        MetaName::BAnd,
+        MetaName::BOr,
+        MetaName::BXor,
+        MetaName::Shl,
+        MetaName::Shr,
+        MetaName::BNot,
+        MetaName::Concat,
+        MetaName::Len,
+        MetaName::Eq,
+        MetaName::Lt,
+        MetaName::Le,
+        MetaName::Close,
+        MetaName::ToString,
+        MetaName::Name,
+        MetaName::Pairs,
+        MetaName::Metatable,
+        MetaName::Mode,
+        MetaName::Gc,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetaName::Index => "__index",
+            MetaName::NewIndex => "__newindex",
+            MetaName::Call => "__call",
+            MetaName::Add => "__add",
+            MetaName::Sub => "__sub",
+            MetaName::Mul => "__mul",
+            MetaName::Div => "__div",
+            MetaName::Mod => "__mod",
+            MetaName::Pow => "__pow",
+            MetaName::Unm => "__unm",
+            MetaName::IDiv => "__idiv",
+            MetaName::BAnd => "__band",
+            MetaName::BOr => "__bor",
+            MetaName::BXor => "__bxor",
+            MetaName::Shl => "__shl",
+            MetaName::Shr => "__shr",
+            MetaName::BNot => "__bnot",
+            MetaName::Concat => "__concat",
+            MetaName::Len => "__len",
+            MetaName::Eq => "__eq",
+            MetaName::Lt => "__lt",
+            MetaName::Le => "__le",
+            MetaName::Close => "__close",
+            MetaName::ToString => "__tostring",
+            MetaName::Name => "__name",
+            MetaName::Pairs => "__pairs",
+            MetaName::Metatable => "__metatable",
+            MetaName::Mode => "__mode",
+            MetaName::Gc => "__gc",
+        }
+    }
+}
+
+/// Host-side (non-GC) state shared by the stdlib.
+pub struct HostState {
+    /// xoshiro256** state for `math.random`.
+    pub rng: [u64; 4],
+    /// Nesting depth of Rust→Lua calls, bounded to keep the Rust stack safe.
+    pub native_depth: usize,
+    /// The directory of the running script (first on `package.path`).
+    pub script_dir: Option<std::path::PathBuf>,
+    /// Stdlib names already warned about being shadowed by a project file.
+    pub shadow_warned: Vec<String>,
+    /// When the runtime was created, for `os.clock` fallbacks.
+    pub started: std::time::Instant,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct State<'gc> {
+    pub globals: Table<'gc>,
+    pub registry: Table<'gc>,
+    pub string_metatable: Gc<'gc, RefLock<Option<Table<'gc>>>>,
+    pub main_thread: Thread<'gc>,
+    meta_names: Vec<LuaString<'gc>>,
+    /// Threads currently running, outermost first: the main thread, then each coroutine
+    /// resumed from the one before it.
+    pub chain: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
+    #[collect(require_static)]
+    pub host: RefCell<HostState>,
+}
+
+impl<'gc> State<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> State<'gc> {
+        let main_thread = Thread::new(mc);
+        main_thread.gc().borrow_mut(mc).status = crate::thread::CoStatus::Running;
+        State {
+            globals: Table::new(mc),
+            registry: Table::new(mc),
+            string_metatable: Gc::new(mc, RefLock::new(None)),
+            main_thread,
+            meta_names: MetaName::ALL
+                .iter()
+                .map(|m| LuaString::new(mc, m.as_str().as_bytes()))
+                .collect(),
+            chain: Gc::new(mc, RefLock::new(vec![main_thread])),
+            host: RefCell::new(HostState {
+                rng: [
+                    0x2545_F491_4F6C_DD1D,
+                    0x9E37_79B9_7F4A_7C15,
+                    0xBF58_476D_1CE4_E5B9,
+                    0x94D0_49BB_1331_11EB,
+                ],
+                native_depth: 0,
+                script_dir: None,
+                shadow_warned: Vec::new(),
+                started: std::time::Instant::now(),
+            }),
+        }
+    }
+
+    #[inline]
+    pub fn meta_name(&self, m: MetaName) -> LuaString<'gc> {
+        self.meta_names[m as usize]
+    }
+}

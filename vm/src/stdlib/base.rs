@@ -1,0 +1,459 @@
+//! The base library: `print`, `type`, `pairs`, `pcall`, `load`, ...
+
+use std::io::Write;
+
+use gc_arena::Mutation;
+
+use crate::function::{new_cell, new_closure, Builtin, Proto};
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::LuaError;
+use crate::runtime::exec::metatable_of;
+use crate::runtime::load::{compile_chunk, LoadError};
+use crate::runtime::ops;
+use crate::runtime::state::{MetaName, State};
+use crate::string::LuaString;
+use crate::value::Value;
+
+use super::{set_builtin, set_fn, set_value};
+
+type R<'gc> = Result<usize, LuaError<'gc>>;
+
+pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
+    let g = state.globals;
+    set_value(mc, g, "_G", Value::Table(g));
+    set_value(
+        mc,
+        g,
+        "_VERSION",
+        Value::String(LuaString::new(mc, b"Lua 5.4")),
+    );
+    set_fn(mc, g, "print", print);
+    set_fn(mc, g, "type", type_);
+    set_fn(mc, g, "tostring", tostring);
+    set_fn(mc, g, "tonumber", tonumber);
+    set_fn(mc, g, "ipairs", ipairs);
+    set_fn(mc, g, "pairs", pairs);
+    set_fn(mc, g, "next", next);
+    set_fn(mc, g, "select", select);
+    set_fn(mc, g, "rawget", rawget);
+    set_fn(mc, g, "rawset", rawset);
+    set_fn(mc, g, "rawequal", rawequal);
+    set_fn(mc, g, "rawlen", rawlen);
+    set_fn(mc, g, "setmetatable", setmetatable);
+    set_fn(mc, g, "getmetatable", getmetatable);
+    set_fn(mc, g, "assert", assert);
+    set_fn(mc, g, "load", load);
+    set_fn(mc, g, "loadfile", loadfile);
+    set_fn(mc, g, "dofile", dofile);
+    set_fn(mc, g, "collectgarbage", collectgarbage);
+    set_builtin(mc, g, "error", Builtin::Error);
+    set_builtin(mc, g, "pcall", Builtin::Pcall);
+    set_builtin(mc, g, "xpcall", Builtin::Xpcall);
+}
+
+fn print<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let mut line = Vec::new();
+    for i in 0..ctx.nargs() {
+        if i > 0 {
+            line.push(b'\t');
+        }
+        let s = ctx.to_display_string(ctx.arg(i))?;
+        line.extend_from_slice(s.as_bytes());
+    }
+    line.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    // Like C's stdout to a pipe, failures (a closed pipe) are ignored by print.
+    let _ = out.write_all(&line);
+    let _ = out.flush();
+    Ok(0)
+}
+
+fn type_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = ctx.check_any(0)?;
+    let s = ctx.new_string(v.type_name().as_bytes());
+    ctx.ret1(s)
+}
+
+fn tostring<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = ctx.check_any(0)?;
+    let s = ctx.to_display_string(v)?;
+    ctx.ret1(Value::String(s))
+}
+
+fn tonumber<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    if ctx.arg(1).is_nil() {
+        let v = ctx.check_any(0)?;
+        let n = match v {
+            Value::Integer(_) | Value::Number(_) => v,
+            Value::String(s) => ops::str_to_value(s.as_bytes()).unwrap_or(Value::Nil),
+            _ => Value::Nil,
+        };
+        return ctx.ret1(n);
+    }
+    let base = ctx.check_integer(1)?;
+    let s = match ctx.arg(0) {
+        Value::String(s) => s,
+        _ => return Err(ctx.type_error(0, "string")),
+    };
+    if !(2..=36).contains(&base) {
+        return Err(ctx.arg_error(1, "base out of range"));
+    }
+    let v = match crate::number::parse_int_base(s.as_bytes(), base as u32) {
+        Some(i) => Value::Integer(i),
+        None => Value::Nil,
+    };
+    ctx.ret1(v)
+}
+
+fn ipairs_iter<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let i = ctx.check_integer(1)?.wrapping_add(1);
+    let v = ctx.index(ctx.arg(0), Value::Integer(i))?;
+    if v.is_nil() {
+        return ctx.ret1(Value::Nil);
+    }
+    ctx.push(Value::Integer(i));
+    ctx.push(v);
+    Ok(2)
+}
+
+fn ipairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.check_any(0)?;
+    let iter = crate::function::new_native(
+        ctx.mc,
+        "ipairs_iterator",
+        crate::function::NativeKind::Fn(ipairs_iter),
+        Vec::new(),
+    );
+    ctx.push(Value::NativeFunction(iter));
+    ctx.push(t);
+    ctx.push(Value::Integer(0));
+    Ok(3)
+}
+
+fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.check_table(0)?;
+    match t.next(ctx.arg(1)) {
+        Ok(Some((k, v))) => {
+            ctx.push(k);
+            ctx.push(v);
+            Ok(2)
+        }
+        Ok(None) => ctx.ret1(Value::Nil),
+        Err(()) => Err(ctx.error("invalid key to 'next'")),
+    }
+}
+
+fn pairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = ctx.check_any(0)?;
+    let mm = match metatable_of(ctx.state, v) {
+        Some(mt) => mt.get_str(ctx.state.meta_name(MetaName::Pairs)),
+        None => Value::Nil,
+    };
+    if !mm.is_nil() {
+        let mut r = ctx.call(mm, &[v])?;
+        r.resize(3, Value::Nil);
+        for x in r {
+            ctx.push(x);
+        }
+        return Ok(3);
+    }
+    if !matches!(v, Value::Table(_)) {
+        return Err(ctx.type_error(0, "table"));
+    }
+    let next = ctx.state.globals.get_str(LuaString::new(ctx.mc, b"next"));
+    let next = if next.is_nil() {
+        Value::NativeFunction(crate::function::new_native(
+            ctx.mc,
+            "next",
+            crate::function::NativeKind::Fn(next_fn),
+            Vec::new(),
+        ))
+    } else {
+        next
+    };
+    ctx.push(next);
+    ctx.push(v);
+    ctx.push(Value::Nil);
+    Ok(3)
+}
+
+fn next_fn<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    next(ctx)
+}
+
+fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let n = ctx.nargs() as i64 - 1;
+    if let Value::String(s) = ctx.arg(0) {
+        if s.as_bytes() == b"#" {
+            return ctx.ret1(Value::Integer(n));
+        }
+    }
+    let i = ctx.check_integer(0)?;
+    let start = if i < 0 {
+        if -i > n {
+            return Err(ctx.arg_error(0, "index out of range"));
+        }
+        n + i
+    } else if i == 0 {
+        return Err(ctx.arg_error(0, "index out of range"));
+    } else {
+        (i - 1).min(n)
+    };
+    let vals: Vec<_> = (start..n).map(|j| ctx.arg(j as usize + 1)).collect();
+    let count = vals.len();
+    for v in vals {
+        ctx.push(v);
+    }
+    Ok(count)
+}
+
+fn rawget<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.check_table(0)?;
+    let k = ctx.check_any(1)?;
+    ctx.ret1(t.get(k))
+}
+
+fn rawset<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.check_table(0)?;
+    ctx.check_any(1)?;
+    ctx.check_any(2)?;
+    t.set(ctx.mc, ctx.arg(1), ctx.arg(2))
+        .map_err(|e| ctx.error(e.message()))?;
+    ctx.ret1(Value::Table(t))
+}
+
+fn rawequal<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let a = ctx.check_any(0)?;
+    let b = ctx.check_any(1)?;
+    ctx.ret1(Value::Boolean(a.raw_eq(b)))
+}
+
+fn rawlen<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let n = match ctx.arg(0) {
+        Value::Table(t) => t.length(),
+        Value::String(s) => s.len() as i64,
+        _ => return Err(ctx.arg_error(0, "table or string expected")),
+    };
+    ctx.ret1(Value::Integer(n))
+}
+
+fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.check_table(0)?;
+    let mt = match ctx.arg(1) {
+        Value::Nil => None,
+        Value::Table(m) => Some(m),
+        _ => return Err(ctx.type_error(1, "nil or table")),
+    };
+    if ctx.nargs() < 2 {
+        return Err(ctx.type_error(1, "nil or table"));
+    }
+    if let Some(old) = t.metatable() {
+        if !old
+            .get_str(ctx.state.meta_name(MetaName::Metatable))
+            .is_nil()
+        {
+            return Err(ctx.error("cannot change a protected metatable"));
+        }
+    }
+    t.set_metatable(ctx.mc, mt);
+    ctx.ret1(Value::Table(t))
+}
+
+fn getmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = ctx.check_any(0)?;
+    let r = match metatable_of(ctx.state, v) {
+        None => Value::Nil,
+        Some(mt) => {
+            let protected = mt.get_str(ctx.state.meta_name(MetaName::Metatable));
+            if protected.is_nil() {
+                Value::Table(mt)
+            } else {
+                protected
+            }
+        }
+    };
+    ctx.ret1(r)
+}
+
+fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = ctx.check_any(0)?;
+    if v.is_truthy() {
+        // Return all arguments: they are already the top `nargs` values.
+        return Ok(ctx.nargs());
+    }
+    if ctx.nargs() >= 2 {
+        return Err(LuaError::new(ctx.arg(1)));
+    }
+    Err(ctx.error("assertion failed!"))
+}
+
+/// Build a Lua function from `source`, with `_ENV` = `env` (globals when `None`).
+fn load_source<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    source: &[u8],
+    chunk_name: &str,
+    mode: &[u8],
+    env: Option<Value<'gc>>,
+) -> R<'gc> {
+    if source.first() == Some(&0x1b) {
+        let msg = if mode.contains(&b'b') {
+            "binary chunks are not supported by wayfinder".to_string()
+        } else {
+            format!(
+                "attempt to load a binary chunk (mode is '{}')",
+                String::from_utf8_lossy(mode)
+            )
+        };
+        ctx.push(Value::Nil);
+        let m = ctx.new_string(msg.as_bytes());
+        ctx.push(m);
+        return Ok(2);
+    }
+    if !mode.contains(&b't') {
+        ctx.push(Value::Nil);
+        let msg = format!(
+            "attempt to load a text chunk (mode is '{}')",
+            String::from_utf8_lossy(mode)
+        );
+        let m = ctx.new_string(msg.as_bytes());
+        ctx.push(m);
+        return Ok(2);
+    }
+    match compile_chunk(source, chunk_name) {
+        Ok(proto) => {
+            let proto = Proto::load(ctx.mc, proto);
+            let env = env.unwrap_or(Value::Table(ctx.state.globals));
+            let ups = if proto.info.upvalues.is_empty() {
+                vec![]
+            } else {
+                vec![new_cell(ctx.mc, env)]
+            };
+            let f = new_closure(ctx.mc, proto, ups.into_boxed_slice());
+            ctx.ret1(Value::Function(f))
+        }
+        Err(e) => {
+            ctx.push(Value::Nil);
+            let msg = match e {
+                LoadError::Syntax { message, .. } => message,
+                LoadError::Io(m) => m,
+            };
+            let m = ctx.new_string(msg.as_bytes());
+            ctx.push(m);
+            Ok(2)
+        }
+    }
+}
+
+fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let chunk = ctx.arg(0);
+    let mode = match ctx.opt_string(2)? {
+        Some(m) => m.as_bytes().to_vec(),
+        None => b"bt".to_vec(),
+    };
+    let env = if ctx.nargs() >= 4 {
+        Some(ctx.arg(3))
+    } else {
+        None
+    };
+    let (source, default_name) = match chunk {
+        Value::String(s) => (
+            s.as_bytes().to_vec(),
+            String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        ),
+        Value::Function(_) | Value::NativeFunction(_) => {
+            let mut buf = Vec::new();
+            loop {
+                let r = ctx.call(chunk, &[])?;
+                match r.first() {
+                    None | Some(Value::Nil) => break,
+                    Some(Value::String(s)) if s.is_empty() => break,
+                    Some(Value::String(s)) => buf.extend_from_slice(s.as_bytes()),
+                    Some(_) => {
+                        ctx.push(Value::Nil);
+                        let m = ctx.new_string(b"reader function must return a string");
+                        ctx.push(m);
+                        return Ok(2);
+                    }
+                }
+            }
+            (buf, "=(load)".to_string())
+        }
+        _ => return Err(ctx.type_error(0, "string")),
+    };
+    let name = match ctx.opt_string(1)? {
+        Some(n) => n.to_str_lossy().into_owned(),
+        None => default_name,
+    };
+    load_source(ctx, &source, &name, &mode, env)
+}
+
+fn read_chunk_file<'gc>(ctx: &Ctx<'gc, '_>, path: &str) -> Result<Vec<u8>, String> {
+    let _ = ctx;
+    std::fs::read(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+            _ => e.to_string(),
+        };
+        format!("cannot open {path}: {reason}")
+    })
+}
+
+fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let path = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let mode = match ctx.opt_string(1)? {
+        Some(m) => m.as_bytes().to_vec(),
+        None => b"bt".to_vec(),
+    };
+    let env = if ctx.nargs() >= 3 {
+        Some(ctx.arg(2))
+    } else {
+        None
+    };
+    match read_chunk_file(ctx, &path) {
+        Ok(src) => load_source(ctx, &src, &format!("@{path}"), &mode, env),
+        Err(m) => {
+            ctx.push(Value::Nil);
+            let m = ctx.new_string(m.as_bytes());
+            ctx.push(m);
+            Ok(2)
+        }
+    }
+}
+
+fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let path = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.error(m))?;
+    let proto = compile_chunk(&src, &format!("@{path}"))
+        .map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
+    let proto = Proto::load(ctx.mc, proto);
+    let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
+    let f = new_closure(ctx.mc, proto, vec![env].into_boxed_slice());
+    let results = ctx.call(Value::Function(f), &[])?;
+    let n = results.len();
+    for v in results {
+        ctx.push(v);
+    }
+    Ok(n)
+}
+
+fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let opt = match ctx.opt_string(0)? {
+        Some(s) => s.to_str_lossy().into_owned(),
+        None => "collect".into(),
+    };
+    // gc-arena counts objects, not bytes: estimate with an average object size.
+    let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+    match opt.as_str() {
+        "collect" | "step" | "stop" | "restart" | "incremental" | "generational" => {
+            let r = match opt.as_str() {
+                "step" => Value::Boolean(true),
+                "incremental" | "generational" => ctx.new_string(b"incremental"),
+                _ => Value::Integer(0),
+            };
+            ctx.ret1(r)
+        }
+        "count" => ctx.ret1(Value::Number(bytes / 1024.0)),
+        "isrunning" => ctx.ret1(Value::Boolean(true)),
+        _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
+    }
+}

@@ -1,0 +1,330 @@
+//! `require` and the `package` library (Lua files only; no C modules).
+//!
+//! The running script's directory comes first on `package.path`. A project file that
+//! shadows a standard library name (`math.lua` next to the script) is what `require("math")`
+//! loads, with a one-time warning; the global `math` stays the standard library.
+
+use std::path::Path;
+
+use gc_arena::Mutation;
+
+use crate::function::{new_cell, new_closure, new_native, NativeKind, Proto};
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::LuaError;
+use crate::runtime::load::compile_chunk;
+use crate::runtime::state::State;
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::value::Value;
+
+use super::{set_fn, set_value};
+
+type R<'gc> = Result<usize, LuaError<'gc>>;
+
+const DEFAULT_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
+/usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
+const DEFAULT_CPATH: &str = "/usr/local/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
+const STD_LIBS: [&str; 9] = [
+    "string",
+    "table",
+    "math",
+    "io",
+    "os",
+    "coroutine",
+    "utf8",
+    "debug",
+    "package",
+];
+
+fn key<'gc>(mc: &Mutation<'gc>, s: &str) -> Value<'gc> {
+    Value::String(LuaString::new(mc, s.as_bytes()))
+}
+
+/// `package.loaded` (kept in the registry as `_LOADED`, like Lua).
+fn loaded_table<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Table<'gc> {
+    match state.registry.get(key(mc, "_LOADED")) {
+        Value::Table(t) => t,
+        _ => {
+            let t = Table::new(mc);
+            let _ = state.registry.set(mc, key(mc, "_LOADED"), Value::Table(t));
+            t
+        }
+    }
+}
+
+pub fn register_loaded<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, name: &str, v: Value<'gc>) {
+    let _ = loaded_table(mc, state).set(mc, key(mc, name), v);
+}
+
+/// The initial `package.path`: `LUA_PATH_5_4` or `LUA_PATH` (`;;` = the default), else the
+/// default.
+fn initial_path() -> String {
+    let env = std::env::var("LUA_PATH_5_4").or_else(|_| std::env::var("LUA_PATH"));
+    match env {
+        Ok(p) => p.replace(";;", &format!(";{DEFAULT_PATH};")),
+        Err(_) => DEFAULT_PATH.to_string(),
+    }
+}
+
+pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
+    let package = Table::new(mc);
+    set_value(mc, state.globals, "package", Value::Table(package));
+    register_loaded(mc, state, "package", Value::Table(package));
+    register_loaded(mc, state, "_G", Value::Table(state.globals));
+    set_value(mc, package, "loaded", Value::Table(loaded_table(mc, state)));
+    set_value(mc, package, "preload", Value::Table(Table::new(mc)));
+    set_value(mc, package, "path", key(mc, &initial_path()));
+    set_value(mc, package, "cpath", key(mc, DEFAULT_CPATH));
+    set_value(mc, package, "config", key(mc, "/\n;\n?\n!\n-\n"));
+    let searchers = Table::new(mc);
+    let fns: [(&'static str, crate::runtime::ctx::NativeFn); 4] = [
+        ("searcher_preload", searcher_preload),
+        ("searcher_Lua", searcher_lua),
+        ("searcher_C", searcher_c),
+        ("searcher_Croot", searcher_c),
+    ];
+    for (i, (name, f)) in fns.into_iter().enumerate() {
+        let nf = new_native(mc, name, NativeKind::Fn(f), vec![Value::Table(package)]);
+        searchers.set_int(mc, i as i64 + 1, Value::NativeFunction(nf));
+    }
+    set_value(mc, package, "searchers", Value::Table(searchers));
+    set_fn(mc, package, "searchpath", searchpath);
+    let require = new_native(
+        mc,
+        "require",
+        NativeKind::Fn(require),
+        vec![Value::Table(package)],
+    );
+    set_value(mc, state.globals, "require", Value::NativeFunction(require));
+}
+
+/// Put `dir/?.lua;dir/?/init.lua` first on `package.path`.
+pub fn set_script_dir<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, dir: &Path) {
+    let Value::Table(package) = state.globals.get(key(mc, "package")) else {
+        return;
+    };
+    let d = dir.display().to_string();
+    let d = if d.is_empty() { ".".to_string() } else { d };
+    let current = match package.get(key(mc, "path")) {
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        _ => initial_path(),
+    };
+    let path = format!("{d}/?.lua;{d}/?/init.lua;{current}");
+    set_value(mc, package, "path", key(mc, &path));
+}
+
+fn package_table<'gc>(ctx: &Ctx<'gc, '_>) -> Result<Table<'gc>, LuaError<'gc>> {
+    match ctx.upvalue(0) {
+        Value::Table(t) => Ok(t),
+        _ => Err(ctx.error("'package' table is missing")),
+    }
+}
+
+fn package_string<'gc>(ctx: &Ctx<'gc, '_>, field: &str) -> Result<String, LuaError<'gc>> {
+    let package = package_table(ctx)?;
+    match package.get(key(ctx.mc, field)) {
+        Value::String(s) => Ok(s.to_str_lossy().into_owned()),
+        _ => Err(ctx.error(format!("'package.{field}' must be a string"))),
+    }
+}
+
+/// Lua's `searchpath`: the first readable file, or the list of tried names.
+fn search_path(name: &str, path: &str, sep: &str, rep: &str) -> Result<String, String> {
+    let name = if sep.is_empty() {
+        name.to_string()
+    } else {
+        name.replace(sep, rep)
+    };
+    let mut tried = String::new();
+    for template in path.split(';').filter(|t| !t.is_empty()) {
+        let candidate = template.replace('?', &name);
+        if std::fs::File::open(&candidate).is_ok() {
+            return Ok(candidate);
+        }
+        tried.push_str(&format!("\n\tno file '{candidate}'"));
+    }
+    Err(tried)
+}
+
+fn searchpath<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let path = ctx.check_string(1)?.to_str_lossy().into_owned();
+    let sep = ctx
+        .opt_string(2)?
+        .map(|s| s.to_str_lossy().into_owned())
+        .unwrap_or(".".into());
+    let rep = ctx
+        .opt_string(3)?
+        .map(|s| s.to_str_lossy().into_owned())
+        .unwrap_or("/".into());
+    match search_path(&name, &path, &sep, &rep) {
+        Ok(f) => {
+            let v = ctx.new_string(f.as_bytes());
+            ctx.ret1(v)
+        }
+        Err(tried) => {
+            ctx.push(Value::Nil);
+            let v = ctx.new_string(tried.as_bytes());
+            ctx.push(v);
+            Ok(2)
+        }
+    }
+}
+
+fn searcher_preload<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name = ctx.check_string(0)?;
+    let package = package_table(ctx)?;
+    let Value::Table(preload) = package.get(key(ctx.mc, "preload")) else {
+        return Err(ctx.error("'package.preload' must be a table"));
+    };
+    let loader = preload.get(Value::String(name));
+    if loader.is_nil() {
+        let msg = format!("\n\tno field package.preload['{}']", name.to_str_lossy());
+        let v = ctx.new_string(msg.as_bytes());
+        return ctx.ret1(v);
+    }
+    ctx.push(loader);
+    let v = ctx.new_string(b":preload:");
+    ctx.push(v);
+    Ok(2)
+}
+
+/// Compile a module file into a loader function.
+fn file_loader<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    name: &str,
+    file: &str,
+) -> Result<Value<'gc>, LuaError<'gc>> {
+    let src = std::fs::read(file).map_err(|e| {
+        ctx.error(format!(
+            "error loading module '{name}' from file '{file}':\n\t{e}"
+        ))
+    })?;
+    let proto = compile_chunk(&src, &format!("@{file}")).map_err(|e| {
+        ctx.error(format!(
+            "error loading module '{name}' from file '{file}':\n\t{e}"
+        ))
+    })?;
+    let proto = Proto::load(ctx.mc, proto);
+    let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
+    Ok(Value::Function(new_closure(
+        ctx.mc,
+        proto,
+        vec![env].into_boxed_slice(),
+    )))
+}
+
+fn searcher_lua<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let path = package_string(ctx, "path")?;
+    match search_path(&name, &path, ".", "/") {
+        Ok(file) => {
+            let loader = file_loader(ctx, &name, &file)?;
+            ctx.push(loader);
+            let v = ctx.new_string(file.as_bytes());
+            ctx.push(v);
+            Ok(2)
+        }
+        Err(tried) => {
+            let v = ctx.new_string(tried.as_bytes());
+            ctx.ret1(v)
+        }
+    }
+}
+
+fn searcher_c<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let cpath = package_string(ctx, "cpath")?;
+    // C modules cannot be loaded by a pure-Rust runtime; report the files Lua would try.
+    let tried = match search_path(&name, &cpath, ".", "/") {
+        Ok(file) => {
+            format!("\n\tno loader for C module '{file}' (wayfinder loads only Lua modules)")
+        }
+        Err(t) => t,
+    };
+    let v = ctx.new_string(tried.as_bytes());
+    ctx.ret1(v)
+}
+
+/// A project file beside the script that shadows standard library `name`, if any.
+fn shadowing_file<'gc>(ctx: &Ctx<'gc, '_>, name: &str) -> Option<String> {
+    if !STD_LIBS.contains(&name) {
+        return None;
+    }
+    let dir = ctx.state.host.borrow().script_dir.clone()?;
+    let file = dir.join(format!("{name}.lua"));
+    file.is_file().then(|| file.display().to_string())
+}
+
+fn require<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name_s = ctx.check_string(0)?;
+    let name = name_s.to_str_lossy().into_owned();
+    let loaded = loaded_table(ctx.mc, ctx.state);
+    let current = loaded.get(Value::String(name_s));
+    let is_builtin_lib = STD_LIBS.contains(&name.as_str())
+        && matches!((current, ctx.state.globals.get(Value::String(name_s))), (Value::Table(a), Value::Table(b)) if a.ptr_eq(b));
+    if current.is_truthy() && !(is_builtin_lib && shadowing_file(ctx, &name).is_some()) {
+        return ctx.ret1(current);
+    }
+    let (loader, extra) = if let Some(file) = shadowing_file(ctx, &name).filter(|_| is_builtin_lib)
+    {
+        let mut host = ctx.state.host.borrow_mut();
+        if !host.shadow_warned.contains(&name) {
+            host.shadow_warned.push(name.clone());
+            eprintln!(
+                "wayfinder: warning: require(\"{name}\") loads project file '{file}', which shadows the \
+standard library '{name}'; the global '{name}' stays the standard library"
+            );
+        }
+        drop(host);
+        let loader = file_loader(ctx, &name, &file)?;
+        (loader, ctx.new_string(file.as_bytes()))
+    } else {
+        find_loader(ctx, name_s, &name)?
+    };
+    let result = ctx.call(loader, &[Value::String(name_s), extra])?;
+    let value = result.first().copied().unwrap_or(Value::Nil);
+    if !value.is_nil() {
+        loaded
+            .set(ctx.mc, Value::String(name_s), value)
+            .map_err(|e| ctx.error(e.message()))?;
+    }
+    let mut final_value = loaded.get(Value::String(name_s));
+    if final_value.is_nil() {
+        final_value = Value::Boolean(true);
+        loaded
+            .set(ctx.mc, Value::String(name_s), final_value)
+            .map_err(|e| ctx.error(e.message()))?;
+    }
+    ctx.push(final_value);
+    ctx.push(extra);
+    Ok(2)
+}
+
+fn find_loader<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    name_s: LuaString<'gc>,
+    name: &str,
+) -> Result<(Value<'gc>, Value<'gc>), LuaError<'gc>> {
+    let package = package_table(ctx)?;
+    let Value::Table(searchers) = package.get(key(ctx.mc, "searchers")) else {
+        return Err(ctx.error("'package.searchers' must be a table"));
+    };
+    let mut msg = String::new();
+    let mut i = 1;
+    loop {
+        let searcher = searchers.get_int(i);
+        if searcher.is_nil() {
+            return Err(ctx.error(format!("module '{name}' not found:{msg}")));
+        }
+        let r = ctx.call(searcher, &[Value::String(name_s)])?;
+        match r.first().copied().unwrap_or(Value::Nil) {
+            f @ (Value::Function(_) | Value::NativeFunction(_)) => {
+                return Ok((f, r.get(1).copied().unwrap_or(Value::Nil)));
+            }
+            Value::String(s) => msg.push_str(&s.to_str_lossy()),
+            _ => {}
+        }
+        i += 1;
+    }
+}

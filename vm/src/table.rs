@@ -1,0 +1,400 @@
+//! Lua tables: an array part for keys `1..=n` and an open-addressing hash part.
+//!
+//! Removing a key only sets its value to nil (the key stays as a tombstone until the next
+//! rehash), which is what lets `next` continue a traversal while fields are cleared.
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use crate::value::Value;
+
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub struct Table<'gc>(Gc<'gc, RefLock<TableData<'gc>>>);
+
+impl std::fmt::Debug for Table<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "table: {:p}", Gc::as_ptr(self.0))
+    }
+}
+
+/// Why a key cannot be stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidKey {
+    Nil,
+    NaN,
+}
+
+impl InvalidKey {
+    pub fn message(self) -> &'static str {
+        match self {
+            InvalidKey::Nil => "index is nil",
+            InvalidKey::NaN => "index is NaN",
+        }
+    }
+}
+
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct TableData<'gc> {
+    array: Vec<Value<'gc>>,
+    hash: HashPart<'gc>,
+    metatable: Option<Table<'gc>>,
+}
+
+impl<'gc> Table<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Table<'gc> {
+        Table(Gc::new(mc, RefLock::new(TableData::default())))
+    }
+
+    pub fn with_capacity(mc: &Mutation<'gc>, array: usize, hash: usize) -> Table<'gc> {
+        let mut data = TableData {
+            array: Vec::with_capacity(array),
+            ..TableData::default()
+        };
+        if hash > 0 {
+            data.hash.resize(hash);
+        }
+        Table(Gc::new(mc, RefLock::new(data)))
+    }
+
+    #[inline(always)]
+    pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
+        self.0
+    }
+
+    #[inline]
+    pub fn get(self, key: Value<'gc>) -> Value<'gc> {
+        self.0.borrow().get(key)
+    }
+
+    #[inline]
+    pub fn get_int(self, key: i64) -> Value<'gc> {
+        self.0.borrow().get_int(key)
+    }
+
+    #[inline]
+    pub fn get_str(self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        self.0.borrow().hash.get(Value::String(key))
+    }
+
+    #[inline]
+    pub fn set(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), InvalidKey> {
+        self.0.borrow_mut(mc).set(key, value)
+    }
+
+    #[inline]
+    pub fn set_int(self, mc: &Mutation<'gc>, key: i64, value: Value<'gc>) {
+        self.0.borrow_mut(mc).set_int(key, value)
+    }
+
+    pub fn metatable(self) -> Option<Table<'gc>> {
+        self.0.borrow().metatable
+    }
+
+    pub fn set_metatable(self, mc: &Mutation<'gc>, mt: Option<Table<'gc>>) {
+        self.0.borrow_mut(mc).metatable = mt;
+    }
+
+    /// The border `#t` without metamethods.
+    pub fn length(self) -> i64 {
+        self.0.borrow().length()
+    }
+
+    /// Lua's `next`: `Err(())` if `key` is not in the table.
+    pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        self.0.borrow().next(key)
+    }
+
+    pub fn ptr_eq(self, other: Table<'gc>) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+/// Normalise a key: floats with an exact integer value become integers.
+#[inline]
+fn normalize_key(key: Value<'_>) -> Result<Value<'_>, InvalidKey> {
+    match key {
+        Value::Nil => Err(InvalidKey::Nil),
+        Value::Number(f) => {
+            if f.is_nan() {
+                Err(InvalidKey::NaN)
+            } else if let Some(i) = crate::arith::float_to_int_exact(f) {
+                Ok(Value::Integer(i))
+            } else {
+                Ok(key)
+            }
+        }
+        _ => Ok(key),
+    }
+}
+
+impl<'gc> TableData<'gc> {
+    #[inline]
+    pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match key {
+            Value::Integer(i) => self.get_int(i),
+            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
+                Some(i) => self.get_int(i),
+                None => self.hash.get(key),
+            },
+            Value::Nil => Value::Nil,
+            _ => self.hash.get(key),
+        }
+    }
+
+    #[inline]
+    pub fn get_int(&self, key: i64) -> Value<'gc> {
+        if key >= 1 && (key as u64) <= self.array.len() as u64 {
+            self.array[key as usize - 1]
+        } else {
+            self.hash.get(Value::Integer(key))
+        }
+    }
+
+    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), InvalidKey> {
+        match normalize_key(key)? {
+            Value::Integer(i) => self.set_int(i, value),
+            key => self.hash.set(key, value),
+        }
+        Ok(())
+    }
+
+    pub fn set_int(&mut self, key: i64, value: Value<'gc>) {
+        let len = self.array.len();
+        if key >= 1 && (key as u64) <= len as u64 {
+            self.array[key as usize - 1] = value;
+        } else if key as u64 == len as u64 + 1 && key >= 1 && !value.is_nil() {
+            self.array.push(value);
+            if self.hash.live > 0 {
+                self.hash.set(Value::Integer(key), Value::Nil);
+                self.migrate_from_hash();
+            }
+        } else {
+            self.hash.set(Value::Integer(key), value);
+        }
+    }
+
+    /// After the array grew, move the following integer keys from the hash part.
+    fn migrate_from_hash(&mut self) {
+        loop {
+            let next = Value::Integer(self.array.len() as i64 + 1);
+            let v = self.hash.get(next);
+            if v.is_nil() {
+                break;
+            }
+            self.hash.set(next, Value::Nil);
+            self.array.push(v);
+        }
+    }
+
+    pub fn length(&self) -> i64 {
+        let n = self.array.len();
+        if n > 0 && self.array[n - 1].is_nil() {
+            // Binary search for a border inside the array: array[lo-1] non-nil (or lo == 0),
+            // array[hi-1] nil.
+            let (mut lo, mut hi) = (0usize, n);
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if self.array[mid - 1].is_nil() {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            return lo as i64;
+        }
+        if self.hash.live == 0 {
+            return n as i64;
+        }
+        // Unbounded search in the hash part, as Lua does.
+        let mut i = n as u64;
+        let mut j = i + 1;
+        while !self.get_int(j as i64).is_nil() {
+            i = j;
+            if j > (i64::MAX as u64) / 2 {
+                // Pathological table: fall back to a linear search.
+                let mut k = 1i64;
+                while !self.get_int(k).is_nil() {
+                    k += 1;
+                }
+                return k - 1;
+            }
+            j *= 2;
+        }
+        while j - i > 1 {
+            let m = (i + j) / 2;
+            if self.get_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i as i64
+    }
+
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        let mut pos = match key {
+            Value::Nil => 0,
+            _ => {
+                let key = normalize_key(key).map_err(|_| ())?;
+                match key {
+                    Value::Integer(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
+                        i as usize
+                    }
+                    _ => self.array.len() + self.hash.slot_of(key).ok_or(())? + 1,
+                }
+            }
+        };
+        while pos < self.array.len() {
+            let v = self.array[pos];
+            pos += 1;
+            if !v.is_nil() {
+                return Ok(Some((Value::Integer(pos as i64), v)));
+            }
+        }
+        let mut slot = pos - self.array.len();
+        while slot < self.hash.slots.len() {
+            let (k, v) = self.hash.slots[slot];
+            if !v.is_nil() {
+                return Ok(Some((k, v)));
+            }
+            slot += 1;
+        }
+        Ok(None)
+    }
+
+    pub fn metatable(&self) -> Option<Table<'gc>> {
+        self.metatable
+    }
+
+    /// Number of array slots (for `table` library fast paths).
+    pub fn array_len(&self) -> usize {
+        self.array.len()
+    }
+}
+
+/// Open addressing with linear probing. A slot with a `Nil` key is empty; a slot with a key
+/// and a `Nil` value is a tombstone (kept so `next` can continue past cleared fields).
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+struct HashPart<'gc> {
+    slots: Vec<(Value<'gc>, Value<'gc>)>,
+    /// Slots whose key is set (live entries and tombstones).
+    used: usize,
+    /// Slots with a non-nil value.
+    live: usize,
+}
+
+#[inline]
+fn key_hash(key: Value<'_>) -> u64 {
+    let raw = match key {
+        Value::String(s) => return s.hash_value(),
+        Value::Integer(i) => i as u64,
+        Value::Number(f) => f.to_bits(),
+        Value::Boolean(b) => b as u64 + 1,
+        other => other.object_address().unwrap_or(0) as u64 >> 4,
+    };
+    // A multiplicative mix so sequential integers and aligned pointers spread out.
+    let h = raw.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 29)
+}
+
+#[inline]
+fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Integer(x), Value::Integer(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+        (Value::Integer(_), _) | (_, Value::Integer(_)) => false,
+        (Value::Number(_), _) | (_, Value::Number(_)) => false,
+        _ => a.raw_eq(b),
+    }
+}
+
+impl<'gc> HashPart<'gc> {
+    #[inline]
+    fn slot_of(&self, key: Value<'gc>) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key_hash(key) as usize & mask;
+        loop {
+            let k = self.slots[i].0;
+            if k.is_nil() {
+                return None;
+            }
+            if key_eq(k, key) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match self.slot_of(key) {
+            Some(i) => self.slots[i].1,
+            None => Value::Nil,
+        }
+    }
+
+    fn set(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        if let Some(i) = self.slot_of(key) {
+            let old = self.slots[i].1;
+            match (old.is_nil(), value.is_nil()) {
+                (true, false) => self.live += 1,
+                (false, true) => self.live -= 1,
+                _ => {}
+            }
+            self.slots[i].1 = value;
+            return;
+        }
+        if value.is_nil() {
+            return;
+        }
+        if (self.used + 1) * 4 > self.slots.len() * 3 {
+            self.resize(self.live + 1);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key_hash(key) as usize & mask;
+        while !self.slots[i].0.is_nil() {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, value);
+        self.used += 1;
+        self.live += 1;
+    }
+
+    /// Rebuild with room for `entries` live entries, dropping tombstones.
+    fn resize(&mut self, entries: usize) {
+        let mut cap = 4;
+        while cap * 3 < entries * 4 + 4 {
+            cap *= 2;
+        }
+        // Leave headroom so a run of inserts does not rehash at every step.
+        if cap < entries * 2 {
+            cap *= 2;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![(Value::Nil, Value::Nil); cap]);
+        self.used = 0;
+        self.live = 0;
+        let mask = cap - 1;
+        for (k, v) in old {
+            if !v.is_nil() {
+                let mut i = key_hash(k) as usize & mask;
+                while !self.slots[i].0.is_nil() {
+                    i = (i + 1) & mask;
+                }
+                self.slots[i] = (k, v);
+                self.used += 1;
+                self.live += 1;
+            }
+        }
+    }
+}

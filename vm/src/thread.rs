@@ -1,0 +1,169 @@
+//! Threads (coroutines): a value stack, a frame stack and cell slots.
+//!
+//! The executor is stackless: Lua calls, metamethod calls, `pcall` and coroutine switches are
+//! all entries in these vectors, never Rust recursion. Only Rust code that calls back into Lua
+//! (a sort comparator, `__tostring` from `print`) nests, behind a `Boundary` frame.
+
+use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+
+use crate::function::{Closure, UpvalueCell};
+use crate::value::Value;
+
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub struct Thread<'gc>(Gc<'gc, RefLock<ThreadState<'gc>>>);
+
+impl std::fmt::Debug for Thread<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "thread: {:p}", Gc::as_ptr(self.0))
+    }
+}
+
+impl<'gc> Thread<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Thread<'gc> {
+        Thread(Gc::new(mc, RefLock::new(ThreadState::default())))
+    }
+
+    pub fn gc(self) -> Gc<'gc, RefLock<ThreadState<'gc>>> {
+        self.0
+    }
+
+    pub fn ptr_eq(self, other: Thread<'gc>) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+
+    pub fn status(self) -> CoStatus {
+        match self.0.try_borrow() {
+            Ok(s) => s.status,
+            // Borrowed by the executor: it is the one running.
+            Err(_) => CoStatus::Running,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Collect, Default)]
+#[collect(require_static)]
+pub enum CoStatus {
+    /// Created or yielded: can be resumed.
+    #[default]
+    Suspended,
+    Running,
+    /// Resumed another coroutine and waits for it.
+    Normal,
+    Dead,
+}
+
+impl CoStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            CoStatus::Suspended => "suspended",
+            CoStatus::Running => "running",
+            CoStatus::Normal => "normal",
+            CoStatus::Dead => "dead",
+        }
+    }
+}
+
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct ThreadState<'gc> {
+    pub stack: Vec<Value<'gc>>,
+    /// End of the values produced by the last multi-value instruction (`Call` with `c = 0`,
+    /// `Vararg` with `c = 0`), consumed by the next `b = 0` instruction.
+    pub top: usize,
+    pub frames: Vec<Frame<'gc>>,
+    /// Cell slots of all Lua frames (each frame owns `cell_base..cell_base + num_cells`).
+    pub cells: Vec<Option<UpvalueCell<'gc>>>,
+    /// Stack indices of live to-be-closed variables, innermost last.
+    pub tbc: Vec<usize>,
+    pub status: CoStatus,
+    /// Boundary frames on this thread: a yield is impossible while any is active.
+    pub boundaries: usize,
+    /// The function a fresh coroutine starts with (taken by the first resume).
+    pub start: Option<Value<'gc>>,
+    /// Where the results of a pending `coroutine.yield` call go when the thread is resumed.
+    pub yield_ret: Option<Ret>,
+    /// Work the executor must do first when this thread runs next (set on thread switches).
+    pub pending: Option<Pending<'gc>>,
+}
+
+/// Values handed between threads by resume/yield, applied when the receiving thread runs.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub enum Pending<'gc> {
+    /// First resume: call `start` with these arguments.
+    Start(Vec<Value<'gc>>),
+    /// Resume after a yield: these become the results of the `yield` call.
+    ResumeValues(Vec<Value<'gc>>),
+    /// In the resumer: the coroutine yielded or returned these values.
+    CoroutineReturned(Vec<Value<'gc>>),
+    /// In the resumer: the coroutine died with this error.
+    CoroutineFailed(crate::runtime::error::LuaError<'gc>),
+}
+
+/// Where a finished call's results go. Results are first moved to `func_slot..`; then
+/// `kind` says what the frame below does with them.
+#[derive(Clone, Copy, Debug, Collect)]
+#[collect(require_static)]
+pub struct Ret {
+    pub func_slot: usize,
+    /// Results wanted (`-1`: all, and set `top`).
+    pub nresults: i32,
+    pub kind: RetKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Collect)]
+#[collect(require_static)]
+pub enum RetKind {
+    /// An ordinary call from a Lua frame (or from a marker frame below).
+    Normal,
+    /// A metamethod whose first result goes to this stack slot (`__index`, `__add`, ...).
+    Register(usize),
+    /// A comparison metamethod: `if truthy(result) ~= k then pc += 1`.
+    CondJump { k: bool, negate: bool },
+    /// Results ignored (`__newindex`, `__close`).
+    Discard,
+    /// A `__concat` step of a `Concat` over `stack[first..end]`; the result replaces the last
+    /// two values, and the concatenation goes on.
+    Concat {
+        first: usize,
+        end: usize,
+        dest: usize,
+    },
+    /// A `__close` call of a `Close` instruction; closing goes on down to `level`.
+    Close { level: usize },
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub enum Frame<'gc> {
+    Lua(LuaFrame<'gc>),
+    /// A `pcall`/`xpcall` in progress: an error unwinding to here is caught. Its callee's
+    /// results arrive at `ret.func_slot + 1` (slot `func_slot` receives the status).
+    Protected {
+        ret: Ret,
+        handler: Option<Value<'gc>>,
+    },
+    /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
+    Boundary,
+    /// A `coroutine.resume` (or a wrapped coroutine's call) waiting for the coroutine.
+    Resume {
+        ret: Ret,
+        wrap: bool,
+    },
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct LuaFrame<'gc> {
+    pub closure: Closure<'gc>,
+    /// Stack index of register 0.
+    pub base: usize,
+    pub pc: usize,
+    pub cell_base: usize,
+    /// Extra arguments of a vararg function live at `base - nvarargs .. base`.
+    pub nvarargs: usize,
+    pub ret: Ret,
+    /// This frame replaced its caller by a tail call (shown in tracebacks).
+    pub is_tail: bool,
+}
