@@ -2,7 +2,8 @@
 //!
 //! One libtest-mimic trial per script:
 //! - `conformance::<name>` for `lua-tests/conformance/<name>.lua`: passes when the
-//!   script exits with status 0 (the scripts are assert-based).
+//!   script exits with status 0 (the scripts are assert-based) and its last line of
+//!   output ends with " OK" (every script ends with `print("<topic> OK")`).
 //! - `diff::<name>` for `lua-tests/diff/<name>.lua`: passes when the script exits 0
 //!   and its stdout equals `lua-tests/diff/<name>.expected` exactly.
 //!
@@ -79,14 +80,28 @@ fn stem(path: &Path) -> String {
 
 fn run_conformance(script: &Path) -> Result<(), Failed> {
     let out = run_script(script)?;
-    if out.status.success() {
+    let problem = if !out.status.success() {
+        format!("exited with {}", out.status)
+    } else if !ends_with_ok_line(&out.stdout) {
+        // Guards against an interpreter that exits 0 without running the script.
+        String::from("exited 0 but its last line of output does not end with \"OK\"")
+    } else {
         return Ok(());
-    }
+    };
     Err(format!(
-        "{} exited with {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.command, out.status, out.stdout, out.stderr
+        "{} {problem}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.command, out.stdout, out.stderr
     )
     .into())
+}
+
+/// Conformance scripts finish with `print("<topic> OK")`.
+fn ends_with_ok_line(stdout: &str) -> bool {
+    stdout
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .is_some_and(|line| line.trim_end().ends_with(" OK"))
 }
 
 fn run_diff(script: &Path) -> Result<(), Failed> {
@@ -146,7 +161,7 @@ fn run_script(script: &Path) -> Result<ScriptOutput, Failed> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let described = format!("{command:?} in {}", dir.display());
+    let described = format!("{command:?}");
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {described}: {e}"))?;
@@ -257,12 +272,13 @@ fn diff_ops<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(char, &'a str)> {
             ops.push((' ', old[i]));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', new[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Prefer showing the expected line first, then what replaced it.
             ops.push(('-', old[i]));
             i += 1;
+        } else {
+            ops.push(('+', new[j]));
+            j += 1;
         }
     }
     ops

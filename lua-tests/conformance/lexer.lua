@@ -108,3 +108,4 @@ assert(goto_ == 5, "keyword prefix is an identifier")
 -- semicolons
 ;;; local y = 1; ; y = y + 1;
 assert(y == 2, "empty statements")
+print("lexer OK")
