@@ -1,0 +1,2 @@
+-- A dotted module name maps to a subdirectory.
+return {dotted = true, name = (...)}

@@ -1,0 +1,3 @@
+-- A module requiring another module.
+local simple = require("simple_mod")
+return {other = simple.greet("nested")}

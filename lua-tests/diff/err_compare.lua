@@ -1,0 +1,13 @@
+-- Comparison error messages.
+print(pcall(function() return 1 < nil end))
+print(pcall(function() return nil < 1 end))
+print(pcall(function() return {} < {} end))
+print(pcall(function() return {} <= {} end))
+print(pcall(function() return 1 < "2" end))
+print(pcall(function() return "2" >= 1 end))
+print(pcall(function() return print < print end))
+print(pcall(function() return true > false end))
+print(pcall(function() return {} < 1 end))
+print(pcall(function() return 1 > {} end))
+print(pcall(function() local a, b = setmetatable({}, {__name = "A"}), {}; return a < b end))
+print(1 == "1", {} == {}, "a" < "b", 1 < 1.5, 2^53 < (1 << 53) + 1)

@@ -1,0 +1,16 @@
+-- "attempt to index" messages name the variable kind.
+print(pcall(function() return x.y end))
+print(pcall(function() local t = nil; return t.y end))
+print(pcall(function() local t = {}; return t.a.b end))
+print(pcall(function() local t = {}; return t.a.b.c end))
+local u
+print(pcall(function() return u.f end))
+print(pcall(function() local s = "str"; return s.x.y end))
+print(pcall(function() local n = 5; return n.x end))
+print(pcall(function() local b = true; b.x = 1 end))
+print(pcall(function() undefined.field = 1 end))
+print(pcall(function() local t = {}; return t.x[1] end))
+print(pcall(function() local f = function() end; return f.x end))
+print(pcall(function() return ("x").y.z end))
+print(pcall(function() local t = {a = {}}; return t.a.b.c end))
+print(pcall(function() return math.nothing.x end))

@@ -1,0 +1,18 @@
+-- math library results, printed.
+print(math.floor(3.7), math.floor(-3.7), math.ceil(3.2), math.ceil(-3.2), math.floor(2^62), math.floor(2^70))
+print(math.tointeger(5.0), math.tointeger(5.5), math.tointeger(2^63), math.tointeger(-2^63))
+print(math.abs(-3), math.abs(-3.5), math.abs(math.mininteger), math.abs(-0.0))
+print(math.max(1, 2.5, 2), math.min(3, 1.0, 2), math.max(2, 2.0), math.min(2.0, 2))
+print(math.ult(1, -1), math.ult(-1, 1), math.type(1), math.type(1.0), math.type("1"))
+print(math.sqrt(2), math.exp(0), math.log(8, 2), math.log(100, 10), math.log(1))
+print(math.sin(0), math.cos(0), math.atan(1, 1) * 4 == math.pi)
+print(math.huge, -math.huge, math.pi, math.maxinteger, math.mininteger)
+print(math.fmod(5.5, 2), math.modf(3.25))
+print(8 // 3, 8.0 // 3, -8 // 3, 8 % -3, -8 % 3, 2^10, 2^0.5)
+print(1e308 * 10, -1e308 * 10, math.maxinteger + 1 == math.mininteger)
+math.randomseed(123)
+local a = {math.random(100), math.random(100), math.random(100)}
+math.randomseed(123)
+print(a[1] == math.random(100), a[2] == math.random(100), a[3] == math.random(100))
+print(pcall(math.random, 2, 1))
+print(pcall(math.floor, {}))

@@ -1,0 +1,20 @@
+-- Table library results, printed.
+local t = {5, 3, 8, 1}
+table.sort(t)
+print(table.concat(t, ","))
+table.sort(t, function(a, b) return a > b end)
+print(table.concat(t, ","))
+table.insert(t, "x")
+table.insert(t, 1, "first")
+print(table.concat(t, " "))
+print(table.remove(t), table.remove(t, 1), table.concat(t, " "))
+print(table.concat({}, ","), table.concat({1, 2.5, "s"}, "-", 2))
+print(pcall(table.insert, {}, 3, 1))
+print(pcall(table.concat, {{}}))
+local m = table.move({1, 2, 3}, 1, 3, 2)
+print(table.concat(m, ","))
+print(table.concat(table.move({1, 2, 3}, 1, 3, 1, {}), ","))
+local words = {"banana", "Apple", "cherry", "apple"}
+table.sort(words)
+print(table.concat(words, " "))
+print(#{n = 1}, #{1, 2, 3}, select("#", table.unpack({}, 1, 3)))

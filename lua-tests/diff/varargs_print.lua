@@ -1,0 +1,20 @@
+-- Varargs and multiple results, printed.
+local function f(...) return select("#", ...), ... end
+print(f())
+print(f(nil))
+print(f(1, nil, 3, nil))
+print(select(2, "a", "b", "c"))
+print(select(-1, "a", "b", "c"))
+print(select(-3, "a", "b", "c"))
+print(pcall(select, -4, "a", "b", "c"))
+local function three() return 1, 2, 3 end
+print(three(), three())
+print((three()))
+print(({three(), three()})[4], #{three(), nil})
+print(table.unpack({1, 2, 3}))
+print(table.unpack({1, 2, 3}, 2))
+print(table.unpack({1, 2, 3}, -1, 1))
+local p = table.pack(nil, nil)
+print(p.n, p[1], p[2])
+print(string.format("%d %d %d", three()))
+print(math.max(three()), math.min(three()))
