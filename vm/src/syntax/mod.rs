@@ -3,6 +3,7 @@
 pub mod ast;
 mod lexer;
 mod parser;
+mod token;
 
 pub use ast::Span;
 
