@@ -1,0 +1,1 @@
+//! Compiler tests (need the parser).
