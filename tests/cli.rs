@@ -9,7 +9,10 @@ fn wayfinder() -> Command {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A fresh temporary directory for one test.
@@ -48,7 +51,10 @@ fn script_arguments_reach_arg_and_varargs() {
     .unwrap();
     let out = run_in(&dir, &["run", "args.lua", "one", "--two"]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "args.lua\tone\t--two\t2\n2\tone\t--two\n");
+    assert_eq!(
+        text(&out.stdout),
+        "args.lua\tone\t--two\t2\n2\tone\t--two\n"
+    );
 }
 
 #[test]
@@ -87,7 +93,10 @@ fn syntax_error_in_run_names_file_and_line() {
     std::fs::write(dir.join("bad.lua"), "local x = = 1\n").unwrap();
     let out = run_in(&dir, &["run", "bad.lua"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "wayfinder: bad.lua:1: unexpected symbol near '='\n");
+    assert_eq!(
+        text(&out.stderr),
+        "wayfinder: bad.lua:1: unexpected symbol near '='\n"
+    );
 }
 
 #[test]
@@ -95,10 +104,16 @@ fn missing_script_and_directory_get_one_clear_line() {
     let dir = temp_dir("missing");
     let out = run_in(&dir, &["run", "nope.lua"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "wayfinder: cannot read 'nope.lua': no such file\n");
+    assert_eq!(
+        text(&out.stderr),
+        "wayfinder: cannot read 'nope.lua': no such file\n"
+    );
     let out = run_in(&dir, &["run", "."]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "wayfinder: cannot read '.': is a directory\n");
+    assert_eq!(
+        text(&out.stderr),
+        "wayfinder: cannot read '.': is a directory\n"
+    );
 }
 
 #[test]
@@ -132,10 +147,19 @@ fn check_reports_compile_time_errors_and_unreadable_input() {
     let out = run_in(&dir, &["check", "goto.lua", "absent.lua", "."]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("no visible label 'nowhere' for <goto> at line 2"), "{err}");
+    assert!(
+        err.contains("no visible label 'nowhere' for <goto> at line 2"),
+        "{err}"
+    );
     assert!(err.contains("goto.lua:4:"), "{err}");
-    assert!(err.contains("wayfinder: cannot read 'absent.lua': no such file"), "{err}");
-    assert!(err.contains("wayfinder: cannot read '.': is a directory"), "{err}");
+    assert!(
+        err.contains("wayfinder: cannot read 'absent.lua': no such file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("wayfinder: cannot read '.': is a directory"),
+        "{err}"
+    );
 }
 
 #[test]

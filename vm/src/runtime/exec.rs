@@ -227,7 +227,10 @@ fn call_native<'gc>(
         }
     };
     let args_end = func_slot + 1 + nargs;
-    th.stack.truncate(args_end);
+    // Results are pushed above everything live; the stack never shrinks below the register
+    // windows of the frames under us.
+    let old_len = th.stack.len().max(args_end);
+    th.stack.truncate(old_len);
     let n = {
         let mut ctx = Ctx {
             mc,
@@ -241,9 +244,9 @@ fn call_native<'gc>(
         f(&mut ctx)?
     };
     let len = th.stack.len();
-    let n = n.min(len - args_end.min(len)).min(len);
+    let n = n.min(len - old_len);
     th.stack.copy_within(len - n..len, func_slot);
-    th.stack.truncate(func_slot + n);
+    th.stack.truncate(old_len.max(func_slot + n));
     deliver(mc, state, thread, th, ret, n)
 }
 
@@ -848,18 +851,15 @@ fn apply_pending<'gc>(
             if wrap {
                 let mut err = err;
                 if let Value::String(s) = err.value {
-                    // As lua5.4's auxwrap: prefix the position of the caller.
+                    // As lua5.4's auxwrap: prefix the position of a Lua caller.
                     let mut text = String::new();
                     if let Some(Frame::Lua(f)) = th.frames.last() {
                         let proto = &Gc::as_ref(f.closure.proto.get()).info;
-                        let prefix = format!(
+                        text = format!(
                             "{}:{}: ",
                             chunk_display_name(&proto.source),
                             current_line(proto, f.pc)
                         );
-                        if !s.as_bytes().starts_with(prefix.as_bytes()) && false {
-                            text = prefix;
-                        }
                     }
                     let mut bytes = text.into_bytes();
                     bytes.extend_from_slice(s.as_bytes());
@@ -878,7 +878,6 @@ fn apply_pending<'gc>(
 fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]) {
     ensure_len(th, at + values.len());
     th.stack[at..at + values.len()].copy_from_slice(values);
-    th.stack.truncate(at + values.len().max(0));
     if let Some(Frame::Lua(f)) = th.frames.last() {
         let end = lua_frame_end(f);
         ensure_len(th, end);
@@ -2415,7 +2414,37 @@ fn do_return<'gc>(
         unreachable!()
     };
     th.cells.truncate(f.cell_base);
-    let dest = f.ret.func_slot;
+    let ret = f.ret;
+    let dest = ret.func_slot;
+    // Fast path: an ordinary return to a Lua caller (the overwhelmingly common case).
+    if ret.kind == RetKind::Normal && matches!(th.frames.last(), Some(Frame::Lua(_))) {
+        let want = if ret.nresults < 0 {
+            n
+        } else {
+            ret.nresults as usize
+        };
+        if n == 1 && ret.nresults == 1 {
+            th.stack[dest] = th.stack[start];
+            return Ok(None);
+        }
+        if want <= n {
+            th.stack.copy_within(start..start + want, dest);
+        } else {
+            th.stack.copy_within(start..start + n, dest);
+            ensure_len(th, dest + want);
+            for v in &mut th.stack[dest + n..dest + want] {
+                *v = Value::Nil;
+            }
+        }
+        if ret.nresults < 0 {
+            th.top = dest + n;
+            if let Some(Frame::Lua(caller)) = th.frames.last() {
+                let end = lua_frame_end(caller).max(th.top);
+                ensure_len(th, end);
+            }
+        }
+        return Ok(None);
+    }
     th.stack.copy_within(start..start + n, dest);
-    deliver(mc, state, thread, th, f.ret, n)
+    deliver(mc, state, thread, th, ret, n)
 }

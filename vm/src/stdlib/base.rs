@@ -278,8 +278,12 @@ fn getmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = ctx.check_any(0)?;
     if v.is_truthy() {
-        // Return all arguments: they are already the top `nargs` values.
-        return Ok(ctx.nargs());
+        let n = ctx.nargs();
+        for i in 0..n {
+            let a = ctx.arg(i);
+            ctx.push(a);
+        }
+        return Ok(n);
     }
     if ctx.nargs() >= 2 {
         return Err(LuaError::new(ctx.arg(1)));
