@@ -183,10 +183,9 @@ impl Compiler<'_> {
                     conflict = true;
                     prev.kind = ExpKind::IndexStr { t: extra, k: *k };
                 }
-                (
-                    ExpKind::IndexStr { t, .. } | ExpKind::IndexInt { t, .. },
-                    ExpKind::Local(r),
-                ) if *t == *r => {
+                (ExpKind::IndexStr { t, .. } | ExpKind::IndexInt { t, .. }, ExpKind::Local(r))
+                    if *t == *r =>
+                {
                     conflict = true;
                     *t = extra;
                 }
@@ -325,8 +324,13 @@ impl Compiler<'_> {
             fs.exp_to_reg(&mut closure, reg)?;
             fs.emit(Instr::SetCell { cell, a: reg });
         } else {
-            self.fs()
-                .activate(&name.name, LocalSlot::Register(reg), None, None, reg as usize + 1)?;
+            self.fs().activate(
+                &name.name,
+                LocalSlot::Register(reg),
+                None,
+                None,
+                reg as usize + 1,
+            )?;
             let mut closure = self.function_body(func, false, Some(name.name.clone()))?;
             self.fs().exp_to_reg(&mut closure, reg)?;
         }
@@ -472,8 +476,14 @@ impl Compiler<'_> {
         fs.line = line;
         let loop_pc = fs.emit(Instr::ForLoop { a: base, back: 0 });
         let dist = loop_distance(fs.span, loop_pc - prep)?;
-        fs.code[prep] = Instr::ForPrep { a: base, skip: dist };
-        fs.code[loop_pc] = Instr::ForLoop { a: base, back: dist };
+        fs.code[prep] = Instr::ForPrep {
+            a: base,
+            skip: dist,
+        };
+        fs.code[loop_pc] = Instr::ForLoop {
+            a: base,
+            back: dist,
+        };
         let block = fs.leave_block(false)?;
         fs.patch_to_here(&block.breaks)
     }
@@ -542,7 +552,13 @@ impl Compiler<'_> {
                 let fs = self.fs();
                 let cell = fs.alloc_cell()?;
                 fs.emit(Instr::NewCell { cell, a: reg });
-                fs.activate(&name.name, LocalSlot::Cell(cell), Some(cell), None, reg as usize + 1)?;
+                fs.activate(
+                    &name.name,
+                    LocalSlot::Cell(cell),
+                    Some(cell),
+                    None,
+                    reg as usize + 1,
+                )?;
             } else {
                 self.fs().activate(
                     &name.name,

@@ -780,19 +780,20 @@ pub(crate) fn run<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
-    let mut first = match th.pending.take() {
+    let mut next = match th.pending.take() {
         Some(p) => apply_pending(mc, state, thread, th, p),
         None => Ok(None),
     };
     loop {
-        let step = match first {
-            Ok(Some(ev)) => Ok(ev),
+        let step = match next {
+            Ok(Some(ev)) => return Ok(ev),
             Ok(None) => dispatch(mc, state, thread, th, fuel),
             Err(e) => Err(e),
         };
         match step {
             Ok(ev) => return Ok(ev),
-            Err(e) => first = unwind(mc, state, thread, th, e),
+            // An error nobody catches in this thread leaves `run` from inside `unwind`.
+            Err(e) => next = Ok(unwind(mc, state, thread, th, e)?),
         }
     }
 }

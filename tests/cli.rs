@@ -1,0 +1,149 @@
+//! End-to-end tests of the `wayfinder` binary: run scripts and check files the way a user
+//! does, and assert on exit codes, stdout and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wayfinder() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wayfinder"))
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A fresh temporary directory for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wayfinder-cli-{}-{}", name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    wayfinder().current_dir(dir).args(args).output().unwrap()
+}
+
+#[test]
+fn runs_the_readme_example() {
+    let out = run_in(&repo_root(), &["run", "examples/hello/main.lua"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let expected = "square with area 9.00\ncircle with area 3.14\nsquare with area 4.00\n\
+total area: 16.14\nsum of 1..10 via coroutine: 55\n\
+caught: examples/hello/main.lua:24: attempt to index a nil value (local 'config')\n";
+    assert_eq!(text(&out.stdout), expected);
+}
+
+#[test]
+fn script_arguments_reach_arg_and_varargs() {
+    let dir = temp_dir("args");
+    std::fs::write(
+        dir.join("args.lua"),
+        "print(arg[0], arg[1], arg[2], #arg)\nprint(select('#', ...), ...)\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["run", "args.lua", "one", "--two"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "args.lua\tone\t--two\t2\n2\tone\t--two\n");
+}
+
+#[test]
+fn uncaught_error_exits_1_with_message_and_traceback() {
+    let dir = temp_dir("uncaught");
+    std::fs::write(
+        dir.join("boom.lua"),
+        "local function explode(t)\n  return t.field.x\nend\nprint('before')\nexplode({})\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["run", "boom.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "before\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("wayfinder: boom.lua:2: attempt to index a nil value (field 'field')\n"),
+        "{err}"
+    );
+    assert!(err.contains("stack traceback:"), "{err}");
+    assert!(err.contains("boom.lua:2: in local 'explode'"), "{err}");
+    assert!(err.contains("boom.lua:5: in main chunk"), "{err}");
+}
+
+#[test]
+fn error_with_table_value_is_reported_by_type() {
+    let dir = temp_dir("errtable");
+    std::fs::write(dir.join("t.lua"), "error({code = 1})\n").unwrap();
+    let out = run_in(&dir, &["run", "t.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("wayfinder: (error object is a table value)"));
+}
+
+#[test]
+fn syntax_error_in_run_names_file_and_line() {
+    let dir = temp_dir("runsyntax");
+    std::fs::write(dir.join("bad.lua"), "local x = = 1\n").unwrap();
+    let out = run_in(&dir, &["run", "bad.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "wayfinder: bad.lua:1: unexpected symbol near '='\n");
+}
+
+#[test]
+fn missing_script_and_directory_get_one_clear_line() {
+    let dir = temp_dir("missing");
+    let out = run_in(&dir, &["run", "nope.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "wayfinder: cannot read 'nope.lua': no such file\n");
+    let out = run_in(&dir, &["run", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "wayfinder: cannot read '.': is a directory\n");
+}
+
+#[test]
+fn check_renders_syntax_errors_with_location_caret_and_opener() {
+    let dir = temp_dir("check");
+    std::fs::write(dir.join("good.lua"), "local x = 1\nreturn x\n").unwrap();
+    std::fs::write(
+        dir.join("broken.lua"),
+        "local M = {}\nfunction M.add(a, b)\n  return a + b\n\nreturn M\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["check", "good.lua", "broken.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "good.lua: ok\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error: 'end' expected (to close 'function' at line 2) near 'return'"),
+        "{err}"
+    );
+    assert!(err.contains("broken.lua:5:1"), "{err}");
+    assert!(err.contains("function M.add(a, b)"), "{err}");
+    assert!(err.contains("unclosed 'function' starts here"), "{err}");
+    assert!(err.contains('^'), "{err}");
+    assert!(err.contains("1 of 2 file(s) failed the check"), "{err}");
+}
+
+#[test]
+fn check_reports_compile_time_errors_and_unreadable_input() {
+    let dir = temp_dir("checksem");
+    std::fs::write(dir.join("goto.lua"), "do\n  goto nowhere\nend\n").unwrap();
+    let out = run_in(&dir, &["check", "goto.lua", "absent.lua", "."]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no visible label 'nowhere' for <goto> at line 2"), "{err}");
+    assert!(err.contains("goto.lua:4:"), "{err}");
+    assert!(err.contains("wayfinder: cannot read 'absent.lua': no such file"), "{err}");
+    assert!(err.contains("wayfinder: cannot read '.': is a directory"), "{err}");
+}
+
+#[test]
+fn print_reaches_a_pipe_before_the_script_ends() {
+    // A script that prints, then fails: the printed line must already be out.
+    let dir = temp_dir("pipe");
+    std::fs::write(dir.join("p.lua"), "print('first')\nerror('stop')\n").unwrap();
+    let out = run_in(&dir, &["run", "p.lua"]);
+    assert_eq!(text(&out.stdout), "first\n");
+    assert_eq!(out.status.code(), Some(1));
+}
