@@ -1,7 +1,455 @@
-//! The `string` library. (Being written.)
+//! The `string` library (except `pack`, `packsize`, `unpack` and `dump`) and the
+//! metatable that lets strings be used as objects (`s:upper()`).
+//!
+//! The matching and formatting engines live in `pattern.rs` and `format.rs`;
+//! this file converts between Lua values and those engines and applies Lua's
+//! argument rules (negative positions, defaults, error messages).
 
 use gc_arena::Mutation;
 
+use crate::function::{new_native, NativeKind};
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::LuaError;
 use crate::runtime::state::State;
+use crate::stdlib::format::{self, Arg, ArgumentKind, Piece};
+use crate::stdlib::pattern::{self, Capture, Match, MatchIter, PatternError};
+use crate::stdlib::{new_library, set_fn, set_value};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::value::Value;
 
-pub fn open<'gc>(_mc: &'gc Mutation<'gc>, _state: &State<'gc>) {}
+type R<'gc> = Result<usize, LuaError<'gc>>;
+
+/// Largest string `rep` may build, as in Lua 5.4 (`MAXSIZE` of lstrlib.c is
+/// bounded by `INT_MAX`).
+const MAX_RESULT_LEN: usize = i32::MAX as usize;
+
+pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
+    let lib = new_library(mc, state, "string");
+    set_fn(mc, lib, "len", len);
+    set_fn(mc, lib, "sub", sub);
+    set_fn(mc, lib, "upper", upper);
+    set_fn(mc, lib, "lower", lower);
+    set_fn(mc, lib, "rep", rep);
+    set_fn(mc, lib, "reverse", reverse);
+    set_fn(mc, lib, "byte", byte);
+    set_fn(mc, lib, "char", char);
+    set_fn(mc, lib, "format", format);
+    set_fn(mc, lib, "find", find);
+    set_fn(mc, lib, "match", match_);
+    set_fn(mc, lib, "gmatch", gmatch);
+    set_fn(mc, lib, "gsub", gsub);
+
+    let meta = Table::new(mc);
+    set_value(mc, meta, "__index", Value::Table(lib));
+    *state.string_metatable.borrow_mut(mc) = Some(meta);
+}
+
+/// A start position relative to a string of length `len` (Lua's `posrelatI`):
+/// negative counts from the end, anything before the start clamps to 1.
+fn start_position(pos: i64, len: usize) -> usize {
+    let len = len as i64;
+    if pos > 0 {
+        pos as usize
+    } else if pos == 0 || pos < -len {
+        1
+    } else {
+        (len + pos + 1) as usize
+    }
+}
+
+/// An end position (Lua's `getendpos`): clamped to `0..=len`.
+fn end_position(pos: i64, len: usize) -> usize {
+    let len_i = len as i64;
+    if pos > len_i {
+        len
+    } else if pos >= 0 {
+        pos as usize
+    } else if pos < -len_i {
+        0
+    } else {
+        (len_i + pos + 1) as usize
+    }
+}
+
+fn len<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?;
+    ctx.ret1(Value::Integer(s.len() as i64))
+}
+
+fn sub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?;
+    let start = start_position(ctx.check_integer(1)?, s.len());
+    let end = end_position(ctx.opt_integer(2, -1)?, s.len());
+    let bytes = if start <= end {
+        &s.as_bytes()[start - 1..end]
+    } else {
+        &[][..]
+    };
+    let v = ctx.new_string(bytes);
+    ctx.ret1(v)
+}
+
+fn upper<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?;
+    let v = ctx.new_string(&s.as_bytes().to_ascii_uppercase());
+    ctx.ret1(v)
+}
+
+fn lower<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?;
+    let v = ctx.new_string(&s.as_bytes().to_ascii_lowercase());
+    ctx.ret1(v)
+}
+
+fn reverse<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?;
+    let mut bytes = s.as_bytes().to_vec();
+    bytes.reverse();
+    let v = ctx.new_string(&bytes);
+    ctx.ret1(v)
+}
+
+fn rep<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?.as_bytes();
+    let n = ctx.check_integer(1)?;
+    let sep = match ctx.opt_string(2)? {
+        Some(sep) => sep.as_bytes(),
+        None => &[][..],
+    };
+    if n <= 0 || (s.is_empty() && sep.is_empty()) {
+        let v = ctx.new_string(b"");
+        return ctx.ret1(v);
+    }
+    // Same test as Lua: each repetition costs `s` plus one separator.
+    let unit = s.len() + sep.len();
+    if unit > MAX_RESULT_LEN / n as u64 as usize {
+        return Err(ctx.error("resulting string too large"));
+    }
+    let n = n as usize;
+    let mut out = Vec::with_capacity(unit * n - sep.len());
+    for i in 0..n {
+        if i > 0 {
+            out.extend_from_slice(sep);
+        }
+        out.extend_from_slice(s);
+    }
+    let v = ctx.new_string(&out);
+    ctx.ret1(v)
+}
+
+fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let s = ctx.check_string(0)?.as_bytes();
+    let first = ctx.opt_integer(1, 1)?;
+    let start = start_position(first, s.len());
+    let end = end_position(ctx.opt_integer(2, start as i64)?, s.len());
+    if start > end {
+        return Ok(0);
+    }
+    if end - start >= i32::MAX as usize {
+        return Err(ctx.error("string slice too long"));
+    }
+    for &b in &s[start - 1..end] {
+        ctx.push(Value::Integer(i64::from(b)));
+    }
+    Ok(end - start + 1)
+}
+
+fn char<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let mut out = Vec::with_capacity(ctx.nargs());
+    for i in 0..ctx.nargs() {
+        let c = ctx.check_integer(i)?;
+        let b = u8::try_from(c).map_err(|_| ctx.arg_error(i, "value out of range"))?;
+        out.push(b);
+    }
+    let v = ctx.new_string(&out);
+    ctx.ret1(v)
+}
+
+fn format<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let fmt = ctx.check_string(0)?.as_bytes();
+    let mut out = Vec::with_capacity(fmt.len());
+    let mut arg = 0;
+    for piece in format::pieces(fmt) {
+        let raw = match piece {
+            Piece::Literal(bytes) => {
+                out.extend_from_slice(bytes);
+                continue;
+            }
+            Piece::Spec(raw) => raw,
+        };
+        arg += 1;
+        if arg >= ctx.nargs() {
+            return Err(ctx.arg_error(arg, "no value"));
+        }
+        let spec = raw.parse().map_err(|e| ctx.error(e.to_string()))?;
+        let value = ctx.arg(arg);
+        // Holds a converted string so `Arg::Str` can borrow it.
+        let shown: LuaString<'gc>;
+        let converted = match spec.conversion.argument() {
+            ArgumentKind::Integer => Arg::Integer(ctx.check_integer(arg)?),
+            ArgumentKind::Number => match ctx.check_number(arg)? {
+                Value::Integer(n) => Arg::Integer(n),
+                v => Arg::Float(v.as_float().unwrap_or(f64::NAN)),
+            },
+            ArgumentKind::String => {
+                shown = ctx.to_display_string(value)?;
+                Arg::Str(shown.as_bytes())
+            }
+            ArgumentKind::Pointer => Arg::Pointer(value.object_address()),
+            ArgumentKind::Literal => match value {
+                Value::String(s) => Arg::Str(s.as_bytes()),
+                Value::Integer(n) => Arg::Integer(n),
+                Value::Number(x) => Arg::Float(x),
+                Value::Nil | Value::Boolean(_) => {
+                    // Written as `tostring` would; `parse` already refused modifiers.
+                    shown = ctx.to_display_string(value)?;
+                    out.extend_from_slice(shown.as_bytes());
+                    continue;
+                }
+                _ => return Err(ctx.arg_error(arg, "value has no literal form")),
+            },
+        };
+        if let Err(e) = spec.format(converted, &mut out) {
+            return Err(if e.is_argument_error() {
+                ctx.arg_error(arg, e.to_string())
+            } else {
+                ctx.error(e.to_string())
+            });
+        }
+    }
+    let v = ctx.new_string(&out);
+    ctx.ret1(v)
+}
+
+/// A pattern error raised as Lua does (`luaL_error`, with the caller's position).
+fn pattern_error<'gc>(ctx: &Ctx<'gc, '_>, e: PatternError) -> LuaError<'gc> {
+    ctx.error(e.to_string())
+}
+
+/// The Lua value of one capture of `subject`.
+fn capture_value<'gc>(ctx: &Ctx<'gc, '_>, subject: &[u8], c: Capture) -> Value<'gc> {
+    match c {
+        Capture::Span(start, end) => ctx.new_string(&subject[start..end]),
+        Capture::Position(p) => Value::Integer(p as i64 + 1),
+    }
+}
+
+/// Pushes `captures` as results and returns how many.
+fn push_captures<'gc>(ctx: &mut Ctx<'gc, '_>, subject: &[u8], captures: &[Capture]) -> usize {
+    for &c in captures {
+        let v = capture_value(ctx, subject, c);
+        ctx.push(v);
+    }
+    captures.len()
+}
+
+/// `string.find` and `string.match` (Lua's `str_find_aux`).
+fn find_aux<'gc>(ctx: &mut Ctx<'gc, '_>, is_find: bool) -> R<'gc> {
+    let subject = ctx.check_string(0)?.as_bytes();
+    let pat = ctx.check_string(1)?.as_bytes();
+    let init = start_position(ctx.opt_integer(2, 1)?, subject.len()) - 1;
+    if init > subject.len() {
+        return ctx.ret1(Value::Nil);
+    }
+    if is_find && (ctx.arg(3).is_truthy() || pattern::is_plain(pat)) {
+        return match pattern::find_plain(subject, pat, init) {
+            Some(at) => {
+                ctx.push(Value::Integer(at as i64 + 1));
+                ctx.push(Value::Integer((at + pat.len()) as i64));
+                Ok(2)
+            }
+            None => ctx.ret1(Value::Nil),
+        };
+    }
+    let found = pattern::find(subject, pat, init).map_err(|e| pattern_error(ctx, e))?;
+    let Some(m) = found else {
+        return ctx.ret1(Value::Nil);
+    };
+    if is_find {
+        let captures = m.captures().map_err(|e| pattern_error(ctx, e))?;
+        ctx.push(Value::Integer(m.start as i64 + 1));
+        ctx.push(Value::Integer(m.end as i64));
+        Ok(2 + push_captures(ctx, subject, &captures))
+    } else {
+        let values = m.values().map_err(|e| pattern_error(ctx, e))?;
+        Ok(push_captures(ctx, subject, &values))
+    }
+}
+
+fn find<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    find_aux(ctx, true)
+}
+
+fn match_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    find_aux(ctx, false)
+}
+
+// Upvalues of the iterator `gmatch` returns.
+const GM_SUBJECT: usize = 0;
+const GM_PATTERN: usize = 1;
+/// 0-based offset where the next search starts.
+const GM_POS: usize = 2;
+/// End offset of the previous match, or -1 before the first: an empty match
+/// there is skipped so the iteration always advances.
+const GM_LAST_MATCH: usize = 3;
+
+fn gmatch<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let subject = ctx.check_string(0)?;
+    let pat = ctx.check_string(1)?;
+    let init = start_position(ctx.opt_integer(2, 1)?, subject.len()) - 1;
+    let init = init.min(subject.len());
+    let iter = new_native(
+        ctx.mc,
+        "gmatch_step",
+        NativeKind::Fn(gmatch_step),
+        vec![
+            Value::String(subject),
+            Value::String(pat),
+            Value::Integer(init as i64),
+            Value::Integer(-1),
+        ],
+    );
+    ctx.ret1(Value::NativeFunction(iter))
+}
+
+/// One step of a `gmatch` iterator: the next match's captures, or nothing.
+fn gmatch_step<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (Value::String(subject), Value::String(pat)) =
+        (ctx.upvalue(GM_SUBJECT), ctx.upvalue(GM_PATTERN))
+    else {
+        return Err(ctx.error("gmatch iterator has lost its state"));
+    };
+    let (subject, pat) = (subject.as_bytes(), pat.as_bytes());
+    let offset = |v: Value<'gc>| match v {
+        Value::Integer(n) => usize::try_from(n).ok(),
+        _ => None,
+    };
+    let mut pos = offset(ctx.upvalue(GM_POS)).unwrap_or(subject.len() + 1);
+    let last_match = offset(ctx.upvalue(GM_LAST_MATCH));
+    while pos <= subject.len() {
+        // In Lua 5.4 a `^` in a gmatch pattern is an ordinary character, which
+        // is what `match_at` does with it.
+        let found = pattern::match_at(subject, pat, pos).map_err(|e| pattern_error(ctx, e))?;
+        match found {
+            Some(m) if Some(m.end) != last_match => {
+                ctx.set_upvalue(GM_POS, Value::Integer(m.end as i64));
+                ctx.set_upvalue(GM_LAST_MATCH, Value::Integer(m.end as i64));
+                let values = m.values().map_err(|e| pattern_error(ctx, e))?;
+                return Ok(push_captures(ctx, subject, &values));
+            }
+            _ => pos += 1,
+        }
+    }
+    ctx.set_upvalue(GM_POS, Value::Integer(pos as i64));
+    Ok(0)
+}
+
+/// What `gsub` replaces each match with.
+enum Replacement<'gc> {
+    Text(&'gc [u8]),
+    Table(Value<'gc>),
+    Function(Value<'gc>),
+}
+
+fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let subject = ctx.check_string(0)?.as_bytes();
+    let pat = ctx.check_string(1)?.as_bytes();
+    let repl = match ctx.arg(2) {
+        Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+            Replacement::Text(ctx.check_string(2)?.as_bytes())
+        }
+        v @ Value::Table(_) => Replacement::Table(v),
+        v @ (Value::Function(_) | Value::NativeFunction(_)) => Replacement::Function(v),
+        _ => return Err(ctx.type_error(2, "string/function/table")),
+    };
+    let max = ctx.opt_integer(3, subject.len() as i64 + 1)?;
+    let mut out = Vec::with_capacity(subject.len());
+    let mut iter = MatchIter::gsub(pat);
+    let mut copied = 0;
+    let mut count: i64 = 0;
+    while count < max {
+        let found = iter.next(subject, pat).map_err(|e| pattern_error(ctx, e))?;
+        let Some(m) = found else { break };
+        count += 1;
+        out.extend_from_slice(&subject[copied..m.start]);
+        add_replacement(ctx, subject, &m, &repl, &mut out)?;
+        copied = m.end;
+    }
+    out.extend_from_slice(&subject[copied..]);
+    let v = ctx.new_string(&out);
+    ctx.push(v);
+    ctx.push(Value::Integer(count));
+    Ok(2)
+}
+
+/// Appends the replacement for match `m` (Lua's `add_value`).
+fn add_replacement<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    subject: &[u8],
+    m: &Match,
+    repl: &Replacement<'gc>,
+    out: &mut Vec<u8>,
+) -> Result<(), LuaError<'gc>> {
+    let value = match *repl {
+        Replacement::Text(text) => {
+            return pattern::expand_replacement(subject, m, text, out)
+                .map_err(|e| pattern_error(ctx, e));
+        }
+        Replacement::Table(t) => {
+            let key = m.first_value().map_err(|e| pattern_error(ctx, e))?;
+            let key = capture_value(ctx, subject, key);
+            ctx.index(t, key)?
+        }
+        Replacement::Function(f) => {
+            let captures = m.values().map_err(|e| pattern_error(ctx, e))?;
+            let args: Vec<Value<'gc>> = captures
+                .iter()
+                .map(|&c| capture_value(ctx, subject, c))
+                .collect();
+            ctx.call(f, &args)?.first().copied().unwrap_or(Value::Nil)
+        }
+    };
+    match value {
+        // false or nil keeps the original text.
+        Value::Nil | Value::Boolean(false) => out.extend_from_slice(&subject[m.start..m.end]),
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Integer(_) | Value::Number(_) => {
+            let text = crate::runtime::ops::number_to_string(value).unwrap_or_default();
+            out.extend_from_slice(text.as_bytes());
+        }
+        v => return Err(ctx.error(format!("invalid replacement value (a {})", v.type_name()))),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::runtime::Runtime;
+
+    /// Runs `src` as a chunk; panics with the Lua error if it fails.
+    fn run(src: &str) {
+        let mut rt = Runtime::new();
+        if let Err(e) = rt.run_chunk(src.as_bytes(), "=test", &[]) {
+            panic!("Lua error: {e}\nin:\n{src}");
+        }
+    }
+
+    /// Preamble giving snippets `err(f, ...)`: the message of the error `f` raises.
+    const HELPERS: &str = r#"
+        local function err(f, ...)
+            local ok, msg = pcall(f, ...)
+            assert(not ok, "expected an error")
+            return msg
+        end
+    "#;
+
+    fn run_with_helpers(src: &str) {
+        run(&format!("{HELPERS}\n{src}"));
+    }
+
+    #[test]
+    fn smoke() {
+        run("assert(string.len('abc') == 3)");
+    }
+}
