@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::userdata::new_userdata;
 use crate::value::Value;
 
-use super::{new_library, set_value};
+use super::{new_library, set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 type Shared = Rc<RefCell<FileHandle>>;
@@ -375,21 +375,21 @@ pub fn push_io_failure<'gc>(
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let io = new_library(mc, state, "io");
-    let functions: [(&'static str, &'static str, crate::runtime::ctx::NativeFn); 11] = [
-        ("close", "io.close", io_close),
-        ("flush", "io.flush", io_flush),
-        ("input", "io.input", io_input),
-        ("lines", "io.lines", io_lines),
-        ("open", "io.open", io_open),
-        ("output", "io.output", io_output),
-        ("read", "io.read", io_read),
-        ("tmpfile", "io.tmpfile", io_tmpfile),
-        ("type", "io.type", io_type),
-        ("write", "io.write", io_write),
-        ("popen", "io.popen", io_popen),
+    let functions: [(&'static str, crate::runtime::ctx::NativeFn); 11] = [
+        ("close", io_close),
+        ("flush", io_flush),
+        ("input", io_input),
+        ("lines", io_lines),
+        ("open", io_open),
+        ("output", io_output),
+        ("read", io_read),
+        ("tmpfile", io_tmpfile),
+        ("type", io_type),
+        ("write", io_write),
+        ("popen", io_popen),
     ];
-    for (key, name, f) in functions {
-        set_value(mc, io, key, native(mc, name, f));
+    for (name, f) in functions {
+        set_fn(mc, io, name, f);
     }
 
     let methods = Table::new(mc);
@@ -403,7 +403,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("write", f_write),
     ];
     for (name, f) in method_list {
-        set_value(mc, methods, name, native(mc, name, f));
+        set_fn(mc, methods, name, f);
     }
     let mt = Table::new(mc);
     set_value(mc, mt, "__index", Value::Table(methods));

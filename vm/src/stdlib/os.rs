@@ -21,7 +21,7 @@ use crate::runtime::state::State;
 use crate::value::Value;
 
 use super::io::{flush_all, push_io_failure};
-use super::{new_library, set_value};
+use super::{new_library, set_fn};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -29,23 +29,21 @@ const SECONDS_PER_DAY: i64 = 86_400;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let os = new_library(mc, state, "os");
-    let functions: [(&'static str, &'static str, crate::runtime::ctx::NativeFn); 11] = [
-        ("clock", "os.clock", os_clock),
-        ("date", "os.date", os_date),
-        ("difftime", "os.difftime", os_difftime),
-        ("exit", "os.exit", os_exit),
-        ("getenv", "os.getenv", os_getenv),
-        ("remove", "os.remove", os_remove),
-        ("rename", "os.rename", os_rename),
-        ("setlocale", "os.setlocale", os_setlocale),
-        ("time", "os.time", os_time),
-        ("tmpname", "os.tmpname", os_tmpname),
-        ("execute", "os.execute", os_execute),
+    let functions: [(&'static str, crate::runtime::ctx::NativeFn); 11] = [
+        ("clock", os_clock),
+        ("date", os_date),
+        ("difftime", os_difftime),
+        ("exit", os_exit),
+        ("getenv", os_getenv),
+        ("remove", os_remove),
+        ("rename", os_rename),
+        ("setlocale", os_setlocale),
+        ("time", os_time),
+        ("tmpname", os_tmpname),
+        ("execute", os_execute),
     ];
-    for (key, name, f) in functions {
-        let func =
-            crate::function::new_native(mc, name, crate::function::NativeKind::Fn(f), Vec::new());
-        set_value(mc, os, key, Value::NativeFunction(func));
+    for (name, f) in functions {
+        set_fn(mc, os, name, f);
     }
 }
 
@@ -305,7 +303,7 @@ fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) ->
         b'j' => write!(out, "{:03}", d.yday),
         b'm' => write!(out, "{:02}", d.month),
         b'M' => write!(out, "{:02}", d.min),
-        b'n' => write!(out, "\n"),
+        b'n' => out.write_char('\n'),
         b'p' => write!(out, "{}", if d.hour < 12 { "AM" } else { "PM" }),
         b'r' => write!(
             out,
