@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::userdata::new_userdata;
 use crate::value::Value;
 
-use super::{new_library, set_value};
+use super::{new_library, set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 type Shared = Rc<RefCell<FileHandle>>;
@@ -375,21 +375,21 @@ pub fn push_io_failure<'gc>(
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let io = new_library(mc, state, "io");
-    let functions: [(&'static str, &'static str, crate::runtime::ctx::NativeFn); 11] = [
-        ("close", "io.close", io_close),
-        ("flush", "io.flush", io_flush),
-        ("input", "io.input", io_input),
-        ("lines", "io.lines", io_lines),
-        ("open", "io.open", io_open),
-        ("output", "io.output", io_output),
-        ("read", "io.read", io_read),
-        ("tmpfile", "io.tmpfile", io_tmpfile),
-        ("type", "io.type", io_type),
-        ("write", "io.write", io_write),
-        ("popen", "io.popen", io_popen),
+    let functions: [(&'static str, crate::runtime::ctx::NativeFn); 11] = [
+        ("close", io_close),
+        ("flush", io_flush),
+        ("input", io_input),
+        ("lines", io_lines),
+        ("open", io_open),
+        ("output", io_output),
+        ("read", io_read),
+        ("tmpfile", io_tmpfile),
+        ("type", io_type),
+        ("write", io_write),
+        ("popen", io_popen),
     ];
-    for (key, name, f) in functions {
-        set_value(mc, io, key, native(mc, name, f));
+    for (name, f) in functions {
+        set_fn(mc, io, name, f);
     }
 
     let methods = Table::new(mc);
@@ -403,7 +403,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("write", f_write),
     ];
     for (name, f) in method_list {
-        set_value(mc, methods, name, native(mc, name, f));
+        set_fn(mc, methods, name, f);
     }
     let mt = Table::new(mc);
     set_value(mc, mt, "__index", Value::Table(methods));
@@ -1006,4 +1006,248 @@ fn io_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.push(Value::Nil);
     ctx.push(file);
     Ok(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::runtime::{Outcome, Runtime};
+
+    /// A fresh path under the temporary directory for one test.
+    fn temp_path(tag: &str) -> String {
+        let p =
+            std::env::temp_dir().join(format!("wayfinder_io_test_{}_{tag}", std::process::id()));
+        p.to_string_lossy().into_owned()
+    }
+
+    /// Run `src` with `...` = `args`; the chunk's results as strings.
+    fn run(src: &str, args: &[String]) -> Vec<String> {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", args) {
+            Ok(Outcome::Finished(results)) => results,
+            Err(e) => panic!("Lua error: {e}"),
+        }
+    }
+
+    #[test]
+    fn write_then_read_every_format() {
+        let path = temp_path("formats");
+        let out = run(
+            r#"
+            local name = ...
+            local f = io.open(name, "w")
+            assert(f:write("one\n", 42, " ", 3.5, " ", 1.0, " 0x1F -2e1 .5 +7\n", "tail") == f)
+            assert(f:close() == true)
+            f = io.open(name, "r")
+            local l1 = f:read("l")
+            local a, b, c, d, e, g, h = f:read("n", "n", "n", "n", "n", "n", "n")
+            local rest = f:read("L")
+            local four = f:read(4)
+            local zero = f:read(0)
+            local eof_l, eof_a = f:read("l"), f:read("a")
+            f:close()
+            return l1, a, b, c, d, e, g, h, rest, four, zero, eof_l, eof_a
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        // 1.0 is written as "1" (C's %.14g), so it reads back as an integer.
+        assert_eq!(
+            out,
+            ["one", "42", "3.5", "1", "31", "-20.0", "0.5", "7", "\n", "tail", "nil", "nil", ""]
+        );
+    }
+
+    #[test]
+    fn read_number_failure_stops_the_read() {
+        let path = temp_path("badnum");
+        std::fs::write(&path, "12 abc").expect("write fixture");
+        let out = run(
+            r#"
+            local f = io.open(..., "r")
+            local n, bad, after = f:read("n", "n", "l")
+            local left = f:read("a")
+            f:close()
+            return n, bad, after, left
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out, ["12", "nil", "nil", "abc"]);
+    }
+
+    #[test]
+    fn star_formats_lines_and_close_at_eof() {
+        let path = temp_path("lines");
+        std::fs::write(&path, "a\nbb\n\nccc").expect("write fixture");
+        let out = run(
+            r#"
+            local name = ...
+            local f = io.open(name)
+            local first = f:read("*l")
+            local all = f:read("*a")
+            f:close()
+            local n, joined = 0, ""
+            for l in io.lines(name) do n = n + 1; joined = joined .. "[" .. l .. "]" end
+            local keep = ""
+            for l in io.lines(name, "L") do keep = keep .. l end
+            local pairs_ = ""
+            for x, y in io.lines(name, 1, 2) do pairs_ = pairs_ .. x .. y .. "|" end
+            local it, _, _, file = io.lines(name)
+            while it() do end
+            return first, all, n, joined, keep, pairs_, io.type(file)
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            out,
+            [
+                "a",
+                "bb\n\nccc",
+                "4",
+                "[a][bb][][ccc]",
+                "a\nbb\n\nccc",
+                "a\nb|b\n\n|ccc|",
+                "closed file"
+            ]
+        );
+    }
+
+    #[test]
+    fn open_modes_seek_and_read_write_switching() {
+        let path = temp_path("modes");
+        let out = run(
+            r#"
+            local name = ...
+            local f = io.open(name, "w") f:write("abc") f:close()
+            f = io.open(name, "a") f:write("def") f:close()
+            f = io.open(name, "r+")
+            local first = f:read(1)        -- read ahead buffers the whole file
+            f:write("X")                   -- must land at offset 1, not at the end
+            f:seek("set")
+            local after = f:read("a")
+            local size = f:seek("end")
+            local cur = f:seek("cur", -2)
+            local tail = f:read(2)
+            f:close()
+            f = io.open(name, "w+") f:write("fresh") f:seek("set", 1)
+            local w = f:read("a") f:close()
+            local ok, err = pcall(io.open, name, "rw")
+            local ok2 = pcall(io.open, name, "r+b")
+            return first, after, size, cur, tail, w, ok, err, ok2
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            out,
+            [
+                "a",
+                "aXcdef",
+                "6",
+                "4",
+                "ef",
+                "resh",
+                "false",
+                "bad argument #2 to 'open' (invalid mode)",
+                "true"
+            ]
+        );
+    }
+
+    #[test]
+    fn failures_are_reported_as_lua_does() {
+        let path = temp_path("missing");
+        let out = run(
+            r#"
+            local name = ...
+            local f, msg, code = io.open(name)
+            local ok, lines_err = pcall(io.lines, name)
+            local g = io.open(name, "w")
+            g:close()
+            local ok2, closed_err = pcall(g.read, g)
+            local ok3, fmt_err = pcall(io.read, "x")
+            local std_ok, std_msg = io.stdout:close()
+            os.remove(name)
+            return f, msg, code, lines_err, closed_err, fmt_err, tostring(g), std_ok, std_msg
+            "#,
+            std::slice::from_ref(&path),
+        );
+        assert_eq!(
+            out,
+            [
+                "nil".to_string(),
+                format!("{path}: No such file or directory"),
+                "2".to_string(),
+                format!("cannot open file '{path}' (No such file or directory)"),
+                "attempt to use a closed file".to_string(),
+                "bad argument #1 to 'read' (invalid format)".to_string(),
+                "file (closed)".to_string(),
+                "nil".to_string(),
+                "cannot close standard file".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn default_output_and_input_redirect() {
+        let path = temp_path("default");
+        let out = run(
+            r#"
+            local name = ...
+            local old = io.output()
+            assert(old == io.stdout and io.input() == io.stdin)
+            local f = io.output(name)
+            assert(io.write("x", 1, "\n") == f)
+            io.close()
+            local ok, err = pcall(io.write, "y")
+            io.output(old)
+            io.input(name)
+            local line = io.read()
+            io.input():close()
+            return line, err, io.type(f)
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(out, ["x1", "default output file is closed", "closed file"]);
+    }
+
+    #[test]
+    fn buffered_data_is_flushed_when_the_runtime_is_dropped() {
+        let path = temp_path("dropflush");
+        run(
+            r#"local f = io.open(..., "w") f:write("kept") -- never closed"#,
+            std::slice::from_ref(&path),
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(text, "kept");
+    }
+
+    #[test]
+    fn flush_all_writes_pending_data_of_open_files() {
+        let path = temp_path("flushall");
+        let mut rt = Runtime::new();
+        let r = rt.run_chunk(
+            br#"keep = io.open(..., "w") keep:write("pending")"#,
+            "=test",
+            std::slice::from_ref(&path),
+        );
+        assert!(r.is_ok());
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        super::flush_all();
+        let after = std::fs::read_to_string(&path).unwrap_or_default();
+        drop(rt);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!((before.as_str(), after.as_str()), ("", "pending"));
+    }
+
+    #[test]
+    fn float_formatting_matches_percent_14g() {
+        assert_eq!(super::float_g14(1.0), "1");
+        assert_eq!(super::float_g14(-0.0), "-0");
+        assert_eq!(super::float_g14(2.5), "2.5");
+        assert_eq!(super::float_g14(1e100), "1e+100");
+        assert_eq!(super::float_g14(f64::INFINITY), "inf");
+    }
 }

@@ -21,7 +21,7 @@ use crate::runtime::state::State;
 use crate::value::Value;
 
 use super::io::{flush_all, push_io_failure};
-use super::{new_library, set_value};
+use super::{new_library, set_fn};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -29,23 +29,21 @@ const SECONDS_PER_DAY: i64 = 86_400;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let os = new_library(mc, state, "os");
-    let functions: [(&'static str, &'static str, crate::runtime::ctx::NativeFn); 11] = [
-        ("clock", "os.clock", os_clock),
-        ("date", "os.date", os_date),
-        ("difftime", "os.difftime", os_difftime),
-        ("exit", "os.exit", os_exit),
-        ("getenv", "os.getenv", os_getenv),
-        ("remove", "os.remove", os_remove),
-        ("rename", "os.rename", os_rename),
-        ("setlocale", "os.setlocale", os_setlocale),
-        ("time", "os.time", os_time),
-        ("tmpname", "os.tmpname", os_tmpname),
-        ("execute", "os.execute", os_execute),
+    let functions: [(&'static str, crate::runtime::ctx::NativeFn); 11] = [
+        ("clock", os_clock),
+        ("date", os_date),
+        ("difftime", os_difftime),
+        ("exit", os_exit),
+        ("getenv", os_getenv),
+        ("remove", os_remove),
+        ("rename", os_rename),
+        ("setlocale", os_setlocale),
+        ("time", os_time),
+        ("tmpname", os_tmpname),
+        ("execute", os_execute),
     ];
-    for (key, name, f) in functions {
-        let func =
-            crate::function::new_native(mc, name, crate::function::NativeKind::Fn(f), Vec::new());
-        set_value(mc, os, key, Value::NativeFunction(func));
+    for (name, f) in functions {
+        set_fn(mc, os, name, f);
     }
 }
 
@@ -305,7 +303,7 @@ fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) ->
         b'j' => write!(out, "{:03}", d.yday),
         b'm' => write!(out, "{:02}", d.month),
         b'M' => write!(out, "{:02}", d.min),
-        b'n' => write!(out, "\n"),
+        b'n' => out.write_char('\n'),
         b'p' => write!(out, "{}", if d.hour < 12 { "AM" } else { "PM" }),
         b'r' => write!(
             out,
@@ -576,4 +574,140 @@ fn os_execute<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return ctx.ret1(Value::Boolean(false));
     }
     Err(ctx.error("'os.execute' not supported"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{Outcome, Runtime};
+
+    fn run(src: &str) -> Vec<String> {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(Outcome::Finished(results)) => results,
+            Err(e) => panic!("Lua error: {e}"),
+        }
+    }
+
+    #[test]
+    fn civil_day_arithmetic_round_trips() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        for days in [-800_000, -719_468, -1, 0, 59, 60, 11_016, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn dates_format_like_c_strftime() {
+        // Values printed by lua5.4 (TZ=UTC) for the same times.
+        let d = datetime_from_seconds(0);
+        let text = format_date(b"%c|%x|%X|%p|%j|%a %A %b %B|%y %Y|%U %W %V %G", &d, true);
+        assert_eq!(
+            text.as_deref(),
+            Ok(&b"Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|AM|001|Thu Thursday Jan January|70 1970|00 00 01 1970"[..])
+        );
+        let d = datetime_from_seconds(1_609_459_200); // 2021-01-01, ISO week 53 of 2020
+        assert_eq!(
+            format_date(b"%F %V %G %g %u %w %e", &d, false).as_deref(),
+            Ok(&b"2021-01-01 53 2020 20 5 5  1"[..])
+        );
+        assert_eq!(
+            format_date(b"%Ez", &d, false),
+            Err("invalid conversion specifier '%Ez'".to_string())
+        );
+        assert_eq!(
+            format_date(b"ab%", &d, false),
+            Err("invalid conversion specifier '%'".to_string())
+        );
+    }
+
+    #[test]
+    fn time_normalises_table_fields() {
+        let out = run(r#"
+            local t = {year = 2000, month = 14, day = 35, hour = 25}
+            local s = os.time(t)
+            return s, t.year, t.month, t.day, t.hour, t.yday, t.wday, t.isdst,
+                os.time{year = 2000, month = 1, day = 1} - os.time{year = 2000, month = 1, day = 1, hour = 0}
+            "#);
+        assert_eq!(
+            out,
+            [
+                "984013200",
+                "2001",
+                "3",
+                "8",
+                "1",
+                "67",
+                "5",
+                "false",
+                "43200"
+            ]
+        );
+    }
+
+    #[test]
+    fn time_and_date_argument_errors() {
+        let out = run(r#"
+            local _, a = pcall(os.time, {year = 2000})
+            local _, b = pcall(os.time, {year = 2000, month = 1.5, day = 1})
+            local _, c = pcall(os.time, {year = 2^31 + 1900, month = 1, day = 1})
+            local _, d = pcall(os.date, "*t", 1.5)
+            local _, e = pcall(os.time, os.date("!*t", -1))
+            return a, b, c, d, e
+            "#);
+        assert_eq!(
+            out,
+            [
+                "field 'month' missing in date table",
+                "field 'month' is not an integer",
+                "field 'year' is out-of-bound",
+                "bad argument #2 to 'date' (number has no integer representation)",
+                "time result cannot be represented in this installation",
+            ]
+        );
+    }
+
+    #[test]
+    fn date_table_and_difftime_and_env() {
+        let out = run(r#"
+            local d = os.date("!*t", 86400 * 366 + 3661)
+            local missing = os.getenv("WAYFINDER_SURELY_UNSET_VARIABLE_12345")
+            return d.year, d.month, d.day, d.hour, d.min, d.sec, d.wday, d.yday,
+                os.difftime(10, 4), missing, type(os.clock()), os.time(d) == 86400 * 366 + 3661
+            "#);
+        assert_eq!(
+            out,
+            ["1971", "1", "2", "1", "1", "1", "7", "2", "6.0", "nil", "number", "true"]
+        );
+    }
+
+    #[test]
+    fn tmpname_rename_remove() {
+        let out = run(r#"
+            local name = os.tmpname()
+            local f = io.open(name, "r")   -- tmpname creates the file
+            f:close()
+            local ok1 = os.rename(name, name .. ".x")
+            local r1, r2, r3 = os.rename(name, name .. ".y")
+            local ok2 = os.remove(name .. ".x")
+            local n, msg, code = os.remove(name .. ".x")
+            return ok1, r1, r2, r3, ok2, n, msg == name .. ".x: No such file or directory", code
+            "#);
+        assert_eq!(
+            out,
+            [
+                "true",
+                "nil",
+                "No such file or directory",
+                "2",
+                "true",
+                "nil",
+                "true",
+                "2"
+            ]
+        );
+    }
 }
