@@ -106,6 +106,7 @@ impl<'gc> Table<'gc> {
     }
 
     /// Lua's `next`: `Err(())` if `key` is not in the table.
+    #[allow(clippy::result_unit_err)]
     pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
         self.0.borrow().next(key)
     }

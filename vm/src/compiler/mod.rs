@@ -18,6 +18,7 @@ mod stat;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+#[cfg(test)]
 mod validate;
 
 use std::collections::HashSet;

@@ -102,6 +102,17 @@ fn runtime_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, msg: &str) -> L
     LuaError::from_str(mc, &format!("{prefix}{msg}"))
 }
 
+/// The type name used in error messages: a string `__name` in the metatable of a table or
+/// userdata wins (Lua's `luaT_objtypename`).
+fn obj_type_name<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
+    if matches!(v, Value::Table(_) | Value::UserData(_)) {
+        if let Value::String(s) = metamethod(state, v, MetaName::Name) {
+            return s.to_str_lossy().into_owned();
+        }
+    }
+    v.type_name().to_string()
+}
+
 fn with_info(msg: String, info: Option<String>) -> String {
     match info {
         Some(i) => format!("{msg} ({i})"),
@@ -112,6 +123,7 @@ fn with_info(msg: String, info: Option<String>) -> String {
 /// Call `stack[func_slot]` with the `nargs` values after it; results go as `ret` says.
 /// Returns an event when the call ended in one (a native finishing into a boundary, a
 /// coroutine switch).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn setup_call<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -210,6 +222,7 @@ fn call_error<'gc>(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn call_native<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -538,6 +551,7 @@ pub(crate) fn deliver<'gc>(
 }
 
 /// Push a metamethod call `mm(a, b)` above the current Lua frame.
+#[allow(clippy::too_many_arguments)]
 fn call_meta<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -1371,7 +1385,10 @@ fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LR
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
     }
-    if (fs > 0.0 && !(f0 <= fl)) || (fs < 0.0 && !(fl <= f0)) {
+    // Written with negations so that a NaN limit skips the loop, as in Lua.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let skip = (fs > 0.0 && !(f0 <= fl)) || (fs < 0.0 && !(fl <= f0));
+    if skip {
         return Ok(false);
     }
     th.stack[ra] = Value::Number(f0);
@@ -1432,7 +1449,7 @@ fn arith_slow<'gc>(
                 };
                 let info = reg.and_then(|r| register_info(th, r));
                 with_info(
-                    format!("attempt to {what} a {} value", culprit.type_name()),
+                    format!("attempt to {what} a {} value", obj_type_name(state, culprit)),
                     info,
                 )
             }
@@ -1488,13 +1505,6 @@ fn dispatch<'gc>(
             ($i:expr) => {
                 th.stack[base + $i as usize]
             };
-        }
-        macro_rules! throw {
-            ($e:expr) => {{
-                save_pc!();
-                let e = $e;
-                return Err(e);
-            }};
         }
         macro_rules! rt_err {
             ($($fmt:tt)*) => {{

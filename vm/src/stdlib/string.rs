@@ -435,18 +435,6 @@ mod tests {
         }
     }
 
-    /// Preamble giving snippets `err(f, ...)`: the message of the error `f` raises.
-    const HELPERS: &str = r#"
-        local function err(f, ...)
-            local ok, msg = pcall(f, ...)
-            assert(not ok, "expected an error")
-            return msg
-        end
-    "#;
-
-    fn run_with_helpers(src: &str) {
-        run(&format!("{HELPERS}\n{src}"));
-    }
 
     #[test]
     fn smoke() {
