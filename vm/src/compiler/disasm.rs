@@ -37,7 +37,11 @@ fn write_proto(out: &mut String, p: &FunctionProto) {
         let _ = writeln!(out, "  {pc:4} [{line}] {instr:?}{note}");
     }
     for (i, u) in p.upvalues.iter().enumerate() {
-        let from = if u.from_parent_cell { "cell" } else { "upvalue" };
+        let from = if u.from_parent_cell {
+            "cell"
+        } else {
+            "upvalue"
+        };
         let _ = writeln!(out, "  upvalue {i}: {} (parent {from} {})", u.name, u.index);
     }
     for l in &p.locals {
@@ -45,7 +49,11 @@ fn write_proto(out: &mut String, p: &FunctionProto) {
             LocalSlot::Register(r) => format!("R{r}"),
             LocalSlot::Cell(c) => format!("cell {c}"),
         };
-        let _ = writeln!(out, "  local {} {slot} pc {}..{}", l.name, l.start_pc, l.end_pc);
+        let _ = writeln!(
+            out,
+            "  local {} {slot} pc {}..{}",
+            l.name, l.start_pc, l.end_pc
+        );
     }
     for child in &p.protos {
         write_proto(out, child);

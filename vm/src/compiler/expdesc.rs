@@ -25,13 +25,25 @@ pub(super) enum ExpKind {
     Cell(u8),
     Upval(u8),
     /// `Up[up][K[k]]` (string key).
-    IndexUp { up: u8, k: u8 },
+    IndexUp {
+        up: u8,
+        k: u8,
+    },
     /// `R[t][K[k]]` (string key).
-    IndexStr { t: u8, k: u8 },
+    IndexStr {
+        t: u8,
+        k: u8,
+    },
     /// `R[t][i]`.
-    IndexInt { t: u8, i: u8 },
+    IndexInt {
+        t: u8,
+        i: u8,
+    },
     /// `R[t][R[key]]`.
-    Indexed { t: u8, key: u8 },
+    Indexed {
+        t: u8,
+        key: u8,
+    },
     /// A comparison; the `Jmp` at this pc is taken when it is true.
     Jmp(usize),
     /// The instruction at this pc computes the value; its destination is still open.
@@ -147,9 +159,7 @@ impl FuncState {
 
     /// The constant index of `e` if it is a constant whose index fits an 8-bit operand.
     pub fn constant_k8(&mut self, e: &ExpDesc) -> CResult<Option<u8>> {
-        Ok(self
-            .constant_of(e)?
-            .and_then(|k| u8::try_from(k).ok()))
+        Ok(self.constant_of(e)?.and_then(|k| u8::try_from(k).ok()))
     }
 
     /// The constant index of a string key usable as an 8-bit operand.
@@ -265,18 +275,27 @@ impl FuncState {
     fn load_number_or_k(&mut self, e: &ExpDesc, reg: u8) -> CResult<()> {
         match e.kind {
             ExpKind::Int(i) if i16::try_from(i).is_ok() => {
-                self.emit(Instr::LoadI { a: reg, i: i as i16 });
+                self.emit(Instr::LoadI {
+                    a: reg,
+                    i: i as i16,
+                });
             }
             ExpKind::Flt(f)
                 if f.fract() == 0.0
                     && (-32768.0..=32767.0).contains(&f)
                     && !(f == 0.0 && f.is_sign_negative()) =>
             {
-                self.emit(Instr::LoadF { a: reg, i: f as i16 });
+                self.emit(Instr::LoadF {
+                    a: reg,
+                    i: f as i16,
+                });
             }
             _ => {
                 let k = self.constant_of(e)?.unwrap_or(0);
-                self.emit(Instr::LoadK { a: reg, k: k as u16 });
+                self.emit(Instr::LoadK {
+                    a: reg,
+                    k: k as u16,
+                });
             }
         }
         Ok(())

@@ -30,10 +30,12 @@ impl Compiler<'_> {
                     end += 1;
                 }
                 let at_end = end == stats.len() && block.ret.is_none() && labels_can_end_block;
+                // Lua reports label errors where its lexer stands: after the run.
+                let after = self.next_token(stats[end - 1].span.end as usize) as u32;
                 for stat in stats[i..end].iter().rev() {
                     if let StatKind::Label(name) = &stat.kind {
                         self.at(stat.span);
-                        self.label(name, at_end)?;
+                        self.label(name, at_end, Span::new(after, after))?;
                     }
                 }
                 i = end;
@@ -102,7 +104,7 @@ impl Compiler<'_> {
             StatKind::Function { name, func } => self.function_stat(name, func, stat.span),
             StatKind::LocalFunction { name, func } => self.local_function(name, func),
             StatKind::Goto(name) => self.goto(name, stat.span),
-            StatKind::Label(name) => self.label(name, false),
+            StatKind::Label(name) => self.label(name, false, stat.span),
             StatKind::Break => self.break_stat(stat.span),
         }
     }
@@ -183,10 +185,9 @@ impl Compiler<'_> {
                     conflict = true;
                     prev.kind = ExpKind::IndexStr { t: extra, k: *k };
                 }
-                (
-                    ExpKind::IndexStr { t, .. } | ExpKind::IndexInt { t, .. },
-                    ExpKind::Local(r),
-                ) if *t == *r => {
+                (ExpKind::IndexStr { t, .. } | ExpKind::IndexInt { t, .. }, ExpKind::Local(r))
+                    if *t == *r =>
+                {
                     conflict = true;
                     *t = extra;
                 }
@@ -325,8 +326,13 @@ impl Compiler<'_> {
             fs.exp_to_reg(&mut closure, reg)?;
             fs.emit(Instr::SetCell { cell, a: reg });
         } else {
-            self.fs()
-                .activate(&name.name, LocalSlot::Register(reg), None, None, reg as usize + 1)?;
+            self.fs().activate(
+                &name.name,
+                LocalSlot::Register(reg),
+                None,
+                None,
+                reg as usize + 1,
+            )?;
             let mut closure = self.function_body(func, false, Some(name.name.clone()))?;
             self.fs().exp_to_reg(&mut closure, reg)?;
         }
@@ -472,8 +478,14 @@ impl Compiler<'_> {
         fs.line = line;
         let loop_pc = fs.emit(Instr::ForLoop { a: base, back: 0 });
         let dist = loop_distance(fs.span, loop_pc - prep)?;
-        fs.code[prep] = Instr::ForPrep { a: base, skip: dist };
-        fs.code[loop_pc] = Instr::ForLoop { a: base, back: dist };
+        fs.code[prep] = Instr::ForPrep {
+            a: base,
+            skip: dist,
+        };
+        fs.code[loop_pc] = Instr::ForLoop {
+            a: base,
+            back: dist,
+        };
         let block = fs.leave_block(false)?;
         fs.patch_to_here(&block.breaks)
     }
@@ -542,7 +554,13 @@ impl Compiler<'_> {
                 let fs = self.fs();
                 let cell = fs.alloc_cell()?;
                 fs.emit(Instr::NewCell { cell, a: reg });
-                fs.activate(&name.name, LocalSlot::Cell(cell), Some(cell), None, reg as usize + 1)?;
+                fs.activate(
+                    &name.name,
+                    LocalSlot::Cell(cell),
+                    Some(cell),
+                    None,
+                    reg as usize + 1,
+                )?;
             } else {
                 self.fs().activate(
                     &name.name,
@@ -584,7 +602,7 @@ impl Compiler<'_> {
 
     /// `at_end`: the label is followed only by the end of its block, so it does not count
     /// as being inside the scope of the block's locals.
-    fn label(&mut self, name: &Name, at_end: bool) -> CResult<()> {
+    fn label(&mut self, name: &Name, at_end: bool, error_span: Span) -> CResult<()> {
         let line = self.line_of(name.span.start);
         let fs = self.fs();
         if let Some(prev) = fs.labels.iter().find(|l| l.name == name.name) {
@@ -593,7 +611,7 @@ impl Compiler<'_> {
                     "label '{}' already defined on line {}",
                     name.name, prev.line
                 ),
-                name.span,
+                error_span,
             ));
         }
         let block_start = fs.blocks.last().map_or(0, |b| b.first_active);
@@ -625,7 +643,7 @@ impl Compiler<'_> {
                         "<goto {}> at line {} jumps into the scope of local '{}'",
                         goto.name, goto.line, var
                     ),
-                    name.span,
+                    error_span,
                 ));
             }
             needs_close |= goto.innermost_tbc.is_some_and(|t| t >= nactive);
@@ -678,7 +696,9 @@ impl Compiler<'_> {
             fs.emit(Instr::Return0);
             return Ok(());
         }
-        let (n, mut last) = self.explist(&ret.values, &[])?;
+        // `return { f = function ... }` names the function `f`.
+        let hints = vec![Some(String::new()); ret.values.len()];
+        let (n, mut last) = self.explist(&ret.values, &hints)?;
         self.at(ret.span);
         let fs = self.fs();
         let b = if last.is_multi() {

@@ -27,7 +27,11 @@ pub(super) fn validate(proto: &FunctionProto) -> Result<(), String> {
 
 fn check(p: &FunctionProto) -> Result<(), String> {
     if p.lines.len() != p.code.len() {
-        return Err(format!("{} lines for {} instructions", p.lines.len(), p.code.len()));
+        return Err(format!(
+            "{} lines for {} instructions",
+            p.lines.len(),
+            p.code.len()
+        ));
     }
     if !matches!(
         p.code.last(),
@@ -57,7 +61,9 @@ fn check(p: &FunctionProto) -> Result<(), String> {
             }
         }
         match *instr {
-            Instr::NewCell { cell, .. } | Instr::GetCell { cell, .. } | Instr::SetCell { cell, .. }
+            Instr::NewCell { cell, .. }
+            | Instr::GetCell { cell, .. }
+            | Instr::SetCell { cell, .. }
                 if cell >= p.num_cells =>
             {
                 return Err(at("cell out of range".into()));
@@ -84,7 +90,10 @@ fn check(p: &FunctionProto) -> Result<(), String> {
     }
     for l in &p.locals {
         if l.start_pc > l.end_pc || l.end_pc as usize > p.code.len() {
-            return Err(format!("local {} has range {}..{}", l.name, l.start_pc, l.end_pc));
+            return Err(format!(
+                "local {} has range {}..{}",
+                l.name, l.start_pc, l.end_pc
+            ));
         }
         match l.slot {
             LocalSlot::Register(r) if r >= p.max_registers => {
