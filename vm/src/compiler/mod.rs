@@ -139,28 +139,29 @@ impl Compiler<'_> {
         if depth == 0 {
             return Ok(Resolved::Global);
         }
-        let desc =
-            match self.resolve_in(depth - 1, name)? {
-                Resolved::Global => return Ok(Resolved::Global),
-                Resolved::Local(i) => match self.funcs[depth - 1].actives[i].cell {
-                    Some(cell) => UpvalueDesc {
-                        name: name.to_string(),
-                        from_parent_cell: true,
-                        index: cell,
-                    },
-                    None => return Err(error(
+        let desc = match self.resolve_in(depth - 1, name)? {
+            Resolved::Global => return Ok(Resolved::Global),
+            Resolved::Local(i) => match self.funcs[depth - 1].actives[i].cell {
+                Some(cell) => UpvalueDesc {
+                    name: name.to_string(),
+                    from_parent_cell: true,
+                    index: cell,
+                },
+                None => {
+                    return Err(error(
                         format!(
                             "internal compiler error: local '{name}' captured but not in a cell"
                         ),
                         self.funcs[depth].span,
-                    )),
-                },
-                Resolved::Upval(u) => UpvalueDesc {
-                    name: name.to_string(),
-                    from_parent_cell: false,
-                    index: u,
-                },
-            };
+                    ))
+                }
+            },
+            Resolved::Upval(u) => UpvalueDesc {
+                name: name.to_string(),
+                from_parent_cell: false,
+                index: u,
+            },
+        };
         let fs = &mut self.funcs[depth];
         if fs.upvalues.len() >= 255 {
             let place = format!("function at line {}", fs.line_defined);

@@ -22,6 +22,27 @@ fn dump() {
     if !src.is_empty() {
         println!("{}", disassemble(&compile_src(&src)));
     }
+    // WF_FILES: whitespace-separated Lua files to compile and validate (manual stress run).
+    for path in std::env::var("WF_FILES")
+        .unwrap_or_default()
+        .split_whitespace()
+    {
+        let Ok(text) = std::fs::read(path) else {
+            continue;
+        };
+        let Ok(chunk) = parse(&text) else {
+            println!("skip (parse error): {path}");
+            continue;
+        };
+        match compile(&chunk, &text, path) {
+            Ok(p) => {
+                if let Err(e) = validate(&p) {
+                    println!("INVALID {path}: {e}");
+                }
+            }
+            Err(e) => println!("compile error {path}: {e:?}"),
+        }
+    }
 }
 
 /// Varied snippets; each must compile to structurally valid bytecode.
@@ -422,4 +443,71 @@ fn methods_get_self() {
     assert_eq!(main.upvalues.len(), 1);
     assert_eq!(main.upvalues[0].name, "_ENV");
     assert_eq!(&*main.source, "=test");
+}
+
+#[test]
+fn large_functions_fall_back_to_register_forms() {
+    use Instr::*;
+    // 120 positional items: SetList batches of 50 with the right start offsets.
+    let items: Vec<String> = (0..120).map(|i| i.to_string()).collect();
+    let p = compile_src(&format!("local t = {{{}}}", items.join(", ")));
+    let starts: Vec<u32> = p
+        .code
+        .windows(2)
+        .filter_map(|w| match (w[0], w[1]) {
+            (SetList { n, .. }, ExtraArg { hi, lo }) => {
+                Some(n as u32 * 1000 + Instr::extra_arg_value(hi, lo))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(starts, vec![50_000, 50_050, 20_100]);
+    assert!(matches!(p.code[0], NewTable { array: 120, .. }));
+
+    // Past 255 constants: string keys, globals and methods need register forms.
+    let mut src = String::from("local t = {}\n");
+    for i in 0..300 {
+        src.push_str(&format!("t.f{i} = 1.5\n"));
+    }
+    src.push_str("local a = t.late g_late = a t:m_late() t.x_late = t.y_late\n");
+    let p = compile_src(&src);
+    let tail: Vec<Instr> = p.code[p.code.len() - 20..].to_vec();
+    assert!(
+        contains(&tail, |i| matches!(i, GetTable { .. })),
+        "{tail:?}"
+    );
+    assert!(
+        contains(&tail, |i| matches!(i, SetTable { .. })),
+        "{tail:?}"
+    );
+    assert!(!contains(&tail, |i| matches!(i, SelfK { .. })), "{tail:?}");
+}
+
+#[test]
+fn closing_and_loops() {
+    use Instr::*;
+    // `repeat` with a to-be-closed body local closes on both exit and repetition.
+    let p = compile_src("repeat local c <close> = f() until c");
+    let closes = p.code.iter().filter(|i| matches!(i, Close { .. })).count();
+    assert_eq!(closes, 2, "{}", disassemble(&p));
+    // A generic for closes its state after the loop; `break` jumps to that `Close`.
+    let p = compile_src("for k in pairs(t) do if k then break end end");
+    let close = p.code.iter().position(|i| matches!(i, Close { .. }));
+    let tforloop = p.code.iter().position(|i| matches!(i, TForLoop { .. }));
+    assert_eq!(close, tforloop.map(|t| t + 1));
+    // `return` inside a generic for closes it and is not a tail call.
+    let p = compile_src("for k in pairs(t) do return f(k) end");
+    assert!(!contains(&p.code, |i| matches!(i, TailCall { .. })));
+    let ret = p.code.iter().position(|i| matches!(i, Return { .. }));
+    assert!(matches!(ret.map(|r| p.code[r - 1]), Some(Close { .. })));
+    // A backward goto out of a tbc scope closes it.
+    let p = compile_src("::top:: do local c <close> = f() if c then goto top end end");
+    let jmp_back = p.code.iter().enumerate().position(|(pc, i)| match *i {
+        Jmp { hi, lo } => pc as i32 + 1 + Instr::jump_offset(hi, lo) == 0,
+        _ => false,
+    });
+    assert!(matches!(
+        jmp_back.map(|j| p.code[j - 1]),
+        Some(Close { a: 0 })
+    ));
 }
