@@ -38,7 +38,11 @@ impl Compiler<'_> {
                 let pc = self.fs().emit(Instr::Vararg { a: 0, c: 2 });
                 ExpDesc::new(ExpKind::Vararg(pc))
             }
-            ExprKind::Function(f) => self.function_body(f, false, hint.map(str::to_string))?,
+            ExprKind::Function(f) => {
+                // An empty hint only prefixes constructor fields (`return { f = ... }`).
+                let name = hint.filter(|h| !h.is_empty()).map(str::to_string);
+                self.function_body(f, false, name)?
+            }
             ExprKind::Table(fields) => self.table(fields, hint)?,
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs)?,
             ExprKind::Unary { op, operand } => self.unary(*op, operand)?,

@@ -30,10 +30,12 @@ impl Compiler<'_> {
                     end += 1;
                 }
                 let at_end = end == stats.len() && block.ret.is_none() && labels_can_end_block;
+                // Lua reports label errors where its lexer stands: after the run.
+                let after = self.next_token(stats[end - 1].span.end as usize) as u32;
                 for stat in stats[i..end].iter().rev() {
                     if let StatKind::Label(name) = &stat.kind {
                         self.at(stat.span);
-                        self.label(name, at_end)?;
+                        self.label(name, at_end, Span::new(after, after))?;
                     }
                 }
                 i = end;
@@ -102,7 +104,7 @@ impl Compiler<'_> {
             StatKind::Function { name, func } => self.function_stat(name, func, stat.span),
             StatKind::LocalFunction { name, func } => self.local_function(name, func),
             StatKind::Goto(name) => self.goto(name, stat.span),
-            StatKind::Label(name) => self.label(name, false),
+            StatKind::Label(name) => self.label(name, false, stat.span),
             StatKind::Break => self.break_stat(stat.span),
         }
     }
@@ -600,7 +602,7 @@ impl Compiler<'_> {
 
     /// `at_end`: the label is followed only by the end of its block, so it does not count
     /// as being inside the scope of the block's locals.
-    fn label(&mut self, name: &Name, at_end: bool) -> CResult<()> {
+    fn label(&mut self, name: &Name, at_end: bool, error_span: Span) -> CResult<()> {
         let line = self.line_of(name.span.start);
         let fs = self.fs();
         if let Some(prev) = fs.labels.iter().find(|l| l.name == name.name) {
@@ -609,7 +611,7 @@ impl Compiler<'_> {
                     "label '{}' already defined on line {}",
                     name.name, prev.line
                 ),
-                name.span,
+                error_span,
             ));
         }
         let block_start = fs.blocks.last().map_or(0, |b| b.first_active);
@@ -641,7 +643,7 @@ impl Compiler<'_> {
                         "<goto {}> at line {} jumps into the scope of local '{}'",
                         goto.name, goto.line, var
                     ),
-                    name.span,
+                    error_span,
                 ));
             }
             needs_close |= goto.innermost_tbc.is_some_and(|t| t >= nactive);
@@ -694,7 +696,9 @@ impl Compiler<'_> {
             fs.emit(Instr::Return0);
             return Ok(());
         }
-        let (n, mut last) = self.explist(&ret.values, &[])?;
+        // `return { f = function ... }` names the function `f`.
+        let hints = vec![Some(String::new()); ret.values.len()];
+        let (n, mut last) = self.explist(&ret.values, &hints)?;
         self.at(ret.span);
         let fs = self.fs();
         let b = if last.is_multi() {
