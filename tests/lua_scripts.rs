@@ -63,7 +63,9 @@ fn expected_failures(root: &Path) -> Result<Vec<String>, String> {
 /// A trial for a script on the expected-failures list: it must still fail.
 fn expect_failure(result: Result<(), Failed>) -> Result<(), Failed> {
     match result {
-        Ok(()) => Err("this script now passes: remove it from lua-tests/expected-failures.txt".into()),
+        Ok(()) => {
+            Err("this script now passes: remove it from lua-tests/expected-failures.txt".into())
+        }
         Err(_) => Ok(()),
     }
 }
@@ -74,7 +76,9 @@ fn collect_trials(root: &Path) -> Result<Vec<Trial>, String> {
     let mut trials = Vec::new();
     let mut add = |name: String, run: Box<dyn FnOnce() -> Result<(), Failed> + Send>| {
         if xfail.contains(&name) {
-            trials.push(Trial::test(name, move || expect_failure(run())).with_kind("expected failure"));
+            trials.push(
+                Trial::test(name, move || expect_failure(run())).with_kind("expected failure"),
+            );
         } else {
             trials.push(Trial::test(name, run));
         }

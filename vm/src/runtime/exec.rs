@@ -1449,7 +1449,10 @@ fn arith_slow<'gc>(
                 };
                 let info = reg.and_then(|r| register_info(th, r));
                 with_info(
-                    format!("attempt to {what} a {} value", obj_type_name(state, culprit)),
+                    format!(
+                        "attempt to {what} a {} value",
+                        obj_type_name(state, culprit)
+                    ),
                     info,
                 )
             }

@@ -75,7 +75,7 @@ impl ArithError {
         match self {
             ArithError::NotNumbers => "attempt to perform arithmetic",
             ArithError::NoIntegerRep => "number has no integer representation",
-            ArithError::IDivByZero => "attempt to perform 'n//0'",
+            ArithError::IDivByZero => "attempt to divide by zero",
             ArithError::ModByZero => "attempt to perform 'n%%0'",
         }
     }

@@ -1,7 +1,535 @@
-//! The `math` library. (Being written.)
+//! The `math` library (Lua 5.4), including Lua's xoshiro256** generator for `math.random`.
+
+use std::hash::{BuildHasher, Hasher};
 
 use gc_arena::Mutation;
 
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::LuaError;
+use crate::runtime::ops;
 use crate::runtime::state::State;
+use crate::value::Value;
 
-pub fn open<'gc>(_mc: &'gc Mutation<'gc>, _state: &State<'gc>) {}
+use super::{new_library, set_fn, set_value};
+
+type R<'gc> = Result<usize, LuaError<'gc>>;
+
+pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
+    let m = new_library(mc, state, "math");
+    set_fn(mc, m, "abs", abs);
+    set_fn(mc, m, "ceil", ceil);
+    set_fn(mc, m, "floor", floor);
+    set_fn(mc, m, "fmod", fmod);
+    set_fn(mc, m, "modf", modf);
+    set_fn(mc, m, "sqrt", sqrt);
+    set_fn(mc, m, "exp", exp);
+    set_fn(mc, m, "log", log);
+    set_fn(mc, m, "sin", sin);
+    set_fn(mc, m, "cos", cos);
+    set_fn(mc, m, "tan", tan);
+    set_fn(mc, m, "asin", asin);
+    set_fn(mc, m, "acos", acos);
+    set_fn(mc, m, "atan", atan);
+    set_fn(mc, m, "tointeger", tointeger);
+    set_fn(mc, m, "type", type_);
+    set_fn(mc, m, "ult", ult);
+    set_fn(mc, m, "max", max);
+    set_fn(mc, m, "min", min);
+    set_fn(mc, m, "random", random);
+    set_fn(mc, m, "randomseed", randomseed);
+    set_value(mc, m, "pi", Value::Number(std::f64::consts::PI));
+    set_value(mc, m, "huge", Value::Number(f64::INFINITY));
+    set_value(mc, m, "maxinteger", Value::Integer(i64::MAX));
+    set_value(mc, m, "mininteger", Value::Integer(i64::MIN));
+    // Like Lua, every state starts from an unpredictable seed.
+    let (n1, n2) = unpredictable_seed();
+    seed_rng(&mut state.host.borrow_mut().rng, n1, n2);
+}
+
+/// A float as an integer when it has an exact integer value in range, else the float
+/// (Lua's `pushnumint`).
+fn int_if_exact<'gc>(f: f64) -> Value<'gc> {
+    match crate::arith::float_to_int_exact(f) {
+        Some(i) => Value::Integer(i),
+        None => Value::Number(f),
+    }
+}
+
+fn abs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = match ctx.arg(0) {
+        Value::Integer(i) => Value::Integer(i.wrapping_abs()),
+        _ => Value::Number(ctx.check_float(0)?.abs()),
+    };
+    ctx.ret1(v)
+}
+
+fn floor<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = match ctx.arg(0) {
+        v @ Value::Integer(_) => v,
+        _ => int_if_exact(ctx.check_float(0)?.floor()),
+    };
+    ctx.ret1(v)
+}
+
+fn ceil<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = match ctx.arg(0) {
+        v @ Value::Integer(_) => v,
+        _ => int_if_exact(ctx.check_float(0)?.ceil()),
+    };
+    ctx.ret1(v)
+}
+
+fn fmod<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    if let (Value::Integer(a), Value::Integer(b)) = (ctx.arg(0), ctx.arg(1)) {
+        let r = match b {
+            0 => return Err(ctx.arg_error(1, "zero")),
+            // Avoids the overflow of `mininteger % -1`.
+            -1 => 0,
+            // C's `%`: the result takes the sign of the dividend.
+            _ => a % b,
+        };
+        return ctx.ret1(Value::Integer(r));
+    }
+    let a = ctx.check_float(0)?;
+    let b = ctx.check_float(1)?;
+    // Rust's float `%` is C's fmod.
+    ctx.ret1(Value::Number(a % b))
+}
+
+fn modf<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    if let v @ Value::Integer(_) = ctx.arg(0) {
+        ctx.push(v);
+        ctx.push(Value::Number(0.0));
+        return Ok(2);
+    }
+    let n = ctx.check_float(0)?;
+    let ip = n.trunc();
+    ctx.push(int_if_exact(ip));
+    // The test keeps inf - inf from giving NaN.
+    ctx.push(Value::Number(if n == ip { 0.0 } else { n - ip }));
+    Ok(2)
+}
+
+fn float_fn<'gc>(ctx: &mut Ctx<'gc, '_>, f: fn(f64) -> f64) -> R<'gc> {
+    let x = ctx.check_float(0)?;
+    ctx.ret1(Value::Number(f(x)))
+}
+
+fn sqrt<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::sqrt)
+}
+
+fn exp<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::exp)
+}
+
+fn sin<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::sin)
+}
+
+fn cos<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::cos)
+}
+
+fn tan<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::tan)
+}
+
+fn asin<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::asin)
+}
+
+fn acos<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::acos)
+}
+
+fn atan<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let y = ctx.check_float(0)?;
+    let x = if ctx.arg(1).is_nil() {
+        1.0
+    } else {
+        ctx.check_float(1)?
+    };
+    ctx.ret1(Value::Number(y.atan2(x)))
+}
+
+fn log<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let x = ctx.check_float(0)?;
+    let r = if ctx.arg(1).is_nil() {
+        x.ln()
+    } else {
+        // Bases 2 and 10 use the exact functions, as Lua does.
+        match ctx.check_float(1)? {
+            b if b == 2.0 => x.log2(),
+            b if b == 10.0 => x.log10(),
+            b => x.ln() / b.ln(),
+        }
+    };
+    ctx.ret1(Value::Number(r))
+}
+
+fn tointeger<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    // Lua 5.4.4 converts strings too ("3" -> 3).
+    let v = match ops::to_integer(ctx.check_any(0)?) {
+        Some(i) => Value::Integer(i),
+        None => Value::Nil,
+    };
+    ctx.ret1(v)
+}
+
+fn type_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let v = match ctx.check_any(0)? {
+        Value::Integer(_) => ctx.new_string(b"integer"),
+        Value::Number(_) => ctx.new_string(b"float"),
+        _ => Value::Nil,
+    };
+    ctx.ret1(v)
+}
+
+fn ult<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let a = ctx.check_integer(0)? as u64;
+    let b = ctx.check_integer(1)? as u64;
+    ctx.ret1(Value::Boolean(a < b))
+}
+
+/// The argument that wins under `better(candidate, current)`; Lua 5.4.4 compares with `<`
+/// (metamethods included) and returns the winning argument unchanged.
+fn extreme<'gc>(ctx: &mut Ctx<'gc, '_>, want_max: bool) -> R<'gc> {
+    let mut best = ctx.check_any(0)?;
+    for i in 1..ctx.nargs() {
+        let v = ctx.arg(i);
+        let wins = if want_max {
+            ctx.less_than(best, v)?
+        } else {
+            ctx.less_than(v, best)?
+        };
+        if wins {
+            best = v;
+        }
+    }
+    ctx.ret1(best)
+}
+
+fn max<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    extreme(ctx, true)
+}
+
+fn min<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    extreme(ctx, false)
+}
+
+/// One step of xoshiro256**, as Lua 5.4's `nextrand`.
+fn next_rand(s: &mut [u64; 4]) -> u64 {
+    let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+    let t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = s[3].rotate_left(45);
+    result
+}
+
+/// Lua's `setseed`: a fixed mix of the two seed words, then 16 discarded outputs.
+fn seed_rng(s: &mut [u64; 4], n1: u64, n2: u64) {
+    *s = [n1, 0xff, n2, 0];
+    for _ in 0..16 {
+        next_rand(s);
+    }
+}
+
+/// A float in [0, 1) from the top 53 bits of a random word.
+fn rand_to_float(r: u64) -> f64 {
+    (r >> 11) as f64 * (0.5f64).powi(53)
+}
+
+/// A uniform value in [0, n] from `ran`: mask to the smallest 2^b - 1 covering `n` and
+/// draw again while outside (Lua's `project`).
+fn project(mut ran: u64, n: u64, s: &mut [u64; 4]) -> u64 {
+    if n & n.wrapping_add(1) == 0 {
+        return ran & n;
+    }
+    let mut lim = n;
+    lim |= lim >> 1;
+    lim |= lim >> 2;
+    lim |= lim >> 4;
+    lim |= lim >> 8;
+    lim |= lim >> 16;
+    lim |= lim >> 32;
+    loop {
+        ran &= lim;
+        if ran <= n {
+            return ran;
+        }
+        ran = next_rand(s);
+    }
+}
+
+fn random<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let rv = next_rand(&mut ctx.state.host.borrow_mut().rng);
+    let (low, up) = match ctx.nargs() {
+        0 => return ctx.ret1(Value::Number(rand_to_float(rv))),
+        1 => {
+            let up = ctx.check_integer(0)?;
+            if up == 0 {
+                // `random(0)`: all 64 bits.
+                return ctx.ret1(Value::Integer(rv as i64));
+            }
+            (1, up)
+        }
+        2 => (ctx.check_integer(0)?, ctx.check_integer(1)?),
+        _ => return Err(ctx.error("wrong number of arguments")),
+    };
+    if low > up {
+        return Err(ctx.arg_error(0, "interval is empty"));
+    }
+    let span = (up as u64).wrapping_sub(low as u64);
+    let p = project(rv, span, &mut ctx.state.host.borrow_mut().rng);
+    ctx.ret1(Value::Integer(p.wrapping_add(low as u64) as i64))
+}
+
+fn randomseed<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (n1, n2) = if ctx.nargs() == 0 {
+        unpredictable_seed()
+    } else {
+        let n1 = ctx.check_integer(0)? as u64;
+        let n2 = ctx.opt_integer(1, 0)? as u64;
+        (n1, n2)
+    };
+    seed_rng(&mut ctx.state.host.borrow_mut().rng, n1, n2);
+    // Lua 5.4.4 returns the seed so a run can be reproduced.
+    ctx.push(Value::Integer(n1 as i64));
+    ctx.push(Value::Integer(n2 as i64));
+    Ok(2)
+}
+
+/// Two seed words from the clock and the process's random hash keys (Lua uses the time
+/// and an address).
+fn unpredictable_seed() -> (u64, u64) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(nanos);
+    (nanos, h.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{Outcome, Runtime};
+
+    fn run(src: &str) -> Vec<String> {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(Outcome::Finished(v)) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn run_err(src: &str) -> String {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(r) => panic!("expected an error, got {r:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn xoshiro_matches_the_reference_sequence() {
+        // Reference xoshiro256** output for state [1, 2, 3, 4].
+        let mut s = [1, 2, 3, 4];
+        assert_eq!(next_rand(&mut s), 11520);
+        assert_eq!(next_rand(&mut s), 0);
+        assert_eq!(next_rand(&mut s), 1509978240);
+        assert_eq!(next_rand(&mut s), 1215971899390074240);
+    }
+
+    #[test]
+    fn seeded_sequence_matches_lua54() {
+        // Values printed by lua5.4 (5.4.4) on this machine.
+        let r = run("math.randomseed(42)
+             local a, b, c, d = math.random(1, 100), math.random(), math.random(0), math.random(10)
+             local s1, s2 = math.randomseed(1, 2)
+             return a, string.format('%.14g', b), c, d, math.random(1, 1000), s1, s2");
+        assert_eq!(
+            r,
+            [
+                "50",
+                "0.54688311243421",
+                "-3807604385970496171",
+                "6",
+                "130",
+                "1",
+                "2"
+            ]
+        );
+    }
+
+    #[test]
+    fn random_ranges_and_errors() {
+        run("for i = 1, 200 do
+               local x = math.random(3, 7); assert(x >= 3 and x <= 7 and math.type(x) == 'integer')
+               local f = math.random(); assert(f >= 0 and f < 1)
+               local y = math.random(5); assert(y >= 1 and y <= 5)
+               local z = math.random(math.mininteger, math.maxinteger); assert(math.type(z) == 'integer')
+               assert(math.random(-3, -3) == -3)
+             end
+             assert(math.random(3.0) <= 3)");
+        assert!(run_err("math.random(2, 1)")
+            .contains("bad argument #1 to 'random' (interval is empty)"));
+        assert!(run_err("math.random(-5)").contains("(interval is empty)"));
+        assert!(run_err("math.random(1, 2, 3)").contains("wrong number of arguments"));
+        assert!(run_err("math.random(3.5)").contains("number has no integer representation"));
+        assert!(run_err("math.randomseed(4.5)").contains("number has no integer representation"));
+        // Unseeded runtimes start from different states.
+        let a = run("return math.random(0)");
+        let b = run("return math.random(0)");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn rounding_keeps_lua_subtypes() {
+        let r = run(
+            "return math.floor(3.7), math.floor(-3.7), math.ceil(3.2), math.ceil(-3.2),
+                    math.floor(2^62), math.floor(2^70), math.floor(5), math.ceil('2.5'),
+                    math.ceil(-0.5), math.floor(-2^63)",
+        );
+        assert_eq!(
+            r,
+            [
+                "3",
+                "-4",
+                "4",
+                "-3",
+                "4611686018427387904",
+                "1.1805916207174e+21",
+                "5",
+                "3",
+                "0",
+                "-9223372036854775808"
+            ]
+        );
+        assert!(run_err("math.floor('x')")
+            .contains("bad argument #1 to 'floor' (number expected, got string)"));
+        assert!(run_err("math.ceil()").contains("(number expected, got no value)"));
+    }
+
+    #[test]
+    fn abs_fmod_modf() {
+        let r = run(
+            "return math.abs(math.mininteger), math.abs(-3), math.abs(-3.5), math.abs(-0.0),
+                    math.abs('-3'), math.fmod(-5, 3), math.fmod(5, -3), math.fmod(5.5, 2),
+                    math.fmod(math.mininteger, -1), math.fmod(5, 3.0), math.fmod(-6, 2)",
+        );
+        assert_eq!(
+            r,
+            [
+                "-9223372036854775808",
+                "3",
+                "3.5",
+                "0.0",
+                "3.0",
+                "-2",
+                "2",
+                "1.5",
+                "0",
+                "2.0",
+                "0"
+            ]
+        );
+        assert!(run_err("math.fmod(5, 0)").contains("bad argument #2 to 'fmod' (zero)"));
+        assert!(run_err("math.fmod(1)")
+            .contains("bad argument #2 to 'fmod' (number expected, got no value)"));
+        run("assert(math.fmod(1, 0.0) ~= math.fmod(1, 0.0))");
+        let r = run("local a, b = math.modf(3.5); local c, d = math.modf(-3.5)
+                     local e, f = math.modf(1/0); local g, h = math.modf(5)
+                     local i, j = math.modf(2^70)
+                     return a, b, c, d, e, f, g, h, i, j, math.type(a)");
+        assert_eq!(
+            r,
+            [
+                "3",
+                "0.5",
+                "-3",
+                "-0.5",
+                "inf",
+                "0.0",
+                "5",
+                "0.0",
+                "1.1805916207174e+21",
+                "0.0",
+                "integer"
+            ]
+        );
+    }
+
+    #[test]
+    fn transcendental_functions() {
+        let r = run("return math.log(8, 2), math.log(100, 10), math.log(1), math.exp(0), math.sqrt(16),
+                    math.atan(1, 1) == math.pi / 4, math.atan(1) == math.pi / 4, math.atan(0, -1) == math.pi,
+                    math.sin(0), math.cos(0), math.log(2, 0), math.log(0)");
+        assert_eq!(
+            r,
+            [
+                "3.0", "2.0", "0.0", "1.0", "4.0", "true", "true", "true", "0.0", "1.0", "-0.0",
+                "-inf"
+            ]
+        );
+        run("assert(math.abs(math.log(27, 3) - 3) < 1e-12)
+             assert(math.abs(math.tan(math.pi / 4) - 1) < 1e-12)
+             assert(math.asin(1) == math.pi / 2 and math.acos(1) == 0.0)");
+    }
+
+    #[test]
+    fn integer_helpers_and_constants() {
+        let r = run(
+            "return math.tointeger(5.0), math.tointeger(5.5), math.tointeger(2^63),
+                    math.tointeger(-2^63), math.tointeger('3'), math.tointeger({}),
+                    math.type(1), math.type(1.0), math.type('1'), math.ult(1, -1), math.ult(-1, 1),
+                    math.huge, -math.huge, math.pi, math.maxinteger, math.mininteger",
+        );
+        assert_eq!(
+            r,
+            [
+                "5",
+                "nil",
+                "nil",
+                "-9223372036854775808",
+                "3",
+                "nil",
+                "integer",
+                "float",
+                "nil",
+                "true",
+                "false",
+                "inf",
+                "-inf",
+                "3.1415926535898",
+                "9223372036854775807",
+                "-9223372036854775808"
+            ]
+        );
+        assert!(run_err("math.type()").contains("bad argument #1 to 'type' (value expected)"));
+        assert!(run_err("math.tointeger()").contains("(value expected)"));
+        assert!(run_err("math.ult(1.5, 2)").contains("number has no integer representation"));
+    }
+
+    #[test]
+    fn max_and_min_return_the_winning_argument() {
+        let r = run(
+            "return math.max(1, 2.5, 2), math.min(3, 1.0, 2), math.max(2, 2.0),
+                    math.min(2.0, 2), math.max('10', '9'), math.min(1), math.max(3, 1, 5.5, 2),
+                    math.max(0.0, -0.0), math.max(-0.0, 0.0)",
+        );
+        assert_eq!(
+            r,
+            ["2.5", "1.0", "2", "2.0", "9", "1", "5.5", "0.0", "-0.0"]
+        );
+        assert!(run_err("math.max()").contains("bad argument #1 to 'max' (value expected)"));
+        assert!(run_err("math.max(1, 'x')").contains("attempt to compare number with string"));
+        run("local mt = {__lt = function(a, b) return a.v < b.v end}
+             local a, b = setmetatable({v = 1}, mt), setmetatable({v = 2}, mt)
+             assert(math.max(a, b) == b and math.min(a, b) == a)");
+    }
+}

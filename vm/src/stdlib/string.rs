@@ -435,7 +435,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn smoke() {
         run("assert(string.len('abc') == 3)");

@@ -1,7 +1,658 @@
-//! The `table` library. (Being written.)
+//! The `table` library (Lua 5.4). Like Lua 5.4 it goes through `__index`, `__newindex` and
+//! `__len`; tables without a metatable take a raw fast path.
 
 use gc_arena::Mutation;
 
-use crate::runtime::state::State;
+use crate::runtime::ctx::Ctx;
+use crate::runtime::error::LuaError;
+use crate::runtime::exec::metatable_of;
+use crate::runtime::ops;
+use crate::runtime::state::{MetaName, State};
+use crate::table::Table;
+use crate::value::Value;
 
-pub fn open<'gc>(_mc: &'gc Mutation<'gc>, _state: &State<'gc>) {}
+use super::{new_library, set_fn, set_value};
+
+type R<'gc> = Result<usize, LuaError<'gc>>;
+
+pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
+    let t = new_library(mc, state, "table");
+    set_fn(mc, t, "insert", insert);
+    set_fn(mc, t, "remove", remove);
+    set_fn(mc, t, "concat", concat);
+    set_fn(mc, t, "unpack", unpack);
+    set_fn(mc, t, "pack", pack);
+    set_fn(mc, t, "move", move_);
+    set_fn(mc, t, "sort", sort);
+}
+
+/// Lua's LUAI_MAXSTACK: `unpack` refuses to produce more values than a stack can hold.
+const MAX_RESULTS: usize = 1_000_000;
+
+/// What a table argument must support (Lua's `checktab` flags).
+const READ: u8 = 1;
+const WRITE: u8 = 2;
+const LEN: u8 = 4;
+
+/// A table without a metatable: accessed raw.
+#[inline]
+fn plain(v: Value<'_>) -> Option<Table<'_>> {
+    match v {
+        Value::Table(t) if t.metatable().is_none() => Some(t),
+        _ => None,
+    }
+}
+
+/// `obj[i]`, honouring `__index`.
+#[inline]
+fn get_i<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    obj: Value<'gc>,
+    i: i64,
+) -> Result<Value<'gc>, LuaError<'gc>> {
+    match plain(obj) {
+        Some(t) => Ok(t.get_int(i)),
+        None => ctx.index(obj, Value::Integer(i)),
+    }
+}
+
+/// `obj[i] = v`, honouring `__newindex`.
+#[inline]
+fn set_i<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    obj: Value<'gc>,
+    i: i64,
+    v: Value<'gc>,
+) -> Result<(), LuaError<'gc>> {
+    match plain(obj) {
+        Some(t) => {
+            t.set_int(ctx.mc, i, v);
+            Ok(())
+        }
+        None => ctx.set_index(obj, Value::Integer(i), v),
+    }
+}
+
+/// `#obj` as an integer, honouring `__len` (Lua's `luaL_len`).
+fn len_of<'gc>(ctx: &mut Ctx<'gc, '_>, obj: Value<'gc>) -> Result<i64, LuaError<'gc>> {
+    if let Some(t) = plain(obj) {
+        return Ok(t.length());
+    }
+    let n = ctx.length(obj)?;
+    ops::to_integer(n).ok_or_else(|| ctx.error("object length is not an integer"))
+}
+
+/// Argument `i` must be a table, or have a metatable providing what `what` needs.
+fn check_tab<'gc>(ctx: &Ctx<'gc, '_>, i: usize, what: u8) -> Result<Value<'gc>, LuaError<'gc>> {
+    let v = ctx.arg(i);
+    if let Value::Table(_) = v {
+        return Ok(v);
+    }
+    if let Some(mt) = metatable_of(ctx.state, v) {
+        let has = |m: MetaName| !mt.get_str(ctx.state.meta_name(m)).is_nil();
+        if (what & READ == 0 || has(MetaName::Index))
+            && (what & WRITE == 0 || has(MetaName::NewIndex))
+            && (what & LEN == 0 || has(MetaName::Len))
+        {
+            return Ok(v);
+        }
+    }
+    Err(ctx.type_error(i, "table"))
+}
+
+/// A checked table argument and its length (Lua's `aux_getn`).
+fn table_and_len<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    i: usize,
+    what: u8,
+) -> Result<(Value<'gc>, i64), LuaError<'gc>> {
+    let t = check_tab(ctx, i, what | LEN)?;
+    let n = len_of(ctx, t)?;
+    Ok((t, n))
+}
+
+fn insert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (t, n) = table_and_len(ctx, 0, READ | WRITE)?;
+    let end = n.wrapping_add(1); // the first empty slot
+    let (pos, value) = match ctx.nargs() {
+        2 => (end, ctx.arg(1)),
+        3 => {
+            let pos = ctx.check_integer(1)?;
+            // `pos` must be in [1, end]; the unsigned compare also rejects pos <= 0.
+            if (pos as u64).wrapping_sub(1) >= end as u64 {
+                return Err(ctx.arg_error(1, "position out of bounds"));
+            }
+            let mut i = end;
+            while i > pos {
+                let v = get_i(ctx, t, i - 1)?;
+                set_i(ctx, t, i, v)?;
+                i -= 1;
+            }
+            (pos, ctx.arg(2))
+        }
+        _ => return Err(ctx.error("wrong number of arguments to 'insert'")),
+    };
+    set_i(ctx, t, pos, value)?;
+    Ok(0)
+}
+
+fn remove<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (t, size) = table_and_len(ctx, 0, READ | WRITE)?;
+    let mut pos = ctx.opt_integer(1, size)?;
+    // An explicit position may be anything in [1, size + 1] (or equal to size, e.g. 0).
+    // Lua 5.4.4 reports this as argument #1.
+    if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
+        return Err(ctx.arg_error(0, "position out of bounds"));
+    }
+    let removed = get_i(ctx, t, pos)?;
+    while pos < size {
+        let v = get_i(ctx, t, pos + 1)?;
+        set_i(ctx, t, pos, v)?;
+        pos += 1;
+    }
+    set_i(ctx, t, pos, Value::Nil)?;
+    ctx.ret1(removed)
+}
+
+fn concat<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (t, n) = table_and_len(ctx, 0, READ)?;
+    let sep = ctx.opt_string(1)?;
+    let sep: &[u8] = match sep {
+        Some(s) => s.as_bytes(),
+        None => b"",
+    };
+    let first = ctx.opt_integer(2, 1)?;
+    let last = ctx.opt_integer(3, n)?;
+    let mut out = Vec::new();
+    let mut i = first;
+    while i <= last {
+        let v = get_i(ctx, t, i)?;
+        if !ops::concat_piece(v, &mut out) {
+            return Err(ctx.error(format!(
+                "invalid value ({}) at index {} in table for 'concat'",
+                v.type_name(),
+                i
+            )));
+        }
+        if i == last {
+            break;
+        }
+        out.extend_from_slice(sep);
+        i += 1;
+    }
+    let s = ctx.new_string(&out);
+    ctx.ret1(s)
+}
+
+fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let t = ctx.arg(0);
+    let first = ctx.opt_integer(1, 1)?;
+    let last = if ctx.arg(2).is_nil() {
+        len_of(ctx, t)?
+    } else {
+        ctx.check_integer(2)?
+    };
+    if first > last {
+        return Ok(0);
+    }
+    // Elements minus one, computed without overflow.
+    let count = (last as u64).wrapping_sub(first as u64);
+    let room = MAX_RESULTS.saturating_sub(ctx.th.stack.len()) as u64;
+    if count >= room {
+        return Err(ctx.error("too many results to unpack"));
+    }
+    let mut i = first;
+    loop {
+        let v = get_i(ctx, t, i)?;
+        ctx.push(v);
+        if i == last {
+            break;
+        }
+        i += 1;
+    }
+    Ok(count as usize + 1)
+}
+
+fn pack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let n = ctx.nargs();
+    let t = Table::with_capacity(ctx.mc, n, 1);
+    for i in 0..n {
+        t.set_int(ctx.mc, i as i64 + 1, ctx.arg(i));
+    }
+    set_value(ctx.mc, t, "n", Value::Integer(n as i64));
+    ctx.ret1(Value::Table(t))
+}
+
+fn move_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let f = ctx.check_integer(1)?;
+    let e = ctx.check_integer(2)?;
+    let t = ctx.check_integer(3)?;
+    let dest_arg = if ctx.arg(4).is_nil() { 0 } else { 4 };
+    let src = check_tab(ctx, 0, READ)?;
+    let dest = check_tab(ctx, dest_arg, WRITE)?;
+    if e >= f {
+        if !(f > 0 || e < i64::MAX.wrapping_add(f)) {
+            return Err(ctx.arg_error(2, "too many elements to move"));
+        }
+        let n = e - f + 1;
+        if t > i64::MAX - n + 1 {
+            return Err(ctx.arg_error(3, "destination wrap around"));
+        }
+        // Copy backwards when the ranges overlap with the destination after the source.
+        if t > e || t <= f || !src.raw_eq(dest) {
+            for i in 0..n {
+                let v = get_i(ctx, src, f + i)?;
+                set_i(ctx, dest, t + i, v)?;
+            }
+        } else {
+            for i in (0..n).rev() {
+                let v = get_i(ctx, src, f + i)?;
+                set_i(ctx, dest, t + i, v)?;
+            }
+        }
+    }
+    ctx.ret1(dest)
+}
+
+fn sort<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (t, n) = table_and_len(ctx, 0, READ | WRITE)?;
+    if n > 1 {
+        if n >= i32::MAX as i64 {
+            return Err(ctx.arg_error(0, "array too big"));
+        }
+        let cmp = match ctx.arg(1) {
+            Value::Nil => None,
+            f @ (Value::Function(_) | Value::NativeFunction(_)) => Some(f),
+            _ => return Err(ctx.type_error(1, "function")),
+        };
+        // Quicksort depth beyond ~2 log2(n) means bad pivots: switch to heapsort.
+        let budget = 2 * (64 - (n as u64).leading_zeros());
+        let mut s = Sorter { ctx, t, cmp };
+        s.quicksort(1, n, budget)?;
+    }
+    Ok(0)
+}
+
+/// In-place sort of `t[lo..=up]` through the table accessors, so comparators and
+/// metamethods see the table as Lua's own sort would leave it.
+struct Sorter<'c, 'gc, 'a> {
+    ctx: &'c mut Ctx<'gc, 'a>,
+    t: Value<'gc>,
+    cmp: Option<Value<'gc>>,
+}
+
+impl<'gc> Sorter<'_, 'gc, '_> {
+    fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>> {
+        get_i(self.ctx, self.t, i)
+    }
+
+    fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>> {
+        set_i(self.ctx, self.t, i, v)
+    }
+
+    fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
+        match self.cmp {
+            None => self.ctx.less_than(a, b),
+            Some(f) => {
+                let r = self.ctx.call(f, &[a, b])?;
+                Ok(r.first().is_some_and(|v| v.is_truthy()))
+            }
+        }
+    }
+
+    fn swap(&mut self, i: i64, j: i64) -> Result<(), LuaError<'gc>> {
+        let a = self.get(i)?;
+        let b = self.get(j)?;
+        self.set(i, b)?;
+        self.set(j, a)
+    }
+
+    fn invalid_order(&self) -> LuaError<'gc> {
+        self.ctx.error("invalid order function for sorting")
+    }
+
+    fn quicksort(
+        &mut self,
+        mut lo: i64,
+        mut up: i64,
+        mut budget: u32,
+    ) -> Result<(), LuaError<'gc>> {
+        while lo < up {
+            // Order a[lo] <= a[up].
+            let (a, b) = (self.get(lo)?, self.get(up)?);
+            if self.less(b, a)? {
+                self.set(lo, b)?;
+                self.set(up, a)?;
+            }
+            if up - lo == 1 {
+                return Ok(());
+            }
+            // Median of three: a[lo] <= a[mid] <= a[up].
+            let mid = lo + (up - lo) / 2;
+            let (m, a) = (self.get(mid)?, self.get(lo)?);
+            if self.less(m, a)? {
+                self.set(mid, a)?;
+                self.set(lo, m)?;
+            } else {
+                let b = self.get(up)?;
+                if self.less(b, m)? {
+                    self.set(mid, b)?;
+                    self.set(up, m)?;
+                }
+            }
+            if up - lo == 2 {
+                return Ok(());
+            }
+            if budget == 0 {
+                return self.heapsort(lo, up);
+            }
+            budget -= 1;
+            // Park the pivot at up - 1; a[lo] and a[up] bound the scans.
+            let pivot = self.get(mid)?;
+            self.swap(mid, up - 1)?;
+            let p = self.partition(lo, up, pivot)?;
+            // Recurse into the smaller side, loop on the larger (bounded stack depth).
+            if p - lo < up - p {
+                self.quicksort(lo, p - 1, budget)?;
+                lo = p + 1;
+            } else {
+                self.quicksort(p + 1, up, budget)?;
+                up = p - 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Partition `a[lo+1..=up-2]` around `pivot` (stored at `up - 1`); returns its final
+    /// index. A comparator that lets a scan run past its sentinel is inconsistent.
+    fn partition(&mut self, lo: i64, up: i64, pivot: Value<'gc>) -> Result<i64, LuaError<'gc>> {
+        let mut i = lo;
+        let mut j = up - 1;
+        loop {
+            loop {
+                i += 1;
+                let v = self.get(i)?;
+                if !self.less(v, pivot)? {
+                    break;
+                }
+                if i == up - 1 {
+                    return Err(self.invalid_order());
+                }
+            }
+            loop {
+                j -= 1;
+                let v = self.get(j)?;
+                if !self.less(pivot, v)? {
+                    break;
+                }
+                if j < i {
+                    return Err(self.invalid_order());
+                }
+            }
+            if j < i {
+                let v = self.get(i)?;
+                self.set(up - 1, v)?;
+                self.set(i, pivot)?;
+                return Ok(i);
+            }
+            self.swap(i, j)?;
+        }
+    }
+
+    /// Heapsort of `a[lo..=up]`: the fallback after too many unbalanced partitions. It
+    /// terminates whatever the comparator answers.
+    fn heapsort(&mut self, lo: i64, up: i64) -> Result<(), LuaError<'gc>> {
+        let n = up - lo + 1;
+        for root in (0..n / 2).rev() {
+            self.sift_down(lo, root, n)?;
+        }
+        for end in (1..n).rev() {
+            self.swap(lo, lo + end)?;
+            self.sift_down(lo, 0, end)?;
+        }
+        Ok(())
+    }
+
+    fn sift_down(&mut self, base: i64, mut root: i64, end: i64) -> Result<(), LuaError<'gc>> {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return Ok(());
+            }
+            if child + 1 < end {
+                let (a, b) = (self.get(base + child)?, self.get(base + child + 1)?);
+                if self.less(a, b)? {
+                    child += 1;
+                }
+            }
+            let (r, c) = (self.get(base + root)?, self.get(base + child)?);
+            if !self.less(r, c)? {
+                return Ok(());
+            }
+            self.set(base + root, c)?;
+            self.set(base + child, r)?;
+            root = child;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::runtime::{Outcome, Runtime};
+
+    fn run(src: &str) -> Vec<String> {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(Outcome::Finished(v)) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn run_err(src: &str) -> String {
+        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(r) => panic!("expected an error, got {r:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn insert_appends_and_shifts() {
+        let r = run("local t = {1, 2, 3}
+             table.insert(t, 4); table.insert(t, 1, 0); table.insert(t, 3, 'x')
+             table.insert(t, #t + 1, 'end'); table.insert(t, '2', 'y')
+             return table.concat(t, ',')");
+        assert_eq!(r, ["0,y,1,x,2,3,4,end"]);
+        let e = run_err("table.insert({1}, 0, 'bad')");
+        assert!(
+            e.contains("test:1: bad argument #2 to 'insert' (position out of bounds)"),
+            "{e}"
+        );
+        assert!(run_err("table.insert({1}, 3, 'bad')").contains("(position out of bounds)"));
+        assert!(run_err("table.insert({}, 1, 2, 3)")
+            .contains("test:1: wrong number of arguments to 'insert'"));
+        assert!(run_err("table.insert({})").contains("wrong number of arguments to 'insert'"));
+        assert!(run_err("table.insert(nil, 1)")
+            .contains("bad argument #1 to 'insert' (table expected, got nil)"));
+        assert!(run_err("table.insert({}, 1.5, 2)")
+            .contains("bad argument #2 to 'insert' (number has no integer representation)"));
+    }
+
+    #[test]
+    fn remove_follows_lua54_position_rules() {
+        let r = run("local t = {1, 2, 3, 4, 5}
+             local a = table.remove(t); local b = table.remove(t, 1); local c = table.remove(t, 2)
+             local e = {}
+             local d = table.remove({}); local f, g = table.remove(e, 0), table.remove(e, 1)
+             local u = {1, 2}; local h = table.remove(u, 3)
+             local z = {[0] = 'z'}; local k = table.remove(z, 0)
+             return a, b, c, table.concat(t, ','), d, f, g, h, #u, k, z[0]");
+        assert_eq!(
+            r,
+            ["5", "1", "3", "2,4", "nil", "nil", "nil", "nil", "2", "z", "nil"]
+        );
+        assert!(run_err("table.remove({1, 2}, 5)")
+            .contains("bad argument #1 to 'remove' (position out of bounds)"));
+        assert!(run_err("table.remove({1, 2}, -1)").contains("(position out of bounds)"));
+    }
+
+    #[test]
+    fn concat_ranges_numbers_and_errors() {
+        let r = run(
+            "return table.concat({}), table.concat({1, 2, 3}), table.concat({'a', 'b', 'c'}, ', '),
+                    table.concat({'a', 'b', 'c'}, '-', 2), table.concat({'a', 'b', 'c'}, '-', 2, 2),
+                    table.concat({'a', 'b'}, '-', 3), table.concat({1.5, 2, 'x', 1.0}, ' '),
+                    table.concat({1, 2, 3}, 0)",
+        );
+        assert_eq!(
+            r,
+            ["", "123", "a, b, c", "b-c", "b", "", "1.5 2 x 1.0", "10203"]
+        );
+        let e = run_err("table.concat({1, {}, 3})");
+        assert!(
+            e.contains("test:1: invalid value (table) at index 2 in table for 'concat'"),
+            "{e}"
+        );
+        assert!(run_err("table.concat({1, 2}, ',', 1, 3)")
+            .contains("invalid value (nil) at index 3 in table for 'concat'"));
+        assert!(run_err("table.concat({}, {})")
+            .contains("bad argument #2 to 'concat' (string expected, got table)"));
+        assert!(run_err("table.concat('abc')")
+            .contains("bad argument #1 to 'concat' (table expected, got string)"));
+        // Ranges that end at maxinteger must not overflow.
+        let r = run(
+            "return table.concat({[math.maxinteger] = 'm'}, ',', math.maxinteger, math.maxinteger)",
+        );
+        assert_eq!(r, ["m"]);
+    }
+
+    #[test]
+    fn unpack_and_pack() {
+        let r = run("local a, b, c = table.unpack({1, 2, 3})
+             local neg = {[-1] = 'm', [0] = 'z'}
+             local n1, n2 = table.unpack(neg, -1, 0)
+             local p = table.pack('a', nil, 'c')
+             return a, b, c, select('#', table.unpack({1, 2, 3}, 2)), select('#', table.unpack({1, 2, 3}, 2, 5)),
+                    select('#', table.unpack({}, 0, -1)), n1, n2, p.n, p[1], p[2], p[3], table.pack().n,
+                    select('#', table.unpack({}, math.maxinteger, math.maxinteger))");
+        assert_eq!(
+            r,
+            ["1", "2", "3", "2", "4", "0", "m", "z", "3", "a", "nil", "c", "0", "1"]
+        );
+        assert!(run_err("table.unpack({}, 1, 1e7)").contains("too many results to unpack"));
+        assert!(
+            run_err("table.unpack({}, math.mininteger, math.maxinteger)")
+                .contains("too many results to unpack")
+        );
+        run("assert(select('#', table.unpack({}, 1, 10000)) == 10000)");
+    }
+
+    #[test]
+    fn move_handles_overlap_and_limits() {
+        let r = run("local src = {1, 2, 3, 4, 5}
+             local d = table.concat(table.move(src, 2, 4, 1, {}), ',')
+             local same = table.move(src, 1, 3, 3) == src
+             local fwd = table.concat(src, ',')
+             src = {1, 2, 3, 4, 5}; table.move(src, 3, 5, 1)
+             local back = table.concat(src, ',')
+             local e = {1, 2, 3}; table.move(e, 1, 0, 5)
+             return d, same, fwd, back, #e");
+        assert_eq!(r, ["2,3,4", "true", "1,2,1,2,3", "3,4,5,4,5", "3"]);
+        assert!(run_err("table.move({}, 0, math.maxinteger, 1)")
+            .contains("bad argument #3 to 'move' (too many elements to move)"));
+        assert!(run_err("table.move({}, 1, math.maxinteger, 2)")
+            .contains("bad argument #4 to 'move' (destination wrap around)"));
+        assert!(run_err("table.move({}, 1, 2)")
+            .contains("bad argument #4 to 'move' (number expected, got no value)"));
+        assert!(run_err("table.move({}, 1, 2, 1, 5)")
+            .contains("bad argument #5 to 'move' (table expected, got number)"));
+    }
+
+    #[test]
+    fn sort_orders_with_and_without_comparator() {
+        let r = run(
+            "local t = {5, 2, 8, 1, 9, 3}; table.sort(t); local a = table.concat(t, ',')
+             table.sort(t, function(x, y) return x > y end); local b = table.concat(t, ',')
+             local w = {'pear', 'apple', 'fig', 'banana', 'Apple'}; table.sort(w)
+             local m = {3, 1.5, 2, -1, 2.5, math.mininteger, 2^70}; table.sort(m)
+             return a, b, table.concat(w, ','), table.concat(m, ',')",
+        );
+        assert_eq!(
+            r,
+            [
+                "1,2,3,5,8,9",
+                "9,8,5,3,2,1",
+                "Apple,apple,banana,fig,pear",
+                "-9223372036854775808,-1,1.5,2,2.5,3,1.1805916207174e+21"
+            ]
+        );
+        // Many sizes and shapes, checked against a simple insertion sort.
+        run("local seed = 7
+             local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n end
+             for n = 0, 70 do
+               for shape = 1, 4 do
+                 local t, c = {}, {}
+                 for i = 1, n do
+                   local v = shape == 1 and rnd(1000) or shape == 2 and i or shape == 3 and n - i or rnd(3)
+                   t[i] = v; c[i] = v
+                 end
+                 table.sort(t)
+                 for i = 2, n do local v, j = c[i], i - 1
+                   while j >= 1 and c[j] > v do c[j + 1] = c[j]; j = j - 1 end
+                   c[j + 1] = v end
+                 for i = 1, n do assert(t[i] == c[i], 'size ' .. n .. ' shape ' .. shape) end
+               end
+             end
+             local big = {}
+             for i = 1, 5000 do big[i] = (i * 7919) % 1000 end
+             table.sort(big, function(a, b) return a > b end)
+             for i = 2, #big do assert(big[i - 1] >= big[i]) end");
+    }
+
+    #[test]
+    fn sort_errors_and_inconsistent_comparators() {
+        let e = run_err("table.sort({5, 4, 3, 2, 1, 6, 7, 8}, function(a, b) return true end)");
+        assert!(e.contains("invalid order function for sorting"), "{e}");
+        assert!(run_err("table.sort({3, 2, 1}, 5)")
+            .contains("bad argument #2 to 'sort' (function expected, got number)"));
+        assert!(run_err("table.sort({1, 'a', 2})").contains("attempt to compare"));
+        // Inconsistent comparators either sort something or raise; they never hang.
+        run("local seed = 1
+             local function coin() seed = (seed * 1103515245 + 12345) % 2147483648; return seed % 2 == 0 end
+             for n = 1, 300, 7 do
+               local t = {}
+               for i = 1, n do t[i] = i end
+               pcall(table.sort, t, function() return coin() end)
+               pcall(table.sort, t, function(a, b) return a <= b end)
+               local seen = {}
+               for i = 1, n do assert(not seen[t[i]]); seen[t[i]] = true end
+             end
+             table.sort({}, 5); table.sort({1}, 5)");
+    }
+
+    #[test]
+    fn sort_and_friends_use_metamethods() {
+        let r = run("local mt = {__lt = function(a, b) return a.v < b.v end}
+             local objs = {}
+             for i = 5, 1, -1 do objs[#objs + 1] = setmetatable({v = i}, mt) end
+             table.sort(objs)
+             local log = {}
+             local proxy = setmetatable({}, {
+               __index = function(_, k) return rawget(log, k) end,
+               __newindex = function(_, k, v) rawset(log, k, v) end,
+               __len = function() return #log end,
+             })
+             table.insert(proxy, 'c'); table.insert(proxy, 'a'); table.insert(proxy, 1, 'b')
+             local c1 = table.concat(proxy, '+')
+             table.sort(proxy)
+             local c2 = table.concat(proxy, '+')
+             local removed = table.remove(proxy)
+             return objs[1].v, objs[5].v, rawget(proxy, 1), c1, c2, removed, #log,
+                    table.unpack(proxy)");
+        assert_eq!(r, ["1", "5", "nil", "b+c+a", "a+b+c", "c", "2", "a", "b"]);
+        assert!(
+            run_err("table.sort(setmetatable({}, {__len = function() return 2.5 end}))")
+                .contains("object length is not an integer")
+        );
+        let r = run("return table.unpack('abc', 1, 2)");
+        assert_eq!(r, ["nil", "nil"]);
+    }
+}
