@@ -159,10 +159,13 @@ fn log<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         x.ln()
     } else {
         // Bases 2 and 10 use the exact functions, as Lua does.
-        match ctx.check_float(1)? {
-            b if b == 2.0 => x.log2(),
-            b if b == 10.0 => x.log10(),
-            b => x.ln() / b.ln(),
+        let base = ctx.check_float(1)?;
+        if base == 2.0 {
+            x.log2()
+        } else if base == 10.0 {
+            x.log10()
+        } else {
+            x.ln() / base.ln()
         }
     };
     ctx.ret1(Value::Number(r))
