@@ -30,6 +30,8 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, m, "asin", asin);
     set_fn(mc, m, "acos", acos);
     set_fn(mc, m, "atan", atan);
+    set_fn(mc, m, "deg", deg);
+    set_fn(mc, m, "rad", rad);
     set_fn(mc, m, "tointeger", tointeger);
     set_fn(mc, m, "type", type_);
     set_fn(mc, m, "ult", ult);
@@ -151,6 +153,15 @@ fn atan<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         ctx.check_float(1)?
     };
     ctx.ret1(Value::Number(y.atan2(x)))
+}
+
+// Same factor order as Lua, so results match bit for bit.
+fn deg<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, |x| x * (180.0 / std::f64::consts::PI))
+}
+
+fn rad<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, |x| x * (std::f64::consts::PI / 180.0))
 }
 
 fn log<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -477,6 +488,18 @@ mod tests {
             [
                 "3.0", "2.0", "0.0", "1.0", "4.0", "true", "true", "true", "0.0", "1.0", "-0.0",
                 "-inf"
+            ]
+        );
+        let r =
+            run("return math.deg(math.pi), math.rad(180), math.deg(1), math.rad(1), math.deg(2)");
+        assert_eq!(
+            r,
+            [
+                "180.0",
+                "3.1415926535898",
+                "57.295779513082",
+                "0.017453292519943",
+                "114.59155902616"
             ]
         );
         run("assert(math.abs(math.log(27, 3) - 3) < 1e-12)
