@@ -30,6 +30,8 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, m, "asin", asin);
     set_fn(mc, m, "acos", acos);
     set_fn(mc, m, "atan", atan);
+    set_fn(mc, m, "deg", deg);
+    set_fn(mc, m, "rad", rad);
     set_fn(mc, m, "tointeger", tointeger);
     set_fn(mc, m, "type", type_);
     set_fn(mc, m, "ult", ult);
@@ -153,16 +155,28 @@ fn atan<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.ret1(Value::Number(y.atan2(x)))
 }
 
+// Same factor order as Lua, so results match bit for bit.
+fn deg<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, |x| x * (180.0 / std::f64::consts::PI))
+}
+
+fn rad<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, |x| x * (std::f64::consts::PI / 180.0))
+}
+
 fn log<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let x = ctx.check_float(0)?;
     let r = if ctx.arg(1).is_nil() {
         x.ln()
     } else {
         // Bases 2 and 10 use the exact functions, as Lua does.
-        match ctx.check_float(1)? {
-            b if b == 2.0 => x.log2(),
-            b if b == 10.0 => x.log10(),
-            b => x.ln() / b.ln(),
+        let base = ctx.check_float(1)?;
+        if base == 2.0 {
+            x.log2()
+        } else if base == 10.0 {
+            x.log10()
+        } else {
+            x.ln() / base.ln()
         }
     };
     ctx.ret1(Value::Number(r))
@@ -474,6 +488,18 @@ mod tests {
             [
                 "3.0", "2.0", "0.0", "1.0", "4.0", "true", "true", "true", "0.0", "1.0", "-0.0",
                 "-inf"
+            ]
+        );
+        let r =
+            run("return math.deg(math.pi), math.rad(180), math.deg(1), math.rad(1), math.deg(2)");
+        assert_eq!(
+            r,
+            [
+                "180.0",
+                "3.1415926535898",
+                "57.295779513082",
+                "0.017453292519943",
+                "114.59155902616"
             ]
         );
         run("assert(math.abs(math.log(27, 3) - 3) < 1e-12)

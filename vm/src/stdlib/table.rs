@@ -608,6 +608,31 @@ mod tests {
     }
 
     #[test]
+    fn sort_falls_back_to_heapsort_against_an_adversary() {
+        // McIlroy's adversary fixes element values lazily so that every pivot is bad; plain
+        // quicksort needs ~n^2/4 comparisons (2.25 million here), the heapsort fallback
+        // keeps it near n log n and the result stays sorted.
+        let r = run("local n = 3000
+             local val, solid, candidate, ncmp = {}, 0, nil, 0
+             local GAS = math.huge
+             local function freeze(x) solid = solid + 1; val[x] = solid end
+             local function cmp(a, b)
+               ncmp = ncmp + 1
+               if not val[a] and not val[b] then
+                 if a == candidate then freeze(a) else freeze(b) end
+               end
+               if not val[a] then candidate = a elseif not val[b] then candidate = b end
+               return (val[a] or GAS) < (val[b] or GAS)
+             end
+             local items = {}
+             for i = 1, n do items[i] = i end
+             table.sort(items, cmp)
+             for i = 2, n do assert((val[items[i - 1]] or GAS) <= (val[items[i]] or GAS)) end
+             return ncmp < 400000");
+        assert_eq!(r, ["true"]);
+    }
+
+    #[test]
     fn sort_errors_and_inconsistent_comparators() {
         let e = run_err("table.sort({5, 4, 3, 2, 1, 6, 7, 8}, function(a, b) return true end)");
         assert!(e.contains("invalid order function for sorting"), "{e}");
