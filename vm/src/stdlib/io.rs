@@ -1010,21 +1010,14 @@ fn io_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 #[cfg(test)]
 mod tests {
-    use crate::runtime::{Outcome, Runtime};
+    use crate::runtime::Runtime;
+    use crate::stdlib::test_support::run_with_args as run;
 
     /// A fresh path under the temporary directory for one test.
     fn temp_path(tag: &str) -> String {
         let p =
             std::env::temp_dir().join(format!("wayfinder_io_test_{}_{tag}", std::process::id()));
         p.to_string_lossy().into_owned()
-    }
-
-    /// Run `src` with `...` = `args`; the chunk's results as strings.
-    fn run(src: &str, args: &[String]) -> Vec<String> {
-        match Runtime::new().run_chunk(src.as_bytes(), "=test", args) {
-            Ok(Outcome::Finished(results)) => results,
-            Err(e) => panic!("Lua error: {e}"),
-        }
     }
 
     #[test]

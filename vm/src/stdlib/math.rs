@@ -333,21 +333,7 @@ fn unpredictable_seed() -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::{Outcome, Runtime};
-
-    fn run(src: &str) -> Vec<String> {
-        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
-            Ok(Outcome::Finished(v)) => v,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    fn run_err(src: &str) -> String {
-        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
-            Ok(r) => panic!("expected an error, got {r:?}"),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::stdlib::test_support::{run, run_err};
 
     #[test]
     fn xoshiro_matches_the_reference_sequence() {

@@ -10,6 +10,8 @@ pub mod package;
 pub mod pattern;
 pub mod string;
 pub mod table;
+#[cfg(test)]
+mod test_support;
 
 use gc_arena::Mutation;
 

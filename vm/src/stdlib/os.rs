@@ -579,14 +579,7 @@ fn os_execute<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::{Outcome, Runtime};
-
-    fn run(src: &str) -> Vec<String> {
-        match Runtime::new().run_chunk(src.as_bytes(), "=test", &[]) {
-            Ok(Outcome::Finished(results)) => results,
-            Err(e) => panic!("Lua error: {e}"),
-        }
-    }
+    use crate::stdlib::test_support::run;
 
     #[test]
     fn civil_day_arithmetic_round_trips() {

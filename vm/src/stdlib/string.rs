@@ -425,15 +425,7 @@ fn add_replacement<'gc>(
 
 #[cfg(test)]
 mod tests {
-    use crate::runtime::Runtime;
-
-    /// Runs `src` as a chunk; panics with the Lua error if it fails.
-    fn run(src: &str) {
-        let mut rt = Runtime::new();
-        if let Err(e) = rt.run_chunk(src.as_bytes(), "=test", &[]) {
-            panic!("Lua error: {e}\nin:\n{src}");
-        }
-    }
+    use crate::stdlib::test_support::run;
 
     #[test]
     fn smoke() {
