@@ -4,7 +4,7 @@
 #[inline]
 pub fn float_to_int_exact(f: f64) -> Option<i64> {
     // -2^63 is exact; 2^63 is out of range.
-    if f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         let i = f as i64;
         if i as f64 == f {
             return Some(i);

@@ -521,6 +521,60 @@ impl Instr {
         }
     }
 
+    /// For instructions whose only register effect is writing `R[a]`, that `a`. Shared by
+    /// the compiler (to retarget an instruction) and error messages (to find which
+    /// instruction loaded a register). Instructions writing ranges (`LoadNil`, `Call`,
+    /// `Vararg`, `TForCall`, `SelfK`) or writing conditionally (`TestSet`) are not included.
+    pub fn single_dest_mut(&mut self) -> Option<&mut u8> {
+        use Instr::*;
+        match self {
+            Move { a, .. }
+            | LoadI { a, .. }
+            | LoadF { a, .. }
+            | LoadK { a, .. }
+            | LoadFalse { a }
+            | LoadTrue { a }
+            | GetUpval { a, .. }
+            | GetCell { a, .. }
+            | GetTabUp { a, .. }
+            | GetTable { a, .. }
+            | GetI { a, .. }
+            | GetField { a, .. }
+            | NewTable { a, .. }
+            | AddI { a, .. }
+            | AddK { a, .. }
+            | SubK { a, .. }
+            | MulK { a, .. }
+            | ModK { a, .. }
+            | PowK { a, .. }
+            | DivK { a, .. }
+            | IDivK { a, .. }
+            | BAndK { a, .. }
+            | BOrK { a, .. }
+            | BXorK { a, .. }
+            | ShrI { a, .. }
+            | ShlI { a, .. }
+            | Add { a, .. }
+            | Sub { a, .. }
+            | Mul { a, .. }
+            | Mod { a, .. }
+            | Pow { a, .. }
+            | Div { a, .. }
+            | IDiv { a, .. }
+            | BAnd { a, .. }
+            | BOr { a, .. }
+            | BXor { a, .. }
+            | Shl { a, .. }
+            | Shr { a, .. }
+            | Unm { a, .. }
+            | BNot { a, .. }
+            | Not { a, .. }
+            | Len { a, .. }
+            | Closure { a, .. } => Some(a),
+            _ => None,
+        }
+    }
+
     /// The value of an `ExtraArg` built by [`Instr::extra_arg`].
     pub fn extra_arg_value(hi: u8, lo: u16) -> u32 {
         ((hi as u32) << 16) | lo as u32

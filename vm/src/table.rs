@@ -238,6 +238,7 @@ impl<'gc> TableData<'gc> {
         i as i64
     }
 
+    #[allow(clippy::result_unit_err)]
     pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
         let mut pos = match key {
             Value::Nil => 0,

@@ -562,52 +562,11 @@ fn negate(i: Instr) -> Instr {
 
 /// Sets the destination register of an instruction emitted with a placeholder `a`.
 pub(super) fn set_dest(i: &mut Instr, reg: u8) {
-    use Instr::*;
-    match i {
-        Move { a, .. }
-        | LoadI { a, .. }
-        | LoadF { a, .. }
-        | LoadK { a, .. }
-        | LoadFalse { a }
-        | LoadTrue { a }
-        | GetUpval { a, .. }
-        | GetCell { a, .. }
-        | GetTabUp { a, .. }
-        | GetTable { a, .. }
-        | GetI { a, .. }
-        | GetField { a, .. }
-        | NewTable { a, .. }
-        | AddI { a, .. }
-        | AddK { a, .. }
-        | SubK { a, .. }
-        | MulK { a, .. }
-        | ModK { a, .. }
-        | PowK { a, .. }
-        | DivK { a, .. }
-        | IDivK { a, .. }
-        | BAndK { a, .. }
-        | BOrK { a, .. }
-        | BXorK { a, .. }
-        | ShrI { a, .. }
-        | ShlI { a, .. }
-        | Add { a, .. }
-        | Sub { a, .. }
-        | Mul { a, .. }
-        | Mod { a, .. }
-        | Pow { a, .. }
-        | Div { a, .. }
-        | IDiv { a, .. }
-        | BAnd { a, .. }
-        | BOr { a, .. }
-        | BXor { a, .. }
-        | Shl { a, .. }
-        | Shr { a, .. }
-        | Unm { a, .. }
-        | BNot { a, .. }
-        | Not { a, .. }
-        | Len { a, .. }
-        | Closure { a, .. }
-        | Vararg { a, .. } => *a = reg,
-        _ => debug_assert!(false, "set_dest on {i:?}"),
+    if let Instr::Vararg { a, .. } = i {
+        *a = reg;
+    } else if let Some(a) = i.single_dest_mut() {
+        *a = reg;
+    } else {
+        debug_assert!(false, "set_dest on {i:?}");
     }
 }

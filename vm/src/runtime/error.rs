@@ -97,53 +97,12 @@ fn local_name_at(proto: &FunctionProto, slot: LocalSlot, pc: usize) -> Option<&s
 /// Does `ins` write register `reg`?
 fn writes_register(ins: Instr, reg: u8) -> bool {
     use Instr::*;
+    let mut ins = ins;
+    if let Some(a) = ins.single_dest_mut() {
+        return *a == reg;
+    }
     match ins {
-        Move { a, .. }
-        | LoadI { a, .. }
-        | LoadF { a, .. }
-        | LoadK { a, .. }
-        | LoadFalse { a }
-        | LoadFalseSkip { a }
-        | LoadTrue { a }
-        | GetUpval { a, .. }
-        | GetCell { a, .. }
-        | GetTabUp { a, .. }
-        | GetTable { a, .. }
-        | GetI { a, .. }
-        | GetField { a, .. }
-        | NewTable { a, .. }
-        | AddI { a, .. }
-        | AddK { a, .. }
-        | SubK { a, .. }
-        | MulK { a, .. }
-        | ModK { a, .. }
-        | PowK { a, .. }
-        | DivK { a, .. }
-        | IDivK { a, .. }
-        | BAndK { a, .. }
-        | BOrK { a, .. }
-        | BXorK { a, .. }
-        | ShrI { a, .. }
-        | ShlI { a, .. }
-        | Add { a, .. }
-        | Sub { a, .. }
-        | Mul { a, .. }
-        | Mod { a, .. }
-        | Pow { a, .. }
-        | Div { a, .. }
-        | IDiv { a, .. }
-        | BAnd { a, .. }
-        | BOr { a, .. }
-        | BXor { a, .. }
-        | Shl { a, .. }
-        | Shr { a, .. }
-        | Unm { a, .. }
-        | BNot { a, .. }
-        | Not { a, .. }
-        | Len { a, .. }
-        | Concat { a, .. }
-        | TestSet { a, .. }
-        | Closure { a, .. } => a == reg,
+        LoadFalseSkip { a } | Concat { a, .. } | TestSet { a, .. } => a == reg,
         SelfK { a, .. } => reg == a || reg == a.wrapping_add(1),
         LoadNil { a, n } => reg >= a && reg <= a.saturating_add(n),
         Call { a, .. } | Vararg { a, .. } => reg >= a,

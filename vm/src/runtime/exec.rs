@@ -1442,8 +1442,6 @@ fn arith_slow<'gc>(
                 let (culprit, reg) = if bad(a) { (a, regs.0) } else { (b, regs.1) };
                 let what = if op.is_bitwise() {
                     "perform bitwise operation on"
-                } else if matches!(culprit, Value::String(_)) && !op.is_bitwise() {
-                    "perform arithmetic on"
                 } else {
                     "perform arithmetic on"
                 };
@@ -2193,7 +2191,7 @@ fn dispatch<'gc>(
                     save_pc!();
                     *fuel -= 1;
                     if matches!(th.stack[func_slot], Value::Function(_))
-                        && !th.tbc.last().is_some_and(|&i| i >= base)
+                        && th.tbc.last().is_none_or(|&i| i < base)
                     {
                         let Some(Frame::Lua(old)) = th.frames.pop() else {
                             unreachable!()

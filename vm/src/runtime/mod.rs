@@ -17,7 +17,7 @@ pub use load::LoadError;
 use crate::function::{new_cell, new_closure, Proto};
 use crate::string::LuaString;
 use crate::table::Table;
-use crate::thread::{Frame, Ret, RetKind};
+use crate::thread::{Ret, RetKind};
 use crate::value::Value;
 use exec::DriveEnd;
 use state::State;
@@ -254,7 +254,6 @@ fn render_error<'gc>(
         Value::Nil => "nil".into(),
         v => format!("(error object is a {} value)", v.type_name()),
     };
-    let _ = Frame::Boundary;
     RuntimeError {
         message,
         traceback: e.traceback,

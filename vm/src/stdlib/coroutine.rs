@@ -6,7 +6,7 @@ use crate::function::{new_native, Builtin, NativeKind};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::state::State;
-use crate::thread::{CoStatus, Frame, Thread};
+use crate::thread::{CoStatus, Thread};
 use crate::value::Value;
 
 use super::{new_library, set_builtin, set_fn};
@@ -100,8 +100,6 @@ fn close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             let mut ts = t.gc().borrow_mut(ctx.mc);
             // Pending to-be-closed variables of a suspended coroutine are dropped unclosed
             // here; closing them needs a nested run of that thread (not yet supported).
-            let had_frames = ts.frames.iter().any(|f| matches!(f, Frame::Lua(_)));
-            let _ = had_frames;
             ts.status = CoStatus::Dead;
             ts.frames.clear();
             ts.stack.clear();
