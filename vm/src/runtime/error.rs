@@ -119,9 +119,22 @@ pub fn describe_register(
     pc: usize,
     reg: u8,
 ) -> Option<String> {
+    let (kind, name) = register_name(proto, consts, pc, reg)?;
+    Some(format!("{kind} '{name}'"))
+}
+
+/// What register `reg` held at `pc` (which points past the executing instruction), as
+/// lua5.4's `getobjname` tells it: the kind (`global`, `local`, `field`, `upvalue`,
+/// `method`, `constant`) and the name.
+pub fn register_name(
+    proto: &FunctionProto,
+    consts: &[Value<'_>],
+    pc: usize,
+    reg: u8,
+) -> Option<(&'static str, String)> {
     let at = pc.saturating_sub(1);
     if let Some(name) = local_name_at(proto, LocalSlot::Register(reg), at) {
-        return Some(format!("local '{name}'"));
+        return Some(("local", name.to_string()));
     }
     let writer = (0..at.min(proto.code.len()))
         .rev()
@@ -134,45 +147,43 @@ fn describe_writer(
     consts: &[Value<'_>],
     writer: usize,
     reg: u8,
-) -> Option<String> {
+) -> Option<(&'static str, String)> {
     match proto.code[writer] {
-        Instr::Move { b, a } if b < a => describe_register(proto, consts, writer + 1, b),
+        Instr::Move { b, a } if b < a => register_name(proto, consts, writer + 1, b),
         Instr::GetTabUp { up, k, .. } => {
             let key = constant_str(consts, k as usize)?;
             let is_env = proto
                 .upvalues
                 .get(up as usize)
                 .is_some_and(|u| u.name == "_ENV");
-            Some(if is_env {
-                format!("global '{key}'")
-            } else {
-                format!("field '{key}'")
-            })
+            Some((if is_env { "global" } else { "field" }, key))
+        }
+        // lua5.4.4 names every integer-keyed field access this way.
+        Instr::GetI { .. } => Some(("field", "integer index".into())),
+        Instr::GetTable { c, .. } => {
+            // Only a key loaded from a string constant has a name to show.
+            let key = match register_name(proto, consts, writer + 1, c) {
+                Some(("constant", name)) => name,
+                _ => "?".into(),
+            };
+            Some(("field", key))
         }
         Instr::GetField { b, k, .. } => {
             let key = constant_str(consts, k as usize)?;
             let is_env = local_name_at(proto, LocalSlot::Register(b), writer) == Some("_ENV");
-            Some(if is_env {
-                format!("global '{key}'")
-            } else {
-                format!("field '{key}'")
-            })
+            Some((if is_env { "global" } else { "field" }, key))
         }
         Instr::GetUpval { up, .. } => {
             let name = &proto.upvalues.get(up as usize)?.name;
-            Some(format!("upvalue '{name}'"))
+            Some(("upvalue", name.clone()))
         }
         Instr::GetCell { cell, .. } => {
             let name = local_name_at(proto, LocalSlot::Cell(cell), writer)?;
-            Some(format!("local '{name}'"))
+            Some(("local", name.to_string()))
         }
-        Instr::LoadK { k, .. } => {
-            let s = constant_str(consts, k as usize)?;
-            Some(format!("constant '{s}'"))
-        }
+        Instr::LoadK { k, .. } => Some(("constant", constant_str(consts, k as usize)?)),
         Instr::SelfK { a, k, .. } if a == reg => {
-            let key = constant_str(consts, k as usize)?;
-            Some(format!("method '{key}'"))
+            Some(("method", constant_str(consts, k as usize)?))
         }
         _ => None,
     }

@@ -10,6 +10,7 @@ use gc_arena::{Gc, Mutation};
 
 use crate::bytecode::Instr;
 use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
+use crate::runtime::callsite::arg_error_text;
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
@@ -263,17 +264,34 @@ fn call_native<'gc>(
     deliver(mc, state, thread, th, ret, n)
 }
 
-fn arg_count_error<'gc>(
+/// `bad argument` for argument `arg` (1-based) of a builtin, named as `Ctx::arg_error`
+/// names natives.
+fn builtin_arg_error<'gc>(
     mc: &Mutation<'gc>,
+    state: &State<'gc>,
     th: &ThreadState<'gc>,
-    n: usize,
-    name: &str,
+    nf: NativeFunction<'gc>,
+    arg: usize,
+    msg: &str,
 ) -> LuaError<'gc> {
-    runtime_error(
-        mc,
-        th,
-        &format!("bad argument #{n} to '{name}' (value expected)"),
-    )
+    let f = Value::NativeFunction(nf);
+    runtime_error(mc, th, &arg_error_text(mc, state, th, f, arg, msg))
+}
+
+/// The "got ..." part of a type error for argument `arg` (1-based) of a builtin whose
+/// arguments start after `func_slot`.
+fn builtin_arg_type<'gc>(
+    state: &State<'gc>,
+    th: &ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    arg: usize,
+) -> String {
+    if arg > nargs {
+        "no value".into()
+    } else {
+        obj_type_name(state, th.stack[func_slot + arg])
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -296,7 +314,7 @@ fn call_builtin<'gc>(
     match builtin {
         Builtin::Pcall => {
             if nargs == 0 {
-                return Err(arg_count_error(mc, th, 1, "pcall"));
+                return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
             }
             th.frames.push(Frame::Protected { ret, handler: None });
             setup_call(
@@ -311,8 +329,10 @@ fn call_builtin<'gc>(
             )
         }
         Builtin::Xpcall => {
-            if nargs < 2 {
-                return Err(arg_count_error(mc, th, 2, "xpcall"));
+            if nargs < 2 || !is_callable(th.stack[func_slot + 2]) {
+                let got = builtin_arg_type(state, th, func_slot, nargs, 2);
+                let msg = format!("function expected, got {got}");
+                return Err(builtin_arg_error(mc, state, th, nf, 2, &msg));
             }
             let handler = th.stack[func_slot + 2];
             th.stack
@@ -339,14 +359,18 @@ fn call_builtin<'gc>(
                 Value::Nil
             };
             let level = if nargs > 1 {
-                match ops::to_integer(th.stack[func_slot + 2]) {
-                    Some(l) => l,
-                    None => {
-                        return Err(runtime_error(
-                            mc,
-                            th,
-                            "bad argument #2 to 'error' (number expected, got no integer)",
-                        ))
+                let arg = th.stack[func_slot + 2];
+                match (arg, ops::to_integer(arg)) {
+                    (Value::Nil, _) => 1,
+                    (_, Some(l)) => l,
+                    (_, None) => {
+                        let msg = if ops::to_number(arg).is_some() {
+                            "number has no integer representation".to_string()
+                        } else {
+                            let got = builtin_arg_type(state, th, func_slot, nargs, 2);
+                            format!("number expected, got {got}")
+                        };
+                        return Err(builtin_arg_error(mc, state, th, nf, 2, &msg));
                     }
                 }
             } else {
@@ -367,16 +391,9 @@ fn call_builtin<'gc>(
             let target = match th.stack.get(func_slot + 1) {
                 Some(Value::Thread(t)) if nargs > 0 => *t,
                 _ => {
-                    let got = if nargs > 0 {
-                        th.stack[func_slot + 1].type_name()
-                    } else {
-                        "no value"
-                    };
-                    return Err(runtime_error(
-                        mc,
-                        th,
-                        &format!("bad argument #1 to 'resume' (coroutine expected, got {got})"),
-                    ));
+                    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
+                    let msg = format!("thread expected, got {got}");
+                    return Err(builtin_arg_error(mc, state, th, nf, 1, &msg));
                 }
             };
             if let Some(msg) = resume_refusal(target, thread) {

@@ -139,7 +139,7 @@ fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             Ok(2)
         }
         Ok(None) => ctx.ret1(Value::Nil),
-        Err(()) => Err(ctx.error("invalid key to 'next'")),
+        Err(()) => Err(ctx.core_error("invalid key to 'next'")),
     }
 }
 
@@ -157,9 +157,8 @@ fn pairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         return Ok(3);
     }
-    if !matches!(v, Value::Table(_)) {
-        return Err(ctx.type_error(0, "table"));
-    }
+    // Without `__pairs` any value is accepted: `next` rejects a non-table when the loop
+    // calls it, as "bad argument #1 to 'for iterator'".
     let next = ctx.state.globals.get_str(LuaString::new(ctx.mc, b"next"));
     let next = if next.is_nil() {
         Value::NativeFunction(crate::function::new_native(
@@ -218,7 +217,7 @@ fn rawset<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.check_any(1)?;
     ctx.check_any(2)?;
     t.set(ctx.mc, ctx.arg(1), ctx.arg(2))
-        .map_err(|e| ctx.error(e.message()))?;
+        .map_err(|e| ctx.core_error(e.message()))?;
     ctx.ret1(Value::Table(t))
 }
 

@@ -11,7 +11,7 @@ pub mod pattern;
 pub mod string;
 pub mod table;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 use gc_arena::Mutation;
 
