@@ -1431,9 +1431,17 @@ fn arith_slow<'gc>(
     b: Value<'gc>,
     regs: (Option<u8>, Option<u8>),
 ) -> LResult<'gc, Slow<'gc>> {
-    let err = match ops::arith(op, a, b) {
-        Ok(v) => return Ok(Slow::Value(v)),
-        Err(e) => e,
+    // Strings are coerced by the string metatable's arithmetic metamethods, as in lua5.4,
+    // so that their errors read like its ("attempt to add a 'string' with a 'number'").
+    let via_string_meta =
+        !op.is_bitwise() && (matches!(a, Value::String(_)) || matches!(b, Value::String(_)));
+    let err = if via_string_meta {
+        ArithError::NotNumbers
+    } else {
+        match ops::arith(op, a, b) {
+            Ok(v) => return Ok(Slow::Value(v)),
+            Err(e) => e,
+        }
     };
     if matches!(err, ArithError::NotNumbers | ArithError::NoIntegerRep) {
         let mut mm = metamethod(state, a, op.meta_name());
@@ -1446,15 +1454,18 @@ fn arith_slow<'gc>(
     }
     let msg = match err {
         ArithError::NotNumbers | ArithError::NoIntegerRep => {
-            let bad = |v: Value<'_>| {
-                if op.is_bitwise() {
-                    !matches!(v, Value::Integer(_) | Value::Number(_))
-                } else {
-                    ops::to_number(v).is_none()
-                }
-            };
+            let bad = |v: Value<'_>| !matches!(v, Value::Integer(_) | Value::Number(_));
             if err == ArithError::NoIntegerRep && !bad(a) && !bad(b) {
-                "number has no integer representation".to_string()
+                // lua5.4 blames the second operand when it is the one without an integer.
+                let reg = if ops::to_integer(b).is_none() {
+                    regs.1
+                } else {
+                    regs.0
+                };
+                match reg.and_then(|r| register_info(th, r)) {
+                    Some(info) => format!("number ({info}) has no integer representation"),
+                    None => "number has no integer representation".to_string(),
+                }
             } else {
                 let (culprit, reg) = if bad(a) { (a, regs.0) } else { (b, regs.1) };
                 let what = if op.is_bitwise() {

@@ -9,6 +9,7 @@ pub mod os;
 pub mod package;
 pub mod pattern;
 pub mod string;
+pub mod string_arith;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -42,6 +42,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
 
     let meta = Table::new(mc);
     set_value(mc, meta, "__index", Value::Table(lib));
+    crate::stdlib::string_arith::install(mc, meta);
     *state.string_metatable.borrow_mut(mc) = Some(meta);
 }
 
