@@ -1230,7 +1230,8 @@ pub(crate) fn len_nested<'gc>(
     }
     let mm = metamethod(state, v, MetaName::Len);
     if !mm.is_nil() {
-        let r = call_nested(mc, state, thread, th, mm, &[v])?;
+        // lua5.4 passes the operand twice, as to `__unm`.
+        let r = call_nested(mc, state, thread, th, mm, &[v, v])?;
         return Ok(r.first().copied().unwrap_or(Value::Nil));
     }
     match v {
@@ -1994,7 +1995,8 @@ fn dispatch<'gc>(
                         _ => {
                             let mm = metamethod(state, x, MetaName::Len);
                             if !mm.is_nil() {
-                                meta_call!(mm, &[x], RetKind::Register(base + a as usize));
+                                // lua5.4 passes the operand twice.
+                                meta_call!(mm, &[x, x], RetKind::Register(base + a as usize));
                             }
                             match x {
                                 Value::Table(t) => r!(a) = Value::Integer(t.length()),
