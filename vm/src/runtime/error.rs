@@ -255,3 +255,57 @@ pub fn traceback(th: &ThreadState<'_>, message: Option<&str>) -> String {
     out.push_str("\n\t[C]: in ?");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::stdlib::test_support::run;
+
+    /// The error message of `src` run inside `pcall`.
+    fn message_of(src: &str) -> String {
+        run(&format!(
+            "local ok, e = pcall(function() {src} end) return e"
+        ))[0]
+            .clone()
+    }
+
+    #[test]
+    fn comparisons_name_types_with_name_fields() {
+        assert_eq!(
+            message_of("local a = setmetatable({}, {__name = 'A'}); return a < {}"),
+            "test:1: attempt to compare A with table"
+        );
+        assert_eq!(
+            message_of("local a = setmetatable({}, {__name = 'A'}); return a <= a"),
+            "test:1: attempt to compare two A values"
+        );
+        assert_eq!(
+            message_of("local a = setmetatable({}, {__name = 'A'}); table.sort({a, a, 1})"),
+            "attempt to compare number with A"
+        );
+    }
+
+    #[test]
+    fn integer_conversions_name_the_variable() {
+        assert_eq!(
+            message_of("local f = 1.5; return f | 1"),
+            "test:1: number (local 'f') has no integer representation"
+        );
+        assert_eq!(
+            message_of("local f = 1.5; return 1 & f"),
+            "test:1: number (local 'f') has no integer representation"
+        );
+        assert_eq!(
+            message_of("return 1.5 | 1"),
+            "test:1: number has no integer representation"
+        );
+    }
+
+    #[test]
+    fn len_metamethod_gets_the_operand_twice() {
+        assert_eq!(
+            run("local t = setmetatable({}, {__len = function(a, b) \
+                 return select('#', a, b) .. tostring(rawequal(a, b)) end}) return #t")[0],
+            "2true"
+        );
+    }
+}

@@ -103,6 +103,12 @@ fn runtime_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, msg: &str) -> L
     LuaError::from_str(mc, &format!("{prefix}{msg}"))
 }
 
+/// An error the core raises while a native runs (the nested helpers below serve `Ctx`):
+/// lua5.4 gives it no position, since the running function is not Lua.
+fn core_error<'gc>(mc: &Mutation<'gc>, msg: &str) -> LuaError<'gc> {
+    LuaError::from_str(mc, msg)
+}
+
 /// The type name used in error messages: a string `__name` in the metatable of a table or
 /// userdata wins (Lua's `luaT_objtypename`).
 fn obj_type_name<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
@@ -112,6 +118,11 @@ fn obj_type_name<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
         }
     }
     v.type_name().to_string()
+}
+
+/// "attempt to compare A with table", naming types as `luaT_objtypename` does.
+fn compare_error_text<'gc>(state: &State<'gc>, a: Value<'gc>, b: Value<'gc>) -> String {
+    ops::compare_error_message(&obj_type_name(state, a), &obj_type_name(state, b))
 }
 
 fn with_info(msg: String, info: Option<String>) -> String {
@@ -1103,16 +1114,11 @@ pub(crate) fn index_nested<'gc>(
             .first()
             .copied()
             .unwrap_or(Value::Nil)),
-        Index::NotIndexable(v) => Err(runtime_error(
+        Index::NotIndexable(v) => Err(core_error(
             mc,
-            th,
             &format!("attempt to index a {} value", v.type_name()),
         )),
-        Index::Loop => Err(runtime_error(
-            mc,
-            th,
-            "'__index' chain too long; possible loop",
-        )),
+        Index::Loop => Err(core_error(mc, "'__index' chain too long; possible loop")),
     }
 }
 
@@ -1131,17 +1137,12 @@ pub(crate) fn set_index_nested<'gc>(
         NewIndex::Call(mm, o) => {
             call_nested(mc, state, thread, th, mm, &[o, key, value]).map(|_| ())
         }
-        NewIndex::NotIndexable(v) => Err(runtime_error(
+        NewIndex::NotIndexable(v) => Err(core_error(
             mc,
-            th,
             &format!("attempt to index a {} value", v.type_name()),
         )),
-        NewIndex::BadKey(msg) => Err(runtime_error(mc, th, msg)),
-        NewIndex::Loop => Err(runtime_error(
-            mc,
-            th,
-            "'__newindex' chain too long; possible loop",
-        )),
+        NewIndex::BadKey(msg) => Err(core_error(mc, msg)),
+        NewIndex::Loop => Err(core_error(mc, "'__newindex' chain too long; possible loop")),
     }
 }
 
@@ -1209,7 +1210,7 @@ pub(crate) fn compare_nested<'gc>(
         mm = metamethod(state, b, MetaName::Lt);
     }
     if mm.is_nil() {
-        return Err(runtime_error(mc, th, &ops::compare_error_message(a, b)));
+        return Err(core_error(mc, &compare_error_text(state, a, b)));
     }
     let r = call_nested(mc, state, thread, th, mm, &[a, b])?;
     Ok(r.first().is_some_and(|v| v.is_truthy()))
@@ -1236,9 +1237,8 @@ pub(crate) fn len_nested<'gc>(
     }
     match v {
         Value::Table(t) => Ok(Value::Integer(t.length())),
-        _ => Err(runtime_error(
+        _ => Err(core_error(
             mc,
-            th,
             &format!("attempt to get length of a {} value", v.type_name()),
         )),
     }
@@ -1701,7 +1701,7 @@ fn dispatch<'gc>(
                             mm = metamethod(state, y, $mm);
                         }
                         if mm.is_nil() {
-                            rt_err!("{}", ops::compare_error_message(x, y));
+                            rt_err!("{}", compare_error_text(state, x, y));
                         }
                         meta_call!(
                             mm,
