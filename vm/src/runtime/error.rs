@@ -308,4 +308,12 @@ mod tests {
             "2true"
         );
     }
+
+    #[test]
+    fn assert_raises_string_messages_like_error() {
+        assert_eq!(message_of("assert(nil, 'msg')"), "test:1: msg");
+        assert_eq!(message_of("assert(false)"), "test:1: assertion failed!");
+        assert_eq!(message_of("assert(false, 12)"), "12");
+        assert_eq!(run("return select(2, pcall(assert, false, 'm'))")[0], "m");
+    }
 }

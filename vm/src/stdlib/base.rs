@@ -284,10 +284,17 @@ fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         return Ok(n);
     }
-    if ctx.nargs() >= 2 {
-        return Err(LuaError::new(ctx.arg(1)));
+    // As lua5.4, the message is raised like `error(msg)`: a string gets the caller's
+    // position, other values go unchanged.
+    match ctx.arg(1) {
+        Value::String(s) if ctx.nargs() >= 2 => {
+            let mut bytes = ctx.where_prefix().into_bytes();
+            bytes.extend_from_slice(s.as_bytes());
+            Err(LuaError::new(ctx.new_string(&bytes)))
+        }
+        _ if ctx.nargs() >= 2 => Err(LuaError::new(ctx.arg(1))),
+        _ => Err(ctx.error("assertion failed!")),
     }
-    Err(ctx.error("assertion failed!"))
 }
 
 /// Build a Lua function from `source`, with `_ENV` = `env` (globals when `None`).
