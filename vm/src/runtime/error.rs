@@ -316,4 +316,27 @@ mod tests {
         assert_eq!(message_of("assert(false, 12)"), "12");
         assert_eq!(run("return select(2, pcall(assert, false, 'm'))")[0], "m");
     }
+
+    #[test]
+    fn numeric_for_errors_and_string_operands() {
+        assert_eq!(
+            message_of("for i = 1, 'x' do end"),
+            "test:1: bad 'for' limit (number expected, got string)"
+        );
+        assert_eq!(
+            message_of("for i = nil, 1 do end"),
+            "test:1: bad 'for' initial value (number expected, got nil)"
+        );
+        assert_eq!(
+            message_of("for i = 1, 2, setmetatable({}, {__name = 'N'}) do end"),
+            "test:1: bad 'for' step (number expected, got N)"
+        );
+        assert_eq!(
+            run(
+                "local r = {} for i = '1', 2 do r[#r + 1] = math.type(i) end \
+                 for i = 1, '2.5' do r[#r + 1] = math.type(i) end return table.concat(r, ' ')"
+            )[0],
+            "float float integer integer"
+        );
+    }
 }

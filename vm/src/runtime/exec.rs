@@ -1342,15 +1342,29 @@ pub(crate) fn newindex_step<'gc>(
 }
 
 /// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
-fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LResult<'gc, bool> {
+/// Numeric strings are converted as in arithmetic; a string start thus makes a float loop.
+fn for_prep<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    ra: usize,
+) -> LResult<'gc, bool> {
     let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
+    let for_error = |th: &ThreadState<'gc>, v: Value<'gc>, what: &str| {
+        let got = obj_type_name(state, v);
+        runtime_error(
+            mc,
+            th,
+            &format!("bad 'for' {what} (number expected, got {got})"),
+        )
+    };
     if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
         if st == 0 {
             return Err(runtime_error(mc, th, "'for' step is zero"));
         }
-        let lim = match limit {
-            Value::Integer(l) => l,
-            Value::Number(f) => {
+        let lim = match ops::to_number(limit) {
+            Some(Value::Integer(l)) => l,
+            Some(Value::Number(f)) => {
                 if f.is_nan() {
                     return Ok(false);
                 }
@@ -1371,7 +1385,7 @@ fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LR
                     }
                 }
             }
-            _ => return Err(runtime_error(mc, th, "'for' limit must be a number")),
+            _ => return Err(for_error(th, limit, "limit")),
         };
         if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
             return Ok(false);
@@ -1387,18 +1401,15 @@ fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LR
         th.stack[ra + 3] = Value::Integer(i0);
         return Ok(true);
     }
-    let Some(f0) = init.as_float() else {
-        return Err(runtime_error(
-            mc,
-            th,
-            "'for' initial value must be a number",
-        ));
+    // Checked in lua5.4's order: limit, step, then the initial value.
+    let Some(fl) = ops::to_float(limit) else {
+        return Err(for_error(th, limit, "limit"));
     };
-    let Some(fl) = limit.as_float() else {
-        return Err(runtime_error(mc, th, "'for' limit must be a number"));
+    let Some(fs) = ops::to_float(step) else {
+        return Err(for_error(th, step, "step"));
     };
-    let Some(fs) = step.as_float() else {
-        return Err(runtime_error(mc, th, "'for' step must be a number"));
+    let Some(f0) = ops::to_float(init) else {
+        return Err(for_error(th, init, "initial value"));
     };
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
@@ -2278,7 +2289,7 @@ fn dispatch<'gc>(
                 Instr::ForPrep { a, skip } => {
                     let ra = base + a as usize;
                     save_pc!();
-                    if !for_prep(mc, th, ra)? {
+                    if !for_prep(mc, state, th, ra)? {
                         pc += skip as usize;
                     }
                 }
