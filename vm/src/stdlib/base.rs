@@ -373,15 +373,27 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();
             loop {
-                let r = ctx.call(chunk, &[])?;
-                match r.first() {
-                    None | Some(Value::Nil) => break,
-                    Some(Value::String(s)) if s.is_empty() => break,
-                    Some(Value::String(s)) => buf.extend_from_slice(s.as_bytes()),
-                    Some(_) => {
+                // As lua5.4, a failing reader fails the load: nil plus the error value.
+                let piece = match ctx.call(chunk, &[]) {
+                    Ok(r) => r.first().copied().unwrap_or(Value::Nil),
+                    Err(e) => {
                         ctx.push(Value::Nil);
-                        let m = ctx.new_string(b"reader function must return a string");
-                        ctx.push(m);
+                        ctx.push(e.value);
+                        return Ok(2);
+                    }
+                };
+                match piece {
+                    Value::Nil => break,
+                    Value::String(s) if s.is_empty() => break,
+                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    Value::Integer(_) | Value::Number(_) => {
+                        let text = crate::runtime::ops::number_to_string(piece);
+                        buf.extend_from_slice(text.unwrap_or_default().as_bytes());
+                    }
+                    _ => {
+                        ctx.push(Value::Nil);
+                        let msg = ctx.error("reader function must return a string").value;
+                        ctx.push(msg);
                         return Ok(2);
                     }
                 }
@@ -465,5 +477,35 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         "count" => ctx.ret1(Value::Number(bytes / 1024.0)),
         "isrunning" => ctx.ret1(Value::Boolean(true)),
         _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::stdlib::test_support::run;
+
+    #[test]
+    fn a_failing_load_reader_makes_load_fail() {
+        assert_eq!(
+            run("return load(function() error('reader failed') end)"),
+            ["nil", "test:1: reader failed"]
+        );
+        assert_eq!(
+            run("local e = {} local f, m = load(function() error(e) end) return f, m == e"),
+            ["nil", "true"]
+        );
+        assert_eq!(
+            run("return load(function() return {} end)"),
+            ["nil", "test:1: reader function must return a string"]
+        );
+    }
+
+    #[test]
+    fn pairs_accepts_any_value_without_pairs_metamethod() {
+        assert_eq!(run("return select('#', pairs(nil))")[0], "3");
+        assert_eq!(
+            run("return select(2, pcall(function() for k in pairs(nil) do end end))")[0],
+            "test:1: bad argument #1 to 'for iterator' (table expected, got nil)"
+        );
     }
 }
