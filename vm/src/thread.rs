@@ -85,6 +85,8 @@ pub struct ThreadState<'gc> {
     pub yield_ret: Option<Ret>,
     /// Work the executor must do first when this thread runs next (set on thread switches).
     pub pending: Option<Pending<'gc>>,
+    /// The error value a dead coroutine died with, until `coroutine.close` reports it.
+    pub error: Option<Value<'gc>>,
 }
 
 /// Values handed between threads by resume/yield, applied when the receiving thread runs.

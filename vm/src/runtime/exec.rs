@@ -1002,9 +1002,11 @@ pub(crate) fn drive<'gc>(
             }
             Err(e) if is_base => return Err(e),
             Err(e) => {
+                let error = e.value;
                 with_cur(base_th, &mut |ts| {
                     ts.status = CoStatus::Dead;
                     ts.stack.clear();
+                    ts.error = Some(error);
                 });
                 hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e));
             }

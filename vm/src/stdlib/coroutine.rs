@@ -5,7 +5,8 @@ use gc_arena::Mutation;
 use crate::function::{new_native, Builtin, NativeKind};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
-use crate::runtime::state::State;
+use crate::runtime::exec::{call_nested, metamethod};
+use crate::runtime::state::{MetaName, State};
 use crate::thread::{CoStatus, Thread};
 use crate::value::Value;
 
@@ -54,7 +55,7 @@ fn wrap<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn check_thread<'gc>(ctx: &Ctx<'gc, '_>, i: usize) -> Result<Thread<'gc>, LuaError<'gc>> {
     match ctx.arg(i) {
         Value::Thread(t) => Ok(t),
-        _ => Err(ctx.type_error(i, "coroutine")),
+        _ => Err(ctx.type_error(i, "thread")),
     }
 }
 
@@ -93,21 +94,88 @@ fn isyieldable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.ret1(Value::Boolean(yieldable))
 }
 
+/// `coroutine.close(co)`: run the pending `__close` handlers of a suspended coroutine and
+/// kill it. `true`, or `false` plus the error that killed the coroutine (or that a handler
+/// raised), as lua5.4's `lua_closethread`.
 fn close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = check_thread(ctx, 0)?;
     match status_of(ctx, t) {
-        CoStatus::Suspended | CoStatus::Dead => {
-            let mut ts = t.gc().borrow_mut(ctx.mc);
-            // Pending to-be-closed variables of a suspended coroutine are dropped unclosed
-            // here; closing them needs a nested run of that thread (not yet supported).
-            ts.status = CoStatus::Dead;
-            ts.frames.clear();
-            ts.stack.clear();
-            ts.cells.clear();
-            ts.tbc.clear();
-            ts.start = None;
-            ctx.ret1(Value::Boolean(true))
-        }
+        CoStatus::Suspended | CoStatus::Dead => match close_thread(ctx, t) {
+            None => ctx.ret1(Value::Boolean(true)),
+            Some(err) => {
+                ctx.push(Value::Boolean(false));
+                ctx.push(err);
+                Ok(2)
+            }
+        },
         s => Err(ctx.error(format!("cannot close a {} coroutine", s.name()))),
+    }
+}
+
+/// Close the to-be-closed variables of `t` (not running), innermost first, each `__close`
+/// running on `t` itself; then leave `t` dead and empty. Returns the error to report.
+fn close_thread<'gc>(ctx: &mut Ctx<'gc, '_>, t: Thread<'gc>) -> Option<Value<'gc>> {
+    let (mc, state) = (ctx.mc, ctx.state);
+    let mut ts = t.gc().borrow_mut(mc);
+    let mut err = ts.error.take();
+    if !ts.tbc.is_empty() {
+        // The handlers run on `t`, so it is the running thread meanwhile.
+        state.chain.borrow_mut(mc).push(t);
+        ts.status = CoStatus::Running;
+        while let Some(idx) = ts.tbc.pop() {
+            let v = ts.stack.get(idx).copied().unwrap_or(Value::Nil);
+            let mm = metamethod(state, v, MetaName::Close);
+            if !v.is_truthy() || mm.is_nil() {
+                continue;
+            }
+            let arg = err.unwrap_or(Value::Nil);
+            if let Err(e) = call_nested(mc, state, t, &mut ts, mm, &[v, arg]) {
+                err = Some(e.value);
+            }
+        }
+        state.chain.borrow_mut(mc).pop();
+    }
+    ts.status = CoStatus::Dead;
+    ts.frames.clear();
+    ts.stack.clear();
+    ts.cells.clear();
+    ts.tbc.clear();
+    ts.start = None;
+    ts.yield_ret = None;
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::stdlib::test_support::run;
+
+    #[test]
+    fn close_runs_pending_closers_and_reports_their_error() {
+        let out = run("local log = {}
+             local function closer(name, fail)
+               return setmetatable({}, {__close = function(_, e)
+                 log[#log + 1] = name .. ':' .. tostring(e)
+                 if fail then error(fail, 0) end
+               end})
+             end
+             local co = coroutine.create(function()
+               local a <close> = closer('a')
+               local b <close> = closer('b', 'b failed')
+               local c <close> = closer('c')
+               coroutine.yield()
+             end)
+             coroutine.resume(co)
+             local ok, err = coroutine.close(co)
+             return ok, err, table.concat(log, ' '), coroutine.status(co)");
+        assert_eq!(out, ["false", "b failed", "c:nil b:nil a:b failed", "dead"]);
+    }
+
+    #[test]
+    fn close_reports_the_error_a_coroutine_died_with_once() {
+        let out = run("local co = coroutine.create(function() error('e1', 0) end)
+             coroutine.resume(co)
+             local ok, err = coroutine.close(co)
+             return ok, err, coroutine.close(co)");
+        assert_eq!(out, ["false", "e1", "true"]);
     }
 }
