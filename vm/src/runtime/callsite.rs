@@ -253,4 +253,16 @@ mod tests {
             "test:1: attempt to call a nil value (field '?')"
         );
     }
+
+    #[test]
+    fn conditionally_loaded_callees_have_no_name() {
+        assert_eq!(
+            message_of("(string.rep or print)()"),
+            "test:1: bad argument #1 to 'string.rep' (string expected, got no value)"
+        );
+        assert_eq!(
+            message_of("local t = nil; (t or {}).x.y = 1"),
+            "test:1: attempt to index a nil value (field 'x')"
+        );
+    }
 }

@@ -136,10 +136,28 @@ pub fn register_name(
     if let Some(name) = local_name_at(proto, LocalSlot::Register(reg), at) {
         return Some(("local", name.to_string()));
     }
-    let writer = (0..at.min(proto.code.len()))
-        .rev()
-        .find(|&i| writes_register(proto.code[i], reg))?;
+    let writer = find_writer(proto, at, reg)?;
     describe_writer(proto, consts, writer, reg)
+}
+
+/// The instruction before `last` that last wrote `reg`, as lua5.4's `findsetreg` finds it:
+/// a write inside code a forward jump may skip (`a or b`, `if` branches) gives no answer,
+/// since which value the register holds is unknown.
+fn find_writer(proto: &FunctionProto, last: usize, reg: u8) -> Option<usize> {
+    let mut writer = None;
+    // Code before this index is conditional.
+    let mut jump_target = 0;
+    for (pc, &ins) in proto.code.iter().enumerate().take(last) {
+        if let Instr::Jmp { hi, lo } = ins {
+            let dest = pc as i64 + 1 + i64::from(Instr::jump_offset(hi, lo));
+            if dest <= last as i64 && dest > jump_target as i64 {
+                jump_target = dest as usize;
+            }
+        } else if writes_register(ins, reg) {
+            writer = (pc >= jump_target).then_some(pc);
+        }
+    }
+    writer
 }
 
 fn describe_writer(
