@@ -265,4 +265,20 @@ mod tests {
             "test:1: attempt to index a nil value (field 'x')"
         );
     }
+
+    #[test]
+    fn call_errors_name_the_callee_by_its_call_site() {
+        assert_eq!(
+            message_of("for k in nil do end"),
+            "test:1: attempt to call a nil value (for iterator 'for iterator')"
+        );
+        assert_eq!(
+            message_of("local t = setmetatable({}, {__add = 1}); return t + 1"),
+            "test:1: attempt to call a number value (metamethod 'add')"
+        );
+        assert_eq!(
+            run("return select(2, pcall(function() pcall(nil) return pcall(nil) end))")[1],
+            "attempt to call a nil value"
+        );
+    }
 }

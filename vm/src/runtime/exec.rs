@@ -10,7 +10,7 @@ use gc_arena::{Gc, Mutation};
 
 use crate::bytecode::Instr;
 use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
-use crate::runtime::callsite::arg_error_text;
+use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
@@ -215,15 +215,12 @@ fn call_error<'gc>(
     v: Value<'gc>,
     func_slot: usize,
 ) -> LuaError<'gc> {
+    // As lua5.4's luaG_callerror: the callee is named by the calling instruction, when
+    // the call is that instruction's own (not, say, the function `pcall` was given).
+    let caller = th.frames.len().wrapping_sub(1);
     let info = match th.frames.last() {
-        Some(Frame::Lua(f)) if func_slot >= f.base && func_slot < f.base + 256 => {
-            let proto = Gc::as_ref(f.closure.proto.get());
-            describe_register(
-                &proto.info,
-                &proto.constants,
-                f.pc,
-                (func_slot - f.base) as u8,
-            )
+        Some(Frame::Lua(f)) if is_instruction_call(f, func_slot) => {
+            call_site_name(th, caller).map(|(kind, name)| format!("{kind} '{name}'"))
         }
         _ => None,
     };
@@ -232,6 +229,20 @@ fn call_error<'gc>(
         th,
         &with_info(format!("attempt to call a {} value", v.type_name()), info),
     )
+}
+
+/// Is the call of `stack[func_slot]` the one the current instruction of `f` makes?
+fn is_instruction_call(f: &LuaFrame<'_>, func_slot: usize) -> bool {
+    let proto = Gc::as_ref(f.closure.proto.get());
+    let Some(&ins) = f.pc.checked_sub(1).and_then(|i| proto.info.code.get(i)) else {
+        return false;
+    };
+    match ins {
+        Instr::Call { a, .. } | Instr::TailCall { a, .. } => func_slot == f.base + a as usize,
+        Instr::TForCall { a, .. } => func_slot == f.base + a as usize + 4,
+        // Metamethods are called above the frame's registers.
+        _ => func_slot >= lua_frame_end(f),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
