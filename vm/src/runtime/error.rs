@@ -3,6 +3,7 @@
 use gc_arena::{Collect, Gc, Mutation};
 
 use crate::bytecode::{FunctionProto, Instr, LocalSlot};
+use crate::runtime::callsite::call_site_name;
 use crate::string::LuaString;
 use crate::thread::{Frame, ThreadState};
 use crate::value::Value;
@@ -213,8 +214,8 @@ pub fn describe_upvalue(proto: &FunctionProto, up: u8) -> Option<String> {
     Some(format!("upvalue '{name}'"))
 }
 
-/// How a traceback names the function running in frame `index` (from its caller's call
-/// instruction), e.g. `function 'f'`, `local 'f'`, `method 'm'`.
+/// How a traceback names the function running in frame `index` (from its caller's
+/// instruction), e.g. `function 'f'`, `local 'f'`, `method 'm'`, `metamethod 'index'`.
 fn frame_function_name(th: &ThreadState<'_>, index: usize) -> Option<String> {
     let Frame::Lua(frame) = &th.frames[index] else {
         return None;
@@ -222,24 +223,10 @@ fn frame_function_name(th: &ThreadState<'_>, index: usize) -> Option<String> {
     if frame.is_tail {
         return None;
     }
-    let caller = th.frames[..index].iter().rev().find_map(|f| match f {
-        Frame::Lua(l) => Some(l),
-        _ => None,
-    })?;
-    if !matches!(th.frames[index - 1], Frame::Lua(_)) {
-        return None;
-    }
-    let proto = Gc::as_ref(caller.closure.proto.get());
-    let ins = *proto.info.code.get(caller.pc.checked_sub(1)?)?;
-    let reg = match ins {
-        Instr::Call { a, .. } | Instr::TailCall { a, .. } => a,
-        Instr::TForCall { .. } => return Some("for iterator 'for iterator'".into()),
-        _ => return None,
-    };
-    let desc = describe_register(&proto.info, &proto.constants, caller.pc, reg)?;
-    Some(match desc.split_once(' ') {
-        Some(("global", name)) => format!("function {name}"),
-        _ => desc,
+    let (kind, name) = call_site_name(th, index.checked_sub(1)?)?;
+    Some(match kind {
+        "global" => format!("function '{name}'"),
+        _ => format!("{kind} '{name}'"),
     })
 }
 
@@ -356,5 +343,24 @@ mod tests {
             )[0],
             "float float integer integer"
         );
+    }
+
+    #[test]
+    fn tracebacks_name_frames_from_their_call_sites() {
+        let e = crate::runtime::Runtime::new()
+            .run_chunk(
+                b"local t = setmetatable({}, {__index = function() error('boom') end})\n\
+                  local obj = {}\nfunction obj:m() return t.x + 1 end\nobj:m()",
+                "=test",
+                &[],
+            )
+            .err()
+            .map(|e| match e {
+                crate::runtime::RunError::Runtime(r) => r.traceback.unwrap_or_default(),
+                other => other.to_string(),
+            })
+            .unwrap_or_default();
+        assert!(e.contains("test:1: in metamethod 'index'"), "{e}");
+        assert!(e.contains("test:3: in method 'm'"), "{e}");
     }
 }
