@@ -99,8 +99,8 @@ pub enum Pending<'gc> {
     ResumeValues(Vec<Value<'gc>>),
     /// In the resumer: the coroutine yielded or returned these values.
     CoroutineReturned(Vec<Value<'gc>>),
-    /// In the resumer: the coroutine died with this error.
-    CoroutineFailed(crate::runtime::error::LuaError<'gc>),
+    /// In the resumer: the coroutine (second) died with this error.
+    CoroutineFailed(crate::runtime::error::LuaError<'gc>, Thread<'gc>),
 }
 
 /// Where a finished call's results go. Results are first moved to `func_slot..`; then

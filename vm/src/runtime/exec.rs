@@ -763,6 +763,44 @@ fn close_on_error<'gc>(
     err
 }
 
+/// Close the pending to-be-closed variables of the coroutine `t` (suspended or dead, so
+/// not borrowed), innermost first, each `__close` running on `t` itself with the error `t`
+/// died with (or nil); then leave `t` dead and empty. Returns the error to report, as
+/// lua5.4's `lua_closethread`: the death error, replaced by any error a handler raises.
+pub(crate) fn close_thread<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    t: Thread<'gc>,
+) -> Option<Value<'gc>> {
+    let mut ts = t.gc().borrow_mut(mc);
+    let mut err = ts.error.take();
+    if !ts.tbc.is_empty() {
+        // The handlers run on `t`, so it is the running thread meanwhile.
+        state.chain.borrow_mut(mc).push(t);
+        ts.status = CoStatus::Running;
+        while let Some(idx) = ts.tbc.pop() {
+            let v = ts.stack.get(idx).copied().unwrap_or(Value::Nil);
+            let mm = metamethod(state, v, MetaName::Close);
+            if !v.is_truthy() || mm.is_nil() {
+                continue;
+            }
+            let arg = err.unwrap_or(Value::Nil);
+            if let Err(e) = call_nested(mc, state, t, &mut ts, mm, &[v, arg]) {
+                err = Some(e.value);
+            }
+        }
+        state.chain.borrow_mut(mc).pop();
+    }
+    ts.status = CoStatus::Dead;
+    ts.frames.clear();
+    ts.stack.clear();
+    ts.cells.clear();
+    ts.tbc.clear();
+    ts.start = None;
+    ts.yield_ret = None;
+    err
+}
+
 /// Handle an error raised while running `th`: find the nearest `pcall` frame (running the
 /// `xpcall` handler first) or a boundary. `Err` means the error leaves this thread (or the
 /// nested call).
@@ -782,10 +820,14 @@ pub(crate) fn unwind<'gc>(
         if err.traceback.is_none() {
             err.traceback = Some(traceback(th, None));
         }
-        err = close_on_error(mc, state, thread, th, 0, err);
         th.frames.clear();
         th.cells.clear();
-        th.tbc.clear();
+        if thread.ptr_eq(state.main_thread) {
+            err = close_on_error(mc, state, thread, th, 0, err);
+            th.tbc.clear();
+        }
+        // A dying coroutine keeps its to-be-closed variables (and their stack slots) for
+        // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
         return Err(err);
     };
     let cell_level = th.frames[i + 1..]
@@ -897,12 +939,17 @@ fn apply_pending<'gc>(
                 deliver(mc, state, thread, th, ret, values.len() + 1)
             }
         }
-        Pending::CoroutineFailed(err) => {
+        Pending::CoroutineFailed(err, coroutine) => {
             let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
             };
             if wrap {
                 let mut err = err;
+                // As lua5.4's auxwrap: close the dead coroutine's variables now; an error
+                // from a `__close` handler replaces the original one.
+                if let Some(v) = close_thread(mc, state, coroutine) {
+                    err.value = v;
+                }
                 if let Value::String(s) = err.value {
                     // As lua5.4's auxwrap: prefix the position of a Lua caller.
                     let mut text = String::new();
@@ -1016,10 +1063,12 @@ pub(crate) fn drive<'gc>(
                 let error = e.value;
                 with_cur(base_th, &mut |ts| {
                     ts.status = CoStatus::Dead;
-                    ts.stack.clear();
+                    if ts.tbc.is_empty() {
+                        ts.stack.clear();
+                    }
                     ts.error = Some(error);
                 });
-                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e));
+                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e, cur));
             }
         }
     }

@@ -5,8 +5,8 @@ use gc_arena::Mutation;
 use crate::function::{new_native, Builtin, NativeKind};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
-use crate::runtime::exec::{call_nested, metamethod};
-use crate::runtime::state::{MetaName, State};
+use crate::runtime::exec::close_thread;
+use crate::runtime::state::State;
 use crate::thread::{CoStatus, Thread};
 use crate::value::Value;
 
@@ -100,7 +100,7 @@ fn isyieldable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = check_thread(ctx, 0)?;
     match status_of(ctx, t) {
-        CoStatus::Suspended | CoStatus::Dead => match close_thread(ctx, t) {
+        CoStatus::Suspended | CoStatus::Dead => match close_thread(ctx.mc, ctx.state, t) {
             None => ctx.ret1(Value::Boolean(true)),
             Some(err) => {
                 ctx.push(Value::Boolean(false));
@@ -110,39 +110,6 @@ fn close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         },
         s => Err(ctx.error(format!("cannot close a {} coroutine", s.name()))),
     }
-}
-
-/// Close the to-be-closed variables of `t` (not running), innermost first, each `__close`
-/// running on `t` itself; then leave `t` dead and empty. Returns the error to report.
-fn close_thread<'gc>(ctx: &mut Ctx<'gc, '_>, t: Thread<'gc>) -> Option<Value<'gc>> {
-    let (mc, state) = (ctx.mc, ctx.state);
-    let mut ts = t.gc().borrow_mut(mc);
-    let mut err = ts.error.take();
-    if !ts.tbc.is_empty() {
-        // The handlers run on `t`, so it is the running thread meanwhile.
-        state.chain.borrow_mut(mc).push(t);
-        ts.status = CoStatus::Running;
-        while let Some(idx) = ts.tbc.pop() {
-            let v = ts.stack.get(idx).copied().unwrap_or(Value::Nil);
-            let mm = metamethod(state, v, MetaName::Close);
-            if !v.is_truthy() || mm.is_nil() {
-                continue;
-            }
-            let arg = err.unwrap_or(Value::Nil);
-            if let Err(e) = call_nested(mc, state, t, &mut ts, mm, &[v, arg]) {
-                err = Some(e.value);
-            }
-        }
-        state.chain.borrow_mut(mc).pop();
-    }
-    ts.status = CoStatus::Dead;
-    ts.frames.clear();
-    ts.stack.clear();
-    ts.cells.clear();
-    ts.tbc.clear();
-    ts.start = None;
-    ts.yield_ret = None;
-    err
 }
 
 #[cfg(test)]
@@ -177,5 +144,31 @@ mod tests {
              local ok, err = coroutine.close(co)
              return ok, err, coroutine.close(co)");
         assert_eq!(out, ["false", "e1", "true"]);
+    }
+
+    #[test]
+    fn a_dead_coroutine_keeps_its_closers_until_closed() {
+        let out = run("local log = {}
+             local co = coroutine.create(function()
+               local x <close> = setmetatable({}, {__close = function(_, e)
+                 log[#log + 1] = 'closed with ' .. tostring(e)
+               end})
+               error('died', 0)
+             end)
+             coroutine.resume(co)
+             local before = #log
+             local ok, err = coroutine.close(co)
+             return before, ok, err, log[1]");
+        assert_eq!(out, ["0", "false", "died", "closed with died"]);
+    }
+
+    #[test]
+    fn a_wrapped_coroutine_closes_at_once_and_a_closer_error_wins() {
+        let out = run("local w = coroutine.wrap(function()
+               local x <close> = setmetatable({}, {__close = function() error('from close', 0) end})
+               error('died', 0)
+             end)
+             return pcall(w)");
+        assert_eq!(out, ["false", "from close"]);
     }
 }
