@@ -231,7 +231,7 @@ fn rawlen<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let n = match ctx.arg(0) {
         Value::Table(t) => t.length(),
         Value::String(s) => s.len() as i64,
-        _ => return Err(ctx.arg_error(0, "table or string expected")),
+        _ => return Err(ctx.type_error(0, "table or string")),
     };
     ctx.ret1(Value::Integer(n))
 }
@@ -366,10 +366,14 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         None
     };
     let (source, default_name) = match chunk {
-        Value::String(s) => (
-            s.as_bytes().to_vec(),
-            String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        ),
+        // A number is a chunk too, as its string form (lua_tolstring).
+        Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+            let s = ctx.check_string(0)?;
+            (
+                s.as_bytes().to_vec(),
+                String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            )
+        }
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();
             loop {
@@ -444,7 +448,8 @@ fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let path = ctx.check_string(0)?.to_str_lossy().into_owned();
-    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.error(m))?;
+    // lua5.4 raises the load failure message as it is, without a position.
+    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.core_error(m))?;
     let proto = compile_chunk(&src, &format!("@{path}"))
         .map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
     let proto = Proto::load(ctx.mc, proto);
@@ -506,6 +511,22 @@ mod tests {
         assert_eq!(
             run("return select(2, pcall(function() for k in pairs(nil) do end end))")[0],
             "test:1: bad argument #1 to 'for iterator' (table expected, got nil)"
+        );
+    }
+
+    #[test]
+    fn messages_of_rawlen_dofile_and_numeric_chunks() {
+        assert_eq!(
+            run("return select(2, pcall(function() return rawlen(1) end))")[0],
+            "test:1: bad argument #1 to 'rawlen' (table or string expected, got number)"
+        );
+        assert_eq!(
+            run("return select(2, pcall(function() dofile('/nonexistent/x.lua') end))")[0],
+            "cannot open /nonexistent/x.lua: No such file or directory"
+        );
+        assert_eq!(
+            run("return load(1)"),
+            ["nil", "[string \"1\"]:1: unexpected symbol near '1'"]
         );
     }
 }
