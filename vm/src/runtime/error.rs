@@ -179,18 +179,20 @@ fn describe_writer(
         }
         // lua5.4.4 names every integer-keyed field access this way.
         Instr::GetI { .. } => Some(("field", "integer index".into())),
-        Instr::GetTable { c, .. } => {
+        Instr::GetTable { a, b, c } => {
             // Only a key loaded from a string constant has a name to show.
             let key = match register_name(proto, consts, writer + 1, c) {
                 Some(("constant", name)) => name,
                 _ => "?".into(),
             };
-            Some(("field", key))
+            if is_long_self(proto, writer, a, b, c) {
+                return Some(("method", key));
+            }
+            Some((global_or_field(proto, consts, writer, b), key))
         }
         Instr::GetField { b, k, .. } => {
             let key = constant_str(consts, k as usize)?;
-            let is_env = local_name_at(proto, LocalSlot::Register(b), writer) == Some("_ENV");
-            Some((if is_env { "global" } else { "field" }, key))
+            Some((global_or_field(proto, consts, writer, b), key))
         }
         Instr::GetUpval { up, .. } => {
             let name = &proto.upvalues.get(up as usize)?.name;
@@ -205,6 +207,32 @@ fn describe_writer(
             Some(("method", constant_str(consts, k as usize)?))
         }
         _ => None,
+    }
+}
+
+/// Is the `GetTable` at `at` the last of the three steps the compiler emits for `obj:m()`
+/// when `m`'s constant index is too large for `SelfK` (Move self, LoadK key, GetTable)?
+fn is_long_self(proto: &FunctionProto, at: usize, a: u8, b: u8, c: u8) -> bool {
+    let step = |back: usize| {
+        at.checked_sub(back)
+            .and_then(|i| proto.code.get(i))
+            .copied()
+    };
+    matches!(step(2), Some(Instr::Move { a: m, b: o }) if m == a.wrapping_add(1) && o == b)
+        && matches!(step(1), Some(Instr::LoadK { a: k, .. }) if k == c)
+}
+
+/// "global" when the table indexed by the instruction at `at` (in register `table`) is
+/// `_ENV` (a local or an upvalue of that name, as lua5.4's `isEnv`), else "field".
+fn global_or_field(
+    proto: &FunctionProto,
+    consts: &[Value<'_>],
+    at: usize,
+    table: u8,
+) -> &'static str {
+    match register_name(proto, consts, at + 1, table) {
+        Some(("local" | "upvalue", name)) if name == "_ENV" => "global",
+        _ => "field",
     }
 }
 
@@ -362,5 +390,18 @@ mod tests {
             .unwrap_or_default();
         assert!(e.contains("test:1: in metamethod 'index'"), "{e}");
         assert!(e.contains("test:3: in method 'm'"), "{e}");
+    }
+
+    #[test]
+    fn names_survive_constant_indices_beyond_the_instruction_operands() {
+        let prefix: String = (1..=300).map(|i| format!("a = x{i}; ")).collect();
+        let global = run(&format!(
+            "return select(2, pcall(load('{prefix} a = bbb + 1')))"
+        ));
+        assert!(global[0].ends_with("(global 'bbb')"), "{global:?}");
+        let method = run(&format!(
+            "return select(2, pcall(load('{prefix} local t = {{}}; t:bbb()')))"
+        ));
+        assert!(method[0].ends_with("(method 'bbb')"), "{method:?}");
     }
 }

@@ -418,7 +418,7 @@ fn call_builtin<'gc>(
                     return Err(builtin_arg_error(mc, state, th, nf, 1, &msg));
                 }
             };
-            if let Some(msg) = resume_refusal(target, thread) {
+            if let Some(msg) = resume_refusal(state, target, thread) {
                 th.stack.truncate(func_slot);
                 th.stack.push(Value::Boolean(false));
                 th.stack
@@ -436,7 +436,7 @@ fn call_builtin<'gc>(
             let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
                 return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
             };
-            if let Some(msg) = resume_refusal(target, thread) {
+            if let Some(msg) = resume_refusal(state, target, thread) {
                 return Err(runtime_error(mc, th, msg));
             }
             th.frames.push(Frame::Resume { ret, wrap: true });
@@ -471,15 +471,23 @@ fn call_builtin<'gc>(
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
-fn resume_refusal<'gc>(target: Thread<'gc>, current: Thread<'gc>) -> Option<&'static str> {
+fn resume_refusal<'gc>(
+    state: &State<'gc>,
+    target: Thread<'gc>,
+    current: Thread<'gc>,
+) -> Option<&'static str> {
     if target.ptr_eq(current) {
         return Some("cannot resume non-suspended coroutine");
     }
     match target.status() {
-        CoStatus::Suspended => None,
-        CoStatus::Dead => Some("cannot resume dead coroutine"),
-        _ => Some("cannot resume non-suspended coroutine"),
+        CoStatus::Suspended => {}
+        CoStatus::Dead => return Some("cannot resume dead coroutine"),
+        _ => return Some("cannot resume non-suspended coroutine"),
     }
+    // Nested resumes count against the same limit as nested native calls, as lua5.4's
+    // LUAI_MAXCCALLS does; without it, endless recursion through coroutines exhausts memory.
+    let depth = state.chain.borrow().len() + state.host.borrow().native_depth;
+    (depth >= MAX_NATIVE_DEPTH).then_some("C stack overflow")
 }
 
 /// `chunk:line: ` for `error(msg, level)`: level 1 is the function that called `error`.

@@ -171,4 +171,14 @@ mod tests {
              return pcall(w)");
         assert_eq!(out, ["false", "from close"]);
     }
+
+    #[test]
+    fn endlessly_nested_resumes_stop_with_c_stack_overflow() {
+        let out = run("local function f()
+               local co = coroutine.create(f)
+               return select(2, coroutine.resume(co))
+             end
+             return f()");
+        assert_eq!(out, ["C stack overflow"]);
+    }
 }
