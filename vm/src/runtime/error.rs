@@ -52,23 +52,32 @@ impl std::fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
-/// The display name of a chunk for messages: `@file.lua` → `file.lua`, `=name` → `name`,
-/// source text → `[string "first line..."]`.
+/// The display name of a chunk for messages, as lua5.4's `luaO_chunkid` with its
+/// 60-byte `LUA_IDSIZE`: `@file.lua` → `file.lua` (long names keep their end after
+/// `...`), `=name` → `name` (cut to 59 bytes), source text → `[string "first line..."]`.
 pub fn chunk_display_name(source: &str) -> String {
-    if let Some(rest) = source.strip_prefix('@') {
-        return rest.to_string();
+    const ID_SIZE: usize = 60;
+    const DOTS: &str = "...";
+    let bytes = source.as_bytes();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    if let Some(rest) = bytes.strip_prefix(b"=") {
+        return text(&rest[..rest.len().min(ID_SIZE - 1)]);
     }
-    if let Some(rest) = source.strip_prefix('=') {
-        return rest.chars().take(59).collect();
+    if let Some(rest) = bytes.strip_prefix(b"@") {
+        if bytes.len() <= ID_SIZE {
+            return text(rest);
+        }
+        let keep = ID_SIZE - DOTS.len() - 1;
+        return format!("{DOTS}{}", text(&rest[rest.len() - keep..]));
     }
-    let first_line = source.split(['\n', '\r']).next().unwrap_or("");
-    const MAX: usize = 45;
-    let truncated = first_line.len() < source.len() || first_line.chars().count() > MAX;
-    if truncated {
-        let short: String = first_line.chars().take(MAX).collect();
-        format!("[string \"{short}...\"]")
+    // Room left inside `[string "..."]` and the terminating NUL of the C buffer.
+    let room = ID_SIZE - "[string \"".len() - DOTS.len() - "\"]".len() - 1;
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(bytes);
+    if first_line.len() == bytes.len() && bytes.len() < room {
+        format!("[string \"{}\"]", text(bytes))
     } else {
-        format!("[string \"{first_line}\"]")
+        let cut = &first_line[..first_line.len().min(room)];
+        format!("[string \"{}{DOTS}\"]", text(cut))
     }
 }
 
@@ -403,5 +412,23 @@ mod tests {
             "return select(2, pcall(load('{prefix} local t = {{}}; t:bbb()')))"
         ));
         assert!(method[0].ends_with("(method 'bbb')"), "{method:?}");
+    }
+
+    #[test]
+    fn chunk_names_are_cut_like_lua_chunkid() {
+        use super::chunk_display_name as id;
+        assert_eq!(id("@short.lua"), "short.lua");
+        let long = format!("@{}end.lua", "d/".repeat(40));
+        assert_eq!(id(&long), format!("...{}", &long[long.len() - 56..]));
+        assert_eq!(id(&format!("={}", "n".repeat(70))), "n".repeat(59));
+        assert_eq!(
+            id(&"y".repeat(44)),
+            format!("[string \"{}\"]", "y".repeat(44))
+        );
+        assert_eq!(
+            id(&"y".repeat(45)),
+            format!("[string \"{}...\"]", "y".repeat(45))
+        );
+        assert_eq!(id("line one\nline two"), "[string \"line one...\"]");
     }
 }
