@@ -18,6 +18,11 @@ use crate::value::Value;
 pub struct Proto<'gc> {
     #[collect(require_static)]
     pub info: Rc<FunctionProto>,
+    /// Copies of `info`'s frame shape, one pointer hop closer for the call fast path.
+    pub max_registers: u8,
+    pub num_params: u8,
+    pub num_cells: u8,
+    pub is_vararg: bool,
     pub constants: Box<[Value<'gc>]>,
     pub protos: Box<[Gc<'gc, Proto<'gc>>]>,
 }
@@ -44,6 +49,10 @@ impl<'gc> Proto<'gc> {
         Gc::new(
             mc,
             Proto {
+                max_registers: info.max_registers,
+                num_params: info.num_params,
+                num_cells: info.num_cells,
+                is_vararg: info.is_vararg,
                 info,
                 constants,
                 protos,

@@ -92,6 +92,54 @@ impl<'gc> Table<'gc> {
         self.0.borrow_mut(mc).set_int(key, value)
     }
 
+    /// The executor's `t[k]` fast path, in one borrow: the raw value unless it is nil and a
+    /// metatable could supply `__index` (then `None`).
+    #[inline]
+    pub fn get_unless_meta(self, key: Value<'gc>) -> Option<Value<'gc>> {
+        let data = self.0.borrow();
+        let v = data.get(key);
+        if v.is_nil() && data.metatable.is_some() {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// The executor's `t[k] = v` fast path, in one borrow: stores when no `__newindex` can
+    /// apply (no metatable, or the key already holds a non-nil value). `Ok(false)` means the
+    /// metatable must be consulted.
+    #[inline]
+    pub fn set_unless_meta(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<bool, InvalidKey> {
+        let mut data = self.0.borrow_mut(mc);
+        if data.metatable.is_some() {
+            let slot_is_free = match key {
+                Value::Integer(i) => {
+                    if i >= 1 && (i as u64) <= data.array.len() as u64 {
+                        let cell = &mut data.array[i as usize - 1];
+                        if !cell.is_nil() {
+                            *cell = value;
+                            return Ok(true);
+                        }
+                        true
+                    } else {
+                        data.get_int(i).is_nil()
+                    }
+                }
+                _ => data.get(key).is_nil(),
+            };
+            if slot_is_free {
+                return Ok(false);
+            }
+        }
+        data.set(key, value)?;
+        Ok(true)
+    }
+
     pub fn metatable(self) -> Option<Table<'gc>> {
         self.0.borrow().metatable
     }

@@ -89,7 +89,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     pub fn where_prefix(&self) -> String {
         match self.th.frames.last() {
             Some(Frame::Lua(f)) => {
-                let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                let proto = &Gc::as_ref(f.proto).info;
                 format!(
                     "{}:{}: ",
                     chunk_display_name(&proto.source),

@@ -200,7 +200,7 @@ fn frame_function_name(th: &ThreadState<'_>, index: usize) -> Option<String> {
     if !matches!(th.frames[index - 1], Frame::Lua(_)) {
         return None;
     }
-    let proto = Gc::as_ref(caller.closure.proto.get());
+    let proto = Gc::as_ref(caller.proto);
     let ins = *proto.info.code.get(caller.pc.checked_sub(1)?)?;
     let reg = match ins {
         Instr::Call { a, .. } | Instr::TailCall { a, .. } => a,
@@ -226,7 +226,7 @@ pub fn traceback(th: &ThreadState<'_>, message: Option<&str>) -> String {
         let Frame::Lua(lf) = frame else {
             continue;
         };
-        let proto = &Gc::as_ref(lf.closure.proto.get()).info;
+        let proto = &Gc::as_ref(lf.proto).info;
         let chunk = chunk_display_name(&proto.source);
         let line = current_line(proto, lf.pc);
         let what = if proto.line_defined == 0 {
