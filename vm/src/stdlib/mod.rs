@@ -6,6 +6,7 @@ pub mod format;
 pub mod io;
 pub mod math;
 pub mod os;
+pub mod pack;
 pub mod package;
 pub mod pattern;
 pub mod string;
