@@ -419,7 +419,9 @@ pub fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             return Err(ctx.arg_error(1, "data string too short"));
         }
         pos += item.padding;
-        if ctx.th.stack.len() + 2 > MAX_RESULTS {
+        // Room for this value and the final position, counted from our arguments (the
+        // stack above them may still hold leftovers of an earlier, caught error).
+        if ctx.args_start + ctx.nargs() + n + 2 > MAX_RESULTS {
             return Err(ctx.error("stack overflow (too many results)"));
         }
         let field = &data[pos..pos + size];
@@ -573,6 +575,15 @@ mod tests {
             .contains("bad argument #1 to 'packsize' (variable-length format)"));
         assert!(run_err("string.packsize(string.rep('c268435456', 8))")
             .contains("format result too large"));
+    }
+
+    #[test]
+    fn unpack_result_limit_ignores_leftovers_of_a_caught_error() {
+        run(r#"
+            local ok, e = pcall(string.unpack, string.rep("b", 1e6), string.rep("a", 1e6))
+            assert(not ok and e == "stack overflow (too many results)")
+            assert(select('#', string.unpack(string.rep("b", 9e5), string.rep("a", 9e5))) == 900001)
+        "#);
     }
 
     #[test]

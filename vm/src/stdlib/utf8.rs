@@ -205,7 +205,9 @@ fn codepoint<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     // Lua reserves a stack slot per byte before decoding; match its limit (and its
     // message, which carries no position).
-    if span + 1 > MAX_RESULTS.saturating_sub(ctx.th.stack.len()) {
+    // (Counted from our arguments: the stack above them may still hold leftovers of an
+    // earlier, caught error.)
+    if span + 1 > MAX_RESULTS.saturating_sub(ctx.args_start + ctx.nargs()) {
         return Err(LuaError::from_str(
             ctx.mc,
             "stack overflow (string slice too long)",
@@ -400,6 +402,15 @@ mod tests {
             .contains("bad argument #2 to 'codepoint' (out of bounds)"));
         assert!(run_err("utf8.codepoint('abc', 1, 4)")
             .contains("bad argument #3 to 'codepoint' (out of bounds)"));
+    }
+
+    #[test]
+    fn codepoint_result_limit() {
+        run(r#"
+            local ok, e = pcall(utf8.codepoint, string.rep("a", 1e7), 1, -1)
+            assert(not ok and e == "stack overflow (string slice too long)")
+            assert(select('#', utf8.codepoint(string.rep("a", 9e5), 1, -1)) == 900000)
+        "#);
     }
 
     #[test]
