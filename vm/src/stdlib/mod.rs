@@ -6,12 +6,14 @@ pub mod format;
 pub mod io;
 pub mod math;
 pub mod os;
+pub mod pack;
 pub mod package;
 pub mod pattern;
 pub mod string;
 pub mod table;
 #[cfg(test)]
 mod test_support;
+pub mod utf8;
 
 use gc_arena::Mutation;
 
@@ -32,6 +34,7 @@ pub fn open_all<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     math::open(mc, state);
     io::open(mc, state);
     os::open(mc, state);
+    utf8::open(mc, state);
 }
 
 /// `t[name] = native function`.

@@ -39,6 +39,9 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, lib, "match", match_);
     set_fn(mc, lib, "gmatch", gmatch);
     set_fn(mc, lib, "gsub", gsub);
+    set_fn(mc, lib, "pack", crate::stdlib::pack::pack);
+    set_fn(mc, lib, "packsize", crate::stdlib::pack::packsize);
+    set_fn(mc, lib, "unpack", crate::stdlib::pack::unpack);
 
     let meta = Table::new(mc);
     set_value(mc, meta, "__index", Value::Table(lib));
