@@ -441,7 +441,14 @@ fn info_table<'gc>(
     if has(b'L') {
         if let Some(p) = &proto {
             let lines = ctx.new_table();
-            for &line in &p.lines {
+            // The prologue that moves captured parameters into cells is no source line
+            // (lua5.4 has no instruction for parameters).
+            let prologue = p
+                .code
+                .iter()
+                .take_while(|ins| matches!(ins, Instr::NewCell { a, .. } if *a < p.num_params))
+                .count();
+            for &line in p.lines.iter().skip(prologue) {
                 lines.set_int(mc, line as i64, Value::Boolean(true));
             }
             set("activelines", Value::Table(lines));
@@ -792,8 +799,177 @@ mod tests {
     use crate::stdlib::test_support::{run, run_err};
 
     #[test]
-    fn placeholder() {
-        assert_eq!(run("return 1"), vec!["1"]);
-        let _ = run_err("error('x')");
+    fn traceback_lists_lua_and_native_levels() {
+        let r = run(r##"
+            local function inner() return debug.traceback("msg") end
+            local _, tb = pcall(inner)
+            return tb, debug.traceback("lvl0", 0), debug.traceback(7), debug.traceback({}) ~= nil
+        "##);
+        assert_eq!(
+            r[0],
+            "msg\nstack traceback:\n\ttest:2: in function <test:2>\n\t[C]: in function 'pcall'\
+             \n\ttest:3: in main chunk\n\t[C]: in ?"
+        );
+        assert_eq!(
+            r[1],
+            "lvl0\nstack traceback:\n\t[C]: in function 'debug.traceback'\
+             \n\ttest:4: in main chunk\n\t[C]: in ?"
+        );
+        assert!(r[2].starts_with("7\nstack traceback:"), "{}", r[2]);
+        assert_eq!(r[3], "true");
+    }
+
+    #[test]
+    fn traceback_skips_the_middle_of_deep_stacks() {
+        let r = run(r##"
+            local function deep(n)
+              if n == 0 then return debug.traceback() end
+              return (deep(n - 1))
+            end
+            local tb = deep(40)
+            local n = select(2, tb:gsub("\n", ""))
+            return n, tb:match("\t%.%.%.\t%(skipping %d+ levels%)")
+        "##);
+        assert_eq!(r, vec!["22", "\t...\t(skipping 21 levels)"]);
+    }
+
+    #[test]
+    fn traceback_of_a_suspended_coroutine_starts_at_yield() {
+        let r = run(r##"
+            local co = coroutine.create(function() coroutine.yield() end)
+            local before = debug.traceback(co)
+            coroutine.resume(co)
+            return before, debug.traceback(co)
+        "##);
+        assert_eq!(r[0], "stack traceback:");
+        assert_eq!(
+            r[1],
+            "stack traceback:\n\t[C]: in function 'coroutine.yield'\n\ttest:2: in function <test:2>"
+        );
+    }
+
+    #[test]
+    fn getinfo_describes_functions_and_levels() {
+        let r = run(r##"
+            local function f(a, b, ...)
+              return a
+            end
+            local i = debug.getinfo(f)
+            local p = debug.getinfo(print)
+            local m = debug.getinfo(1)
+            return i.source, i.short_src, i.what, i.linedefined, i.lastlinedefined,
+              i.nparams, i.isvararg, i.nups, i.currentline, i.func == f, i.namewhat,
+              p.what, p.short_src, p.currentline, m.what, m.currentline,
+              debug.getinfo(2, "S").what, debug.getinfo(3) == nil, debug.getinfo(0, "f").func == debug.getinfo
+        "##);
+        assert_eq!(
+            r,
+            vec![
+                "=test", "test", "Lua", "2", "4", "2", "true", "0", "-1", "true", "", "C", "[C]",
+                "-1", "main", "7", "C", "true", "true"
+            ]
+        );
+    }
+
+    #[test]
+    fn getinfo_activelines_skip_the_parameter_prologue() {
+        let r = run(r##"
+            local function f(p)
+              local g = function() return p end
+              return g
+            end
+            local t = {}
+            for l in pairs(debug.getinfo(f, "L").activelines) do t[#t + 1] = l end
+            table.sort(t)
+            return table.concat(t, ",")
+        "##);
+        assert_eq!(r, vec!["3,4,5"]);
+    }
+
+    #[test]
+    fn getinfo_rejects_invalid_options() {
+        let e = run_err("debug.getinfo(1, 'X')");
+        assert!(
+            e.contains("bad argument #2 to 'getinfo' (invalid option)"),
+            "{e}"
+        );
+        let e = run_err("debug.getinfo(print, '>S')");
+        assert!(e.contains("(invalid option '>')"), "{e}");
+    }
+
+    #[test]
+    fn getlocal_and_setlocal_reach_registers_cells_and_varargs() {
+        let r = run(r##"
+            local function f(a, ...)
+              local x = 10
+              local keep = function() return x end
+              local n1, v1 = debug.getlocal(1, 1)
+              local n2, v2 = debug.getlocal(1, 2)
+              local n3, v3 = debug.getlocal(1, -2)
+              debug.setlocal(1, 2, 5)
+              debug.setlocal(1, -1, "changed")
+              return n1, v1, n2, v2, n3, v3, keep(), (...), debug.getlocal(1, -3) == nil
+            end
+            return f(1, "p", "q")
+        "##);
+        assert_eq!(
+            r,
+            vec!["a", "1", "x", "10", "(vararg)", "q", "5", "changed", "true"]
+        );
+    }
+
+    #[test]
+    fn getlocal_of_a_function_gives_parameter_names() {
+        let r = run(r##"
+            local function f(p, q) local r = p; return function() return p end end
+            return debug.getlocal(f, 1), debug.getlocal(f, 2), debug.getlocal(f, 3), debug.getlocal(print, 1)
+        "##);
+        assert_eq!(r, vec!["p", "q", "nil", "nil"]);
+        let e = run_err("debug.getlocal(40, 1)");
+        assert!(
+            e.contains("bad argument #1 to 'getlocal' (level out of range)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn upvalues_can_be_read_written_identified_and_joined() {
+        let r = run(r##"
+            local a, b = 1, 2
+            local function f() return a + b end
+            local function g() return b end
+            local n, v = debug.getupvalue(f, 1)
+            local set = debug.setupvalue(f, 1, 10)
+            local same = debug.upvalueid(f, 2) == debug.upvalueid(g, 1)
+            local diff = debug.upvalueid(f, 1) ~= debug.upvalueid(g, 1)
+            debug.upvaluejoin(g, 1, f, 1)
+            return n, v, set, a, f(), same, diff, g(), select("#", debug.getupvalue(f, 3)),
+              type(debug.upvalueid(f, 1))
+        "##);
+        assert_eq!(
+            r,
+            vec!["a", "1", "a", "10", "12", "true", "true", "10", "0", "userdata"]
+        );
+        let e = run_err("debug.upvaluejoin(string.gmatch('x', 'x'), 1, print, 1)");
+        assert!(
+            e.contains("bad argument #4 to 'upvaluejoin' (invalid upvalue index)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn metatables_registry_and_user_values() {
+        let r = run(r##"
+            local mt = {__metatable = false}
+            local t = setmetatable({}, mt)
+            local got = debug.getmetatable(t) == mt
+            debug.setmetatable(t, nil)
+            return got, getmetatable(t) == nil, debug.getmetatable("").__index == string,
+              debug.getregistry()._LOADED.debug == debug, debug.getuservalue(io.stdout),
+              debug.setuservalue(io.stdout, 1)
+        "##);
+        assert_eq!(r, vec!["true", "true", "true", "true", "nil", "nil"]);
+        let e = run_err("debug.setmetatable(1, {})");
+        assert!(e.contains("not supported"), "{e}");
     }
 }
