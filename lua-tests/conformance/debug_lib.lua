@@ -203,6 +203,11 @@ local function temporaries()
 end
 assert(temporaries() == "(temporary)")
 
+-- level 0 is getlocal itself: its arguments are "(C temporary)" values
+local cn, cv = debug.getlocal(0, 1)
+assert(cn == "(C temporary)" and cv == 0)
+assert(select(2, debug.getlocal(0, 2)) == 2 and debug.getlocal(0, 3) == nil)
+
 -- parameter names of a function
 assert(debug.getlocal(varargs, 1) == "a" and debug.getlocal(varargs, 2) == "b")
 assert(debug.getlocal(varargs, 3) == nil and debug.getlocal(varargs, 0) == nil)

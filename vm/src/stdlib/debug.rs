@@ -138,6 +138,9 @@ struct StackView<'gc, 'a> {
     /// The slot just above the innermost Lua frame's registers in use (the function slot
     /// of the native it is calling), which bounds its temporaries.
     top_slot: Option<usize>,
+    /// The stack slots of the running debug function's arguments (level 0 of the running
+    /// thread), which lua5.4 shows as "(C temporary)" locals.
+    native_args: Option<std::ops::Range<usize>>,
 }
 
 /// Run `f` on the stack of `other` (`None`: the running thread).
@@ -152,10 +155,12 @@ fn with_stack<'gc, T>(
             let running = Value::NativeFunction(ctx.func);
             let levels = stack_levels(&*ctx.th, Some(running), is_main);
             let top_slot = ctx.args_start.checked_sub(1);
+            let native_args = Some(ctx.args_start..ctx.args_start + ctx.nargs);
             Ok(f(&mut StackView {
                 th: &mut *ctx.th,
                 levels,
                 top_slot,
+                native_args,
             }))
         }
         Some(t) => {
@@ -174,6 +179,7 @@ fn with_stack<'gc, T>(
                 th: &mut th,
                 levels,
                 top_slot,
+                native_args: None,
             }))
         }
     }
@@ -478,6 +484,21 @@ enum Place {
     Cell(usize),
 }
 
+/// Find local `n` of the level `view.levels[index]`. Of native levels only the running
+/// debug function's own arguments are visible.
+fn find_level_local(view: &StackView<'_, '_>, index: usize, n: i64) -> Option<(String, Place)> {
+    match view.levels[index] {
+        Level::Lua(i) => find_local(view, i, n),
+        Level::Native(_) if index == 0 => {
+            let args = view.native_args.clone()?;
+            let slot = args.start + usize::try_from(n).ok()?.checked_sub(1)?;
+            args.contains(&slot)
+                .then(|| ("(C temporary)".into(), Place::Stack(slot)))
+        }
+        Level::Native(_) => None,
+    }
+}
+
 /// Find local `n` of the Lua frame `frames[i]`: its name and where its value is.
 fn find_local(view: &StackView<'_, '_>, i: usize, n: i64) -> Option<(String, Place)> {
     let Frame::Lua(lf) = &view.th.frames[i] else {
@@ -574,13 +595,9 @@ fn getlocal<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     let level = ctx.check_integer(a)?;
     let found = with_stack(ctx, other, |view| {
-        let lv = *view.levels.get(level_index(&view.levels, level)?)?;
-        Some(match lv {
-            Level::Lua(i) => {
-                find_local(view, i, n).map(|(name, place)| (name, read_place(view.th, place)))
-            }
-            Level::Native(_) => None,
-        })
+        let index = level_index(&view.levels, level)?;
+        let found = find_level_local(view, index, n);
+        Some(found.map(|(name, place)| (name, read_place(view.th, place))))
     })?;
     match found {
         None => Err(ctx.arg_error(a, "level out of range")),
@@ -607,11 +624,8 @@ fn setlocal<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let value = ctx.check_any(a + 2)?;
     let mc = ctx.mc;
     let name = with_stack(ctx, other, |view| {
-        let lv = *view.levels.get(level_index(&view.levels, level)?)?;
-        let Level::Lua(i) = lv else {
-            return None;
-        };
-        let (name, place) = find_local(view, i, n)?;
+        let index = level_index(&view.levels, level)?;
+        let (name, place) = find_level_local(view, index, n)?;
         write_place(mc, view.th, place, value);
         Some(name)
     })?;
@@ -916,6 +930,15 @@ mod tests {
             r,
             vec!["a", "1", "x", "10", "(vararg)", "q", "5", "changed", "true"]
         );
+    }
+
+    #[test]
+    fn getlocal_at_level_zero_sees_its_own_arguments() {
+        let r = run(r##"
+            local n, v = debug.getlocal(0, 1)
+            return n, v, debug.getlocal(0, 3) == nil, debug.setlocal(0, 3, 0)
+        "##);
+        assert_eq!(r, vec!["(C temporary)", "0", "true", "(C temporary)"]);
     }
 
     #[test]
