@@ -260,8 +260,9 @@ fn traceback_text<'gc>(
 ) -> String {
     let mut out = String::from("stack traceback:");
     let last = view.levels.len() as i64 - 1;
-    let mut level = level.max(0);
-    let mut to_show = if last - level > FIRST_LEVELS + LAST_LEVELS {
+    // A negative level shows nothing, as in lua5.4.
+    let mut level = level;
+    let mut to_show = if last.saturating_sub(level) > FIRST_LEVELS + LAST_LEVELS {
         FIRST_LEVELS
     } else {
         -1
@@ -715,8 +716,8 @@ fn upvalue_address(f: Value<'_>, k: usize) -> Option<usize> {
     }
 }
 
-/// The data of an upvalue id userdata.
-struct UpvalueId(#[allow(dead_code)] usize);
+/// The payload of an upvalue id userdata (the userdata's identity is the id).
+struct UpvalueId;
 
 fn upvalueid<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let (f, index) = upvalue_args(ctx, 0)?;
@@ -732,7 +733,7 @@ fn upvalueid<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let id = match ids.get(key) {
         v @ Value::UserData(_) => v,
         _ => {
-            let u = Value::UserData(new_userdata(ctx.mc, Box::new(UpvalueId(addr)), None));
+            let u = Value::UserData(new_userdata(ctx.mc, Box::new(UpvalueId), None));
             ids.set_int(ctx.mc, addr as i64, u);
             u
         }
@@ -830,6 +831,17 @@ mod tests {
              \n\ttest:4: in main chunk\n\t[C]: in ?"
         );
         assert!(r[2].starts_with("7\nstack traceback:"), "{}", r[2]);
+        let out_of_range = run(
+            r##"return debug.traceback("x", -1), debug.traceback("x", math.mininteger),
+            debug.traceback("x", 100), debug.getinfo(math.mininteger)"##,
+        );
+        assert_eq!(
+            out_of_range,
+            vec!["x\nstack traceback:"; 3]
+                .into_iter()
+                .chain(["nil"])
+                .collect::<Vec<_>>()
+        );
         assert_eq!(r[3], "true");
     }
 
