@@ -304,7 +304,10 @@ fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let text = with_stack(ctx, other, |view| traceback_text(mc, state, view, level))?;
     let mut bytes = Vec::new();
     if let Some(m) = message {
-        bytes.extend_from_slice(m.as_bytes());
+        // lua5.4 takes the message as a C string: it ends at the first zero byte.
+        let m = m.as_bytes();
+        let end = m.iter().position(|&b| b == 0).unwrap_or(m.len());
+        bytes.extend_from_slice(&m[..end]);
         bytes.push(b'\n');
     }
     bytes.extend_from_slice(text.as_bytes());
@@ -831,6 +834,10 @@ mod tests {
              \n\ttest:4: in main chunk\n\t[C]: in ?"
         );
         assert!(r[2].starts_with("7\nstack traceback:"), "{}", r[2]);
+        assert_eq!(
+            run(r#"return (debug.traceback("a\0b"):match("^[^\n]*"))"#),
+            vec!["a"]
+        );
         let out_of_range = run(
             r##"return debug.traceback("x", -1), debug.traceback("x", math.mininteger),
             debug.traceback("x", 100), debug.getinfo(math.mininteger)"##,
