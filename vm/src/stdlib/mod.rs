@@ -2,6 +2,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod format;
 pub mod io;
 pub mod math;
@@ -35,6 +36,7 @@ pub fn open_all<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     io::open(mc, state);
     os::open(mc, state);
     utf8::open(mc, state);
+    debug::open(mc, state);
 }
 
 /// `t[name] = native function`.
