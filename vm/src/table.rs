@@ -74,7 +74,7 @@ impl<'gc> Table<'gc> {
 
     #[inline]
     pub fn get_str(self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
-        self.0.borrow().hash.get(Value::String(key))
+        self.0.borrow().hash.get_str(key)
     }
 
     #[inline]
@@ -92,23 +92,67 @@ impl<'gc> Table<'gc> {
         self.0.borrow_mut(mc).set_int(key, value)
     }
 
-    /// The executor's `t[k]` fast path, in one borrow: the raw value unless it is nil and a
-    /// metatable could supply `__index` (then `None`).
-    #[inline]
-    pub fn get_unless_meta(self, key: Value<'gc>) -> Option<Value<'gc>> {
+    /// The executor's `t[k]` fast path, in one borrow: stores the raw value in `dest` and
+    /// returns `true`, unless it is nil and a metatable could supply `__index` (`false`,
+    /// `dest` untouched). Writing through `dest` rather than returning `Option<Value>` keeps
+    /// the value in one 16-byte move (the option's niche layout splits it into byte-offset
+    /// copies that defeat store forwarding).
+    #[inline(always)]
+    pub fn get_into(self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
         let v = data.get(key);
         if v.is_nil() && data.metatable.is_some() {
-            None
-        } else {
-            Some(v)
+            return false;
+        }
+        *dest = v;
+        true
+    }
+
+    /// `get_into` for an integer key.
+    #[inline(always)]
+    pub fn get_int_into(self, i: i64, dest: &mut Value<'gc>) -> bool {
+        let data = self.0.borrow();
+        let v = match data.array.get((i as usize).wrapping_sub(1)) {
+            Some(v) => *v,
+            None => data.hash.get(Value::Integer(i)),
+        };
+        if v.is_nil() && data.metatable.is_some() {
+            return false;
+        }
+        *dest = v;
+        true
+    }
+
+    /// `get_into` for a string key.
+    #[inline(always)]
+    pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
+        let data = self.0.borrow();
+        let v = data.hash.get_str(key);
+        if v.is_nil() && data.metatable.is_some() {
+            return false;
+        }
+        *dest = v;
+        true
+    }
+
+    /// `set_unless_meta` for an integer key; `false` means the general path must run.
+    #[inline(always)]
+    pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+        let mut data = self.0.borrow_mut(mc);
+        let has_meta = data.metatable.is_some();
+        match data.array.get_mut((i as usize).wrapping_sub(1)) {
+            Some(slot) if !(has_meta && slot.is_nil()) => {
+                *slot = value;
+                true
+            }
+            _ => false,
         }
     }
 
     /// The executor's `t[k] = v` fast path, in one borrow: stores when no `__newindex` can
     /// apply (no metatable, or the key already holds a non-nil value). `Ok(false)` means the
-    /// metatable must be consulted.
-    #[inline]
+    /// metatable must be consulted. Overwriting an array slot is inline.
+    #[inline(always)]
     pub fn set_unless_meta(
         self,
         mc: &Mutation<'gc>,
@@ -116,28 +160,17 @@ impl<'gc> Table<'gc> {
         value: Value<'gc>,
     ) -> Result<bool, InvalidKey> {
         let mut data = self.0.borrow_mut(mc);
-        if data.metatable.is_some() {
-            let slot_is_free = match key {
-                Value::Integer(i) => {
-                    if i >= 1 && (i as u64) <= data.array.len() as u64 {
-                        let cell = &mut data.array[i as usize - 1];
-                        if !cell.is_nil() {
-                            *cell = value;
-                            return Ok(true);
-                        }
-                        true
-                    } else {
-                        data.get_int(i).is_nil()
-                    }
+        if let Value::Integer(i) = key {
+            let has_meta = data.metatable.is_some();
+            if let Some(slot) = data.array.get_mut((i as usize).wrapping_sub(1)) {
+                if has_meta && slot.is_nil() {
+                    return Ok(false);
                 }
-                _ => data.get(key).is_nil(),
-            };
-            if slot_is_free {
-                return Ok(false);
+                *slot = value;
+                return Ok(true);
             }
         }
-        data.set(key, value)?;
-        Ok(true)
+        data.set_unless_meta(key, value)
     }
 
     pub fn metatable(self) -> Option<Table<'gc>> {
@@ -203,6 +236,16 @@ impl<'gc> TableData<'gc> {
         } else {
             self.hash.get(Value::Integer(key))
         }
+    }
+
+    /// The general case of [`Table::set_unless_meta`].
+    #[inline(never)]
+    fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, InvalidKey> {
+        if self.metatable.is_some() && self.get(key).is_nil() {
+            return Ok(false);
+        }
+        self.set(key, value)?;
+        Ok(true)
     }
 
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), InvalidKey> {
@@ -381,6 +424,25 @@ impl<'gc> HashPart<'gc> {
             }
             if key_eq(k, key) {
                 return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// `get` for a string key: one tag test per probe instead of the general key comparison.
+    #[inline]
+    fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        if self.slots.is_empty() {
+            return Value::Nil;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key.hash_value() as usize & mask;
+        loop {
+            let (k, v) = &self.slots[i];
+            match k {
+                Value::Nil => return Value::Nil,
+                Value::String(s) if *s == key => return *v,
+                _ => {}
             }
             i = (i + 1) & mask;
         }

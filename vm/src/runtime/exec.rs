@@ -1961,37 +1961,45 @@ fn dispatch<'gc>(
                 }
             }};
         }
+        // `R[a] = obj[key]`. Operands are inspected by reference (see `arith_fast`); the
+        // key's type picks the table fast path.
         macro_rules! get_index {
             ($a:expr, $obj:expr, $key:expr, $src:expr) => {{
-                let (obj, key) = ($obj, $key);
-                let fast = match obj {
-                    Value::Table(t) => t.get_unless_meta(key),
-                    _ => None,
+                let done = match (&$obj, &$key) {
+                    (&Value::Table(t), &Value::String(s)) => t.get_str_into(s, &mut r!($a)),
+                    (&Value::Table(t), &Value::Integer(i)) => t.get_int_into(i, &mut r!($a)),
+                    (&Value::Table(t), &key) => t.get_into(key, &mut r!($a)),
+                    _ => false,
                 };
-                match fast {
-                    Some(v) => r!($a) = v,
-                    None => step!(index_slow(
+                if !done {
+                    step!(index_slow(
                         mc,
                         state,
                         thread,
                         th,
-                        obj,
-                        key,
+                        $obj,
+                        $key,
                         base + $a as usize,
                         $src
-                    )),
+                    ));
                 }
             }};
         }
+        // `obj[key] = val`, with the same shape as `get_index`.
         macro_rules! set_index {
             ($obj:expr, $key:expr, $val:expr, $src:expr) => {{
-                let (obj, key, val) = ($obj, $key, $val);
-                let done = match obj {
-                    Value::Table(t) => matches!(t.set_unless_meta(mc, key, val), Ok(true)),
+                let done = match (&$obj, &$key) {
+                    (&Value::Table(t), &Value::Integer(i)) => {
+                        t.set_int_unless_meta(mc, i, $val)
+                            || matches!(t.set_unless_meta(mc, $key, $val), Ok(true))
+                    }
+                    (&Value::Table(t), key) => {
+                        matches!(t.set_unless_meta(mc, *key, $val), Ok(true))
+                    }
                     _ => false,
                 };
                 if !done {
-                    step!(newindex_slow(mc, state, thread, th, obj, key, val, $src));
+                    step!(newindex_slow(mc, state, thread, th, $obj, $key, $val, $src));
                 }
             }};
         }
