@@ -392,8 +392,10 @@ fn key_hash(key: Value<'_>) -> u64 {
         Value::Boolean(b) => b as u64 + 1,
         other => other.object_address().unwrap_or(0) as u64 >> 4,
     };
-    // A multiplicative mix so sequential integers and aligned pointers spread out.
-    let h = raw.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Fold the high half down first: small floats keep all their varying bits at the top
+    // (their low mantissa bits are zero), and a multiply only carries bits upwards. Then a
+    // multiplicative mix so sequential integers and aligned pointers spread out.
+    let h = (raw ^ (raw >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     h ^ (h >> 29)
 }
 
@@ -508,5 +510,51 @@ impl<'gc> HashPart<'gc> {
                 self.live += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Longest probe sequence over the present keys: a measure of clustering.
+    fn max_probe(hash: &HashPart<'_>) -> usize {
+        let mask = hash.slots.len() - 1;
+        hash.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _))| !k.is_nil())
+            .map(|(i, (k, _))| (i.wrapping_sub(key_hash(*k) as usize)) & mask)
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn float_and_spaced_integer_keys_do_not_cluster() {
+        let mut floats = HashPart::default();
+        let mut ints = HashPart::default();
+        for i in 1..=2000 {
+            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i));
+            ints.set(Value::Integer(i * 1000), Value::Integer(i));
+        }
+        assert_eq!(floats.live, 2000);
+        assert_eq!(
+            floats
+                .get(Value::Number(1234.5))
+                .raw_eq(Value::Integer(1234)),
+            true
+        );
+        // With keys hashed well, linear probing stays short; clustered keys would need
+        // probe runs in the thousands.
+        assert!(
+            max_probe(&floats) < 64,
+            "float keys cluster: {}",
+            max_probe(&floats)
+        );
+        assert!(
+            max_probe(&ints) < 64,
+            "integer keys cluster: {}",
+            max_probe(&ints)
+        );
     }
 }
