@@ -538,12 +538,9 @@ mod tests {
             ints.set(Value::Integer(i * 1000), Value::Integer(i));
         }
         assert_eq!(floats.live, 2000);
-        assert_eq!(
-            floats
-                .get(Value::Number(1234.5))
-                .raw_eq(Value::Integer(1234)),
-            true
-        );
+        assert!(floats
+            .get(Value::Number(1234.5))
+            .raw_eq(Value::Integer(1234)));
         // With keys hashed well, linear probing stays short; clustered keys would need
         // probe runs in the thousands.
         assert!(
