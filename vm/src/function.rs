@@ -9,7 +9,7 @@ use gc_arena::{
 
 use crate::bytecode::{Constant, FunctionProto};
 use crate::runtime::ctx::NativeFn;
-use crate::string::LuaString;
+use crate::string::Interner;
 use crate::value::Value;
 
 /// A loaded prototype: the compiled function plus its constants as GC values.
@@ -29,7 +29,11 @@ pub struct Proto<'gc> {
 
 impl<'gc> Proto<'gc> {
     /// Turn a compiled function (and its children) into GC prototypes.
-    pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+    pub fn load(
+        mc: &Mutation<'gc>,
+        strings: Interner<'gc>,
+        info: Rc<FunctionProto>,
+    ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
             .iter()
@@ -38,13 +42,13 @@ impl<'gc> Proto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
-                Constant::String(s) => Value::String(LuaString::new(mc, s)),
+                Constant::String(s) => Value::String(strings.intern(mc, s)),
             })
             .collect();
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load(mc, p.clone()))
+            .map(|p| Proto::load(mc, strings, p.clone()))
             .collect();
         Gc::new(
             mc,

@@ -619,7 +619,7 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
+            th.stack[start] = Value::String(state.strings.intern_vec(mc, buf));
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -1157,16 +1157,15 @@ pub(crate) fn tostring_nested<'gc>(
         let r = call_nested(mc, state, thread, th, mm, &[v])?;
         return match r.first().copied().unwrap_or(Value::Nil) {
             Value::String(s) => Ok(s),
-            n @ (Value::Integer(_) | Value::Number(_)) => Ok(LuaString::new(
-                mc,
-                ops::number_to_string(n).unwrap_or_default().as_bytes(),
-            )),
+            n @ (Value::Integer(_) | Value::Number(_)) => {
+                Ok(state.intern(mc, ops::number_to_string(n).unwrap_or_default().as_bytes()))
+            }
             _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
         };
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
+        _ => state.intern(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 

@@ -25,23 +25,23 @@ type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let d = new_library(mc, state, "debug");
-    set_fn(mc, d, "traceback", traceback);
-    set_fn(mc, d, "getinfo", getinfo);
-    set_fn(mc, d, "getlocal", getlocal);
-    set_fn(mc, d, "setlocal", setlocal);
-    set_fn(mc, d, "getupvalue", getupvalue);
-    set_fn(mc, d, "setupvalue", setupvalue);
-    set_fn(mc, d, "upvaluejoin", upvaluejoin);
-    set_fn(mc, d, "getmetatable", getmetatable);
-    set_fn(mc, d, "setmetatable", setmetatable);
-    set_fn(mc, d, "getuservalue", getuservalue);
-    set_fn(mc, d, "setuservalue", setuservalue);
-    set_fn(mc, d, "getregistry", getregistry);
+    set_fn(mc, state, d, "traceback", traceback);
+    set_fn(mc, state, d, "getinfo", getinfo);
+    set_fn(mc, state, d, "getlocal", getlocal);
+    set_fn(mc, state, d, "setlocal", setlocal);
+    set_fn(mc, state, d, "getupvalue", getupvalue);
+    set_fn(mc, state, d, "setupvalue", setupvalue);
+    set_fn(mc, state, d, "upvaluejoin", upvaluejoin);
+    set_fn(mc, state, d, "getmetatable", getmetatable);
+    set_fn(mc, state, d, "setmetatable", setmetatable);
+    set_fn(mc, state, d, "getuservalue", getuservalue);
+    set_fn(mc, state, d, "setuservalue", setuservalue);
+    set_fn(mc, state, d, "getregistry", getregistry);
     // upvalueid keeps the ids it handed out (upvalue 0), so the same upvalue always gives
     // the same (equal) userdata.
     let ids = Value::Table(Table::new(mc));
     let f = new_native(mc, "upvalueid", NativeKind::Fn(upvalueid), vec![ids]);
-    set_value(mc, d, "upvalueid", Value::NativeFunction(f));
+    set_value(mc, state, d, "upvalueid", Value::NativeFunction(f));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -385,7 +385,7 @@ fn info_table<'gc>(
 ) -> Table<'gc> {
     let mc = ctx.mc;
     let t = ctx.new_table();
-    let set = |name: &str, v: Value<'gc>| set_value(mc, t, name, v);
+    let set = |name: &str, v: Value<'gc>| set_value(mc, ctx.state, t, name, v);
     let str_value = |s: &str| ctx.new_string(s.as_bytes());
     let closure = match func {
         Value::Function(c) => Some(c),

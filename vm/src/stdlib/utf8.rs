@@ -30,10 +30,10 @@ const MAX_RESULTS: usize = 1_000_000;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let lib = new_library(mc, state, "utf8");
-    set_fn(mc, lib, "offset", offset);
-    set_fn(mc, lib, "codepoint", codepoint);
-    set_fn(mc, lib, "char", char);
-    set_fn(mc, lib, "len", len);
+    set_fn(mc, state, lib, "offset", offset);
+    set_fn(mc, state, lib, "codepoint", codepoint);
+    set_fn(mc, state, lib, "char", char);
+    set_fn(mc, state, lib, "len", len);
     // `codes` hands out one of two shared iterator functions, kept as its upvalues.
     let strict = new_native(mc, "for iterator", NativeKind::Fn(iter_strict), Vec::new());
     let lax = new_native(mc, "for iterator", NativeKind::Fn(iter_lax), Vec::new());
@@ -43,9 +43,10 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         NativeKind::Fn(codes),
         vec![Value::NativeFunction(strict), Value::NativeFunction(lax)],
     );
-    set_value(mc, lib, "codes", Value::NativeFunction(codes));
+    set_value(mc, state, lib, "codes", Value::NativeFunction(codes));
     set_value(
         mc,
+        state,
         lib,
         "charpattern",
         Value::String(crate::string::LuaString::new(mc, CHAR_PATTERN)),
