@@ -46,7 +46,7 @@ local mt = {}
 mt.__index = function(t, k) return t[k .. "x"] end
 local deep = setmetatable({}, mt)
 ok, e = pcall(function() return deep.a end)
-assert(not ok and string.find(e, "stack overflow", 1, true), "stack overflow through __index: " .. tostring(e))
+assert(not ok and string.find(e, "C stack overflow", 1, true), "C stack overflow through __index: " .. tostring(e))
 -- overflow in a coroutine is also catchable
 local co = coroutine.create(function() return infinite(1) end)
 local cok, ce = coroutine.resume(co)

@@ -9,7 +9,7 @@ use gc_arena::{
 
 use crate::bytecode::{Constant, FunctionProto};
 use crate::runtime::ctx::NativeFn;
-use crate::string::LuaString;
+use crate::string::Interner;
 use crate::value::Value;
 
 /// A loaded prototype: the compiled function plus its constants as GC values.
@@ -18,13 +18,22 @@ use crate::value::Value;
 pub struct Proto<'gc> {
     #[collect(require_static)]
     pub info: Rc<FunctionProto>,
+    /// Copies of `info`'s frame shape, one pointer hop closer for the call fast path.
+    pub max_registers: u8,
+    pub num_params: u8,
+    pub num_cells: u8,
+    pub is_vararg: bool,
     pub constants: Box<[Value<'gc>]>,
     pub protos: Box<[Gc<'gc, Proto<'gc>>]>,
 }
 
 impl<'gc> Proto<'gc> {
     /// Turn a compiled function (and its children) into GC prototypes.
-    pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+    pub fn load(
+        mc: &Mutation<'gc>,
+        strings: Interner<'gc>,
+        info: Rc<FunctionProto>,
+    ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
             .iter()
@@ -33,17 +42,21 @@ impl<'gc> Proto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
-                Constant::String(s) => Value::String(LuaString::new(mc, s)),
+                Constant::String(s) => Value::String(strings.intern(mc, s)),
             })
             .collect();
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load(mc, p.clone()))
+            .map(|p| Proto::load(mc, strings, p.clone()))
             .collect();
         Gc::new(
             mc,
             Proto {
+                max_registers: info.max_registers,
+                num_params: info.num_params,
+                num_cells: info.num_cells,
+                is_vararg: info.is_vararg,
                 info,
                 constants,
                 protos,

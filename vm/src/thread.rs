@@ -6,7 +6,7 @@
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
-use crate::function::{Closure, UpvalueCell};
+use crate::function::{Closure, Proto, UpvalueCell};
 use crate::value::Value;
 
 #[derive(Clone, Copy, Collect)]
@@ -159,6 +159,9 @@ pub enum Frame<'gc> {
 #[collect(no_drop)]
 pub struct LuaFrame<'gc> {
     pub closure: Closure<'gc>,
+    /// The prototype this frame runs. Kept apart from `closure` (whose prototype hot reload
+    /// may replace) so a running function finishes on the code it started with.
+    pub proto: Gc<'gc, Proto<'gc>>,
     /// Stack index of register 0.
     pub base: usize,
     pub pc: usize,
@@ -168,4 +171,8 @@ pub struct LuaFrame<'gc> {
     pub ret: Ret,
     /// This frame replaced its caller by a tail call (shown in tracebacks).
     pub is_tail: bool,
+    /// Metamethod calls active at or below this frame. Lua runs metamethods on the C stack
+    /// and stops at 200 nested ones ("C stack overflow"); counting them keeps runaway
+    /// `__index` recursion from exhausting memory long before the value stack fills.
+    pub meta_depth: u32,
 }

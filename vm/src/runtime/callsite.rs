@@ -25,7 +25,7 @@ pub fn call_site_name(th: &ThreadState<'_>, caller: usize) -> Option<(&'static s
     let Some(Frame::Lua(frame)) = th.frames.get(caller) else {
         return None;
     };
-    let proto = Gc::as_ref(frame.closure.proto.get());
+    let proto = Gc::as_ref(frame.proto);
     let ins = *proto.info.code.get(frame.pc.checked_sub(1)?)?;
     let event = match ins {
         Instr::Call { a, .. } | Instr::TailCall { a, .. } => {

@@ -61,7 +61,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     }
 
     pub fn new_string(&self, bytes: &[u8]) -> Value<'gc> {
-        Value::String(LuaString::new(self.mc, bytes))
+        Value::String(self.state.intern(self.mc, bytes))
     }
 
     pub fn new_table(&self) -> Table<'gc> {
@@ -90,7 +90,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     pub fn where_prefix(&self) -> String {
         match self.th.frames.last() {
             Some(Frame::Lua(f)) => {
-                let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                let proto = &Gc::as_ref(f.proto).info;
                 format!(
                     "{}:{}: ",
                     chunk_display_name(&proto.source),
@@ -200,7 +200,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
             Value::String(s) => Ok(s),
             v @ (Value::Integer(_) | Value::Number(_)) => {
                 let s = ops::number_to_string(v).unwrap_or_default();
-                Ok(LuaString::new(self.mc, s.as_bytes()))
+                Ok(self.state.intern(self.mc, s.as_bytes()))
             }
             _ => Err(self.type_error(i, "string")),
         }

@@ -276,25 +276,41 @@ pub fn traceback(th: &ThreadState<'_>, message: Option<&str>) -> String {
     }
     out.push_str("stack traceback:");
     for (i, frame) in th.frames.iter().enumerate().rev() {
-        let Frame::Lua(lf) = frame else {
-            continue;
-        };
-        let proto = &Gc::as_ref(lf.closure.proto.get()).info;
-        let chunk = chunk_display_name(&proto.source);
-        let line = current_line(proto, lf.pc);
-        let what = if proto.line_defined == 0 {
-            "main chunk".to_string()
-        } else if let Some(name) = frame_function_name(th, i) {
-            name
-        } else {
-            format!("function <{}:{}>", chunk, proto.line_defined)
-        };
-        out.push_str(&format!("\n\t{chunk}:{line}: in {what}"));
-        if lf.is_tail {
-            out.push_str("\n\t(...tail calls...)");
+        if matches!(frame, Frame::Lua(_)) {
+            out.push_str(&traceback_frame_line(th, i, None));
         }
     }
     out.push_str("\n\t[C]: in ?");
+    out
+}
+
+/// The traceback line of the Lua frame `th.frames[index]` (`"\n\tchunk:line: in what"`, plus
+/// the tail-call marker); empty for other frames. `global_name` is a name found for the
+/// function in the loaded modules, which lua5.4 prefers to the call site's name.
+pub fn traceback_frame_line(
+    th: &ThreadState<'_>,
+    index: usize,
+    global_name: Option<&str>,
+) -> String {
+    let Some(Frame::Lua(lf)) = th.frames.get(index) else {
+        return String::new();
+    };
+    let proto = &Gc::as_ref(lf.proto).info;
+    let chunk = chunk_display_name(&proto.source);
+    let line = current_line(proto, lf.pc);
+    let what = if let Some(name) = global_name {
+        format!("function '{name}'")
+    } else if proto.line_defined == 0 {
+        "main chunk".to_string()
+    } else if let Some(name) = frame_function_name(th, index) {
+        name
+    } else {
+        format!("function <{}:{}>", chunk, proto.line_defined)
+    };
+    let mut out = format!("\n\t{chunk}:{line}: in {what}");
+    if lf.is_tail {
+        out.push_str("\n\t(...tail calls...)");
+    }
     out
 }
 

@@ -8,6 +8,7 @@
 
 use gc_arena::{Gc, Mutation};
 
+use crate::arith;
 use crate::bytecode::Instr;
 use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
 use crate::runtime::callsite::{arg_error_text, call_site_name};
@@ -84,14 +85,14 @@ fn ensure_len<'gc>(th: &mut ThreadState<'gc>, len: usize) {
 }
 
 fn lua_frame_end(f: &LuaFrame<'_>) -> usize {
-    f.base + Gc::as_ref(f.closure.proto.get()).info.max_registers as usize
+    f.base + f.proto.max_registers as usize
 }
 
 /// A runtime error message with the position of the innermost Lua frame.
 fn runtime_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, msg: &str) -> LuaError<'gc> {
     let prefix = match th.frames.last() {
         Some(Frame::Lua(f)) => {
-            let proto = &Gc::as_ref(f.closure.proto.get()).info;
+            let proto = &Gc::as_ref(f.proto).info;
             format!(
                 "{}:{}: ",
                 chunk_display_name(&proto.source),
@@ -150,7 +151,7 @@ pub(crate) fn setup_call<'gc>(
     for _ in 0..MAX_META_CHAIN {
         match th.stack[func_slot] {
             Value::Function(closure) => {
-                let proto = Gc::as_ref(closure.proto.get());
+                let proto = closure.proto.get();
                 let info = &proto.info;
                 let np = info.num_params as usize;
                 let (base, nvarargs) = if info.is_vararg && nargs > np {
@@ -172,16 +173,31 @@ pub(crate) fn setup_call<'gc>(
                 for slot in &mut th.stack[base + given.min(np)..base + np] {
                     *slot = Value::Nil;
                 }
+                let parent_depth = th
+                    .frames
+                    .iter()
+                    .rev()
+                    .find_map(|f| match f {
+                        Frame::Lua(l) => Some(l.meta_depth),
+                        _ => None,
+                    })
+                    .unwrap_or(0);
+                let meta_depth = parent_depth + u32::from(ret.kind != RetKind::Normal);
+                if meta_depth as usize > MAX_NATIVE_DEPTH {
+                    return Err(runtime_error(mc, th, "C stack overflow"));
+                }
                 let cell_base = th.cells.len();
                 th.cells.resize(cell_base + info.num_cells as usize, None);
                 th.frames.push(Frame::Lua(LuaFrame {
                     closure,
+                    proto,
                     base,
                     pc: 0,
                     cell_base,
                     nvarargs,
                     ret,
                     is_tail,
+                    meta_depth,
                 }));
                 return Ok(None);
             }
@@ -233,7 +249,7 @@ fn call_error<'gc>(
 
 /// Is the call of `stack[func_slot]` the one the current instruction of `f` makes?
 fn is_instruction_call(f: &LuaFrame<'_>, func_slot: usize) -> bool {
-    let proto = Gc::as_ref(f.closure.proto.get());
+    let proto = Gc::as_ref(f.proto);
     let Some(&ins) = f.pc.checked_sub(1).and_then(|i| proto.info.code.get(i)) else {
         return false;
     };
@@ -498,7 +514,7 @@ fn error_position(th: &ThreadState<'_>, level: usize) -> String {
         if remaining == 0 {
             return match frame {
                 Frame::Lua(f) => {
-                    let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                    let proto = &Gc::as_ref(f.proto).info;
                     format!(
                         "{}:{}: ",
                         chunk_display_name(&proto.source),
@@ -650,7 +666,7 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
+            th.stack[start] = Value::String(state.strings.intern_vec(mc, buf));
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -688,7 +704,7 @@ fn concat_run<'gc>(
 fn concat_culprit_info(th: &ThreadState<'_>, slot: usize) -> Option<String> {
     match th.frames.last() {
         Some(Frame::Lua(f)) if slot >= f.base && slot < f.base + 256 => {
-            let proto = Gc::as_ref(f.closure.proto.get());
+            let proto = Gc::as_ref(f.proto);
             describe_register(&proto.info, &proto.constants, f.pc, (slot - f.base) as u8)
         }
         _ => None,
@@ -962,7 +978,7 @@ fn apply_pending<'gc>(
                     // As lua5.4's auxwrap: prefix the position of a Lua caller.
                     let mut text = String::new();
                     if let Some(Frame::Lua(f)) = th.frames.last() {
-                        let proto = &Gc::as_ref(f.closure.proto.get()).info;
+                        let proto = &Gc::as_ref(f.proto).info;
                         text = format!(
                             "{}:{}: ",
                             chunk_display_name(&proto.source),
@@ -1229,16 +1245,15 @@ pub(crate) fn tostring_nested<'gc>(
         let r = call_nested(mc, state, thread, th, mm, &[v])?;
         return match r.first().copied().unwrap_or(Value::Nil) {
             Value::String(s) => Ok(s),
-            n @ (Value::Integer(_) | Value::Number(_)) => Ok(LuaString::new(
-                mc,
-                ops::number_to_string(n).unwrap_or_default().as_bytes(),
-            )),
+            n @ (Value::Integer(_) | Value::Number(_)) => {
+                Ok(state.intern(mc, ops::number_to_string(n).unwrap_or_default().as_bytes()))
+            }
             _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
         };
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
+        _ => state.intern(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 
@@ -1573,14 +1588,352 @@ fn arith_slow<'gc>(
 fn register_info(th: &ThreadState<'_>, reg: u8) -> Option<String> {
     match th.frames.last() {
         Some(Frame::Lua(f)) => {
-            let proto = Gc::as_ref(f.closure.proto.get());
+            let proto = Gc::as_ref(f.proto);
             describe_register(&proto.info, &proto.constants, f.pc, reg)
         }
         _ => None,
     }
 }
 
+/// What the dispatch loop does after an out-of-line slow path.
+enum Flow<'gc> {
+    /// Nothing changed but the destination register: go on with the next instruction.
+    Next,
+    /// A call was set up or finished (the top frame or its state changed): reload it.
+    Reload,
+    /// Leave the loop with this event.
+    Stop(Event<'gc>),
+}
+
+type Step<'gc> = LResult<'gc, Flow<'gc>>;
+
+/// A call set-up's outcome as a `Flow`.
+fn after_call<'gc>(res: LResult<'gc, Option<Event<'gc>>>) -> Step<'gc> {
+    match res {
+        Ok(None) => Ok(Flow::Reload),
+        Ok(Some(ev)) => Ok(Flow::Stop(ev)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where an indexed operand came from, to name it in an error message.
+#[derive(Clone, Copy)]
+enum Src {
+    Reg(u8),
+    Upval(u8),
+}
+
+fn describe_src(th: &ThreadState<'_>, src: Src) -> Option<String> {
+    match src {
+        Src::Reg(r) => register_info(th, r),
+        Src::Upval(up) => match th.frames.last() {
+            Some(Frame::Lua(f)) => describe_upvalue(&f.proto.info, up),
+            _ => None,
+        },
+    }
+}
+
+/// `stack[dest] = obj[key]` when the raw fast path did not apply: `__index` chains and
+/// functions, and the "attempt to index" error.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn index_slow<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    dest: usize,
+    src: Src,
+) -> Step<'gc> {
+    match index_step(state, obj, key) {
+        Index::Value(v) => {
+            th.stack[dest] = v;
+            Ok(Flow::Next)
+        }
+        Index::Call(mm, o) => after_call(call_meta(
+            mc,
+            state,
+            thread,
+            th,
+            mm,
+            &[o, key],
+            1,
+            RetKind::Register(dest),
+        )),
+        Index::NotIndexable(v) => {
+            let info = if v.raw_eq(obj) {
+                describe_src(th, src)
+            } else {
+                None
+            };
+            let msg = with_info(format!("attempt to index a {} value", v.type_name()), info);
+            Err(runtime_error(mc, th, &msg))
+        }
+        Index::Loop => Err(runtime_error(
+            mc,
+            th,
+            "'__index' chain too long; possible loop",
+        )),
+    }
+}
+
+/// `obj[key] = val` when the raw fast path did not apply: `__newindex` chains and functions,
+/// invalid keys and the "attempt to index" error.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn newindex_slow<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    val: Value<'gc>,
+    src: Src,
+) -> Step<'gc> {
+    match newindex_step(mc, state, obj, key, val) {
+        NewIndex::Done => Ok(Flow::Next),
+        NewIndex::Call(mm, o) => after_call(call_meta(
+            mc,
+            state,
+            thread,
+            th,
+            mm,
+            &[o, key, val],
+            0,
+            RetKind::Discard,
+        )),
+        NewIndex::NotIndexable(v) => {
+            let info = if v.raw_eq(obj) {
+                describe_src(th, src)
+            } else {
+                None
+            };
+            let msg = with_info(format!("attempt to index a {} value", v.type_name()), info);
+            Err(runtime_error(mc, th, &msg))
+        }
+        NewIndex::BadKey(m) => Err(runtime_error(mc, th, m)),
+        NewIndex::Loop => Err(runtime_error(
+            mc,
+            th,
+            "'__newindex' chain too long; possible loop",
+        )),
+    }
+}
+
+/// Arithmetic whose operands are not both plain numbers of the fast path (or an integer
+/// division by zero): coercion, metamethods, errors.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn arith_step<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    op: ArithOp,
+    x: Value<'gc>,
+    y: Value<'gc>,
+    dest: usize,
+    regs: (Option<u8>, Option<u8>),
+) -> Step<'gc> {
+    match arith_slow(mc, state, th, op, x, y, regs)? {
+        Slow::Value(v) => {
+            th.stack[dest] = v;
+            Ok(Flow::Next)
+        }
+        Slow::Meta(mm) => after_call(call_meta(
+            mc,
+            state,
+            thread,
+            th,
+            mm,
+            &[x, y],
+            1,
+            RetKind::Register(dest),
+        )),
+    }
+}
+
+/// `<`/`<=` on operands without a primitive order: the metamethod or the error.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn compare_slow<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    x: Value<'gc>,
+    y: Value<'gc>,
+    k: bool,
+    event: MetaName,
+) -> Step<'gc> {
+    let mut mm = metamethod(state, x, event);
+    if mm.is_nil() {
+        mm = metamethod(state, y, event);
+    }
+    if mm.is_nil() {
+        return Err(runtime_error(mc, th, &compare_error_text(state, x, y)));
+    }
+    after_call(call_meta(
+        mc,
+        state,
+        thread,
+        th,
+        mm,
+        &[x, y],
+        1,
+        RetKind::CondJump { k, negate: false },
+    ))
+}
+
+/// `==` between two different tables or userdata: `__eq` if either has one. `Flow::Next`
+/// means "no metamethod: not equal".
+#[cold]
+#[inline(never)]
+fn eq_slow<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    x: Value<'gc>,
+    y: Value<'gc>,
+    k: bool,
+) -> Step<'gc> {
+    let mut mm = metamethod(state, x, MetaName::Eq);
+    if mm.is_nil() {
+        mm = metamethod(state, y, MetaName::Eq);
+    }
+    if mm.is_nil() {
+        return Ok(Flow::Next);
+    }
+    after_call(call_meta(
+        mc,
+        state,
+        thread,
+        th,
+        mm,
+        &[x, y],
+        1,
+        RetKind::CondJump { k, negate: false },
+    ))
+}
+
+/// `#x` for anything but a string or a table without metatable.
+#[cold]
+#[inline(never)]
+fn len_slow<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    x: Value<'gc>,
+    dest: usize,
+    reg: u8,
+) -> Step<'gc> {
+    let mm = metamethod(state, x, MetaName::Len);
+    if !mm.is_nil() {
+        return after_call(call_meta(
+            mc,
+            state,
+            thread,
+            th,
+            mm,
+            // lua5.4 passes the operand twice.
+            &[x, x],
+            1,
+            RetKind::Register(dest),
+        ));
+    }
+    match x {
+        Value::Table(t) => {
+            th.stack[dest] = Value::Integer(t.length());
+            Ok(Flow::Next)
+        }
+        _ => {
+            let info = register_info(th, reg);
+            let msg = with_info(
+                format!("attempt to get length of a {} value", x.type_name()),
+                info,
+            );
+            Err(runtime_error(mc, th, &msg))
+        }
+    }
+}
+
+/// The `tbc` slot of a `Tbc` instruction holds a value without `__close`.
+#[cold]
+#[inline(never)]
+fn not_closable_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, reg: u8) -> LuaError<'gc> {
+    let name = match th.frames.last() {
+        Some(Frame::Lua(f)) => f
+            .proto
+            .info
+            .locals
+            .iter()
+            .rev()
+            .find(|l| {
+                l.slot == crate::bytecode::LocalSlot::Register(reg)
+                    && l.start_pc as usize <= f.pc
+                    && f.pc <= l.end_pc as usize
+            })
+            .map(|l| l.name.clone()),
+        _ => None,
+    };
+    let name = name.unwrap_or_else(|| "?".into());
+    runtime_error(
+        mc,
+        th,
+        &format!("variable '{name}' got a non-closable value"),
+    )
+}
+
+/// `R[a] = closure(protos[idx])`, capturing cells of the current frame and upvalues of
+/// the running closure.
+fn make_closure<'gc>(
+    mc: &'gc Mutation<'gc>,
+    th: &ThreadState<'gc>,
+    proto: &Proto<'gc>,
+    closure: crate::function::Closure<'gc>,
+    cell_base: usize,
+    idx: u16,
+) -> LResult<'gc, Value<'gc>> {
+    let child = proto.protos[idx as usize];
+    let parent_ups = closure.upvalues.borrow();
+    let mut ups = Vec::with_capacity(child.info.upvalues.len());
+    for desc in &child.info.upvalues {
+        if desc.from_parent_cell {
+            match th.cells[cell_base + desc.index as usize] {
+                Some(c) => ups.push(c),
+                None => {
+                    return Err(runtime_error(
+                        mc,
+                        th,
+                        "internal error: capture of an undeclared cell",
+                    ))
+                }
+            }
+        } else {
+            ups.push(parent_ups[desc.index as usize]);
+        }
+    }
+    Ok(Value::Function(new_closure(
+        mc,
+        child,
+        ups.into_boxed_slice(),
+    )))
+}
+
 /// The dispatch loop. Runs Lua frames of `th` until an event.
+///
+/// Hot paths (plain numbers, tables without metamethods, Lua→Lua calls and returns) are
+/// inline; everything else is an out-of-line `#[cold]` function returning a `Flow`, which
+/// keeps this loop small enough for the register allocator.
 fn dispatch<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -1600,10 +1953,11 @@ fn dispatch<'gc>(
         let mut pc = frame.pc;
         let cell_base = frame.cell_base;
         let nvarargs = frame.nvarargs;
-        let proto: &'gc Proto<'gc> = Gc::as_ref(closure.proto.get());
+        let meta_depth = frame.meta_depth;
+        let proto: &'gc Proto<'gc> = Gc::as_ref(frame.proto);
         let code: &'gc [Instr] = &proto.info.code;
         let consts: &'gc [Value<'gc>] = &proto.constants;
-        let frame_end = base + proto.info.max_registers as usize;
+        let frame_end = base + proto.max_registers as usize;
 
         macro_rules! save_pc {
             () => {
@@ -1623,7 +1977,18 @@ fn dispatch<'gc>(
                 return Err(runtime_error(mc, th, &format!($($fmt)*)));
             }};
         }
-        // After a call set-up, an event or a new/changed top frame means reloading.
+        // Run an out-of-line slow path (pc saved first, for error positions and calls).
+        macro_rules! step {
+            ($e:expr) => {{
+                save_pc!();
+                match $e {
+                    Ok(Flow::Next) => {}
+                    Ok(Flow::Reload) => continue 'frames,
+                    Ok(Flow::Stop(ev)) => return Ok(ev),
+                    Err(e) => return Err(e),
+                }
+            }};
+        }
         macro_rules! after_call {
             ($res:expr) => {{
                 match $res {
@@ -1633,172 +1998,145 @@ fn dispatch<'gc>(
                 }
             }};
         }
-        macro_rules! meta_call {
-            ($mm:expr, $args:expr, $kind:expr) => {{
-                save_pc!();
-                after_call!(call_meta(mc, state, thread, th, $mm, $args, 1, $kind))
-            }};
+        macro_rules! arith_slow {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr) => {
+                step!(arith_step(
+                    mc,
+                    state,
+                    thread,
+                    th,
+                    $op,
+                    $x,
+                    $y,
+                    base + $a as usize,
+                    $regs
+                ))
+            };
         }
-        macro_rules! arith {
-            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr) => {{
-                let (x, y) = ($x, $y);
-                save_pc!();
-                match arith_slow(mc, state, th, $op, x, y, $regs)? {
-                    Slow::Value(v) => r!($a) = v,
-                    Slow::Meta(mm) => {
-                        meta_call!(mm, &[x, y], RetKind::Register(base + $a as usize))
-                    }
-                }
-            }};
-        }
+        // `+ - *`: integer and float fast paths.
         macro_rules! arith_fast {
             ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:expr, $flt:expr) => {{
-                let (x, y) = ($x, $y);
-                match (x, y) {
-                    (Value::Integer(i), Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
-                    (Value::Number(p), Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
-                    (Value::Integer(i), Value::Number(q)) => {
+                // Matching on references reads the tags in place instead of copying both
+                // 16-byte values out first.
+                match (&$x, &$y) {
+                    (&Value::Integer(i), &Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
+                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (&Value::Integer(i), &Value::Number(q)) => {
                         r!($a) = Value::Number($flt(i as f64, q))
                     }
-                    (Value::Number(p), Value::Integer(j)) => {
+                    (&Value::Number(p), &Value::Integer(j)) => {
                         r!($a) = Value::Number($flt(p, j as f64))
                     }
-                    _ => arith!($a, x, y, $op, $regs),
+                    _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
             }};
         }
+        // `/ ^`: always float.
         macro_rules! float_op {
             ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $flt:expr) => {{
-                let (x, y) = ($x, $y);
-                match (x.as_float(), y.as_float()) {
-                    (Some(p), Some(q)) => r!($a) = Value::Number($flt(p, q)),
-                    _ => arith!($a, x, y, $op, $regs),
-                }
-            }};
-        }
-        macro_rules! generic_op {
-            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr) => {{
-                let (x, y) = ($x, $y);
-                if matches!(x, Value::Integer(_) | Value::Number(_))
-                    && matches!(y, Value::Integer(_) | Value::Number(_))
-                {
-                    match ops::arith($op, x, y) {
-                        Ok(v) => r!($a) = v,
-                        Err(_) => arith!($a, x, y, $op, $regs),
+                match (&$x, &$y) {
+                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (&Value::Integer(i), &Value::Integer(j)) => {
+                        r!($a) = Value::Number($flt(i as f64, j as f64))
                     }
-                } else {
-                    arith!($a, x, y, $op, $regs)
+                    (&Value::Integer(i), &Value::Number(q)) => {
+                        r!($a) = Value::Number($flt(i as f64, q))
+                    }
+                    (&Value::Number(p), &Value::Integer(j)) => {
+                        r!($a) = Value::Number($flt(p, j as f64))
+                    }
+                    _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
             }};
         }
+        // `// %`: integer fast path unless dividing by zero; float fast path.
+        macro_rules! div_op {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:path, $flt:path) => {{
+                match (&$x, &$y) {
+                    (&Value::Integer(i), &Value::Integer(j)) if j != 0 => match $int(i, j) {
+                        Some(v) => r!($a) = Value::Integer(v),
+                        None => arith_slow!($a, $x, $y, $op, $regs),
+                    },
+                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    _ => arith_slow!($a, $x, $y, $op, $regs),
+                }
+            }};
+        }
+        // Bitwise operators: integer fast path.
+        macro_rules! bit_op {
+            ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:expr) => {{
+                match (&$x, &$y) {
+                    (&Value::Integer(i), &Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
+                    _ => arith_slow!($a, $x, $y, $op, $regs),
+                }
+            }};
+        }
+        // `R[a] = obj[key]`. Operands are inspected by reference (see `arith_fast`); the
+        // key's type picks the table fast path.
         macro_rules! get_index {
-            ($a:expr, $obj:expr, $key:expr, $reg:expr) => {{
-                let (obj, key) = ($obj, $key);
-                let fast = match obj {
-                    Value::Table(t) => {
-                        let v = t.get(key);
-                        if !v.is_nil() || t.metatable().is_none() {
-                            Some(v)
-                        } else {
-                            None
-                        }
-                    }
-                    _ => None,
-                };
-                match fast {
-                    Some(v) => r!($a) = v,
-                    None => match index_step(state, obj, key) {
-                        Index::Value(v) => r!($a) = v,
-                        Index::Call(mm, o) => {
-                            meta_call!(mm, &[o, key], RetKind::Register(base + $a as usize))
-                        }
-                        Index::NotIndexable(v) => {
-                            save_pc!();
-                            let info = if v.raw_eq(obj) { $reg } else { None };
-                            let msg = with_info(
-                                format!("attempt to index a {} value", v.type_name()),
-                                info,
-                            );
-                            return Err(runtime_error(mc, th, &msg));
-                        }
-                        Index::Loop => rt_err!("'__index' chain too long; possible loop"),
-                    },
-                }
-            }};
-        }
-        macro_rules! set_index {
-            ($obj:expr, $key:expr, $val:expr, $reg:expr) => {{
-                let (obj, key, val) = ($obj, $key, $val);
-                let done = match obj {
-                    Value::Table(t) if t.metatable().is_none() => match t.set(mc, key, val) {
-                        Ok(()) => true,
-                        Err(e) => rt_err!("{}", e.message()),
-                    },
+            ($a:expr, $obj:expr, $key:expr, $src:expr) => {{
+                let done = match (&$obj, &$key) {
+                    (&Value::Table(t), &Value::String(s)) => t.get_str_into(s, &mut r!($a)),
+                    (&Value::Table(t), &Value::Integer(i)) => t.get_int_into(i, &mut r!($a)),
+                    (&Value::Table(t), &key) => t.get_into(key, &mut r!($a)),
                     _ => false,
                 };
                 if !done {
-                    match newindex_step(mc, state, obj, key, val) {
-                        NewIndex::Done => {}
-                        NewIndex::Call(mm, o) => {
-                            save_pc!();
-                            after_call!(call_meta(
-                                mc,
-                                state,
-                                thread,
-                                th,
-                                mm,
-                                &[o, key, val],
-                                0,
-                                RetKind::Discard
-                            ))
-                        }
-                        NewIndex::NotIndexable(v) => {
-                            save_pc!();
-                            let info = if v.raw_eq(obj) { $reg } else { None };
-                            let msg = with_info(
-                                format!("attempt to index a {} value", v.type_name()),
-                                info,
-                            );
-                            return Err(runtime_error(mc, th, &msg));
-                        }
-                        NewIndex::BadKey(m) => rt_err!("{}", m),
-                        NewIndex::Loop => rt_err!("'__newindex' chain too long; possible loop"),
+                    step!(index_slow(
+                        mc,
+                        state,
+                        thread,
+                        th,
+                        $obj,
+                        $key,
+                        base + $a as usize,
+                        $src
+                    ));
+                }
+            }};
+        }
+        // `obj[key] = val`, with the same shape as `get_index`.
+        macro_rules! set_index {
+            ($obj:expr, $key:expr, $val:expr, $src:expr) => {{
+                let done = match (&$obj, &$key) {
+                    (&Value::Table(t), &Value::Integer(i)) => {
+                        t.set_int_unless_meta(mc, i, $val)
+                            || matches!(t.set_unless_meta(mc, $key, $val), Ok(true))
                     }
+                    (&Value::Table(t), key) => {
+                        matches!(t.set_unless_meta(mc, *key, $val), Ok(true))
+                    }
+                    _ => false,
+                };
+                if !done {
+                    step!(newindex_slow(mc, state, thread, th, $obj, $key, $val, $src));
                 }
             }};
         }
         macro_rules! compare {
-            ($x:expr, $y:expr, $k:expr, $prim:path, $mm:expr) => {{
-                let (x, y) = ($x, $y);
-                match $prim(x, y) {
+            ($x:expr, $y:expr, $k:expr, $op:tt, $prim:path, $mm:expr) => {{
+                let res = match (&$x, &$y) {
+                    (&Value::Integer(i), &Value::Integer(j)) => Some(i $op j),
+                    (&Value::Number(p), &Value::Number(q)) => Some(p $op q),
+                    _ => $prim($x, $y),
+                };
+                match res {
                     Some(res) => {
                         if res != $k {
                             pc += 1;
                         }
                     }
-                    None => {
-                        let mut mm = metamethod(state, x, $mm);
-                        if mm.is_nil() {
-                            mm = metamethod(state, y, $mm);
-                        }
-                        if mm.is_nil() {
-                            rt_err!("{}", compare_error_text(state, x, y));
-                        }
-                        meta_call!(
-                            mm,
-                            &[x, y],
-                            RetKind::CondJump {
-                                k: $k,
-                                negate: false
-                            }
-                        )
-                    }
+                    None => step!(compare_slow(mc, state, thread, th, $x, $y, $k, $mm)),
                 }
             }};
         }
-        macro_rules! reg_info {
-            ($r:expr) => {
-                describe_register(&proto.info, consts, pc, $r)
+        macro_rules! fuel_check {
+            () => {
+                *fuel -= 1;
+                if *fuel <= 0 {
+                    save_pc!();
+                    return Ok(Event::OutOfFuel);
+                }
             };
         }
 
@@ -1817,8 +2155,9 @@ fn dispatch<'gc>(
                 }
                 Instr::LoadTrue { a } => r!(a) = Value::Boolean(true),
                 Instr::LoadNil { a, n } => {
-                    for i in 0..=n as usize {
-                        r!(a as usize + i) = Value::Nil;
+                    let from = base + a as usize;
+                    for v in &mut th.stack[from..=from + n as usize] {
+                        *v = Value::Nil;
                     }
                 }
                 Instr::GetUpval { a, up } => r!(a) = closure.upvalues.borrow()[up as usize].get(),
@@ -1845,47 +2184,43 @@ fn dispatch<'gc>(
                 }
                 Instr::GetTabUp { a, up, k } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    let key = consts[k as usize];
-                    let info = describe_upvalue(&proto.info, up);
-                    get_index!(a, t, key, info)
+                    get_index!(a, t, consts[k as usize], Src::Upval(up))
                 }
                 Instr::SetTabUp { up, k, b } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    let info = describe_upvalue(&proto.info, up);
-                    set_index!(t, consts[k as usize], r!(b), info)
+                    set_index!(t, consts[k as usize], r!(b), Src::Upval(up))
                 }
                 Instr::SetTabUpK { up, k, kv } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    let info = describe_upvalue(&proto.info, up);
-                    set_index!(t, consts[k as usize], consts[kv as usize], info)
+                    set_index!(t, consts[k as usize], consts[kv as usize], Src::Upval(up))
                 }
-                Instr::GetTable { a, b, c } => get_index!(a, r!(b), r!(c), reg_info!(b)),
+                Instr::GetTable { a, b, c } => get_index!(a, r!(b), r!(c), Src::Reg(b)),
                 Instr::GetI { a, b, i } => {
-                    get_index!(a, r!(b), Value::Integer(i as i64), reg_info!(b))
+                    get_index!(a, r!(b), Value::Integer(i as i64), Src::Reg(b))
                 }
                 Instr::GetField { a, b, k } => {
-                    get_index!(a, r!(b), consts[k as usize], reg_info!(b))
+                    get_index!(a, r!(b), consts[k as usize], Src::Reg(b))
                 }
-                Instr::SetTable { a, b, c } => set_index!(r!(a), r!(b), r!(c), reg_info!(a)),
+                Instr::SetTable { a, b, c } => set_index!(r!(a), r!(b), r!(c), Src::Reg(a)),
                 Instr::SetTableK { a, b, k } => {
-                    set_index!(r!(a), r!(b), consts[k as usize], reg_info!(a))
+                    set_index!(r!(a), r!(b), consts[k as usize], Src::Reg(a))
                 }
                 Instr::SetI { a, i, c } => {
-                    set_index!(r!(a), Value::Integer(i as i64), r!(c), reg_info!(a))
+                    set_index!(r!(a), Value::Integer(i as i64), r!(c), Src::Reg(a))
                 }
                 Instr::SetIK { a, i, k } => {
                     set_index!(
                         r!(a),
                         Value::Integer(i as i64),
                         consts[k as usize],
-                        reg_info!(a)
+                        Src::Reg(a)
                     )
                 }
                 Instr::SetField { a, k, c } => {
-                    set_index!(r!(a), consts[k as usize], r!(c), reg_info!(a))
+                    set_index!(r!(a), consts[k as usize], r!(c), Src::Reg(a))
                 }
                 Instr::SetFieldK { a, k, kv } => {
-                    set_index!(r!(a), consts[k as usize], consts[kv as usize], reg_info!(a))
+                    set_index!(r!(a), consts[k as usize], consts[kv as usize], Src::Reg(a))
                 }
                 Instr::NewTable { a, array, hash } => {
                     r!(a) = Value::Table(Table::with_capacity(mc, array as usize, hash as usize));
@@ -1893,14 +2228,14 @@ fn dispatch<'gc>(
                 Instr::SelfK { a, b, k } => {
                     let obj = r!(b);
                     r!(a as usize + 1) = obj;
-                    get_index!(a, obj, consts[k as usize], reg_info!(b))
+                    get_index!(a, obj, consts[k as usize], Src::Reg(b))
                 }
                 Instr::AddI { a, b, i } => {
                     let x = r!(b);
                     match x {
                         Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
                         Value::Number(f) => r!(a) = Value::Number(f + i as f64),
-                        _ => arith!(
+                        _ => arith_slow!(
                             a,
                             x,
                             Value::Integer(i as i64),
@@ -1936,59 +2271,80 @@ fn dispatch<'gc>(
                     i64::wrapping_mul,
                     |p: f64, q: f64| p * q
                 ),
-                Instr::ModK { a, b, k } => {
-                    generic_op!(a, r!(b), consts[k as usize], ArithOp::Mod, (Some(b), None))
-                }
-                Instr::PowK { a, b, k } => {
-                    float_op!(
-                        a,
-                        r!(b),
-                        consts[k as usize],
-                        ArithOp::Pow,
-                        (Some(b), None),
-                        f64::powf
-                    )
-                }
-                Instr::DivK { a, b, k } => {
-                    float_op!(
-                        a,
-                        r!(b),
-                        consts[k as usize],
-                        ArithOp::Div,
-                        (Some(b), None),
-                        |p: f64, q: f64| p / q
-                    )
-                }
-                Instr::IDivK { a, b, k } => {
-                    generic_op!(a, r!(b), consts[k as usize], ArithOp::IDiv, (Some(b), None))
-                }
-                Instr::BAndK { a, b, k } => {
-                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BAnd, (Some(b), None))
-                }
-                Instr::BOrK { a, b, k } => {
-                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BOr, (Some(b), None))
-                }
-                Instr::BXorK { a, b, k } => {
-                    generic_op!(a, r!(b), consts[k as usize], ArithOp::BXor, (Some(b), None))
-                }
-                Instr::ShrI { a, b, i } => {
-                    generic_op!(
-                        a,
-                        r!(b),
-                        Value::Integer(i as i64),
-                        ArithOp::Shr,
-                        (Some(b), None)
-                    )
-                }
-                Instr::ShlI { a, b, i } => {
-                    generic_op!(
-                        a,
-                        Value::Integer(i as i64),
-                        r!(b),
-                        ArithOp::Shl,
-                        (None, Some(b))
-                    )
-                }
+                Instr::ModK { a, b, k } => div_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Mod,
+                    (Some(b), None),
+                    arith::int_mod,
+                    arith::float_mod
+                ),
+                Instr::PowK { a, b, k } => float_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Pow,
+                    (Some(b), None),
+                    f64::powf
+                ),
+                Instr::DivK { a, b, k } => float_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::Div,
+                    (Some(b), None),
+                    |p: f64, q: f64| p / q
+                ),
+                Instr::IDivK { a, b, k } => div_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::IDiv,
+                    (Some(b), None),
+                    arith::int_idiv,
+                    arith::float_idiv
+                ),
+                Instr::BAndK { a, b, k } => bit_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::BAnd,
+                    (Some(b), None),
+                    |i: i64, j: i64| i & j
+                ),
+                Instr::BOrK { a, b, k } => bit_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::BOr,
+                    (Some(b), None),
+                    |i: i64, j: i64| i | j
+                ),
+                Instr::BXorK { a, b, k } => bit_op!(
+                    a,
+                    r!(b),
+                    consts[k as usize],
+                    ArithOp::BXor,
+                    (Some(b), None),
+                    |i: i64, j: i64| i ^ j
+                ),
+                Instr::ShrI { a, b, i } => bit_op!(
+                    a,
+                    r!(b),
+                    Value::Integer(i as i64),
+                    ArithOp::Shr,
+                    (Some(b), None),
+                    arith::shift_right
+                ),
+                Instr::ShlI { a, b, i } => bit_op!(
+                    a,
+                    Value::Integer(i as i64),
+                    r!(b),
+                    ArithOp::Shl,
+                    (None, Some(b)),
+                    arith::shift_left
+                ),
                 Instr::Add { a, b, c } => arith_fast!(
                     a,
                     r!(b),
@@ -2016,53 +2372,88 @@ fn dispatch<'gc>(
                     i64::wrapping_mul,
                     |p: f64, q: f64| p * q
                 ),
-                Instr::Mod { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::Mod, (Some(b), Some(c)))
-                }
+                Instr::Mod { a, b, c } => div_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Mod,
+                    (Some(b), Some(c)),
+                    arith::int_mod,
+                    arith::float_mod
+                ),
                 Instr::Pow { a, b, c } => {
                     float_op!(a, r!(b), r!(c), ArithOp::Pow, (Some(b), Some(c)), f64::powf)
                 }
-                Instr::Div { a, b, c } => {
-                    float_op!(
-                        a,
-                        r!(b),
-                        r!(c),
-                        ArithOp::Div,
-                        (Some(b), Some(c)),
-                        |p: f64, q: f64| p / q
-                    )
-                }
-                Instr::IDiv { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::IDiv, (Some(b), Some(c)))
-                }
-                Instr::BAnd { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::BAnd, (Some(b), Some(c)))
-                }
-                Instr::BOr { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::BOr, (Some(b), Some(c)))
-                }
-                Instr::BXor { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::BXor, (Some(b), Some(c)))
-                }
-                Instr::Shl { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::Shl, (Some(b), Some(c)))
-                }
-                Instr::Shr { a, b, c } => {
-                    generic_op!(a, r!(b), r!(c), ArithOp::Shr, (Some(b), Some(c)))
-                }
+                Instr::Div { a, b, c } => float_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Div,
+                    (Some(b), Some(c)),
+                    |p: f64, q: f64| p / q
+                ),
+                Instr::IDiv { a, b, c } => div_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::IDiv,
+                    (Some(b), Some(c)),
+                    arith::int_idiv,
+                    arith::float_idiv
+                ),
+                Instr::BAnd { a, b, c } => bit_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BAnd,
+                    (Some(b), Some(c)),
+                    |i: i64, j: i64| i & j
+                ),
+                Instr::BOr { a, b, c } => bit_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BOr,
+                    (Some(b), Some(c)),
+                    |i: i64, j: i64| i | j
+                ),
+                Instr::BXor { a, b, c } => bit_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::BXor,
+                    (Some(b), Some(c)),
+                    |i: i64, j: i64| i ^ j
+                ),
+                Instr::Shl { a, b, c } => bit_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Shl,
+                    (Some(b), Some(c)),
+                    arith::shift_left
+                ),
+                Instr::Shr { a, b, c } => bit_op!(
+                    a,
+                    r!(b),
+                    r!(c),
+                    ArithOp::Shr,
+                    (Some(b), Some(c)),
+                    arith::shift_right
+                ),
                 Instr::Unm { a, b } => {
                     let x = r!(b);
                     match x {
                         Value::Integer(i) => r!(a) = Value::Integer(i.wrapping_neg()),
                         Value::Number(f) => r!(a) = Value::Number(-f),
-                        _ => arith!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
+                        _ => arith_slow!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
                     }
                 }
                 Instr::BNot { a, b } => {
                     let x = r!(b);
                     match x {
                         Value::Integer(i) => r!(a) = Value::Integer(!i),
-                        _ => arith!(a, x, x, ArithOp::BNot, (Some(b), Some(b))),
+                        _ => arith_slow!(a, x, x, ArithOp::BNot, (Some(b), Some(b))),
                     }
                 }
                 Instr::Not { a, b } => r!(a) = Value::Boolean(!r!(b).is_truthy()),
@@ -2073,29 +2464,7 @@ fn dispatch<'gc>(
                         Value::Table(t) if t.metatable().is_none() => {
                             r!(a) = Value::Integer(t.length())
                         }
-                        _ => {
-                            let mm = metamethod(state, x, MetaName::Len);
-                            if !mm.is_nil() {
-                                // lua5.4 passes the operand twice.
-                                meta_call!(mm, &[x, x], RetKind::Register(base + a as usize));
-                            }
-                            match x {
-                                Value::Table(t) => r!(a) = Value::Integer(t.length()),
-                                _ => {
-                                    let info = reg_info!(b);
-                                    rt_err!(
-                                        "{}",
-                                        with_info(
-                                            format!(
-                                                "attempt to get length of a {} value",
-                                                x.type_name()
-                                            ),
-                                            info
-                                        )
-                                    )
-                                }
-                            }
-                        }
+                        _ => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
                     }
                 }
                 Instr::Concat { a, n } => {
@@ -2132,19 +2501,8 @@ fn dispatch<'gc>(
                     let v = r!(a);
                     if v.is_truthy() {
                         if metamethod(state, v, MetaName::Close).is_nil() {
-                            let name = proto
-                                .info
-                                .locals
-                                .iter()
-                                .rev()
-                                .find(|l| {
-                                    l.slot == crate::bytecode::LocalSlot::Register(a)
-                                        && l.start_pc as usize <= pc
-                                        && pc <= l.end_pc as usize
-                                })
-                                .map(|l| l.name.clone())
-                                .unwrap_or_else(|| "?".into());
-                            rt_err!("variable '{}' got a non-closable value", name);
+                            save_pc!();
+                            return Err(not_closable_error(mc, th, a));
                         }
                         th.tbc.push(base + a as usize);
                     }
@@ -2153,37 +2511,29 @@ fn dispatch<'gc>(
                     let off = Instr::jump_offset(hi, lo);
                     pc = (pc as i64 + off as i64) as usize;
                     if off < 0 {
-                        *fuel -= 1;
-                        if *fuel <= 0 {
-                            save_pc!();
-                            return Ok(Event::OutOfFuel);
-                        }
+                        fuel_check!();
                     }
                 }
                 Instr::Eq { a, b, k } => {
                     let (x, y) = (r!(a), r!(b));
                     let eq = x.raw_eq(y);
-                    let needs_meta = !eq
+                    if !eq
                         && matches!(
                             (x, y),
                             (Value::Table(_), Value::Table(_))
                                 | (Value::UserData(_), Value::UserData(_))
-                        );
-                    if needs_meta {
-                        let mut mm = metamethod(state, x, MetaName::Eq);
-                        if mm.is_nil() {
-                            mm = metamethod(state, y, MetaName::Eq);
-                        }
-                        if !mm.is_nil() {
-                            meta_call!(mm, &[x, y], RetKind::CondJump { k, negate: false });
-                        }
+                        )
+                    {
+                        step!(eq_slow(mc, state, thread, th, x, y, k));
                     }
                     if eq != k {
                         pc += 1;
                     }
                 }
-                Instr::Lt { a, b, k } => compare!(r!(a), r!(b), k, ops::less_than, MetaName::Lt),
-                Instr::Le { a, b, k } => compare!(r!(a), r!(b), k, ops::less_equal, MetaName::Le),
+                Instr::Lt { a, b, k } => compare!(r!(a), r!(b), k, <, ops::less_than, MetaName::Lt),
+                Instr::Le { a, b, k } => {
+                    compare!(r!(a), r!(b), k, <=, ops::less_equal, MetaName::Le)
+                }
                 Instr::EqK { a, kc, k } => {
                     if r!(a).raw_eq(consts[kc as usize]) != k {
                         pc += 1;
@@ -2198,6 +2548,7 @@ fn dispatch<'gc>(
                     r!(a),
                     Value::Integer(i as i64),
                     k,
+                    <,
                     ops::less_than,
                     MetaName::Lt
                 ),
@@ -2205,6 +2556,7 @@ fn dispatch<'gc>(
                     r!(a),
                     Value::Integer(i as i64),
                     k,
+                    <=,
                     ops::less_equal,
                     MetaName::Le
                 ),
@@ -2212,6 +2564,7 @@ fn dispatch<'gc>(
                     Value::Integer(i as i64),
                     r!(a),
                     k,
+                    <,
                     ops::less_than,
                     MetaName::Lt
                 ),
@@ -2219,6 +2572,7 @@ fn dispatch<'gc>(
                     Value::Integer(i as i64),
                     r!(a),
                     k,
+                    <=,
                     ops::less_equal,
                     MetaName::Le
                 ),
@@ -2251,37 +2605,11 @@ fn dispatch<'gc>(
                     };
                     if let Value::Function(callee) = th.stack[func_slot] {
                         // Inline fast path for the common Lua→Lua call.
-                        let cp = Gc::as_ref(callee.proto.get());
-                        let info = &cp.info;
-                        if !info.is_vararg {
-                            let new_base = func_slot + 1;
-                            let end = new_base + info.max_registers as usize;
-                            if end <= MAX_STACK {
-                                ensure_len(th, end);
-                                let np = info.num_params as usize;
-                                if nargs < np {
-                                    for v in &mut th.stack[new_base + nargs..new_base + np] {
-                                        *v = Value::Nil;
-                                    }
-                                }
-                                let cb = th.cells.len();
-                                if info.num_cells > 0 {
-                                    th.cells.resize(cb + info.num_cells as usize, None);
-                                }
-                                th.frames.push(Frame::Lua(LuaFrame {
-                                    closure: callee,
-                                    base: new_base,
-                                    pc: 0,
-                                    cell_base: cb,
-                                    nvarargs: 0,
-                                    ret,
-                                    is_tail: false,
-                                }));
-                                if *fuel <= 0 {
-                                    return Ok(Event::OutOfFuel);
-                                }
-                                continue 'frames;
+                        if push_lua_frame(th, callee, func_slot, nargs, ret, meta_depth) {
+                            if *fuel <= 0 {
+                                return Ok(Event::OutOfFuel);
                             }
+                            continue 'frames;
                         }
                     }
                     let res = setup_call(mc, state, thread, th, func_slot, nargs, ret, false);
@@ -2349,12 +2677,18 @@ fn dispatch<'gc>(
                     after_call!(do_return(mc, state, thread, th, start, n))
                 }
                 Instr::Return0 => {
-                    save_pc!();
-                    after_call!(do_return(mc, state, thread, th, base, 0))
+                    if !return_one_fast(th, base, Value::Nil) {
+                        save_pc!();
+                        after_call!(do_return(mc, state, thread, th, base, 0))
+                    }
+                    continue 'frames;
                 }
                 Instr::Return1 { a } => {
-                    save_pc!();
-                    after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
+                    if !return_one_fast(th, base, r!(a)) {
+                        save_pc!();
+                        after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
+                    }
+                    continue 'frames;
                 }
                 Instr::ForPrep { a, skip } => {
                     let ra = base + a as usize;
@@ -2365,40 +2699,32 @@ fn dispatch<'gc>(
                 }
                 Instr::ForLoop { a, back } => {
                     let ra = base + a as usize;
-                    match th.stack[ra + 2] {
-                        Value::Integer(step) => {
-                            if let Value::Integer(count) = th.stack[ra + 1] {
-                                if count as u64 > 0 {
-                                    th.stack[ra + 1] = Value::Integer((count as u64 - 1) as i64);
-                                    if let Value::Integer(i) = th.stack[ra] {
-                                        let next = Value::Integer(i.wrapping_add(step));
-                                        th.stack[ra] = next;
-                                        th.stack[ra + 3] = next;
-                                    }
-                                    pc -= back as usize;
-                                }
-                            }
+                    let Some(slots) = th.stack.get_mut(ra..ra + 4) else {
+                        rt_err!("internal error: 'for' registers out of the stack");
+                    };
+                    // In place, by reference: see `arith_fast`.
+                    match (&slots[0], &slots[1], &slots[2]) {
+                        (&Value::Integer(i), &Value::Integer(count), &Value::Integer(step))
+                            if count as u64 > 0 =>
+                        {
+                            slots[1] = Value::Integer((count as u64 - 1) as i64);
+                            let next = Value::Integer(i.wrapping_add(step));
+                            slots[0] = next;
+                            slots[3] = next;
+                            pc -= back as usize;
                         }
-                        Value::Number(step) => {
-                            if let (Value::Number(i), Value::Number(lim)) =
-                                (th.stack[ra], th.stack[ra + 1])
-                            {
-                                let next = i + step;
-                                let go = if step > 0.0 { next <= lim } else { lim <= next };
-                                if go {
-                                    th.stack[ra] = Value::Number(next);
-                                    th.stack[ra + 3] = Value::Number(next);
-                                    pc -= back as usize;
-                                }
+                        (&Value::Number(i), &Value::Number(lim), &Value::Number(step)) => {
+                            let next = i + step;
+                            let go = if step > 0.0 { next <= lim } else { lim <= next };
+                            if go {
+                                slots[0] = Value::Number(next);
+                                slots[3] = Value::Number(next);
+                                pc -= back as usize;
                             }
                         }
                         _ => {}
                     }
-                    *fuel -= 1;
-                    if *fuel <= 0 {
-                        save_pc!();
-                        return Ok(Event::OutOfFuel);
-                    }
+                    fuel_check!();
                 }
                 Instr::TForPrep { a, skip } => {
                     let v = r!(a as usize + 3);
@@ -2439,11 +2765,7 @@ fn dispatch<'gc>(
                         th.stack[ra + 2] = v;
                         pc -= back as usize;
                     }
-                    *fuel -= 1;
-                    if *fuel <= 0 {
-                        save_pc!();
-                        return Ok(Event::OutOfFuel);
-                    }
+                    fuel_check!();
                 }
                 Instr::SetList { a, n } => {
                     let start = match code.get(pc) {
@@ -2464,24 +2786,13 @@ fn dispatch<'gc>(
                     }
                 }
                 Instr::Closure { a, proto: idx } => {
-                    let child = proto.protos[idx as usize];
-                    let parent_ups = closure.upvalues.borrow();
-                    let mut ups = Vec::with_capacity(child.info.upvalues.len());
-                    for desc in &child.info.upvalues {
-                        if desc.from_parent_cell {
-                            match th.cells[cell_base + desc.index as usize] {
-                                Some(c) => ups.push(c),
-                                None => {
-                                    drop(parent_ups);
-                                    rt_err!("internal error: capture of an undeclared cell");
-                                }
-                            }
-                        } else {
-                            ups.push(parent_ups[desc.index as usize]);
+                    match make_closure(mc, th, proto, closure, cell_base, idx) {
+                        Ok(f) => r!(a) = f,
+                        Err(e) => {
+                            save_pc!();
+                            return Err(e);
                         }
                     }
-                    drop(parent_ups);
-                    r!(a) = Value::Function(new_closure(mc, child, ups.into_boxed_slice()));
                 }
                 Instr::Vararg { a, c } => {
                     let ra = base + a as usize;
@@ -2503,6 +2814,77 @@ fn dispatch<'gc>(
             }
         }
     }
+}
+
+/// Push a frame for a call of a non-vararg Lua function whose arguments are already in place
+/// after `func_slot`. `false` (nothing done) when the general `setup_call` must handle it
+/// (vararg callee, stack overflow).
+#[inline(always)]
+fn push_lua_frame<'gc>(
+    th: &mut ThreadState<'gc>,
+    callee: crate::function::Closure<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    meta_depth: u32,
+) -> bool {
+    let proto = callee.proto.get();
+    if proto.is_vararg {
+        return false;
+    }
+    let new_base = func_slot + 1;
+    let end = new_base + proto.max_registers as usize;
+    if end > MAX_STACK {
+        return false;
+    }
+    ensure_len(th, end);
+    let np = proto.num_params as usize;
+    if nargs < np {
+        for v in &mut th.stack[new_base + nargs..new_base + np] {
+            *v = Value::Nil;
+        }
+    }
+    let cell_base = th.cells.len();
+    if proto.num_cells > 0 {
+        th.cells.resize(cell_base + proto.num_cells as usize, None);
+    }
+    th.frames.push(Frame::Lua(LuaFrame {
+        closure: callee,
+        proto,
+        base: new_base,
+        pc: 0,
+        cell_base,
+        nvarargs: 0,
+        ret,
+        is_tail: false,
+        meta_depth,
+    }));
+    true
+}
+
+/// The common `return` / `return x` from a Lua frame into a Lua caller that wants zero or
+/// one result: done inline; `false` when `do_return` must handle it.
+#[inline(always)]
+fn return_one_fast<'gc>(th: &mut ThreadState<'gc>, base: usize, value: Value<'gc>) -> bool {
+    let depth = th.frames.len();
+    if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
+        return false;
+    }
+    let (dest, cell_base, wants_one) = match &th.frames[depth - 1] {
+        Frame::Lua(f) if f.ret.kind == RetKind::Normal && matches!(f.ret.nresults, 0 | 1) => {
+            (f.ret.func_slot, f.cell_base, f.ret.nresults == 1)
+        }
+        _ => return false,
+    };
+    if !matches!(th.frames[depth - 2], Frame::Lua(_)) {
+        return false;
+    }
+    if wants_one {
+        th.stack[dest] = value;
+    }
+    th.cells.truncate(cell_base);
+    th.frames.pop();
+    true
 }
 
 /// Return `n` values at `stack[start..]` from the top Lua frame.
@@ -2545,10 +2927,6 @@ fn do_return<'gc>(
         } else {
             ret.nresults as usize
         };
-        if n == 1 && ret.nresults == 1 {
-            th.stack[dest] = th.stack[start];
-            return Ok(None);
-        }
         if want <= n {
             th.stack.copy_within(start..start + want, dest);
         } else {

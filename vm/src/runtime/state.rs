@@ -4,7 +4,7 @@ use std::cell::RefCell;
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
-use crate::string::LuaString;
+use crate::string::{Interner, LuaString};
 use crate::table::Table;
 use crate::thread::Thread;
 
@@ -131,6 +131,8 @@ pub struct State<'gc> {
     pub registry: Table<'gc>,
     pub string_metatable: Gc<'gc, RefLock<Option<Table<'gc>>>>,
     pub main_thread: Thread<'gc>,
+    /// Short strings, shared (see `crate::string`).
+    pub strings: Interner<'gc>,
     meta_names: Vec<LuaString<'gc>>,
     /// Threads currently running, outermost first: the main thread, then each coroutine
     /// resumed from the one before it.
@@ -143,14 +145,16 @@ impl<'gc> State<'gc> {
     pub fn new(mc: &Mutation<'gc>) -> State<'gc> {
         let main_thread = Thread::new(mc);
         main_thread.gc().borrow_mut(mc).status = crate::thread::CoStatus::Running;
+        let strings = Interner::new(mc);
         State {
             globals: Table::new(mc),
             registry: Table::new(mc),
             string_metatable: Gc::new(mc, RefLock::new(None)),
             main_thread,
+            strings,
             meta_names: MetaName::ALL
                 .iter()
-                .map(|m| LuaString::new(mc, m.as_str().as_bytes()))
+                .map(|m| strings.intern(mc, m.as_str().as_bytes()))
                 .collect(),
             chain: Gc::new(mc, RefLock::new(vec![main_thread])),
             host: RefCell::new(HostState {
@@ -166,6 +170,12 @@ impl<'gc> State<'gc> {
                 started: std::time::Instant::now(),
             }),
         }
+    }
+
+    /// The interned string with these bytes.
+    #[inline]
+    pub fn intern(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
+        self.strings.intern(mc, bytes)
     }
 
     #[inline]

@@ -20,35 +20,36 @@ type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let g = state.globals;
-    set_value(mc, g, "_G", Value::Table(g));
+    set_value(mc, state, g, "_G", Value::Table(g));
     set_value(
         mc,
+        state,
         g,
         "_VERSION",
         Value::String(LuaString::new(mc, b"Lua 5.4")),
     );
-    set_fn(mc, g, "print", print);
-    set_fn(mc, g, "type", type_);
-    set_fn(mc, g, "tostring", tostring);
-    set_fn(mc, g, "tonumber", tonumber);
-    set_fn(mc, g, "ipairs", ipairs);
-    set_fn(mc, g, "pairs", pairs);
-    set_fn(mc, g, "next", next);
-    set_fn(mc, g, "select", select);
-    set_fn(mc, g, "rawget", rawget);
-    set_fn(mc, g, "rawset", rawset);
-    set_fn(mc, g, "rawequal", rawequal);
-    set_fn(mc, g, "rawlen", rawlen);
-    set_fn(mc, g, "setmetatable", setmetatable);
-    set_fn(mc, g, "getmetatable", getmetatable);
-    set_fn(mc, g, "assert", assert);
-    set_fn(mc, g, "load", load);
-    set_fn(mc, g, "loadfile", loadfile);
-    set_fn(mc, g, "dofile", dofile);
-    set_fn(mc, g, "collectgarbage", collectgarbage);
-    set_builtin(mc, g, "error", Builtin::Error);
-    set_builtin(mc, g, "pcall", Builtin::Pcall);
-    set_builtin(mc, g, "xpcall", Builtin::Xpcall);
+    set_fn(mc, state, g, "print", print);
+    set_fn(mc, state, g, "type", type_);
+    set_fn(mc, state, g, "tostring", tostring);
+    set_fn(mc, state, g, "tonumber", tonumber);
+    set_fn(mc, state, g, "ipairs", ipairs);
+    set_fn(mc, state, g, "pairs", pairs);
+    set_fn(mc, state, g, "next", next);
+    set_fn(mc, state, g, "select", select);
+    set_fn(mc, state, g, "rawget", rawget);
+    set_fn(mc, state, g, "rawset", rawset);
+    set_fn(mc, state, g, "rawequal", rawequal);
+    set_fn(mc, state, g, "rawlen", rawlen);
+    set_fn(mc, state, g, "setmetatable", setmetatable);
+    set_fn(mc, state, g, "getmetatable", getmetatable);
+    set_fn(mc, state, g, "assert", assert);
+    set_fn(mc, state, g, "load", load);
+    set_fn(mc, state, g, "loadfile", loadfile);
+    set_fn(mc, state, g, "dofile", dofile);
+    set_fn(mc, state, g, "collectgarbage", collectgarbage);
+    set_builtin(mc, state, g, "error", Builtin::Error);
+    set_builtin(mc, state, g, "pcall", Builtin::Pcall);
+    set_builtin(mc, state, g, "xpcall", Builtin::Xpcall);
 }
 
 fn print<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -331,7 +332,7 @@ fn load_source<'gc>(
     }
     match compile_chunk(source, chunk_name) {
         Ok(proto) => {
-            let proto = Proto::load(ctx.mc, proto);
+            let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
             let env = env.unwrap_or(Value::Table(ctx.state.globals));
             let ups = if proto.info.upvalues.is_empty() {
                 vec![]
@@ -452,7 +453,7 @@ fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let src = read_chunk_file(ctx, &path).map_err(|m| ctx.core_error(m))?;
     let proto = compile_chunk(&src, &format!("@{path}"))
         .map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
-    let proto = Proto::load(ctx.mc, proto);
+    let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
     let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
     let f = new_closure(ctx.mc, proto, vec![env].into_boxed_slice());
     let results = ctx.call(Value::Function(f), &[])?;

@@ -389,7 +389,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("popen", io_popen),
     ];
     for (name, f) in functions {
-        set_fn(mc, io, name, f);
+        set_fn(mc, state, io, name, f);
     }
 
     let methods = Table::new(mc);
@@ -403,31 +403,38 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("write", f_write),
     ];
     for (name, f) in method_list {
-        set_fn(mc, methods, name, f);
+        set_fn(mc, state, methods, name, f);
     }
     let mt = Table::new(mc);
-    set_value(mc, mt, "__index", Value::Table(methods));
+    set_value(mc, state, mt, "__index", Value::Table(methods));
     set_value(
         mc,
+        state,
         mt,
         "__name",
         Value::String(LuaString::new(mc, b"FILE*")),
     );
-    set_value(mc, mt, "__tostring", native(mc, "tostring", f_tostring));
-    set_value(mc, mt, "__close", native(mc, "close", f_gc));
+    set_value(
+        mc,
+        state,
+        mt,
+        "__tostring",
+        native(mc, "tostring", f_tostring),
+    );
+    set_value(mc, state, mt, "__close", native(mc, "close", f_gc));
     // gc-arena has no finalizers, so the VM never calls `__gc`; dropping the handle
     // flushes it instead. The entry is kept because Lua code may look for it.
-    set_value(mc, mt, "__gc", native(mc, "gc", f_gc));
-    set_value(mc, state.registry, METATABLE_KEY, Value::Table(mt));
+    set_value(mc, state, mt, "__gc", native(mc, "gc", f_gc));
+    set_value(mc, state, state.registry, METATABLE_KEY, Value::Table(mt));
 
     let stdin = new_file(mc, mt, FileHandle::new(Raw::Stdin, BufMode::Full));
     let stdout = new_file(mc, mt, FileHandle::new(Raw::Stdout, BufMode::No));
     let stderr = new_file(mc, mt, FileHandle::new(Raw::Stderr, BufMode::No));
-    set_value(mc, io, "stdin", stdin);
-    set_value(mc, io, "stdout", stdout);
-    set_value(mc, io, "stderr", stderr);
-    set_value(mc, state.registry, INPUT_KEY, stdin);
-    set_value(mc, state.registry, OUTPUT_KEY, stdout);
+    set_value(mc, state, io, "stdin", stdin);
+    set_value(mc, state, io, "stdout", stdout);
+    set_value(mc, state, io, "stderr", stderr);
+    set_value(mc, state, state.registry, INPUT_KEY, stdin);
+    set_value(mc, state, state.registry, OUTPUT_KEY, stdout);
 }
 
 fn native<'gc>(
@@ -673,7 +680,7 @@ fn default_io<'gc>(ctx: &mut Ctx<'gc, '_>, key: &str, mode: &[u8]) -> R<'gc> {
                 arg
             }
         };
-        set_value(ctx.mc, ctx.state.registry, key, new_value);
+        set_value(ctx.mc, ctx.state, ctx.state.registry, key, new_value);
     }
     let current = registry_get(ctx, key);
     ctx.ret1(current)

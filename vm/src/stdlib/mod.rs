@@ -2,10 +2,12 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod format;
 pub mod io;
 pub mod math;
 pub mod os;
+pub mod pack;
 pub mod package;
 pub mod pattern;
 pub mod string;
@@ -13,13 +15,13 @@ pub mod string_arith;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod utf8;
 
 use gc_arena::Mutation;
 
 use crate::function::{new_native, Builtin, NativeKind};
 use crate::runtime::ctx::NativeFn;
 use crate::runtime::state::State;
-use crate::string::LuaString;
 use crate::table::Table;
 use crate::value::Value;
 
@@ -33,23 +35,43 @@ pub fn open_all<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     math::open(mc, state);
     io::open(mc, state);
     os::open(mc, state);
+    utf8::open(mc, state);
+    debug::open(mc, state);
 }
 
 /// `t[name] = native function`.
-pub fn set_fn<'gc>(mc: &Mutation<'gc>, t: Table<'gc>, name: &'static str, f: NativeFn) {
+pub fn set_fn<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    t: Table<'gc>,
+    name: &'static str,
+    f: NativeFn,
+) {
     let func = new_native(mc, name, NativeKind::Fn(f), Vec::new());
-    set_value(mc, t, name, Value::NativeFunction(func));
+    set_value(mc, state, t, name, Value::NativeFunction(func));
 }
 
 /// `t[name] = builtin` (a function the executor implements itself).
-pub fn set_builtin<'gc>(mc: &Mutation<'gc>, t: Table<'gc>, name: &'static str, b: Builtin) {
+pub fn set_builtin<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    t: Table<'gc>,
+    name: &'static str,
+    b: Builtin,
+) {
     let func = new_native(mc, name, NativeKind::Builtin(b), Vec::new());
-    set_value(mc, t, name, Value::NativeFunction(func));
+    set_value(mc, state, t, name, Value::NativeFunction(func));
 }
 
 /// `t[name] = v`.
-pub fn set_value<'gc>(mc: &Mutation<'gc>, t: Table<'gc>, name: &str, v: Value<'gc>) {
-    let key = Value::String(LuaString::new(mc, name.as_bytes()));
+pub fn set_value<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    t: Table<'gc>,
+    name: &str,
+    v: Value<'gc>,
+) {
+    let key = Value::String(state.intern(mc, name.as_bytes()));
     // A string key is always valid.
     let _ = t.set(mc, key, v);
 }
@@ -57,7 +79,7 @@ pub fn set_value<'gc>(mc: &Mutation<'gc>, t: Table<'gc>, name: &str, v: Value<'g
 /// Create library table `name` as a global and in `package.loaded`.
 pub fn new_library<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, name: &str) -> Table<'gc> {
     let t = Table::new(mc);
-    set_value(mc, state.globals, name, Value::Table(t));
+    set_value(mc, state, state.globals, name, Value::Table(t));
     package::register_loaded(mc, state, name, Value::Table(t));
     t
 }

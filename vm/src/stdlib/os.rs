@@ -43,7 +43,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("execute", os_execute),
     ];
     for (name, f) in functions {
-        set_fn(mc, os, name, f);
+        set_fn(mc, state, os, name, f);
     }
 }
 

@@ -68,14 +68,20 @@ fn initial_path() -> String {
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let package = Table::new(mc);
-    set_value(mc, state.globals, "package", Value::Table(package));
+    set_value(mc, state, state.globals, "package", Value::Table(package));
     register_loaded(mc, state, "package", Value::Table(package));
     register_loaded(mc, state, "_G", Value::Table(state.globals));
-    set_value(mc, package, "loaded", Value::Table(loaded_table(mc, state)));
-    set_value(mc, package, "preload", Value::Table(Table::new(mc)));
-    set_value(mc, package, "path", key(mc, &initial_path()));
-    set_value(mc, package, "cpath", key(mc, DEFAULT_CPATH));
-    set_value(mc, package, "config", key(mc, "/\n;\n?\n!\n-\n"));
+    set_value(
+        mc,
+        state,
+        package,
+        "loaded",
+        Value::Table(loaded_table(mc, state)),
+    );
+    set_value(mc, state, package, "preload", Value::Table(Table::new(mc)));
+    set_value(mc, state, package, "path", key(mc, &initial_path()));
+    set_value(mc, state, package, "cpath", key(mc, DEFAULT_CPATH));
+    set_value(mc, state, package, "config", key(mc, "/\n;\n?\n!\n-\n"));
     let searchers = Table::new(mc);
     let fns: [(&'static str, crate::runtime::ctx::NativeFn); 4] = [
         ("searcher_preload", searcher_preload),
@@ -87,15 +93,21 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         let nf = new_native(mc, name, NativeKind::Fn(f), vec![Value::Table(package)]);
         searchers.set_int(mc, i as i64 + 1, Value::NativeFunction(nf));
     }
-    set_value(mc, package, "searchers", Value::Table(searchers));
-    set_fn(mc, package, "searchpath", searchpath);
+    set_value(mc, state, package, "searchers", Value::Table(searchers));
+    set_fn(mc, state, package, "searchpath", searchpath);
     let require = new_native(
         mc,
         "require",
         NativeKind::Fn(require),
         vec![Value::Table(package)],
     );
-    set_value(mc, state.globals, "require", Value::NativeFunction(require));
+    set_value(
+        mc,
+        state,
+        state.globals,
+        "require",
+        Value::NativeFunction(require),
+    );
 }
 
 /// Put `dir/?.lua;dir/?/init.lua` first on `package.path`.
@@ -110,7 +122,7 @@ pub fn set_script_dir<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, dir: &Path) {
         _ => initial_path(),
     };
     let path = format!("{d}/?.lua;{d}/?/init.lua;{current}");
-    set_value(mc, package, "path", key(mc, &path));
+    set_value(mc, state, package, "path", key(mc, &path));
 }
 
 fn package_table<'gc>(ctx: &Ctx<'gc, '_>) -> Result<Table<'gc>, LuaError<'gc>> {
@@ -205,7 +217,7 @@ fn file_loader<'gc>(
             "error loading module '{name}' from file '{file}':\n\t{e}"
         ))
     })?;
-    let proto = Proto::load(ctx.mc, proto);
+    let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
     let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
     Ok(Value::Function(new_closure(
         ctx.mc,

@@ -26,23 +26,26 @@ const MAX_RESULT_LEN: usize = i32::MAX as usize;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let lib = new_library(mc, state, "string");
-    set_fn(mc, lib, "len", len);
-    set_fn(mc, lib, "sub", sub);
-    set_fn(mc, lib, "upper", upper);
-    set_fn(mc, lib, "lower", lower);
-    set_fn(mc, lib, "rep", rep);
-    set_fn(mc, lib, "reverse", reverse);
-    set_fn(mc, lib, "byte", byte);
-    set_fn(mc, lib, "char", char);
-    set_fn(mc, lib, "format", format);
-    set_fn(mc, lib, "find", find);
-    set_fn(mc, lib, "match", match_);
-    set_fn(mc, lib, "gmatch", gmatch);
-    set_fn(mc, lib, "gsub", gsub);
+    set_fn(mc, state, lib, "len", len);
+    set_fn(mc, state, lib, "sub", sub);
+    set_fn(mc, state, lib, "upper", upper);
+    set_fn(mc, state, lib, "lower", lower);
+    set_fn(mc, state, lib, "rep", rep);
+    set_fn(mc, state, lib, "reverse", reverse);
+    set_fn(mc, state, lib, "byte", byte);
+    set_fn(mc, state, lib, "char", char);
+    set_fn(mc, state, lib, "format", format);
+    set_fn(mc, state, lib, "find", find);
+    set_fn(mc, state, lib, "match", match_);
+    set_fn(mc, state, lib, "gmatch", gmatch);
+    set_fn(mc, state, lib, "gsub", gsub);
+    set_fn(mc, state, lib, "pack", crate::stdlib::pack::pack);
+    set_fn(mc, state, lib, "packsize", crate::stdlib::pack::packsize);
+    set_fn(mc, state, lib, "unpack", crate::stdlib::pack::unpack);
 
     let meta = Table::new(mc);
-    set_value(mc, meta, "__index", Value::Table(lib));
-    crate::stdlib::string_arith::install(mc, meta);
+    set_value(mc, state, meta, "__index", Value::Table(lib));
+    crate::stdlib::string_arith::install(mc, state, meta);
     *state.string_metatable.borrow_mut(mc) = Some(meta);
 }
 

@@ -9,6 +9,7 @@ use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
 use crate::runtime::ops::{self, ArithOp};
+use crate::runtime::state::State;
 use crate::stdlib::set_fn;
 use crate::table::Table;
 use crate::value::Value;
@@ -16,15 +17,15 @@ use crate::value::Value;
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
 /// Put the arithmetic metamethods into the string metatable `meta`.
-pub fn install<'gc>(mc: &Mutation<'gc>, meta: Table<'gc>) {
-    set_fn(mc, meta, "__add", add);
-    set_fn(mc, meta, "__sub", sub);
-    set_fn(mc, meta, "__mul", mul);
-    set_fn(mc, meta, "__mod", modulo);
-    set_fn(mc, meta, "__pow", pow);
-    set_fn(mc, meta, "__div", div);
-    set_fn(mc, meta, "__idiv", idiv);
-    set_fn(mc, meta, "__unm", unm);
+pub fn install<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, meta: Table<'gc>) {
+    set_fn(mc, state, meta, "__add", add);
+    set_fn(mc, state, meta, "__sub", sub);
+    set_fn(mc, state, meta, "__mul", mul);
+    set_fn(mc, state, meta, "__mod", modulo);
+    set_fn(mc, state, meta, "__pow", pow);
+    set_fn(mc, state, meta, "__div", div);
+    set_fn(mc, state, meta, "__idiv", idiv);
+    set_fn(mc, state, meta, "__unm", unm);
 }
 
 fn add<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {

@@ -17,13 +17,13 @@ type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let t = new_library(mc, state, "table");
-    set_fn(mc, t, "insert", insert);
-    set_fn(mc, t, "remove", remove);
-    set_fn(mc, t, "concat", concat);
-    set_fn(mc, t, "unpack", unpack);
-    set_fn(mc, t, "pack", pack);
-    set_fn(mc, t, "move", move_);
-    set_fn(mc, t, "sort", sort);
+    set_fn(mc, state, t, "insert", insert);
+    set_fn(mc, state, t, "remove", remove);
+    set_fn(mc, state, t, "concat", concat);
+    set_fn(mc, state, t, "unpack", unpack);
+    set_fn(mc, state, t, "pack", pack);
+    set_fn(mc, state, t, "move", move_);
+    set_fn(mc, state, t, "sort", sort);
 }
 
 /// Lua's LUAI_MAXSTACK: `unpack` refuses to produce more values than a stack can hold.
@@ -219,7 +219,7 @@ fn pack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     for i in 0..n {
         t.set_int(ctx.mc, i as i64 + 1, ctx.arg(i));
     }
-    set_value(ctx.mc, t, "n", Value::Integer(n as i64));
+    set_value(ctx.mc, ctx.state, t, "n", Value::Integer(n as i64));
     ctx.ret1(Value::Table(t))
 }
 

@@ -1,0 +1,113 @@
+-- string.pack, string.packsize and string.unpack (reference manual 6.4.2).
+local pack, packsize, unpack = string.pack, string.packsize, string.unpack
+local function err(f)
+  local ok, e = pcall(f)
+  assert(not ok, "expected error")
+  return e
+end
+local function has(s, part) return string.find(s, part, 1, true) ~= nil end
+
+-- sizes of the native types (64-bit platform)
+assert(packsize("b") == 1 and packsize("h") == 2 and packsize("i") == 4, "small sizes")
+assert(packsize("l") == 8 and packsize("j") == 8 and packsize("T") == 8, "long sizes")
+assert(packsize("f") == 4 and packsize("d") == 8 and packsize("n") == 8, "float sizes")
+assert(packsize("i3 I7 c5 x") == 16, "explicit sizes")
+assert(packsize("") == 0 and pack("") == "", "empty format")
+
+-- integers, both byte orders
+assert(pack("<i4", 1) == "\1\0\0\0" and pack(">i4", 1) == "\0\0\0\1", "endianness")
+assert(pack("=i2", 258) == pack("<i2", 258), "native order is little-endian here")
+assert(pack(">i2 <i2", 10, 20) == "\0\10\20\0", "order switches mid-format")
+assert(pack("b", -1) == "\xFF" and pack("B", 255) == "\xFF", "bytes")
+assert(unpack("b", "\xFF") == -1 and unpack("B", "\xFF") == 255, "byte sign")
+assert(unpack("<h", "\x00\x80") == -32768 and unpack("<H", "\x00\x80") == 32768, "short sign")
+assert(unpack("<i3", "\xF0\xFF\xFF") == -16 and unpack(">I3", "\xF0\xFF\xFF") == 0xF0FFFF, "odd sizes")
+assert(unpack("<j", pack("<j", math.mininteger)) == math.mininteger, "mininteger")
+assert(unpack(">J", pack(">j", -1)) == -1, "J wraps like a Lua integer")
+assert(pack("<i16", -2) == "\xFE" .. string.rep("\xFF", 15), "sign extension beyond 8 bytes")
+assert(pack(">I12", 1) == string.rep("\0", 11) .. "\1", "zero extension beyond 8 bytes")
+assert(unpack("<i12", "\xFE" .. string.rep("\xFF", 11)) == -2, "wide signed unpack")
+assert(unpack("<I9", "\5" .. string.rep("\0", 8)) == 5, "wide unsigned unpack")
+assert(has(err(function() return unpack("<I9", string.rep("\0", 8) .. "\1") end), "9-byte integer does not fit into Lua Integer"), "wide overflow")
+assert(has(err(function() return unpack("<i9", string.rep("\0", 8) .. "\xFF") end), "does not fit"), "wide sign mismatch")
+assert(pack("i2", "7") == "\7\0", "numeric string argument")
+
+-- integer overflow checks
+assert(pack("<i1", 127) == "\127" and pack("<i1", -128) == "\x80", "i1 limits")
+assert(has(err(function() return pack("i1", 128) end), "bad argument #2 to 'pack' (integer overflow)"), "i1 too big")
+assert(has(err(function() return pack("i2", -32769) end), "integer overflow"), "i2 too small")
+assert(has(err(function() return pack("I1", 256) end), "bad argument #2 to 'pack' (unsigned overflow)"), "I1 too big")
+assert(has(err(function() return pack("b I2", 1, -1) end), "bad argument #3 to 'pack' (unsigned overflow)"), "I2 negative")
+assert(has(err(function() return pack("i", 1.5) end), "number has no integer representation"), "float for integer")
+assert(has(err(function() return pack("i", "x") end), "bad argument #2 to 'pack' (number expected, got string)"), "string for integer")
+assert(has(err(function() return pack("i i", 1) end), "bad argument #3 to 'pack' (number expected, got nil)"), "missing value")
+
+-- floats
+assert(unpack("<f", pack("<f", 0.5)) == 0.5 and unpack(">d", pack(">d", -1.25)) == -1.25, "float round trip")
+assert(unpack("n", pack("n", 0.1)) == 0.1, "lua number keeps precision")
+assert(pack(">d", 2.0) == "\x40\0\0\0\0\0\0\0", "double bytes")
+assert(pack("<f", 1.0) == "\0\0\x80\x3F", "float bytes")
+assert(unpack("d", pack("d", 1 / 0)) == 1 / 0, "infinity")
+assert(math.type(unpack("f", pack("f", 3))) == "float", "unpacked floats are floats")
+
+-- strings
+assert(pack("z", "hi") == "hi\0" and unpack("z", "hi\0rest") == "hi", "zero-terminated")
+assert(pack("s1", "abc") == "\3abc" and pack(">s2", "ab") == "\0\2ab", "length-prefixed")
+assert(pack("s", "ab") == "\2\0\0\0\0\0\0\0ab", "default length size is size_t")
+assert(unpack("s1", "\3abcd") == "abc", "unpack length-prefixed")
+assert(pack("c5", "ab") == "ab\0\0\0" and unpack("c2", "abc") == "ab", "fixed size")
+assert(pack("c0", "") == "" and unpack("c0", "") == "", "zero size")
+assert(has(err(function() return pack("z", "a\0b") end), "bad argument #2 to 'pack' (string contains zeros)"), "z with zero")
+assert(has(err(function() return pack("s1", string.rep("x", 256)) end), "string length does not fit in given size"), "s1 too long")
+assert(has(err(function() return pack("c2", "abc") end), "bad argument #2 to 'pack' (string longer than given size)"), "c too long")
+assert(has(err(function() return pack("z") end), "bad argument #2 to 'pack' (string expected, got nil)"), "missing string")
+assert(has(err(function() return unpack("z", "abc") end), "bad argument #2 to 'unpack' (unfinished string for format 'z')"), "unfinished z")
+assert(has(err(function() return unpack("s1", "\5ab") end), "bad argument #2 to 'unpack' (data string too short)"), "short s")
+
+-- padding and alignment
+assert(pack("b x b", 1, 2) == "\1\0\2", "x pads one byte")
+assert(pack(" < i1 i2 ", 2, 3) == "\2\3\0", "no alignment by default")
+assert(pack("!4 b i4", 1, 2) == "\1\0\0\0\2\0\0\0", "! aligns to the size")
+assert(pack("!2 b i4", 1, 2) == "\1\0\2\0\0\0", "alignment capped by !n")
+assert(pack("! b d", 1, 0) == "\1" .. string.rep("\0", 15), "! alone is native alignment")
+assert(pack("!4 b c3", 1, "xyz") == "\1xyz", "c needs no alignment")
+assert(packsize("!8 b Xh") == 2 and packsize("!8 b Xi8") == 8, "X aligns without data")
+assert(pack("!8 b Xi4 b", 1, 2) == "\1\0\0\0\2", "X pads to the next option's alignment")
+assert(packsize("!8 xXi8") == 8 and packsize("!2 xXi8") == 2, "X respects !n")
+local x = pack(">!8 b Xh i4 i8 c1 Xi8", -12, 100, 200, "\xEC")
+assert(x == "\xF4\0\0\0\0\0\0\100\0\0\0\0\0\0\0\xC8\xEC\0\0\0\0\0\0\0", "mixed alignment")
+assert(#x == packsize(">!8 b Xh i4 i8 c1 Xi8"), "packsize agrees")
+assert(has(err(function() return pack("!4 i3", 1) end), "bad argument #1 to 'pack' (format asks for alignment not power of 2)"), "alignment 3")
+assert(has(err(function() return pack("X") end), "bad argument #1 to 'pack' (invalid next option for option 'X')"), "X at end")
+assert(has(err(function() return pack("Xc1") end), "invalid next option for option 'X'"), "X before c")
+assert(has(err(function() return unpack("X i", "") end), "invalid next option for option 'X'"), "X before space")
+
+-- format errors
+assert(has(err(function() return pack("i0", 1) end), "integral size (0) out of limits [1,16]"), "i0")
+assert(has(err(function() return pack("I17", 1) end), "integral size (17) out of limits [1,16]"), "I17")
+assert(has(err(function() return pack("!17") end), "out of limits"), "!17")
+assert(has(err(function() return pack("s100", "") end), "integral size (100) out of limits"), "s100")
+assert(has(err(function() return pack("i3r", 1) end), "invalid format option 'r'"), "unknown option")
+assert(has(err(function() return pack("c", "") end), "missing size for format option 'c'"), "c without size")
+assert(has(err(function() return packsize("c1" .. string.rep("0", 40)) end), "invalid format option '0'"), "size too many digits")
+assert(has(err(function() return packsize("s") end), "bad argument #1 to 'packsize' (variable-length format)"), "packsize s")
+assert(has(err(function() return packsize("z") end), "variable-length format"), "packsize z")
+assert(has(err(function() return packsize(string.rep("c268435456", 8)) end), "bad argument #1 to 'packsize' (format result too large)"), "too large")
+assert(packsize(string.rep("c268435456", 7) .. "c268435455") == 0x7fffffff, "largest size")
+
+-- unpack positions
+local data = pack("i4i4i4", 1, 2, 3)
+local v, nextpos = unpack("i4", data, 5)
+assert(v == 2 and nextpos == 9, "start position")
+v, nextpos = unpack("i4", data, -4)
+assert(v == 3 and nextpos == 13, "negative start position")
+assert(unpack("i4", data, -100) == 1, "start before the string clamps")
+assert(unpack("!4 i4", data, 2) == 2, "alignment counts from the string start")
+assert(select("#", unpack("i4 i4", data)) == 3, "values then position")
+assert(unpack("c0", data, #data + 1) == "", "start just past the end")
+assert(has(err(function() return unpack("c0", data, #data + 2) end), "bad argument #3 to 'unpack' (initial position out of string)"), "start too far")
+assert(has(err(function() return unpack("i4", data, 10) end), "bad argument #2 to 'unpack' (data string too short)"), "short data")
+local a, b, c, p = unpack("!4 z c3", "abcdefghi\0xyz")
+assert(a == "abcdefghi" and b == "xyz" and c == 14 and p == nil, "z then c")
+
+print("string_pack OK")
