@@ -62,6 +62,10 @@ fn check_thread<'gc>(ctx: &Ctx<'gc, '_>, i: usize) -> Result<Thread<'gc>, LuaErr
 fn status_of<'gc>(ctx: &Ctx<'gc, '_>, t: Thread<'gc>) -> CoStatus {
     if t.ptr_eq(ctx.thread) {
         CoStatus::Running
+    } else if ctx.state.chain.borrow().iter().any(|c| c.ptr_eq(t)) {
+        // Resumed another coroutine and waits for it (its state may be borrowed by the
+        // executor, which `Thread::status` would read as running).
+        CoStatus::Normal
     } else {
         t.status()
     }
@@ -180,5 +184,14 @@ mod tests {
              end
              return f()");
         assert_eq!(out, ["C stack overflow"]);
+    }
+
+    #[test]
+    fn a_resumer_is_normal_and_cannot_be_closed() {
+        let out = run("local main = coroutine.running()
+             return coroutine.wrap(function()
+               return coroutine.status(main), select(2, pcall(coroutine.close, main))
+             end)()");
+        assert_eq!(out, ["normal", "cannot close a normal coroutine"]);
     }
 }
