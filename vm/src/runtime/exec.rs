@@ -619,7 +619,7 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(state.strings.intern_vec(mc, buf));
+            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -1157,15 +1157,16 @@ pub(crate) fn tostring_nested<'gc>(
         let r = call_nested(mc, state, thread, th, mm, &[v])?;
         return match r.first().copied().unwrap_or(Value::Nil) {
             Value::String(s) => Ok(s),
-            n @ (Value::Integer(_) | Value::Number(_)) => {
-                Ok(state.intern(mc, ops::number_to_string(n).unwrap_or_default().as_bytes()))
-            }
+            n @ (Value::Integer(_) | Value::Number(_)) => Ok(LuaString::new(
+                mc,
+                ops::number_to_string(n).unwrap_or_default().as_bytes(),
+            )),
             _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
         };
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => state.intern(mc, tostring_primitive(state, v).as_bytes()),
+        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 
@@ -2666,9 +2667,11 @@ fn dispatch<'gc>(
                     let count = if n != 0 { n as usize } else { th.top - ra - 1 };
                     if let Value::Table(t) = th.stack[ra] {
                         let mut data = t.gc().borrow_mut(mc);
+                        let before = data.slot_capacity();
                         for i in 0..count {
                             data.set_int(start + 1 + i as i64, th.stack[ra + 1 + i]);
                         }
+                        crate::table::charge_growth(mc, before, data.slot_capacity());
                     }
                     if n == 0 {
                         ensure_len(th, frame_end);
