@@ -108,4 +108,8 @@ eq(f("%s", setmetatable({}, {__tostring = function() return "obj" end})), "obj",
 -- long strings
 eq(f("%s", ("x"):rep(1000)), ("x"):rep(1000), "long %s")
 eq(f("%.3s", ("y"):rep(1000)), "yyy", "precision on long string")
+-- %p: equal short strings are one (interned) object; long ones are not
+assert(f("%p", ("a"):rep(10)) == f("%p", ("aa"):rep(5)), "%p of equal short strings")
+assert(f("%p", ("a"):rep(300)) ~= f("%p", ("a"):rep(300)), "%p of long strings")
+assert(f("%p", "abc") ~= f("%p", "abd"), "%p of different short strings")
 print("string_format OK")

@@ -145,7 +145,9 @@ fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let s = ctx.check_string(0)?.as_bytes();
     let first = ctx.opt_integer(1, 1)?;
     let start = start_position(first, s.len());
-    let end = end_position(ctx.opt_integer(2, start as i64)?, s.len());
+    // The end defaults to the start argument as given, before clamping, so
+    // `("hi"):byte(-3)` is empty rather than the first byte.
+    let end = end_position(ctx.opt_integer(2, first)?, s.len());
     if start > end {
         return Ok(0);
     }
@@ -156,6 +158,20 @@ fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         ctx.push(Value::Integer(i64::from(b)));
     }
     Ok(end - start + 1)
+}
+
+/// Longest string reference Lua interns (`LUAI_MAXSHORTLEN`).
+const MAX_SHORT_STRING: usize = 40;
+
+/// What `%p` shows for a value. Reference Lua interns short strings, so equal
+/// short strings share one address; wayfinder does not intern, so a short
+/// string is identified by its content hash instead, which keeps that
+/// equality visible through `%p`.
+fn pointer_identity(value: Value<'_>) -> Option<usize> {
+    match value {
+        Value::String(s) if s.len() <= MAX_SHORT_STRING => Some((s.hash_value() as usize).max(1)),
+        _ => value.object_address(),
+    }
 }
 
 fn char<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -199,7 +215,7 @@ fn format<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 shown = ctx.to_display_string(value)?;
                 Arg::Str(shown.as_bytes())
             }
-            ArgumentKind::Pointer => Arg::Pointer(value.object_address()),
+            ArgumentKind::Pointer => Arg::Pointer(pointer_identity(value)),
             ArgumentKind::Literal => match value {
                 Value::String(s) => Arg::Str(s.as_bytes()),
                 Value::Integer(n) => Arg::Integer(n),
