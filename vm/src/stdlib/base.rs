@@ -4,7 +4,7 @@ use std::io::Write;
 
 use gc_arena::Mutation;
 
-use crate::function::{new_cell, new_closure, Builtin, Proto};
+use crate::function::{new_cell, new_closure, new_native, Builtin, NativeKind, Proto};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
@@ -31,7 +31,20 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, g, "type", type_);
     set_fn(mc, g, "tostring", tostring);
     set_fn(mc, g, "tonumber", tonumber);
-    set_fn(mc, g, "ipairs", ipairs);
+    // `ipairs` returns one shared iterator, so `ipairs{} == ipairs{}` as in Lua.
+    let ipairs_iterator = new_native(
+        mc,
+        "ipairs_iterator",
+        NativeKind::Fn(ipairs_iter),
+        Vec::new(),
+    );
+    let ipairs_fn = new_native(
+        mc,
+        "ipairs",
+        NativeKind::Fn(ipairs),
+        vec![Value::NativeFunction(ipairs_iterator)],
+    );
+    set_value(mc, g, "ipairs", Value::NativeFunction(ipairs_fn));
     set_fn(mc, g, "pairs", pairs);
     set_fn(mc, g, "next", next);
     set_fn(mc, g, "select", select);
@@ -118,13 +131,9 @@ fn ipairs_iter<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn ipairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = ctx.check_any(0)?;
-    let iter = crate::function::new_native(
-        ctx.mc,
-        "ipairs_iterator",
-        crate::function::NativeKind::Fn(ipairs_iter),
-        Vec::new(),
-    );
-    ctx.push(Value::NativeFunction(iter));
+    // The shared iterator made by `open`.
+    let iter = ctx.upvalue(0);
+    ctx.push(iter);
     ctx.push(t);
     ctx.push(Value::Integer(0));
     Ok(3)
