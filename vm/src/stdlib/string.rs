@@ -317,7 +317,9 @@ fn gmatch<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let subject = ctx.check_string(0)?;
     let pat = ctx.check_string(1)?;
     let init = start_position(ctx.opt_integer(2, 1)?, subject.len()) - 1;
-    let init = init.min(subject.len());
+    // Starting past the end leaves nothing to match, not even the empty
+    // string at the end of the subject.
+    let init = init.min(subject.len() + 1);
     let iter = new_native(
         ctx.mc,
         "gmatch_step",
@@ -372,7 +374,8 @@ enum Replacement<'gc> {
 }
 
 fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let subject = ctx.check_string(0)?.as_bytes();
+    let subject_string = ctx.check_string(0)?;
+    let subject = subject_string.as_bytes();
     let pat = ctx.check_string(1)?.as_bytes();
     let repl = match ctx.arg(2) {
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
@@ -387,33 +390,42 @@ fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let mut iter = MatchIter::gsub(pat);
     let mut copied = 0;
     let mut count: i64 = 0;
+    let mut changed = false;
     while count < max {
         let found = iter.next(subject, pat).map_err(|e| pattern_error(ctx, e))?;
         let Some(m) = found else { break };
         count += 1;
         out.extend_from_slice(&subject[copied..m.start]);
-        add_replacement(ctx, subject, &m, &repl, &mut out)?;
+        changed |= add_replacement(ctx, subject, &m, &repl, &mut out)?;
         copied = m.end;
     }
-    out.extend_from_slice(&subject[copied..]);
-    let v = ctx.new_string(&out);
+    // With nothing replaced the result is the subject itself, as in Lua (the
+    // same object, which `%p` can observe).
+    let v = if changed {
+        out.extend_from_slice(&subject[copied..]);
+        ctx.new_string(&out)
+    } else {
+        Value::String(subject_string)
+    };
     ctx.push(v);
     ctx.push(Value::Integer(count));
     Ok(2)
 }
 
-/// Appends the replacement for match `m` (Lua's `add_value`).
+/// Appends the replacement for match `m` (Lua's `add_value`); tells whether
+/// it differs from keeping the matched text.
 fn add_replacement<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     subject: &[u8],
     m: &Match,
     repl: &Replacement<'gc>,
     out: &mut Vec<u8>,
-) -> Result<(), LuaError<'gc>> {
+) -> Result<bool, LuaError<'gc>> {
     let value = match *repl {
         Replacement::Text(text) => {
-            return pattern::expand_replacement(subject, m, text, out)
-                .map_err(|e| pattern_error(ctx, e));
+            pattern::expand_replacement(subject, m, text, out)
+                .map_err(|e| pattern_error(ctx, e))?;
+            return Ok(true);
         }
         Replacement::Table(t) => {
             let key = m.first_value().map_err(|e| pattern_error(ctx, e))?;
@@ -431,7 +443,10 @@ fn add_replacement<'gc>(
     };
     match value {
         // false or nil keeps the original text.
-        Value::Nil | Value::Boolean(false) => out.extend_from_slice(&subject[m.start..m.end]),
+        Value::Nil | Value::Boolean(false) => {
+            out.extend_from_slice(&subject[m.start..m.end]);
+            return Ok(false);
+        }
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
         Value::Integer(_) | Value::Number(_) => {
             let text = crate::runtime::ops::number_to_string(value).unwrap_or_default();
@@ -439,7 +454,7 @@ fn add_replacement<'gc>(
         }
         v => return Err(ctx.error(format!("invalid replacement value (a {})", v.type_name()))),
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
