@@ -129,6 +129,7 @@ impl Runtime {
                 io_reason(&e)
             )))
         })?;
+        let source = load::file_source(source);
         let name = format!("@{}", path.display());
         self.run_chunk(&source, &name, args)
     }

@@ -402,13 +402,14 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn read_chunk_file<'gc>(ctx: &Ctx<'gc, '_>, path: &str) -> Result<Vec<u8>, String> {
     let _ = ctx;
-    std::fs::read(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
             _ => e.to_string(),
         };
         format!("cannot open {path}: {reason}")
-    })
+    })?;
+    Ok(crate::runtime::load::file_source(bytes))
 }
 
 fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {

@@ -200,6 +200,7 @@ fn file_loader<'gc>(
             "error loading module '{name}' from file '{file}':\n\t{e}"
         ))
     })?;
+    let src = crate::runtime::load::file_source(src);
     let proto = compile_chunk(&src, &format!("@{file}")).map_err(|e| {
         ctx.error(format!(
             "error loading module '{name}' from file '{file}':\n\t{e}"
