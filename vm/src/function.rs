@@ -1,5 +1,6 @@
 //! Prototypes, Lua closures (rebindable) and native functions.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gc_arena::{
@@ -30,6 +31,16 @@ pub struct Proto<'gc> {
 impl<'gc> Proto<'gc> {
     /// Turn a compiled function (and its children) into GC prototypes.
     pub fn load(mc: &Mutation<'gc>, info: Rc<FunctionProto>) -> Gc<'gc, Proto<'gc>> {
+        Self::load_sharing(mc, info, &mut HashMap::new())
+    }
+
+    /// `load`, with one string object per distinct string constant of the whole chunk, as
+    /// Lua's scanner gives (observable with `%p`, even for long strings).
+    fn load_sharing(
+        mc: &Mutation<'gc>,
+        info: Rc<FunctionProto>,
+        strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
+    ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
             .iter()
@@ -38,13 +49,17 @@ impl<'gc> Proto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
-                Constant::String(s) => Value::String(LuaString::new(mc, s)),
+                Constant::String(s) => Value::String(
+                    *strings
+                        .entry(s.clone())
+                        .or_insert_with(|| LuaString::new(mc, s)),
+                ),
             })
             .collect();
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load(mc, p.clone()))
+            .map(|p| Proto::load_sharing(mc, p.clone(), strings))
             .collect();
         Gc::new(
             mc,
