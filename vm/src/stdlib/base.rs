@@ -10,7 +10,7 @@ use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
 use crate::runtime::load::{compile_chunk, LoadError};
 use crate::runtime::ops;
-use crate::runtime::state::{MetaName, State};
+use crate::runtime::state::{GcMode, MetaName, State};
 use crate::string::LuaString;
 use crate::value::Value;
 
@@ -450,24 +450,84 @@ fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     Ok(n)
 }
 
+/// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
+/// so "collect" and "step" ask the runtime for a full cycle, which it runs as soon as the
+/// executor hands control back; a step therefore always completes a cycle.
 fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let opt = match ctx.opt_string(0)? {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".into(),
     };
-    // gc-arena counts objects, not bytes: estimate with an average object size.
-    let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+    // Optional integer arguments, 0 meaning "keep the current value" (as in lua_gc).
+    let param = |ctx: &mut Ctx<'gc, '_>, i: usize| ctx.opt_integer(i, 0);
+    let state = ctx.state;
+    let mode_name = |mode: GcMode| match mode {
+        GcMode::Incremental => &b"incremental"[..],
+        GcMode::Generational => &b"generational"[..],
+    };
     match opt.as_str() {
-        "collect" | "step" | "stop" | "restart" | "incremental" | "generational" => {
-            let r = match opt.as_str() {
-                "step" => Value::Boolean(true),
-                "incremental" | "generational" => ctx.new_string(b"incremental"),
-                _ => Value::Integer(0),
-            };
-            ctx.ret1(r)
+        "collect" => {
+            state.host.borrow_mut().gc.full_cycle_requested = true;
+            ctx.ret1(Value::Integer(0))
         }
-        "count" => ctx.ret1(Value::Number(bytes / 1024.0)),
-        "isrunning" => ctx.ret1(Value::Boolean(true)),
+        "step" => {
+            param(ctx, 1)?;
+            state.host.borrow_mut().gc.full_cycle_requested = true;
+            ctx.ret1(Value::Boolean(true))
+        }
+        "stop" | "restart" => {
+            state.host.borrow_mut().gc.running = opt == "restart";
+            ctx.ret1(Value::Integer(0))
+        }
+        "isrunning" => {
+            let running = state.host.borrow().gc.running;
+            ctx.ret1(Value::Boolean(running))
+        }
+        "count" => {
+            // gc-arena counts objects, not bytes: estimate with an average object size.
+            let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+            ctx.ret1(Value::Number(bytes / 1024.0))
+        }
+        "setpause" | "setstepmul" => {
+            let value = param(ctx, 1)?;
+            let mut host = state.host.borrow_mut();
+            let slot = if opt == "setpause" {
+                &mut host.gc.pause
+            } else {
+                &mut host.gc.step_mul
+            };
+            let previous = std::mem::replace(slot, value);
+            drop(host);
+            ctx.ret1(Value::Integer(previous))
+        }
+        "incremental" | "generational" => {
+            let mode = if opt == "incremental" {
+                GcMode::Incremental
+            } else {
+                GcMode::Generational
+            };
+            // incremental: pause, stepmul, stepsize; generational: minormul, majormul.
+            let count = if mode == GcMode::Incremental { 3 } else { 2 };
+            let mut args = Vec::with_capacity(count);
+            for i in 1..=count {
+                args.push(param(ctx, i)?);
+            }
+            let mut host = state.host.borrow_mut();
+            let gc = &mut host.gc;
+            let slots = match mode {
+                GcMode::Incremental => vec![&mut gc.pause, &mut gc.step_mul, &mut gc.step_size],
+                GcMode::Generational => vec![&mut gc.minor_mul, &mut gc.major_mul],
+            };
+            for (slot, value) in slots.into_iter().zip(args) {
+                if value != 0 {
+                    *slot = value;
+                }
+            }
+            let previous = std::mem::replace(&mut gc.mode, mode);
+            drop(host);
+            let v = ctx.new_string(mode_name(previous));
+            ctx.ret1(v)
+        }
         _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
     }
 }
