@@ -129,6 +129,7 @@ impl Runtime {
                 io_reason(&e)
             )))
         })?;
+        let source = load::file_source(source);
         let name = format!("@{}", path.display());
         self.run_chunk(&source, &name, args)
     }
@@ -175,7 +176,7 @@ impl Runtime {
             started = true;
             match end {
                 Ok(Some(results)) => return Ok(Outcome::Finished(results)),
-                Ok(None) => self.arena.collect_debt(),
+                Ok(None) => self.collect_between_slices(),
                 Err(e) => {
                     self.arena.mutate(|mc, state| {
                         let mut th = state.main_thread.gc().borrow_mut(mc);
@@ -189,6 +190,21 @@ impl Runtime {
                     return Err(RunError::Runtime(e));
                 }
             }
+        }
+    }
+
+    /// Garbage collection between two slices of execution: a full cycle if the script asked
+    /// for one, otherwise the collector's paced work unless the script stopped it.
+    fn collect_between_slices(&mut self) {
+        let (full, running) = self.arena.mutate(|_, state| {
+            let mut host = state.host.borrow_mut();
+            let full = std::mem::take(&mut host.gc.full_cycle_requested);
+            (full, host.gc.running)
+        });
+        if full {
+            self.arena.finish_cycle();
+        } else if running {
+            self.arena.collect_debt();
         }
     }
 
