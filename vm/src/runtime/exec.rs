@@ -276,7 +276,17 @@ fn call_native<'gc>(
     let n = n.min(len - old_len);
     th.stack.copy_within(len - n..len, func_slot);
     th.stack.truncate(old_len.max(func_slot + n));
-    deliver(mc, state, thread, th, ret, n)
+    let event = deliver(mc, state, thread, th, ret, n)?;
+    // A full collection asked for by the native (`collectgarbage`) runs before any more Lua
+    // code: hand control back to the runtime as if fuel ran out. Not inside a nested
+    // Rust->Lua call, whose driver cannot stop early.
+    if event.is_none()
+        && state.host.borrow().gc.full_cycle_requested
+        && state.host.borrow().native_depth == 0
+    {
+        return Ok(Some(Event::OutOfFuel));
+    }
+    Ok(event)
 }
 
 fn arg_count_error<'gc>(
@@ -1185,10 +1195,6 @@ pub fn tostring_primitive<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
                     kind = s.to_str_lossy().into_owned();
                 }
             }
-            if matches!(v, Value::NativeFunction(_)) {
-                kind = "builtin".into();
-                return format!("{kind}: {:#016x}", v.object_address().unwrap_or(0));
-            }
             format!("{kind}: {:#016x}", v.object_address().unwrap_or(0))
         }
     }
@@ -1229,7 +1235,8 @@ pub(crate) fn len_nested<'gc>(
     }
     let mm = metamethod(state, v, MetaName::Len);
     if !mm.is_nil() {
-        let r = call_nested(mc, state, thread, th, mm, &[v])?;
+        // Lua passes the operand twice to `__len`, as to the unary arithmetic events.
+        let r = call_nested(mc, state, thread, th, mm, &[v, v])?;
         return Ok(r.first().copied().unwrap_or(Value::Nil));
     }
     match v {
@@ -1340,13 +1347,27 @@ pub(crate) fn newindex_step<'gc>(
 }
 
 /// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
-fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LResult<'gc, bool> {
+fn for_prep<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    ra: usize,
+) -> LResult<'gc, bool> {
     let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
+    // luaG_forerror's wording.
+    let bad = |what: &str, v: Value<'gc>| {
+        let msg = format!(
+            "bad 'for' {what} (number expected, got {})",
+            obj_type_name(state, v)
+        );
+        runtime_error(mc, th, &msg)
+    };
     if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
         if st == 0 {
             return Err(runtime_error(mc, th, "'for' step is zero"));
         }
-        let lim = match limit {
+        // A numeric string limit is converted, as luaV_tointegerns does.
+        let lim = match ops::to_number(limit).unwrap_or(limit) {
             Value::Integer(l) => l,
             Value::Number(f) => {
                 if f.is_nan() {
@@ -1369,7 +1390,7 @@ fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LR
                     }
                 }
             }
-            _ => return Err(runtime_error(mc, th, "'for' limit must be a number")),
+            _ => return Err(bad("limit", limit)),
         };
         if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
             return Ok(false);
@@ -1385,18 +1406,15 @@ fn for_prep<'gc>(mc: &Mutation<'gc>, th: &mut ThreadState<'gc>, ra: usize) -> LR
         th.stack[ra + 3] = Value::Integer(i0);
         return Ok(true);
     }
-    let Some(f0) = init.as_float() else {
-        return Err(runtime_error(
-            mc,
-            th,
-            "'for' initial value must be a number",
-        ));
+    // Checked in Lua's order: limit, step, initial value.
+    let Some(fl) = ops::to_float(limit) else {
+        return Err(bad("limit", limit));
     };
-    let Some(fl) = limit.as_float() else {
-        return Err(runtime_error(mc, th, "'for' limit must be a number"));
+    let Some(fs) = ops::to_float(step) else {
+        return Err(bad("step", step));
     };
-    let Some(fs) = step.as_float() else {
-        return Err(runtime_error(mc, th, "'for' step must be a number"));
+    let Some(f0) = ops::to_float(init) else {
+        return Err(bad("initial value", init));
     };
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
@@ -1453,7 +1471,16 @@ fn arith_slow<'gc>(
                 }
             };
             if err == ArithError::NoIntegerRep && !bad(a) && !bad(b) {
-                "number has no integer representation".to_string()
+                // Named after the first operand without an integer value (luaG_tointerror).
+                let reg = if ops::to_integer(a).is_none() {
+                    regs.0
+                } else {
+                    regs.1
+                };
+                match reg.and_then(|r| register_info(th, r)) {
+                    Some(info) => format!("number ({info}) has no integer representation"),
+                    None => "number has no integer representation".to_string(),
+                }
             } else {
                 let (culprit, reg) = if bad(a) { (a, regs.0) } else { (b, regs.1) };
                 let what = if op.is_bitwise() {
@@ -1735,7 +1762,7 @@ fn len_slow<'gc>(
             thread,
             th,
             mm,
-            &[x],
+            &[x, x],
             1,
             RetKind::Register(dest),
         ));
@@ -2583,7 +2610,7 @@ fn dispatch<'gc>(
                 Instr::ForPrep { a, skip } => {
                     let ra = base + a as usize;
                     save_pc!();
-                    if !for_prep(mc, th, ra)? {
+                    if !for_prep(mc, state, th, ra)? {
                         pc += skip as usize;
                     }
                 }
