@@ -53,14 +53,16 @@ fn read_source(path: &Path) -> Result<Vec<u8>, String> {
     if path.is_dir() {
         return Err(format!("cannot read '{}': is a directory", path.display()));
     }
-    std::fs::read(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => e.to_string(),
         };
         format!("cannot read '{}': {reason}", path.display())
-    })
+    })?;
+    // Skip a shebang line as `lua` does for script files.
+    Ok(wayfinder_vm::runtime::load::file_source(bytes))
 }
 
 fn run(script: &Path, args: &[String]) -> ExitCode {

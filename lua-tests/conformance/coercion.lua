@@ -80,4 +80,22 @@ assert(tonumber(5) == 5, "number stays number")
 assert(tonumber(nil) == nil, "nil")
 assert(tonumber({}) == nil, "table")
 assert(tonumber("10\0") == nil, "embedded zero")
+-- string arithmetic goes through the string metatable's metamethods, as in 5.4
+do
+  local smt = getmetatable("")
+  for _, k in ipairs{"__add", "__sub", "__mul", "__mod", "__pow", "__div", "__idiv", "__unm"} do
+    assert(type(smt[k]) == "function", "string metamethod " .. k)
+  end
+  assert(smt.__band == nil and smt.__concat == nil, "no bitwise or concat metamethods")
+  local ok, e = pcall(function () return -"abc" end)
+  assert(not ok and e:find("attempt to unm a 'string' with a 'string'", 1, true), e)
+  ok, e = pcall(function () return "abc" // {} end)
+  assert(not ok and e:find("attempt to idiv a 'string' with a 'table'", 1, true), e)
+  -- a non-numeric string defers to the other operand's metamethod
+  local other = setmetatable({}, {__add = function (a, b) return "other" end})
+  assert("abc" + other == "other", "second operand's __add")
+  assert(smt.__add("1", "2") == 3 and smt.__unm("3") == -3, "called directly")
+  ok, e = pcall(smt.__idiv, "3", "0")
+  assert(not ok and e == "attempt to divide by zero", e)
+end
 print("coercion OK")

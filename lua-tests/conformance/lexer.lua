@@ -108,4 +108,21 @@ assert(goto_ == 5, "keyword prefix is an identifier")
 -- semicolons
 ;;; local y = 1; ; y = y + 1;
 assert(y == 2, "empty statements")
+-- a single byte starts an assignable name exactly when it is a letter or '_'
+for i = 0, 255 do
+  local c = string.char(i)
+  assert(not c:find("[a-zA-Z_]") == not load(c .. "=1", ""), "name start byte " .. i)
+end
+-- a first line starting with '#' is skipped in files only, never by load
+assert(load("#!x\nreturn 1") == nil, "load does not skip a shebang line")
+do
+  local name = os.tmpname()
+  local f = assert(io.open(name, "w"))
+  f:write("#!/usr/bin/env lua\nreturn 42, debug.getinfo(1, 'l').currentline")
+  f:close()
+  local v, line = dofile(name)
+  assert(v == 42 and line == 2, "dofile skips a shebang line, keeping line numbers")
+  assert(select(2, assert(loadfile(name))()) == 2, "loadfile skips a shebang line")
+  os.remove(name)
+end
 print("lexer OK")

@@ -103,4 +103,21 @@ package.path = nil
 e = err(function() require("something_new") end)
 assert(string.find(e, "'package.path' must be a string", 1, true), e)
 package.path = saved
+-- the exact "not found" message: one line per searcher, each template tried listed
+do
+  local path, cpath = package.path, package.cpath
+  package.path, package.cpath = "?.lua;?/?", "?.so;?/init"
+  local _, msg = pcall(require, "XXX")
+  assert(msg == "module 'XXX' not found:\n\tno field package.preload['XXX']\n\tno file 'XXX.lua'"
+    .. "\n\tno file 'XXX/XXX'\n\tno file 'XXX.so'\n\tno file 'XXX/init'", msg)
+  -- a dotted name: the C root searcher looks for the root name as well
+  _, msg = pcall(require, "XXX.y")
+  assert(msg == "module 'XXX.y' not found:\n\tno field package.preload['XXX.y']\n\tno file 'XXX/y.lua'"
+    .. "\n\tno file 'XXX/y/XXX/y'\n\tno file 'XXX/y.so'\n\tno file 'XXX/y/init'"
+    .. "\n\tno file 'XXX.so'\n\tno file 'XXX/init'", msg)
+  package.path, package.cpath = path, cpath
+  local nf, tried = package.searchpath("a.b", "?.x;;?/y", ".", "_")
+  assert(nf == nil and tried == "no file 'a_b.x'\n\tno file ''\n\tno file 'a_b/y'", tried)
+  assert(select(2, package.searchpath("a", "")) == "no file ''", "searchpath with an empty path")
+end
 print("require OK")

@@ -108,4 +108,15 @@ eq(f("%s", setmetatable({}, {__tostring = function() return "obj" end})), "obj",
 -- long strings
 eq(f("%s", ("x"):rep(1000)), ("x"):rep(1000), "long %s")
 eq(f("%.3s", ("y"):rep(1000)), "yyy", "precision on long string")
+-- %p: equal short strings are one (interned) object; long ones are not
+assert(f("%p", ("a"):rep(10)) == f("%p", ("aa"):rep(5)), "%p of equal short strings")
+assert(f("%p", ("a"):rep(300)) ~= f("%p", ("a"):rep(300)), "%p of long strings")
+assert(f("%p", "abc") ~= f("%p", "abd"), "%p of different short strings")
+do -- equal string constants of one chunk are one object, even long ones
+  local long = "01234567890123456789012345678901234567890123456789"
+  local function same() return "01234567890123456789012345678901234567890123456789" end
+  assert(f("%p", long) == f("%p", same()), "%p of a long constant used twice")
+  local built = "0123456789" .. "0123456789012345678901234567890123456789"
+  assert(built == long and f("%p", built) ~= f("%p", long), "%p of a long string built at run time")
+end
 print("string_format OK")

@@ -144,4 +144,24 @@ assert(string.find(err(function() return string.rep("x", 10) :find(string.rep("(
 assert(string.find("a\0b", "\0", 1, true) == 2, "NUL in plain find")
 assert(string.find("a\0b", "%z") == 2 or string.find("a\0b", "\0") == 2, "NUL in pattern")
 assert(string.match("x\0y", "x(.)y") == "\0", "dot matches NUL")
+-- gmatch from past the end finds nothing, not even an empty match
+do
+  local n = 0
+  for _ in string.gmatch("11 21 31", "%w*", 9) do n = n + 1 end
+  assert(n == 1, "gmatch: the empty string at the end of the subject")
+  n = 0
+  for _ in string.gmatch("11 21 31", "%w*", 10) do n = n + 1 end
+  assert(n == 0, "gmatch: nothing after the end of the subject")
+end
+
+-- gsub without replacements returns the subject itself
+do
+  local s = string.rep("a", 100)
+  assert(string.format("%p", string.gsub(s, "b", "c")) == string.format("%p", s), "gsub: no match")
+  assert(string.format("%p", string.gsub(s, ".", {x = "y"})) == string.format("%p", s), "gsub: table gives nothing")
+  assert(string.format("%p", string.gsub(s, ".", function () end)) == string.format("%p", s), "gsub: function gives nothing")
+  assert(string.format("%p", string.gsub(s, ".", "%0")) ~= string.format("%p", s), "gsub: string replacement is a change")
+  assert(string.gsub(123, "x", "y") == "123", "gsub: number subject")
+end
+
 print("string_patterns OK")

@@ -117,4 +117,11 @@ local i = 1
 local arr2 = {}
 i, arr2[i] = i + 1, 20
 assert(i == 2 and arr2[1] == 20, "index evaluated before assignment")
+
+-- ipairs returns one shared iterator, which wraps around at maxinteger
+assert(type(ipairs{}) == "function" and ipairs{} == ipairs{}, "ipairs iterator is shared")
+do
+  local k, v = ipairs{}({[math.mininteger] = 10}, math.maxinteger)
+  assert(k == math.mininteger and v == 10, "ipairs iterator wraps around")
+end
 print("tables OK")

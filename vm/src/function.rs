@@ -1,5 +1,6 @@
 //! Prototypes, Lua closures (rebindable) and native functions.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use gc_arena::{
@@ -9,7 +10,7 @@ use gc_arena::{
 
 use crate::bytecode::{Constant, FunctionProto};
 use crate::runtime::ctx::NativeFn;
-use crate::string::Interner;
+use crate::string::{Interner, LuaString};
 use crate::value::Value;
 
 /// A loaded prototype: the compiled function plus its constants as GC values.
@@ -31,8 +32,19 @@ impl<'gc> Proto<'gc> {
     /// Turn a compiled function (and its children) into GC prototypes.
     pub fn load(
         mc: &Mutation<'gc>,
-        strings: Interner<'gc>,
+        interner: Interner<'gc>,
         info: Rc<FunctionProto>,
+    ) -> Gc<'gc, Proto<'gc>> {
+        Self::load_sharing(mc, interner, info, &mut HashMap::new())
+    }
+
+    /// `load`, with one string object per distinct string constant of the whole chunk, as
+    /// Lua's scanner gives (observable with `%p`, even for long strings).
+    fn load_sharing(
+        mc: &Mutation<'gc>,
+        interner: Interner<'gc>,
+        info: Rc<FunctionProto>,
+        strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
     ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
@@ -42,13 +54,17 @@ impl<'gc> Proto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Float(f) => Value::Number(*f),
-                Constant::String(s) => Value::String(strings.intern(mc, s)),
+                Constant::String(s) => Value::String(
+                    *strings
+                        .entry(s.clone())
+                        .or_insert_with(|| interner.intern(mc, s)),
+                ),
             })
             .collect();
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load(mc, strings, p.clone()))
+            .map(|p| Proto::load_sharing(mc, interner, p.clone(), strings))
             .collect();
         Gc::new(
             mc,

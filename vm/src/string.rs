@@ -1,14 +1,17 @@
 //! Lua strings: immutable byte strings with a cached hash, and the interner.
 //!
-//! Short strings (up to [`MAX_INTERNED_LEN`] bytes, as Lua's LUAI_MAXSHORTLEN) made through
-//! [`Interner::intern`] are interned: equal contents give the same object, so table lookups
-//! with constant keys and library names compare pointers. The interner holds its strings
-//! weakly, so unused ones are still collected. Equality never *relies* on interning (strings
-//! made with [`LuaString::new`], such as error messages, compare by hash and bytes).
+//! The strings a program names in its source (every prototype's string constants) and
+//! the standard library's names and metamethod names go through the [`Interner`]: equal
+//! contents give the same object, so the constant-key lookups that dominate Lua code
+//! (globals, fields, methods) compare pointers. Strings built at run time (concatenation,
+//! `string.*` results) are not interned: programs make them in bulk, and the interner
+//! would then dominate, in time and in GC work. Equality therefore never *relies* on
+//! interning: different objects compare by hash and bytes.
 
+use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 
-use gc_arena::{lock::RefLock, Collect, Finalization, Gc, GcWeak, Mutation};
+use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation};
 
 #[derive(Collect)]
 #[collect(require_static)]
@@ -25,16 +28,34 @@ pub struct LuaString<'gc>(Gc<'gc, StringData>);
 pub const MAX_INTERNED_LEN: usize = 40;
 
 /// The set of live short strings, held weakly. One per runtime (in `State`).
+///
+/// A chained hash table whose buckets are separate GC objects, as Lua's string table is
+/// chained: adding a string write-barriers only its small bucket, so an incremental
+/// collection re-traces a few entries rather than the whole table on every new string.
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 pub struct Interner<'gc>(Gc<'gc, RefLock<InternSet<'gc>>>);
 
+type Bucket<'gc> = Gc<'gc, RefLock<Vec<(u64, GcWeak<'gc, StringData>)>>>;
+
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct InternSet<'gc> {
-    /// `(hash, string)`. Entries of dead strings are removed once per collection cycle
-    /// (`prune_dead`), like Lua's string table being swept with the heap.
-    table: hashbrown::HashTable<(u64, GcWeak<'gc, StringData>)>,
+    /// Power-of-two many buckets of `(hash, string)`. Entries of freed strings are dropped
+    /// when the table is rehashed, which happens once it holds twice as many entries as
+    /// buckets: the table stays proportional to the live strings.
+    buckets: Box<[Bucket<'gc>]>,
+    /// Entries in all buckets. A `Cell`: counting needs no write barrier.
+    #[collect(require_static)]
+    count: Cell<usize>,
+}
+
+const INITIAL_BUCKETS: usize = 256;
+
+fn new_buckets<'gc>(mc: &Mutation<'gc>, n: usize) -> Box<[Bucket<'gc>]> {
+    (0..n)
+        .map(|_| Gc::new(mc, RefLock::new(Vec::new())))
+        .collect()
 }
 
 impl<'gc> Interner<'gc> {
@@ -42,7 +63,8 @@ impl<'gc> Interner<'gc> {
         Interner(Gc::new(
             mc,
             RefLock::new(InternSet {
-                table: hashbrown::HashTable::new(),
+                buckets: new_buckets(mc, INITIAL_BUCKETS),
+                count: Cell::new(0),
             }),
         ))
     }
@@ -54,14 +76,13 @@ impl<'gc> Interner<'gc> {
             return LuaString::new(mc, bytes);
         }
         let hash = hash_bytes(bytes);
-        let found = self
-            .0
+        let set = self.0.borrow();
+        let bucket = set.buckets[hash as usize & (set.buckets.len() - 1)];
+        let found = bucket
             .borrow()
-            .table
-            .find(hash, |(h, weak)| {
-                *h == hash && weak.upgrade(mc).is_some_and(|s| *s.bytes == *bytes)
-            })
-            .and_then(|(_, weak)| weak.upgrade(mc));
+            .iter()
+            .filter(|(h, _)| *h == hash)
+            .find_map(|(_, weak)| weak.upgrade(mc).filter(|s| *s.bytes == *bytes));
         if let Some(s) = found {
             return LuaString(s);
         }
@@ -72,34 +93,50 @@ impl<'gc> Interner<'gc> {
                 bytes: bytes.into(),
             },
         ));
-        self.0
-            .borrow_mut(mc)
-            .table
-            .insert_unique(hash, (hash, Gc::downgrade(s.0)), |(h, _)| *h);
+        bucket.borrow_mut(mc).push((hash, Gc::downgrade(s.0)));
+        set.count.set(set.count.get() + 1);
+        let grow = set.count.get() > set.buckets.len() * 2;
+        drop(set);
+        if grow {
+            self.rehash(mc);
+        }
         s
     }
 
-    /// Forget the strings this collection cycle found dead. Called by the runtime in the
-    /// finalization step between marking and sweeping.
-    pub fn prune_dead(self, fc: &Finalization<'gc>) {
-        self.0
-            .borrow_mut(fc)
-            .table
-            .retain(|(_, weak)| !weak.is_dead(fc));
-    }
-
-    /// `intern` for bytes already in a buffer: a long string takes it without a copy.
-    pub fn intern_vec(self, mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {
-        if bytes.len() > MAX_INTERNED_LEN {
-            LuaString::from_boxed(mc, bytes.into_boxed_slice())
+    /// Drop the entries of strings already freed, and double the bucket count if the live
+    /// ones still fill it.
+    fn rehash(self, mc: &Mutation<'gc>) {
+        let mut set = self.0.borrow_mut(mc);
+        let live = set
+            .buckets
+            .iter()
+            .map(|b| b.borrow().iter().filter(|(_, w)| !w.is_dropped()).count())
+            .sum::<usize>();
+        let size = if live > set.buckets.len() {
+            set.buckets.len() * 2
         } else {
-            self.intern(mc, &bytes)
+            set.buckets.len()
+        };
+        let buckets = new_buckets(mc, size);
+        let mask = buckets.len() - 1;
+        let mut count = 0;
+        for old in set.buckets.iter() {
+            for &(hash, weak) in old.borrow().iter() {
+                if !weak.is_dropped() {
+                    buckets[hash as usize & mask]
+                        .borrow_mut(mc)
+                        .push((hash, weak));
+                    count += 1;
+                }
+            }
         }
+        set.buckets = buckets;
+        set.count.set(count);
     }
 
     /// Number of entries (live or awaiting a prune), for tests.
     pub fn len(self) -> usize {
-        self.0.borrow().table.len()
+        self.0.borrow().count.get()
     }
 
     pub fn is_empty(self) -> bool {
@@ -115,6 +152,11 @@ impl<'gc> LuaString<'gc> {
     }
 
     pub fn from_boxed(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
+        // The bytes live outside the GC heap: charge long strings as extra allocation debt
+        // (see `table::charge_growth`), one object's worth per 64 bytes.
+        if bytes.len() > 64 {
+            mc.metrics().adjust_debt(bytes.len() as f64 / 64.0);
+        }
         LuaString(Gc::new(
             mc,
             StringData {

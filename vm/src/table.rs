@@ -33,6 +33,20 @@ impl InvalidKey {
     }
 }
 
+/// gc-arena paces collection by the number of `Gc` objects allocated, but a table's parts
+/// are plain `Vec`s it never sees: without this, a program filling big arrays would grow
+/// the heap far ahead of the collector. Growth is charged as extra allocation debt, one
+/// object's worth per `SLOTS_PER_OBJECT` value slots.
+const SLOTS_PER_OBJECT: f64 = 4.0;
+
+#[inline]
+pub fn charge_growth(mc: &Mutation<'_>, before: usize, after: usize) {
+    if after > before {
+        mc.metrics()
+            .adjust_debt((after - before) as f64 / SLOTS_PER_OBJECT);
+    }
+}
+
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
@@ -54,6 +68,7 @@ impl<'gc> Table<'gc> {
         if hash > 0 {
             data.hash.resize(hash);
         }
+        charge_growth(mc, 0, data.slot_capacity());
         Table(Gc::new(mc, RefLock::new(data)))
     }
 
@@ -84,12 +99,19 @@ impl<'gc> Table<'gc> {
         key: Value<'gc>,
         value: Value<'gc>,
     ) -> Result<(), InvalidKey> {
-        self.0.borrow_mut(mc).set(key, value)
+        let mut data = self.0.borrow_mut(mc);
+        let before = data.slot_capacity();
+        let res = data.set(key, value);
+        charge_growth(mc, before, data.slot_capacity());
+        res
     }
 
     #[inline]
     pub fn set_int(self, mc: &Mutation<'gc>, key: i64, value: Value<'gc>) {
-        self.0.borrow_mut(mc).set_int(key, value)
+        let mut data = self.0.borrow_mut(mc);
+        let before = data.slot_capacity();
+        data.set_int(key, value);
+        charge_growth(mc, before, data.slot_capacity());
     }
 
     /// The executor's `t[k]` fast path, in one borrow: stores the raw value in `dest` and
@@ -170,7 +192,10 @@ impl<'gc> Table<'gc> {
                 return Ok(true);
             }
         }
-        data.set_unless_meta(key, value)
+        let before = data.slot_capacity();
+        let res = data.set_unless_meta(key, value);
+        charge_growth(mc, before, data.slot_capacity());
+        res
     }
 
     pub fn metatable(self) -> Option<Table<'gc>> {
@@ -363,6 +388,11 @@ impl<'gc> TableData<'gc> {
 
     pub fn metatable(&self) -> Option<Table<'gc>> {
         self.metatable
+    }
+
+    /// Value slots allocated by both parts (a hash slot holds a key and a value).
+    pub fn slot_capacity(&self) -> usize {
+        self.array.capacity() + 2 * self.hash.slots.len()
     }
 
     /// Number of array slots (for `table` library fast paths).

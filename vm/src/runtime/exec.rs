@@ -299,7 +299,17 @@ fn call_native<'gc>(
     let n = n.min(len - old_len);
     th.stack.copy_within(len - n..len, func_slot);
     th.stack.truncate(old_len.max(func_slot + n));
-    deliver(mc, state, thread, th, ret, n)
+    let event = deliver(mc, state, thread, th, ret, n)?;
+    // A full collection asked for by the native (`collectgarbage`) runs before any more Lua
+    // code: hand control back to the runtime as if fuel ran out. Not inside a nested
+    // Rust->Lua call, whose driver cannot stop early.
+    if event.is_none()
+        && state.host.borrow().gc.full_cycle_requested
+        && state.host.borrow().native_depth == 0
+    {
+        return Ok(Some(Event::OutOfFuel));
+    }
+    Ok(event)
 }
 
 /// `bad argument` for argument `arg` (1-based) of a builtin, named as `Ctx::arg_error`
@@ -666,7 +676,7 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(state.strings.intern_vec(mc, buf));
+            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -1245,15 +1255,16 @@ pub(crate) fn tostring_nested<'gc>(
         let r = call_nested(mc, state, thread, th, mm, &[v])?;
         return match r.first().copied().unwrap_or(Value::Nil) {
             Value::String(s) => Ok(s),
-            n @ (Value::Integer(_) | Value::Number(_)) => {
-                Ok(state.intern(mc, ops::number_to_string(n).unwrap_or_default().as_bytes()))
-            }
+            n @ (Value::Integer(_) | Value::Number(_)) => Ok(LuaString::new(
+                mc,
+                ops::number_to_string(n).unwrap_or_default().as_bytes(),
+            )),
             _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
         };
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => state.intern(mc, tostring_primitive(state, v).as_bytes()),
+        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 
@@ -1271,10 +1282,6 @@ pub fn tostring_primitive<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
                 if let Value::String(s) = mt.get_str(state.meta_name(MetaName::Name)) {
                     kind = s.to_str_lossy().into_owned();
                 }
-            }
-            if matches!(v, Value::NativeFunction(_)) {
-                kind = "builtin".into();
-                return format!("{kind}: {:#016x}", v.object_address().unwrap_or(0));
             }
             format!("{kind}: {:#016x}", v.object_address().unwrap_or(0))
         }
@@ -1316,7 +1323,7 @@ pub(crate) fn len_nested<'gc>(
     }
     let mm = metamethod(state, v, MetaName::Len);
     if !mm.is_nil() {
-        // lua5.4 passes the operand twice, as to `__unm`.
+        // Lua passes the operand twice to `__len`, as to the unary arithmetic events.
         let r = call_nested(mc, state, thread, th, mm, &[v, v])?;
         return Ok(r.first().copied().unwrap_or(Value::Nil));
     }
@@ -1427,7 +1434,6 @@ pub(crate) fn newindex_step<'gc>(
 }
 
 /// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
-/// Numeric strings are converted as in arithmetic; a string start thus makes a float loop.
 fn for_prep<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
@@ -1435,21 +1441,22 @@ fn for_prep<'gc>(
     ra: usize,
 ) -> LResult<'gc, bool> {
     let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
-    let for_error = |th: &ThreadState<'gc>, v: Value<'gc>, what: &str| {
-        let got = obj_type_name(state, v);
-        runtime_error(
-            mc,
-            th,
-            &format!("bad 'for' {what} (number expected, got {got})"),
-        )
+    // luaG_forerror's wording.
+    let bad = |what: &str, v: Value<'gc>| {
+        let msg = format!(
+            "bad 'for' {what} (number expected, got {})",
+            obj_type_name(state, v)
+        );
+        runtime_error(mc, th, &msg)
     };
     if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
         if st == 0 {
             return Err(runtime_error(mc, th, "'for' step is zero"));
         }
-        let lim = match ops::to_number(limit) {
-            Some(Value::Integer(l)) => l,
-            Some(Value::Number(f)) => {
+        // A numeric string limit is converted, as luaV_tointegerns does.
+        let lim = match ops::to_number(limit).unwrap_or(limit) {
+            Value::Integer(l) => l,
+            Value::Number(f) => {
                 if f.is_nan() {
                     return Ok(false);
                 }
@@ -1470,7 +1477,7 @@ fn for_prep<'gc>(
                     }
                 }
             }
-            _ => return Err(for_error(th, limit, "limit")),
+            _ => return Err(bad("limit", limit)),
         };
         if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
             return Ok(false);
@@ -1486,15 +1493,15 @@ fn for_prep<'gc>(
         th.stack[ra + 3] = Value::Integer(i0);
         return Ok(true);
     }
-    // Checked in lua5.4's order: limit, step, then the initial value.
+    // Checked in Lua's order: limit, step, initial value.
     let Some(fl) = ops::to_float(limit) else {
-        return Err(for_error(th, limit, "limit"));
+        return Err(bad("limit", limit));
     };
     let Some(fs) = ops::to_float(step) else {
-        return Err(for_error(th, step, "step"));
+        return Err(bad("step", step));
     };
     let Some(f0) = ops::to_float(init) else {
-        return Err(for_error(th, init, "initial value"));
+        return Err(bad("initial value", init));
     };
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
@@ -1553,11 +1560,11 @@ fn arith_slow<'gc>(
         ArithError::NotNumbers | ArithError::NoIntegerRep => {
             let bad = |v: Value<'_>| !matches!(v, Value::Integer(_) | Value::Number(_));
             if err == ArithError::NoIntegerRep && !bad(a) && !bad(b) {
-                // lua5.4 blames the second operand when it is the one without an integer.
-                let reg = if ops::to_integer(b).is_none() {
-                    regs.1
-                } else {
+                // Named after the first operand without an integer value (luaG_tointerror).
+                let reg = if ops::to_integer(a).is_none() {
                     regs.0
+                } else {
+                    regs.1
                 };
                 match reg.and_then(|r| register_info(th, r)) {
                     Some(info) => format!("number ({info}) has no integer representation"),
@@ -1844,7 +1851,6 @@ fn len_slow<'gc>(
             thread,
             th,
             mm,
-            // lua5.4 passes the operand twice.
             &[x, x],
             1,
             RetKind::Register(dest),
@@ -2777,9 +2783,11 @@ fn dispatch<'gc>(
                     let count = if n != 0 { n as usize } else { th.top - ra - 1 };
                     if let Value::Table(t) = th.stack[ra] {
                         let mut data = t.gc().borrow_mut(mc);
+                        let before = data.slot_capacity();
                         for i in 0..count {
                             data.set_int(start + 1 + i as i64, th.stack[ra + 1 + i]);
                         }
+                        crate::table::charge_growth(mc, before, data.slot_capacity());
                     }
                     if n == 0 {
                         ensure_len(th, frame_end);

@@ -110,6 +110,48 @@ impl MetaName {
     }
 }
 
+/// Which collector mode `collectgarbage` reports. gc-arena has one incremental collector;
+/// the mode is remembered so that switching reports the previous one, as Lua does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcMode {
+    Incremental,
+    Generational,
+}
+
+/// What `collectgarbage` controls. The tuning parameters are kept (and reported back) as
+/// Lua keeps them; gc-arena paces itself, so they do not change how it collects.
+#[derive(Clone, Debug)]
+pub struct GcControl {
+    pub mode: GcMode,
+    /// False after `collectgarbage("stop")`: the runtime collects only when asked.
+    pub running: bool,
+    /// A full cycle asked for by `collectgarbage("collect")` or `"step"`, run by the
+    /// runtime as soon as the executor hands control back.
+    pub full_cycle_requested: bool,
+    pub pause: i64,
+    pub step_mul: i64,
+    pub step_size: i64,
+    pub minor_mul: i64,
+    pub major_mul: i64,
+}
+
+impl Default for GcControl {
+    /// Lua 5.4's defaults (LUAI_GCPAUSE, LUAI_GCMUL, LUAI_GCSTEPSIZE, LUAI_GENMINORMUL,
+    /// LUAI_GENMAJORMUL).
+    fn default() -> Self {
+        GcControl {
+            mode: GcMode::Incremental,
+            running: true,
+            full_cycle_requested: false,
+            pause: 200,
+            step_mul: 100,
+            step_size: 13,
+            minor_mul: 20,
+            major_mul: 100,
+        }
+    }
+}
+
 /// Host-side (non-GC) state shared by the stdlib.
 pub struct HostState {
     /// xoshiro256** state for `math.random`.
@@ -122,6 +164,8 @@ pub struct HostState {
     pub shadow_warned: Vec<String>,
     /// When the runtime was created, for `os.clock` fallbacks.
     pub started: std::time::Instant,
+    /// `collectgarbage` settings and requests.
+    pub gc: GcControl,
 }
 
 #[derive(Collect)]
@@ -168,6 +212,7 @@ impl<'gc> State<'gc> {
                 script_dir: None,
                 shadow_warned: Vec::new(),
                 started: std::time::Instant::now(),
+                gc: GcControl::default(),
             }),
         }
     }

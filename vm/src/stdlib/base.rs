@@ -4,13 +4,13 @@ use std::io::Write;
 
 use gc_arena::Mutation;
 
-use crate::function::{new_cell, new_closure, Builtin, Proto};
+use crate::function::{new_cell, new_closure, new_native, Builtin, NativeKind, Proto};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
 use crate::runtime::load::{compile_chunk, LoadError};
 use crate::runtime::ops;
-use crate::runtime::state::{MetaName, State};
+use crate::runtime::state::{GcMode, MetaName, State};
 use crate::string::LuaString;
 use crate::value::Value;
 
@@ -32,7 +32,20 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, g, "type", type_);
     set_fn(mc, state, g, "tostring", tostring);
     set_fn(mc, state, g, "tonumber", tonumber);
-    set_fn(mc, state, g, "ipairs", ipairs);
+    // `ipairs` returns one shared iterator, so `ipairs{} == ipairs{}` as in Lua.
+    let ipairs_iterator = new_native(
+        mc,
+        "ipairs_iterator",
+        NativeKind::Fn(ipairs_iter),
+        Vec::new(),
+    );
+    let ipairs_fn = new_native(
+        mc,
+        "ipairs",
+        NativeKind::Fn(ipairs),
+        vec![Value::NativeFunction(ipairs_iterator)],
+    );
+    set_value(mc, state, g, "ipairs", Value::NativeFunction(ipairs_fn));
     set_fn(mc, state, g, "pairs", pairs);
     set_fn(mc, state, g, "next", next);
     set_fn(mc, state, g, "select", select);
@@ -119,13 +132,9 @@ fn ipairs_iter<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn ipairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = ctx.check_any(0)?;
-    let iter = crate::function::new_native(
-        ctx.mc,
-        "ipairs_iterator",
-        crate::function::NativeKind::Fn(ipairs_iter),
-        Vec::new(),
-    );
-    ctx.push(Value::NativeFunction(iter));
+    // The shared iterator made by `open`.
+    let iter = ctx.upvalue(0);
+    ctx.push(iter);
     ctx.push(t);
     ctx.push(Value::Integer(0));
     Ok(3)
@@ -416,13 +425,14 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn read_chunk_file<'gc>(ctx: &Ctx<'gc, '_>, path: &str) -> Result<Vec<u8>, String> {
     let _ = ctx;
-    std::fs::read(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
             _ => e.to_string(),
         };
         format!("cannot open {path}: {reason}")
-    })
+    })?;
+    Ok(crate::runtime::load::file_source(bytes))
 }
 
 fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -464,24 +474,84 @@ fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     Ok(n)
 }
 
+/// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
+/// so "collect" and "step" ask the runtime for a full cycle, which it runs as soon as the
+/// executor hands control back; a step therefore always completes a cycle.
 fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let opt = match ctx.opt_string(0)? {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".into(),
     };
-    // gc-arena counts objects, not bytes: estimate with an average object size.
-    let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+    // Optional integer arguments, 0 meaning "keep the current value" (as in lua_gc).
+    let param = |ctx: &mut Ctx<'gc, '_>, i: usize| ctx.opt_integer(i, 0);
+    let state = ctx.state;
+    let mode_name = |mode: GcMode| match mode {
+        GcMode::Incremental => &b"incremental"[..],
+        GcMode::Generational => &b"generational"[..],
+    };
     match opt.as_str() {
-        "collect" | "step" | "stop" | "restart" | "incremental" | "generational" => {
-            let r = match opt.as_str() {
-                "step" => Value::Boolean(true),
-                "incremental" | "generational" => ctx.new_string(b"incremental"),
-                _ => Value::Integer(0),
-            };
-            ctx.ret1(r)
+        "collect" => {
+            state.host.borrow_mut().gc.full_cycle_requested = true;
+            ctx.ret1(Value::Integer(0))
         }
-        "count" => ctx.ret1(Value::Number(bytes / 1024.0)),
-        "isrunning" => ctx.ret1(Value::Boolean(true)),
+        "step" => {
+            param(ctx, 1)?;
+            state.host.borrow_mut().gc.full_cycle_requested = true;
+            ctx.ret1(Value::Boolean(true))
+        }
+        "stop" | "restart" => {
+            state.host.borrow_mut().gc.running = opt == "restart";
+            ctx.ret1(Value::Integer(0))
+        }
+        "isrunning" => {
+            let running = state.host.borrow().gc.running;
+            ctx.ret1(Value::Boolean(running))
+        }
+        "count" => {
+            // gc-arena counts objects, not bytes: estimate with an average object size.
+            let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+            ctx.ret1(Value::Number(bytes / 1024.0))
+        }
+        "setpause" | "setstepmul" => {
+            let value = param(ctx, 1)?;
+            let mut host = state.host.borrow_mut();
+            let slot = if opt == "setpause" {
+                &mut host.gc.pause
+            } else {
+                &mut host.gc.step_mul
+            };
+            let previous = std::mem::replace(slot, value);
+            drop(host);
+            ctx.ret1(Value::Integer(previous))
+        }
+        "incremental" | "generational" => {
+            let mode = if opt == "incremental" {
+                GcMode::Incremental
+            } else {
+                GcMode::Generational
+            };
+            // incremental: pause, stepmul, stepsize; generational: minormul, majormul.
+            let count = if mode == GcMode::Incremental { 3 } else { 2 };
+            let mut args = Vec::with_capacity(count);
+            for i in 1..=count {
+                args.push(param(ctx, i)?);
+            }
+            let mut host = state.host.borrow_mut();
+            let gc = &mut host.gc;
+            let slots = match mode {
+                GcMode::Incremental => vec![&mut gc.pause, &mut gc.step_mul, &mut gc.step_size],
+                GcMode::Generational => vec![&mut gc.minor_mul, &mut gc.major_mul],
+            };
+            for (slot, value) in slots.into_iter().zip(args) {
+                if value != 0 {
+                    *slot = value;
+                }
+            }
+            let previous = std::mem::replace(&mut gc.mode, mode);
+            drop(host);
+            let v = ctx.new_string(mode_name(previous));
+            ctx.ret1(v)
+        }
         _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
     }
 }

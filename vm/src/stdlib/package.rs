@@ -87,7 +87,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         ("searcher_preload", searcher_preload),
         ("searcher_Lua", searcher_lua),
         ("searcher_C", searcher_c),
-        ("searcher_Croot", searcher_c),
+        ("searcher_Croot", searcher_croot),
     ];
     for (i, (name, f)) in fns.into_iter().enumerate() {
         let nf = new_native(mc, name, NativeKind::Fn(f), vec![Value::Table(package)]);
@@ -140,22 +140,21 @@ fn package_string<'gc>(ctx: &Ctx<'gc, '_>, field: &str) -> Result<String, LuaErr
     }
 }
 
-/// Lua's `searchpath`: the first readable file, or the list of tried names.
+/// Lua's `searchpath`: the first readable file, or the list of tried names
+/// (`no file 'a'\n\tno file 'b'`, empty templates included, as Lua words it).
 fn search_path(name: &str, path: &str, sep: &str, rep: &str) -> Result<String, String> {
     let name = if sep.is_empty() {
         name.to_string()
     } else {
         name.replace(sep, rep)
     };
-    let mut tried = String::new();
-    for template in path.split(';').filter(|t| !t.is_empty()) {
-        let candidate = template.replace('?', &name);
-        if std::fs::File::open(&candidate).is_ok() {
-            return Ok(candidate);
+    let path = path.replace('?', &name);
+    for candidate in path.split(';').filter(|t| !t.is_empty()) {
+        if std::fs::File::open(candidate).is_ok() {
+            return Ok(candidate.to_string());
         }
-        tried.push_str(&format!("\n\tno file '{candidate}'"));
     }
-    Err(tried)
+    Err(format!("no file '{}'", path.replace(';', "'\n\tno file '")))
 }
 
 fn searchpath<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -191,7 +190,7 @@ fn searcher_preload<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     let loader = preload.get(Value::String(name));
     if loader.is_nil() {
-        let msg = format!("\n\tno field package.preload['{}']", name.to_str_lossy());
+        let msg = format!("no field package.preload['{}']", name.to_str_lossy());
         let v = ctx.new_string(msg.as_bytes());
         return ctx.ret1(v);
     }
@@ -212,6 +211,7 @@ fn file_loader<'gc>(
             "error loading module '{name}' from file '{file}':\n\t{e}"
         ))
     })?;
+    let src = crate::runtime::load::file_source(src);
     let proto = compile_chunk(&src, &format!("@{file}")).map_err(|e| {
         ctx.error(format!(
             "error loading module '{name}' from file '{file}':\n\t{e}"
@@ -246,11 +246,25 @@ fn searcher_lua<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn searcher_c<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    search_c_module(ctx, &name)
+}
+
+/// The all-in-one C loader: for `a.b.c`, library `a` would hold the module. Root names
+/// are not its business (it returns nothing for them).
+fn searcher_croot<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    match name.split_once('.') {
+        Some((root, _)) => search_c_module(ctx, root),
+        None => Ok(0),
+    }
+}
+
+/// C modules cannot be loaded by a pure-Rust runtime; report the files Lua would try.
+fn search_c_module<'gc>(ctx: &mut Ctx<'gc, '_>, name: &str) -> R<'gc> {
     let cpath = package_string(ctx, "cpath")?;
-    // C modules cannot be loaded by a pure-Rust runtime; report the files Lua would try.
-    let tried = match search_path(&name, &cpath, ".", "/") {
+    let tried = match search_path(name, &cpath, ".", "/") {
         Ok(file) => {
-            format!("\n\tno loader for C module '{file}' (wayfinder loads only Lua modules)")
+            format!("no loader for C module '{file}' (wayfinder loads only Lua modules)")
         }
         Err(t) => t,
     };
@@ -334,7 +348,11 @@ fn find_loader<'gc>(
             f @ (Value::Function(_) | Value::NativeFunction(_)) => {
                 return Ok((f, r.get(1).copied().unwrap_or(Value::Nil)));
             }
-            Value::String(s) => msg.push_str(&s.to_str_lossy()),
+            // Each searcher's explanation goes on its own line (`findloader`).
+            v @ (Value::String(_) | Value::Integer(_) | Value::Number(_)) => {
+                msg.push_str("\n\t");
+                msg.push_str(&ctx.to_display_string(v)?.to_str_lossy());
+            }
             _ => {}
         }
         i += 1;

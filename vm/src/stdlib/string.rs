@@ -10,6 +10,8 @@ use gc_arena::Mutation;
 use crate::function::{new_native, NativeKind};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
+use crate::runtime::exec::metatable_of;
+use crate::runtime::ops::{self, ArithOp};
 use crate::runtime::state::State;
 use crate::stdlib::format::{self, Arg, ArgumentKind, Piece};
 use crate::stdlib::pattern::{self, Capture, Match, MatchIter, PatternError};
@@ -45,8 +47,76 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
 
     let meta = Table::new(mc);
     set_value(mc, state, meta, "__index", Value::Table(lib));
-    crate::stdlib::string_arith::install(mc, state, meta);
+    for (i, &(name, _)) in STRING_ARITH.iter().enumerate() {
+        let f = new_native(
+            mc,
+            name,
+            NativeKind::Fn(string_arith),
+            vec![Value::Integer(i as i64)],
+        );
+        set_value(mc, state, meta, name, Value::NativeFunction(f));
+    }
     *state.string_metatable.borrow_mut(mc) = Some(meta);
+}
+
+/// The arithmetic metamethods of strings, as in Lua 5.4's string library. The VM sends
+/// arithmetic with a string operand here (`arith_slow`), so numeric strings are converted
+/// here, and failures get 5.4's wording: "attempt to add a 'string' with a 'number'".
+const STRING_ARITH: [(&str, ArithOp); 8] = [
+    ("__add", ArithOp::Add),
+    ("__sub", ArithOp::Sub),
+    ("__mul", ArithOp::Mul),
+    ("__mod", ArithOp::Mod),
+    ("__pow", ArithOp::Pow),
+    ("__div", ArithOp::Div),
+    ("__idiv", ArithOp::IDiv),
+    ("__unm", ArithOp::Unm),
+];
+
+/// A number, or a string that is entirely a numeral (lstrlib's `tonum`).
+fn arith_operand(v: Value<'_>) -> Option<Value<'_>> {
+    match v {
+        Value::Integer(_) | Value::Number(_) => Some(v),
+        Value::String(s) => ops::str_to_value(s.as_bytes()),
+        _ => None,
+    }
+}
+
+/// One string arithmetic metamethod; upvalue 0 is its index in `STRING_ARITH`.
+fn string_arith<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let entry = match ctx.upvalue(0) {
+        Value::Integer(i) => usize::try_from(i).ok().and_then(|i| STRING_ARITH.get(i)),
+        _ => None,
+    };
+    let Some(&(name, op)) = entry else {
+        return Err(ctx.error("string arithmetic metamethod has lost its operator"));
+    };
+    let (a, b) = (ctx.arg(0), ctx.arg(1));
+    let x = arith_operand(a);
+    // Called with one operand (as `__unm` may be), that operand is both, as in Lua.
+    let y = if ctx.nargs() < 2 { x } else { arith_operand(b) };
+    if let (Some(x), Some(y)) = (x, y) {
+        return match ops::arith(op, x, y) {
+            Ok(v) => ctx.ret1(v),
+            // Raised by the arithmetic itself, as from C code: no position.
+            Err(e) => Err(LuaError::from_str(ctx.mc, &e.message().replace("%%", "%"))),
+        };
+    }
+    // Not numbers: the second operand's own metamethod, if it has one (lstrlib's `trymt`).
+    let handler = match (b, metatable_of(ctx.state, b)) {
+        (Value::String(_), _) | (_, None) => Value::Nil,
+        (_, Some(mt)) => mt.get(ctx.new_string(name.as_bytes())),
+    };
+    if handler.is_nil() {
+        return Err(ctx.error(format!(
+            "attempt to {} a '{}' with a '{}'",
+            &name[2..],
+            a.type_name(),
+            b.type_name()
+        )));
+    }
+    let result = ctx.call(handler, &[a, b])?;
+    ctx.ret1(result.first().copied().unwrap_or(Value::Nil))
 }
 
 /// A start position relative to a string of length `len` (Lua's `posrelatI`):
@@ -146,7 +216,9 @@ fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let s = ctx.check_string(0)?.as_bytes();
     let first = ctx.opt_integer(1, 1)?;
     let start = start_position(first, s.len());
-    let end = end_position(ctx.opt_integer(2, start as i64)?, s.len());
+    // The end defaults to the start argument as given, before clamping, so
+    // `("hi"):byte(-3)` is empty rather than the first byte.
+    let end = end_position(ctx.opt_integer(2, first)?, s.len());
     if start > end {
         return Ok(0);
     }
@@ -157,6 +229,20 @@ fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         ctx.push(Value::Integer(i64::from(b)));
     }
     Ok(end - start + 1)
+}
+
+/// Longest string reference Lua interns (`LUAI_MAXSHORTLEN`).
+const MAX_SHORT_STRING: usize = 40;
+
+/// What `%p` shows for a value. Reference Lua interns short strings, so equal
+/// short strings share one address; wayfinder does not intern, so a short
+/// string is identified by its content hash instead, which keeps that
+/// equality visible through `%p`.
+fn pointer_identity(value: Value<'_>) -> Option<usize> {
+    match value {
+        Value::String(s) if s.len() <= MAX_SHORT_STRING => Some((s.hash_value() as usize).max(1)),
+        _ => value.object_address(),
+    }
 }
 
 fn char<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -200,7 +286,7 @@ fn format<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 shown = ctx.to_display_string(value)?;
                 Arg::Str(shown.as_bytes())
             }
-            ArgumentKind::Pointer => Arg::Pointer(value.object_address()),
+            ArgumentKind::Pointer => Arg::Pointer(pointer_identity(value)),
             ArgumentKind::Literal => match value {
                 Value::String(s) => Arg::Str(s.as_bytes()),
                 Value::Integer(n) => Arg::Integer(n),
@@ -302,7 +388,9 @@ fn gmatch<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let subject = ctx.check_string(0)?;
     let pat = ctx.check_string(1)?;
     let init = start_position(ctx.opt_integer(2, 1)?, subject.len()) - 1;
-    let init = init.min(subject.len());
+    // Starting past the end leaves nothing to match, not even the empty
+    // string at the end of the subject.
+    let init = init.min(subject.len() + 1);
     let iter = new_native(
         ctx.mc,
         "gmatch_step",
@@ -357,7 +445,8 @@ enum Replacement<'gc> {
 }
 
 fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let subject = ctx.check_string(0)?.as_bytes();
+    let subject_string = ctx.check_string(0)?;
+    let subject = subject_string.as_bytes();
     let pat = ctx.check_string(1)?.as_bytes();
     let repl = match ctx.arg(2) {
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
@@ -372,33 +461,42 @@ fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let mut iter = MatchIter::gsub(pat);
     let mut copied = 0;
     let mut count: i64 = 0;
+    let mut changed = false;
     while count < max {
         let found = iter.next(subject, pat).map_err(|e| pattern_error(ctx, e))?;
         let Some(m) = found else { break };
         count += 1;
         out.extend_from_slice(&subject[copied..m.start]);
-        add_replacement(ctx, subject, &m, &repl, &mut out)?;
+        changed |= add_replacement(ctx, subject, &m, &repl, &mut out)?;
         copied = m.end;
     }
-    out.extend_from_slice(&subject[copied..]);
-    let v = ctx.new_string(&out);
+    // With nothing replaced the result is the subject itself, as in Lua (the
+    // same object, which `%p` can observe).
+    let v = if changed {
+        out.extend_from_slice(&subject[copied..]);
+        ctx.new_string(&out)
+    } else {
+        Value::String(subject_string)
+    };
     ctx.push(v);
     ctx.push(Value::Integer(count));
     Ok(2)
 }
 
-/// Appends the replacement for match `m` (Lua's `add_value`).
+/// Appends the replacement for match `m` (Lua's `add_value`); tells whether
+/// it differs from keeping the matched text.
 fn add_replacement<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     subject: &[u8],
     m: &Match,
     repl: &Replacement<'gc>,
     out: &mut Vec<u8>,
-) -> Result<(), LuaError<'gc>> {
+) -> Result<bool, LuaError<'gc>> {
     let value = match *repl {
         Replacement::Text(text) => {
-            return pattern::expand_replacement(subject, m, text, out)
-                .map_err(|e| pattern_error(ctx, e));
+            pattern::expand_replacement(subject, m, text, out)
+                .map_err(|e| pattern_error(ctx, e))?;
+            return Ok(true);
         }
         Replacement::Table(t) => {
             let key = m.first_value().map_err(|e| pattern_error(ctx, e))?;
@@ -416,15 +514,18 @@ fn add_replacement<'gc>(
     };
     match value {
         // false or nil keeps the original text.
-        Value::Nil | Value::Boolean(false) => out.extend_from_slice(&subject[m.start..m.end]),
+        Value::Nil | Value::Boolean(false) => {
+            out.extend_from_slice(&subject[m.start..m.end]);
+            return Ok(false);
+        }
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
         Value::Integer(_) | Value::Number(_) => {
-            let text = crate::runtime::ops::number_to_string(value).unwrap_or_default();
+            let text = ops::number_to_string(value).unwrap_or_default();
             out.extend_from_slice(text.as_bytes());
         }
         v => return Err(ctx.error(format!("invalid replacement value (a {})", v.type_name()))),
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -434,5 +535,59 @@ mod tests {
     #[test]
     fn smoke() {
         run("assert(string.len('abc') == 3)");
+    }
+
+    // The string metatable's arithmetic metamethods.
+
+    fn message_of(src: &str) -> String {
+        run(&format!(
+            "local ok, e = pcall(function() {src} end) return e"
+        ))[0]
+            .clone()
+    }
+
+    #[test]
+    fn numeric_strings_are_coerced() {
+        assert_eq!(
+            run("return '10' + 1, '3' * '4', -'2', '7' // 2, '1e1' / 4, '0x10' % 3"),
+            ["11", "12", "-2", "3", "2.5", "1"]
+        );
+    }
+
+    #[test]
+    fn failures_name_the_event_and_the_types() {
+        assert_eq!(
+            message_of("return 'abc' + 1"),
+            "test:1: attempt to add a 'string' with a 'number'"
+        );
+        assert_eq!(
+            message_of("return {} * 'abc'"),
+            "test:1: attempt to mul a 'table' with a 'string'"
+        );
+        assert_eq!(
+            message_of("return -'abc'"),
+            "test:1: attempt to unm a 'string' with a 'string'"
+        );
+        // Raised by the core inside the metamethod: no position.
+        assert_eq!(message_of("return '3' % '0'"), "attempt to perform 'n%0'");
+    }
+
+    #[test]
+    fn the_other_operand_metamethod_runs() {
+        assert_eq!(
+            run(
+                "local t = setmetatable({}, {__add = function(a, b) return type(a) .. type(b) end})
+                 return 'abc' + t, t + 'abc'"
+            ),
+            ["stringtable", "tablestring"]
+        );
+    }
+
+    #[test]
+    fn without_the_metamethod_strings_are_not_numbers() {
+        assert_eq!(
+            message_of("getmetatable('').__add = nil; local s = '1'; return s + 1"),
+            "test:1: attempt to perform arithmetic on a string value (local 's')"
+        );
     }
 }

@@ -29,19 +29,12 @@ fn is_newline(c: Option<u8>) -> bool {
 }
 
 impl<'s> Lexer<'s> {
+    /// A lexer over a chunk's text. A first line starting with '#' is not skipped here: as in
+    /// Lua, only files get that treatment (see `runtime::load::file_source`).
     pub fn new(src: &'s [u8]) -> Lexer<'s> {
-        // A first line starting with '#' (a Unix "shebang") is ignored; its line break stays,
-        // so line numbers are unchanged.
-        let pos = if src.first() == Some(&b'#') {
-            src.iter()
-                .position(|&c| c == b'\n' || c == b'\r')
-                .unwrap_or(src.len())
-        } else {
-            0
-        };
         Lexer {
             src,
-            pos,
+            pos: 0,
             buf: Vec::new(),
         }
     }
@@ -588,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn comments_and_shebang() {
+    fn comments() {
         assert_eq!(lex("-- hi\nx").unwrap(), vec![Tok::Name("x".into())]);
         assert_eq!(lex("--[[ a\n b ]] x").unwrap(), vec![Tok::Name("x".into())]);
         assert_eq!(lex("--[==[ ]] ]==]x").unwrap(), vec![Tok::Name("x".into())]);
@@ -596,9 +589,10 @@ mod tests {
             lex("--[= not long\nx").unwrap(),
             vec![Tok::Name("x".into())]
         );
+        // A leading '#' line is skipped only for files (by the loader), never by the lexer.
         assert_eq!(
-            lex("#!/usr/bin/lua\nx").unwrap(),
-            vec![Tok::Name("x".into())]
+            lex("#x").unwrap(),
+            vec![Tok::Char(b'#'), Tok::Name("x".into())]
         );
         assert_eq!(
             lex("x #").unwrap(),
