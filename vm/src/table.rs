@@ -27,8 +27,8 @@ pub enum InvalidKey {
 impl InvalidKey {
     pub fn message(self) -> &'static str {
         match self {
-            InvalidKey::Nil => "index is nil",
-            InvalidKey::NaN => "index is NaN",
+            InvalidKey::Nil => "table index is nil",
+            InvalidKey::NaN => "table index is NaN",
         }
     }
 }

@@ -85,6 +85,8 @@ pub struct ThreadState<'gc> {
     pub yield_ret: Option<Ret>,
     /// Work the executor must do first when this thread runs next (set on thread switches).
     pub pending: Option<Pending<'gc>>,
+    /// The error value a dead coroutine died with, until `coroutine.close` reports it.
+    pub error: Option<Value<'gc>>,
 }
 
 /// Values handed between threads by resume/yield, applied when the receiving thread runs.
@@ -97,8 +99,8 @@ pub enum Pending<'gc> {
     ResumeValues(Vec<Value<'gc>>),
     /// In the resumer: the coroutine yielded or returned these values.
     CoroutineReturned(Vec<Value<'gc>>),
-    /// In the resumer: the coroutine died with this error.
-    CoroutineFailed(crate::runtime::error::LuaError<'gc>),
+    /// In the resumer: the coroutine (second) died with this error.
+    CoroutineFailed(crate::runtime::error::LuaError<'gc>, Thread<'gc>),
 }
 
 /// Where a finished call's results go. Results are first moved to `func_slot..`; then

@@ -7,6 +7,7 @@
 use gc_arena::{Gc, Mutation};
 
 use crate::function::{set_native_upvalue, NativeFunction};
+use crate::runtime::callsite::arg_error_text;
 use crate::runtime::error::{chunk_display_name, current_line, LuaError};
 use crate::runtime::exec;
 use crate::runtime::ops;
@@ -106,13 +107,24 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         LuaError::from_str(self.mc, &text)
     }
 
+    /// An error raised by the core on behalf of this native (as `luaG_runerror` while a C
+    /// function runs): no position, since the running function is not Lua.
+    pub fn core_error(&self, msg: impl AsRef<str>) -> LuaError<'gc> {
+        LuaError::from_str(self.mc, msg.as_ref())
+    }
+
     /// `bad argument #n to 'name' (msg)`; `i` is 0-based.
+    /// The function is named as lua5.4 names it: from the calling instruction (a method
+    /// call does not count `self`), else from the loaded libraries (`'table.insert'`).
     pub fn arg_error(&self, i: usize, msg: impl AsRef<str>) -> LuaError<'gc> {
-        self.error(format!(
-            "bad argument #{} to '{}' ({})",
+        let f = Value::NativeFunction(self.func);
+        self.error(arg_error_text(
+            self.mc,
+            self.state,
+            self.th,
+            f,
             i + 1,
-            self.name(),
-            msg.as_ref()
+            msg.as_ref(),
         ))
     }
 
@@ -234,7 +246,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
             if t.metatable().is_none() {
                 return t
                     .set(self.mc, key, value)
-                    .map_err(|e| self.error(e.message()));
+                    .map_err(|e| self.core_error(e.message()));
             }
         }
         exec::set_index_nested(self.mc, self.state, self.thread, self.th, obj, key, value)

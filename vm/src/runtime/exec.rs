@@ -11,6 +11,7 @@ use gc_arena::{Gc, Mutation};
 use crate::arith;
 use crate::bytecode::Instr;
 use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
+use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
@@ -103,6 +104,12 @@ fn runtime_error<'gc>(mc: &Mutation<'gc>, th: &ThreadState<'gc>, msg: &str) -> L
     LuaError::from_str(mc, &format!("{prefix}{msg}"))
 }
 
+/// An error the core raises while a native runs (the nested helpers below serve `Ctx`):
+/// lua5.4 gives it no position, since the running function is not Lua.
+fn core_error<'gc>(mc: &Mutation<'gc>, msg: &str) -> LuaError<'gc> {
+    LuaError::from_str(mc, msg)
+}
+
 /// The type name used in error messages: a string `__name` in the metatable of a table or
 /// userdata wins (Lua's `luaT_objtypename`).
 fn obj_type_name<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
@@ -112,6 +119,11 @@ fn obj_type_name<'gc>(state: &State<'gc>, v: Value<'gc>) -> String {
         }
     }
     v.type_name().to_string()
+}
+
+/// "attempt to compare A with table", naming types as `luaT_objtypename` does.
+fn compare_error_text<'gc>(state: &State<'gc>, a: Value<'gc>, b: Value<'gc>) -> String {
+    ops::compare_error_message(&obj_type_name(state, a), &obj_type_name(state, b))
 }
 
 fn with_info(msg: String, info: Option<String>) -> String {
@@ -219,15 +231,12 @@ fn call_error<'gc>(
     v: Value<'gc>,
     func_slot: usize,
 ) -> LuaError<'gc> {
+    // As lua5.4's luaG_callerror: the callee is named by the calling instruction, when
+    // the call is that instruction's own (not, say, the function `pcall` was given).
+    let caller = th.frames.len().wrapping_sub(1);
     let info = match th.frames.last() {
-        Some(Frame::Lua(f)) if func_slot >= f.base && func_slot < f.base + 256 => {
-            let proto = Gc::as_ref(f.proto);
-            describe_register(
-                &proto.info,
-                &proto.constants,
-                f.pc,
-                (func_slot - f.base) as u8,
-            )
+        Some(Frame::Lua(f)) if is_instruction_call(f, func_slot) => {
+            call_site_name(th, caller).map(|(kind, name)| format!("{kind} '{name}'"))
         }
         _ => None,
     };
@@ -236,6 +245,20 @@ fn call_error<'gc>(
         th,
         &with_info(format!("attempt to call a {} value", v.type_name()), info),
     )
+}
+
+/// Is the call of `stack[func_slot]` the one the current instruction of `f` makes?
+fn is_instruction_call(f: &LuaFrame<'_>, func_slot: usize) -> bool {
+    let proto = Gc::as_ref(f.proto);
+    let Some(&ins) = f.pc.checked_sub(1).and_then(|i| proto.info.code.get(i)) else {
+        return false;
+    };
+    match ins {
+        Instr::Call { a, .. } | Instr::TailCall { a, .. } => func_slot == f.base + a as usize,
+        Instr::TForCall { a, .. } => func_slot == f.base + a as usize + 4,
+        // Metamethods are called above the frame's registers.
+        _ => func_slot >= lua_frame_end(f),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -289,17 +312,34 @@ fn call_native<'gc>(
     Ok(event)
 }
 
-fn arg_count_error<'gc>(
+/// `bad argument` for argument `arg` (1-based) of a builtin, named as `Ctx::arg_error`
+/// names natives.
+fn builtin_arg_error<'gc>(
     mc: &Mutation<'gc>,
+    state: &State<'gc>,
     th: &ThreadState<'gc>,
-    n: usize,
-    name: &str,
+    nf: NativeFunction<'gc>,
+    arg: usize,
+    msg: &str,
 ) -> LuaError<'gc> {
-    runtime_error(
-        mc,
-        th,
-        &format!("bad argument #{n} to '{name}' (value expected)"),
-    )
+    let f = Value::NativeFunction(nf);
+    runtime_error(mc, th, &arg_error_text(mc, state, th, f, arg, msg))
+}
+
+/// The "got ..." part of a type error for argument `arg` (1-based) of a builtin whose
+/// arguments start after `func_slot`.
+fn builtin_arg_type<'gc>(
+    state: &State<'gc>,
+    th: &ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    arg: usize,
+) -> String {
+    if arg > nargs {
+        "no value".into()
+    } else {
+        obj_type_name(state, th.stack[func_slot + arg])
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -322,7 +362,7 @@ fn call_builtin<'gc>(
     match builtin {
         Builtin::Pcall => {
             if nargs == 0 {
-                return Err(arg_count_error(mc, th, 1, "pcall"));
+                return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
             }
             th.frames.push(Frame::Protected { ret, handler: None });
             setup_call(
@@ -337,8 +377,10 @@ fn call_builtin<'gc>(
             )
         }
         Builtin::Xpcall => {
-            if nargs < 2 {
-                return Err(arg_count_error(mc, th, 2, "xpcall"));
+            if nargs < 2 || !is_callable(th.stack[func_slot + 2]) {
+                let got = builtin_arg_type(state, th, func_slot, nargs, 2);
+                let msg = format!("function expected, got {got}");
+                return Err(builtin_arg_error(mc, state, th, nf, 2, &msg));
             }
             let handler = th.stack[func_slot + 2];
             th.stack
@@ -365,14 +407,18 @@ fn call_builtin<'gc>(
                 Value::Nil
             };
             let level = if nargs > 1 {
-                match ops::to_integer(th.stack[func_slot + 2]) {
-                    Some(l) => l,
-                    None => {
-                        return Err(runtime_error(
-                            mc,
-                            th,
-                            "bad argument #2 to 'error' (number expected, got no integer)",
-                        ))
+                let arg = th.stack[func_slot + 2];
+                match (arg, ops::to_integer(arg)) {
+                    (Value::Nil, _) => 1,
+                    (_, Some(l)) => l,
+                    (_, None) => {
+                        let msg = if ops::to_number(arg).is_some() {
+                            "number has no integer representation".to_string()
+                        } else {
+                            let got = builtin_arg_type(state, th, func_slot, nargs, 2);
+                            format!("number expected, got {got}")
+                        };
+                        return Err(builtin_arg_error(mc, state, th, nf, 2, &msg));
                     }
                 }
             } else {
@@ -393,19 +439,12 @@ fn call_builtin<'gc>(
             let target = match th.stack.get(func_slot + 1) {
                 Some(Value::Thread(t)) if nargs > 0 => *t,
                 _ => {
-                    let got = if nargs > 0 {
-                        th.stack[func_slot + 1].type_name()
-                    } else {
-                        "no value"
-                    };
-                    return Err(runtime_error(
-                        mc,
-                        th,
-                        &format!("bad argument #1 to 'resume' (coroutine expected, got {got})"),
-                    ));
+                    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
+                    let msg = format!("thread expected, got {got}");
+                    return Err(builtin_arg_error(mc, state, th, nf, 1, &msg));
                 }
             };
-            if let Some(msg) = resume_refusal(target, thread) {
+            if let Some(msg) = resume_refusal(state, target, thread) {
                 th.stack.truncate(func_slot);
                 th.stack.push(Value::Boolean(false));
                 th.stack
@@ -423,7 +462,7 @@ fn call_builtin<'gc>(
             let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
                 return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
             };
-            if let Some(msg) = resume_refusal(target, thread) {
+            if let Some(msg) = resume_refusal(state, target, thread) {
                 return Err(runtime_error(mc, th, msg));
             }
             th.frames.push(Frame::Resume { ret, wrap: true });
@@ -458,15 +497,23 @@ fn call_builtin<'gc>(
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
-fn resume_refusal<'gc>(target: Thread<'gc>, current: Thread<'gc>) -> Option<&'static str> {
+fn resume_refusal<'gc>(
+    state: &State<'gc>,
+    target: Thread<'gc>,
+    current: Thread<'gc>,
+) -> Option<&'static str> {
     if target.ptr_eq(current) {
         return Some("cannot resume non-suspended coroutine");
     }
     match target.status() {
-        CoStatus::Suspended => None,
-        CoStatus::Dead => Some("cannot resume dead coroutine"),
-        _ => Some("cannot resume non-suspended coroutine"),
+        CoStatus::Suspended => {}
+        CoStatus::Dead => return Some("cannot resume dead coroutine"),
+        _ => return Some("cannot resume non-suspended coroutine"),
     }
+    // Nested resumes count against the same limit as nested native calls, as lua5.4's
+    // LUAI_MAXCCALLS does; without it, endless recursion through coroutines exhausts memory.
+    let depth = state.chain.borrow().len() + state.host.borrow().native_depth;
+    (depth >= MAX_NATIVE_DEPTH).then_some("C stack overflow")
 }
 
 /// `chunk:line: ` for `error(msg, level)`: level 1 is the function that called `error`.
@@ -750,6 +797,44 @@ fn close_on_error<'gc>(
     err
 }
 
+/// Close the pending to-be-closed variables of the coroutine `t` (suspended or dead, so
+/// not borrowed), innermost first, each `__close` running on `t` itself with the error `t`
+/// died with (or nil); then leave `t` dead and empty. Returns the error to report, as
+/// lua5.4's `lua_closethread`: the death error, replaced by any error a handler raises.
+pub(crate) fn close_thread<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    t: Thread<'gc>,
+) -> Option<Value<'gc>> {
+    let mut ts = t.gc().borrow_mut(mc);
+    let mut err = ts.error.take();
+    if !ts.tbc.is_empty() {
+        // The handlers run on `t`, so it is the running thread meanwhile.
+        state.chain.borrow_mut(mc).push(t);
+        ts.status = CoStatus::Running;
+        while let Some(idx) = ts.tbc.pop() {
+            let v = ts.stack.get(idx).copied().unwrap_or(Value::Nil);
+            let mm = metamethod(state, v, MetaName::Close);
+            if !v.is_truthy() || mm.is_nil() {
+                continue;
+            }
+            let arg = err.unwrap_or(Value::Nil);
+            if let Err(e) = call_nested(mc, state, t, &mut ts, mm, &[v, arg]) {
+                err = Some(e.value);
+            }
+        }
+        state.chain.borrow_mut(mc).pop();
+    }
+    ts.status = CoStatus::Dead;
+    ts.frames.clear();
+    ts.stack.clear();
+    ts.cells.clear();
+    ts.tbc.clear();
+    ts.start = None;
+    ts.yield_ret = None;
+    err
+}
+
 /// Handle an error raised while running `th`: find the nearest `pcall` frame (running the
 /// `xpcall` handler first) or a boundary. `Err` means the error leaves this thread (or the
 /// nested call).
@@ -769,10 +854,14 @@ pub(crate) fn unwind<'gc>(
         if err.traceback.is_none() {
             err.traceback = Some(traceback(th, None));
         }
-        err = close_on_error(mc, state, thread, th, 0, err);
         th.frames.clear();
         th.cells.clear();
-        th.tbc.clear();
+        if thread.ptr_eq(state.main_thread) {
+            err = close_on_error(mc, state, thread, th, 0, err);
+            th.tbc.clear();
+        }
+        // A dying coroutine keeps its to-be-closed variables (and their stack slots) for
+        // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
         return Err(err);
     };
     let cell_level = th.frames[i + 1..]
@@ -884,12 +973,17 @@ fn apply_pending<'gc>(
                 deliver(mc, state, thread, th, ret, values.len() + 1)
             }
         }
-        Pending::CoroutineFailed(err) => {
+        Pending::CoroutineFailed(err, coroutine) => {
             let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
             };
             if wrap {
                 let mut err = err;
+                // As lua5.4's auxwrap: close the dead coroutine's variables now; an error
+                // from a `__close` handler replaces the original one.
+                if let Some(v) = close_thread(mc, state, coroutine) {
+                    err.value = v;
+                }
                 if let Value::String(s) = err.value {
                     // As lua5.4's auxwrap: prefix the position of a Lua caller.
                     let mut text = String::new();
@@ -1000,11 +1094,15 @@ pub(crate) fn drive<'gc>(
             }
             Err(e) if is_base => return Err(e),
             Err(e) => {
+                let error = e.value;
                 with_cur(base_th, &mut |ts| {
                     ts.status = CoStatus::Dead;
-                    ts.stack.clear();
+                    if ts.tbc.is_empty() {
+                        ts.stack.clear();
+                    }
+                    ts.error = Some(error);
                 });
-                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e));
+                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e, cur));
             }
         }
     }
@@ -1112,16 +1210,11 @@ pub(crate) fn index_nested<'gc>(
             .first()
             .copied()
             .unwrap_or(Value::Nil)),
-        Index::NotIndexable(v) => Err(runtime_error(
+        Index::NotIndexable(v) => Err(core_error(
             mc,
-            th,
             &format!("attempt to index a {} value", v.type_name()),
         )),
-        Index::Loop => Err(runtime_error(
-            mc,
-            th,
-            "'__index' chain too long; possible loop",
-        )),
+        Index::Loop => Err(core_error(mc, "'__index' chain too long; possible loop")),
     }
 }
 
@@ -1140,17 +1233,12 @@ pub(crate) fn set_index_nested<'gc>(
         NewIndex::Call(mm, o) => {
             call_nested(mc, state, thread, th, mm, &[o, key, value]).map(|_| ())
         }
-        NewIndex::NotIndexable(v) => Err(runtime_error(
+        NewIndex::NotIndexable(v) => Err(core_error(
             mc,
-            th,
             &format!("attempt to index a {} value", v.type_name()),
         )),
-        NewIndex::BadKey(msg) => Err(runtime_error(mc, th, msg)),
-        NewIndex::Loop => Err(runtime_error(
-            mc,
-            th,
-            "'__newindex' chain too long; possible loop",
-        )),
+        NewIndex::BadKey(msg) => Err(core_error(mc, msg)),
+        NewIndex::Loop => Err(core_error(mc, "'__newindex' chain too long; possible loop")),
     }
 }
 
@@ -1214,7 +1302,7 @@ pub(crate) fn compare_nested<'gc>(
         mm = metamethod(state, b, MetaName::Lt);
     }
     if mm.is_nil() {
-        return Err(runtime_error(mc, th, &ops::compare_error_message(a, b)));
+        return Err(core_error(mc, &compare_error_text(state, a, b)));
     }
     let r = call_nested(mc, state, thread, th, mm, &[a, b])?;
     Ok(r.first().is_some_and(|v| v.is_truthy()))
@@ -1235,15 +1323,14 @@ pub(crate) fn len_nested<'gc>(
     }
     let mm = metamethod(state, v, MetaName::Len);
     if !mm.is_nil() {
-        // Lua passes the operand twice to `__len`, as to the unary arithmetic events.
+        // lua5.4 passes the operand twice, as to `__unm`.
         let r = call_nested(mc, state, thread, th, mm, &[v, v])?;
         return Ok(r.first().copied().unwrap_or(Value::Nil));
     }
     match v {
         Value::Table(t) => Ok(Value::Integer(t.length())),
-        _ => Err(runtime_error(
+        _ => Err(core_error(
             mc,
-            th,
             &format!("attempt to get length of a {} value", v.type_name()),
         )),
     }
@@ -1347,6 +1434,7 @@ pub(crate) fn newindex_step<'gc>(
 }
 
 /// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
+/// Numeric strings are converted as in arithmetic; a string start thus makes a float loop.
 fn for_prep<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
@@ -1354,22 +1442,21 @@ fn for_prep<'gc>(
     ra: usize,
 ) -> LResult<'gc, bool> {
     let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
-    // luaG_forerror's wording.
-    let bad = |what: &str, v: Value<'gc>| {
-        let msg = format!(
-            "bad 'for' {what} (number expected, got {})",
-            obj_type_name(state, v)
-        );
-        runtime_error(mc, th, &msg)
+    let for_error = |th: &ThreadState<'gc>, v: Value<'gc>, what: &str| {
+        let got = obj_type_name(state, v);
+        runtime_error(
+            mc,
+            th,
+            &format!("bad 'for' {what} (number expected, got {got})"),
+        )
     };
     if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
         if st == 0 {
             return Err(runtime_error(mc, th, "'for' step is zero"));
         }
-        // A numeric string limit is converted, as luaV_tointegerns does.
-        let lim = match ops::to_number(limit).unwrap_or(limit) {
-            Value::Integer(l) => l,
-            Value::Number(f) => {
+        let lim = match ops::to_number(limit) {
+            Some(Value::Integer(l)) => l,
+            Some(Value::Number(f)) => {
                 if f.is_nan() {
                     return Ok(false);
                 }
@@ -1390,7 +1477,7 @@ fn for_prep<'gc>(
                     }
                 }
             }
-            _ => return Err(bad("limit", limit)),
+            _ => return Err(for_error(th, limit, "limit")),
         };
         if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
             return Ok(false);
@@ -1406,15 +1493,15 @@ fn for_prep<'gc>(
         th.stack[ra + 3] = Value::Integer(i0);
         return Ok(true);
     }
-    // Checked in Lua's order: limit, step, initial value.
+    // Checked in lua5.4's order: limit, step, then the initial value.
     let Some(fl) = ops::to_float(limit) else {
-        return Err(bad("limit", limit));
+        return Err(for_error(th, limit, "limit"));
     };
     let Some(fs) = ops::to_float(step) else {
-        return Err(bad("step", step));
+        return Err(for_error(th, step, "step"));
     };
     let Some(f0) = ops::to_float(init) else {
-        return Err(bad("initial value", init));
+        return Err(for_error(th, init, "initial value"));
     };
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
@@ -1448,9 +1535,17 @@ fn arith_slow<'gc>(
     b: Value<'gc>,
     regs: (Option<u8>, Option<u8>),
 ) -> LResult<'gc, Slow<'gc>> {
-    let err = match ops::arith(op, a, b) {
-        Ok(v) => return Ok(Slow::Value(v)),
-        Err(e) => e,
+    // Strings are coerced by the string metatable's arithmetic metamethods, as in lua5.4,
+    // so that their errors read like its ("attempt to add a 'string' with a 'number'").
+    let via_string_meta =
+        !op.is_bitwise() && (matches!(a, Value::String(_)) || matches!(b, Value::String(_)));
+    let err = if via_string_meta {
+        ArithError::NotNumbers
+    } else {
+        match ops::arith(op, a, b) {
+            Ok(v) => return Ok(Slow::Value(v)),
+            Err(e) => e,
+        }
     };
     if matches!(err, ArithError::NotNumbers | ArithError::NoIntegerRep) {
         let mut mm = metamethod(state, a, op.meta_name());
@@ -1463,19 +1558,13 @@ fn arith_slow<'gc>(
     }
     let msg = match err {
         ArithError::NotNumbers | ArithError::NoIntegerRep => {
-            let bad = |v: Value<'_>| {
-                if op.is_bitwise() {
-                    !matches!(v, Value::Integer(_) | Value::Number(_))
-                } else {
-                    ops::to_number(v).is_none()
-                }
-            };
+            let bad = |v: Value<'_>| !matches!(v, Value::Integer(_) | Value::Number(_));
             if err == ArithError::NoIntegerRep && !bad(a) && !bad(b) {
-                // Named after the first operand without an integer value (luaG_tointerror).
-                let reg = if ops::to_integer(a).is_none() {
-                    regs.0
-                } else {
+                // lua5.4 blames the second operand when it is the one without an integer.
+                let reg = if ops::to_integer(b).is_none() {
                     regs.1
+                } else {
+                    regs.0
                 };
                 match reg.and_then(|r| register_info(th, r)) {
                     Some(info) => format!("number ({info}) has no integer representation"),
@@ -1696,7 +1785,7 @@ fn compare_slow<'gc>(
         mm = metamethod(state, y, event);
     }
     if mm.is_nil() {
-        return Err(runtime_error(mc, th, &ops::compare_error_message(x, y)));
+        return Err(runtime_error(mc, th, &compare_error_text(state, x, y)));
     }
     after_call(call_meta(
         mc,
@@ -1762,6 +1851,7 @@ fn len_slow<'gc>(
             thread,
             th,
             mm,
+            // lua5.4 passes the operand twice.
             &[x, x],
             1,
             RetKind::Register(dest),

@@ -1,5 +1,6 @@
 //! The runtime: arena, executor, and the embedding API.
 
+pub mod callsite;
 pub mod ctx;
 pub mod error;
 pub mod exec;

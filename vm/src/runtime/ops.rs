@@ -204,9 +204,9 @@ pub fn less_equal(a: Value<'_>, b: Value<'_>) -> Option<bool> {
     })
 }
 
-/// "attempt to compare two table values" / "attempt to compare number with nil".
-pub fn compare_error_message(a: Value<'_>, b: Value<'_>) -> String {
-    let (ta, tb) = (a.type_name(), b.type_name());
+/// "attempt to compare two table values" / "attempt to compare number with nil", given
+/// the operands' type names (`__name` where the metatable has one).
+pub fn compare_error_message(ta: &str, tb: &str) -> String {
     if ta == tb {
         format!("attempt to compare two {ta} values")
     } else {

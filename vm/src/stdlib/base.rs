@@ -149,7 +149,7 @@ fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             Ok(2)
         }
         Ok(None) => ctx.ret1(Value::Nil),
-        Err(()) => Err(ctx.error("invalid key to 'next'")),
+        Err(()) => Err(ctx.core_error("invalid key to 'next'")),
     }
 }
 
@@ -167,9 +167,8 @@ fn pairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         return Ok(3);
     }
-    if !matches!(v, Value::Table(_)) {
-        return Err(ctx.type_error(0, "table"));
-    }
+    // Without `__pairs` any value is accepted: `next` rejects a non-table when the loop
+    // calls it, as "bad argument #1 to 'for iterator'".
     let next = ctx.state.globals.get_str(LuaString::new(ctx.mc, b"next"));
     let next = if next.is_nil() {
         Value::NativeFunction(crate::function::new_native(
@@ -228,7 +227,7 @@ fn rawset<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.check_any(1)?;
     ctx.check_any(2)?;
     t.set(ctx.mc, ctx.arg(1), ctx.arg(2))
-        .map_err(|e| ctx.error(e.message()))?;
+        .map_err(|e| ctx.core_error(e.message()))?;
     ctx.ret1(Value::Table(t))
 }
 
@@ -242,7 +241,7 @@ fn rawlen<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let n = match ctx.arg(0) {
         Value::Table(t) => t.length(),
         Value::String(s) => s.len() as i64,
-        _ => return Err(ctx.arg_error(0, "table or string expected")),
+        _ => return Err(ctx.type_error(0, "table or string")),
     };
     ctx.ret1(Value::Integer(n))
 }
@@ -295,10 +294,17 @@ fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         return Ok(n);
     }
-    if ctx.nargs() >= 2 {
-        return Err(LuaError::new(ctx.arg(1)));
+    // As lua5.4, the message is raised like `error(msg)`: a string gets the caller's
+    // position, other values go unchanged.
+    match ctx.arg(1) {
+        Value::String(s) if ctx.nargs() >= 2 => {
+            let mut bytes = ctx.where_prefix().into_bytes();
+            bytes.extend_from_slice(s.as_bytes());
+            Err(LuaError::new(ctx.new_string(&bytes)))
+        }
+        _ if ctx.nargs() >= 2 => Err(LuaError::new(ctx.arg(1))),
+        _ => Err(ctx.error("assertion failed!")),
     }
-    Err(ctx.error("assertion failed!"))
 }
 
 /// Build a Lua function from `source`, with `_ENV` = `env` (globals when `None`).
@@ -370,22 +376,38 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         None
     };
     let (source, default_name) = match chunk {
-        Value::String(s) => (
-            s.as_bytes().to_vec(),
-            String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        ),
+        // A number is a chunk too, as its string form (lua_tolstring).
+        Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+            let s = ctx.check_string(0)?;
+            (
+                s.as_bytes().to_vec(),
+                String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            )
+        }
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();
             loop {
-                let r = ctx.call(chunk, &[])?;
-                match r.first() {
-                    None | Some(Value::Nil) => break,
-                    Some(Value::String(s)) if s.is_empty() => break,
-                    Some(Value::String(s)) => buf.extend_from_slice(s.as_bytes()),
-                    Some(_) => {
+                // As lua5.4, a failing reader fails the load: nil plus the error value.
+                let piece = match ctx.call(chunk, &[]) {
+                    Ok(r) => r.first().copied().unwrap_or(Value::Nil),
+                    Err(e) => {
                         ctx.push(Value::Nil);
-                        let m = ctx.new_string(b"reader function must return a string");
-                        ctx.push(m);
+                        ctx.push(e.value);
+                        return Ok(2);
+                    }
+                };
+                match piece {
+                    Value::Nil => break,
+                    Value::String(s) if s.is_empty() => break,
+                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    Value::Integer(_) | Value::Number(_) => {
+                        let text = crate::runtime::ops::number_to_string(piece);
+                        buf.extend_from_slice(text.unwrap_or_default().as_bytes());
+                    }
+                    _ => {
+                        ctx.push(Value::Nil);
+                        let msg = ctx.error("reader function must return a string").value;
+                        ctx.push(msg);
                         return Ok(2);
                     }
                 }
@@ -437,7 +459,8 @@ fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let path = ctx.check_string(0)?.to_str_lossy().into_owned();
-    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.error(m))?;
+    // lua5.4 raises the load failure message as it is, without a position.
+    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.core_error(m))?;
     let proto = compile_chunk(&src, &format!("@{path}"))
         .map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
     let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
@@ -530,5 +553,51 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             ctx.ret1(v)
         }
         _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::stdlib::test_support::run;
+
+    #[test]
+    fn a_failing_load_reader_makes_load_fail() {
+        assert_eq!(
+            run("return load(function() error('reader failed') end)"),
+            ["nil", "test:1: reader failed"]
+        );
+        assert_eq!(
+            run("local e = {} local f, m = load(function() error(e) end) return f, m == e"),
+            ["nil", "true"]
+        );
+        assert_eq!(
+            run("return load(function() return {} end)"),
+            ["nil", "test:1: reader function must return a string"]
+        );
+    }
+
+    #[test]
+    fn pairs_accepts_any_value_without_pairs_metamethod() {
+        assert_eq!(run("return select('#', pairs(nil))")[0], "3");
+        assert_eq!(
+            run("return select(2, pcall(function() for k in pairs(nil) do end end))")[0],
+            "test:1: bad argument #1 to 'for iterator' (table expected, got nil)"
+        );
+    }
+
+    #[test]
+    fn messages_of_rawlen_dofile_and_numeric_chunks() {
+        assert_eq!(
+            run("return select(2, pcall(function() return rawlen(1) end))")[0],
+            "test:1: bad argument #1 to 'rawlen' (table or string expected, got number)"
+        );
+        assert_eq!(
+            run("return select(2, pcall(function() dofile('/nonexistent/x.lua') end))")[0],
+            "cannot open /nonexistent/x.lua: No such file or directory"
+        );
+        assert_eq!(
+            run("return load(1)"),
+            ["nil", "[string \"1\"]:1: unexpected symbol near '1'"]
+        );
     }
 }

@@ -9,11 +9,11 @@ use gc_arena::{Gc, Mutation};
 
 use crate::bytecode::{FunctionProto, Instr, LocalInfo, LocalSlot};
 use crate::function::{new_native, set_native_upvalue, ClosureData, NativeKind};
+use crate::runtime::callsite::{call_site_name, loaded_function_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{chunk_display_name, current_line, traceback_frame_line, LuaError};
 use crate::runtime::exec::metatable_of;
 use crate::runtime::state::State;
-use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{CoStatus, Frame, Thread, ThreadState};
 use crate::userdata::{new_userdata, set_userdata_metatable};
@@ -53,8 +53,8 @@ enum Level<'gc> {
     /// The Lua function running in `frames[i]`.
     Lua(usize),
     /// A native function (its value, or nil when it cannot be found, like the host below
-    /// the main chunk).
-    Native(Value<'gc>),
+    /// the main chunk), and the frame that called it (which names it).
+    Native(Value<'gc>, Option<usize>),
 }
 
 /// The stack levels of `th`, innermost (level 0) first. `running` is the native running on
@@ -66,23 +66,25 @@ fn stack_levels<'gc>(
     is_main: bool,
 ) -> Vec<Level<'gc>> {
     let mut levels = Vec::with_capacity(th.frames.len() + 2);
-    levels.extend(running.map(Level::Native));
+    let top = th.frames.len().checked_sub(1);
+    levels.extend(running.map(|f| Level::Native(f, top)));
     for (i, frame) in th.frames.iter().enumerate().rev() {
         match frame {
             Frame::Lua(_) => levels.push(Level::Lua(i)),
-            Frame::Protected { ret, .. } | Frame::Resume { ret, .. } => {
-                levels.push(Level::Native(native_at(th, ret.func_slot)))
-            }
+            Frame::Protected { ret, .. } | Frame::Resume { ret, .. } => levels.push(Level::Native(
+                native_at(th, ret.func_slot),
+                i.checked_sub(1),
+            )),
             Frame::Boundary => {
                 if let Some(f) = boundary_native(th, i) {
-                    levels.push(Level::Native(f));
+                    levels.push(Level::Native(f, i.checked_sub(1)));
                 }
             }
         }
     }
     if is_main {
         // The host called the main chunk, as lua.c's C function does in lua5.4.
-        levels.push(Level::Native(Value::Nil));
+        levels.push(Level::Native(Value::Nil, None));
     }
     levels
 }
@@ -192,7 +194,7 @@ fn level_function<'gc>(th: &ThreadState<'gc>, level: Level<'gc>) -> Value<'gc> {
             Frame::Lua(lf) => Value::Function(lf.closure),
             _ => Value::Nil,
         },
-        Level::Native(f) => f,
+        Level::Native(f, _) => f,
     }
 }
 
@@ -214,38 +216,7 @@ fn global_function_name<'gc>(
     if f.is_nil() {
         return None;
     }
-    let key = Value::String(LuaString::new(mc, b"_LOADED"));
-    let Value::Table(loaded) = state.registry.get(key) else {
-        return None;
-    };
-    let found = find_field(loaded, f, 2)?;
-    Some(match found.strip_prefix("_G.") {
-        Some(rest) => rest.to_string(),
-        None => found,
-    })
-}
-
-/// `key` or `key.subkey` of `t` (up to `depth` levels) whose value is `f`.
-fn find_field<'gc>(t: Table<'gc>, f: Value<'gc>, depth: u32) -> Option<String> {
-    if depth == 0 {
-        return None;
-    }
-    let mut key = Value::Nil;
-    while let Ok(Some((k, v))) = t.next(key) {
-        key = k;
-        let Value::String(name) = k else {
-            continue;
-        };
-        if v.raw_eq(f) {
-            return Some(name.to_str_lossy().into_owned());
-        }
-        if let Value::Table(inner) = v {
-            if let Some(sub) = find_field(inner, f, depth - 1) {
-                return Some(format!("{}.{}", name.to_str_lossy(), sub));
-            }
-        }
-    }
-    None
+    loaded_function_name(mc, state, f)
 }
 
 /// lua5.4 shows the first `FIRST_LEVELS` and the last `LAST_LEVELS` levels of a deep stack.
@@ -277,11 +248,12 @@ fn traceback_text<'gc>(
             let name = global_function_name(mc, state, level_function(view.th, lv));
             match lv {
                 Level::Lua(i) => out.push_str(&traceback_frame_line(view.th, i, name.as_deref())),
-                Level::Native(_) => {
+                Level::Native(..) => {
                     out.push_str("\n\t[C]: in ");
-                    match name {
-                        Some(n) => out.push_str(&format!("function '{n}'")),
-                        None => out.push('?'),
+                    match (name, level_name(view.th, lv)) {
+                        (Some(n), _) => out.push_str(&format!("function '{n}'")),
+                        (None, Some((what, n))) => out.push_str(&format!("{what} '{n}'")),
+                        (None, None) => out.push('?'),
                     }
                 }
             }
@@ -322,6 +294,21 @@ fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 struct Activation {
     current_line: i64,
     is_tail: bool,
+    /// `namewhat` and `name`, from the instruction that called the function.
+    name: Option<(&'static str, String)>,
+}
+
+/// How the caller of level `lv` named the function running there (getinfo's 'n').
+fn level_name(th: &ThreadState<'_>, lv: Level<'_>) -> Option<(&'static str, String)> {
+    let caller = match lv {
+        Level::Lua(i) => match &th.frames[i] {
+            // A tail call leaves no caller to ask.
+            Frame::Lua(lf) if !lf.is_tail => i.checked_sub(1),
+            _ => None,
+        },
+        Level::Native(_, caller) => caller,
+    };
+    call_site_name(th, caller?)
 }
 
 const INFO_OPTIONS: &[u8] = b"SlnrutfL";
@@ -343,6 +330,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             let found = with_stack(ctx, other, |view| {
                 let lv = *view.levels.get(level_index(&view.levels, level)?)?;
                 let func = level_function(view.th, lv);
+                let name = level_name(view.th, lv);
                 let activation = match lv {
                     Level::Lua(i) => match &view.th.frames[i] {
                         Frame::Lua(lf) => {
@@ -350,16 +338,19 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                             Activation {
                                 current_line: current_line(proto, lf.pc) as i64,
                                 is_tail: lf.is_tail,
+                                name,
                             }
                         }
                         _ => Activation {
                             current_line: -1,
                             is_tail: false,
+                            name: None,
                         },
                     },
-                    Level::Native(_) => Activation {
+                    Level::Native(..) => Activation {
                         current_line: -1,
                         is_tail: false,
+                        name,
                     },
                 };
                 Some((func, Some(activation)))
@@ -435,8 +426,13 @@ fn info_table<'gc>(
         set("isvararg", Value::Boolean(vararg));
     }
     if has(b'n') {
-        // Call-site names (name/namewhat) are not derived yet: name stays nil.
-        set("namewhat", str_value(""));
+        match activation.and_then(|a| a.name.as_ref()) {
+            Some((what, name)) => {
+                set("name", str_value(name));
+                set("namewhat", str_value(what));
+            }
+            None => set("namewhat", str_value("")),
+        }
     }
     if has(b'r') {
         set("ftransfer", Value::Integer(0));
@@ -493,13 +489,13 @@ enum Place {
 fn find_level_local(view: &StackView<'_, '_>, index: usize, n: i64) -> Option<(String, Place)> {
     match view.levels[index] {
         Level::Lua(i) => find_local(view, i, n),
-        Level::Native(_) if index == 0 => {
+        Level::Native(..) if index == 0 => {
             let args = view.native_args.clone()?;
             let slot = args.start + usize::try_from(n).ok()?.checked_sub(1)?;
             args.contains(&slot)
                 .then(|| ("(C temporary)".into(), Place::Stack(slot)))
         }
-        Level::Native(_) => None,
+        Level::Native(..) => None,
     }
 }
 
@@ -1013,5 +1009,27 @@ mod tests {
         assert_eq!(r, vec!["true", "true", "true", "true", "nil", "nil"]);
         let e = run_err("debug.setmetatable(1, {})");
         assert!(e.contains("not supported"), "{e}");
+    }
+
+    #[test]
+    fn getinfo_names_functions_from_their_call_site() {
+        let out = run("local function n(l) local i = debug.getinfo(l, 'n')
+               return i.namewhat .. ':' .. tostring(i.name) end
+             local t = {m = function(self) local r = n(2) return r end}
+             local mt = setmetatable({}, {__index = function() local r = n(2) return r end})
+             local function lf() local r = n(2) return r end
+             local function tail() return n(2) end
+             return t:m(), mt.x, lf(), n(1), select(2, pcall(n, 2)), tail()");
+        assert_eq!(
+            out,
+            [
+                "method:m",
+                "metamethod:index",
+                "local:lf",
+                "local:n",
+                "global:pcall",
+                ":nil"
+            ]
+        );
     }
 }

@@ -707,9 +707,9 @@ fn write_args<'gc>(ctx: &mut Ctx<'gc, '_>, file: Value<'gc>, h: &Shared, first: 
                 // Write what came before, as Lua does, then report the bad argument.
                 let _ = handle.end_write();
                 drop(handle);
-                // Numbered as Lua does for both `io.write(...)` and `f:write(...)`.
+                // `arg_error` drops `self` from the number for `f:write(...)`.
                 let got = ctx.type_name_of(ctx.arg(i));
-                return Err(ctx.arg_error(i - first, format!("string expected, got {got}")));
+                return Err(ctx.arg_error(i, format!("string expected, got {got}")));
             }
         };
         if result.is_ok() {
@@ -775,7 +775,7 @@ fn f_setvbuf<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         b"full" => BufMode::Full,
         other => {
             let msg = format!("invalid option '{}'", String::from_utf8_lossy(other));
-            return Err(ctx.arg_error(0, msg));
+            return Err(ctx.arg_error(1, msg));
         }
     };
     ctx.opt_integer(2, BUFFER_SIZE as i64)?;
@@ -806,7 +806,7 @@ fn f_seek<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         b"end" => Ok(SeekFrom::End(offset)),
         other => {
             let msg = format!("invalid option '{}'", String::from_utf8_lossy(other));
-            return Err(ctx.arg_error(0, msg));
+            return Err(ctx.arg_error(1, msg));
         }
     };
     let result = pos.and_then(|pos| {
@@ -898,7 +898,7 @@ fn read_args<'gc>(ctx: &mut Ctx<'gc, '_>, h: &Shared, first: usize) -> R<'gc> {
     let mut formats = Vec::new();
     for i in first..ctx.nargs().max(first) {
         let format = parse_format(ctx.arg(i));
-        formats.push(format.ok_or_else(|| ctx.arg_error(i - first, "invalid format"))?);
+        formats.push(format.ok_or_else(|| ctx.arg_error(i, "invalid format"))?);
     }
     if formats.is_empty() {
         formats.push(Format::Line {
@@ -940,7 +940,8 @@ fn lines_iterator<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let mut formats = Vec::with_capacity(nformats.max(1));
     for i in 0..nformats {
         let v = ctx.upvalue(i + 2);
-        formats.push(parse_format(v).ok_or_else(|| ctx.arg_error(i, "invalid format"))?);
+        // Lua numbers the formats from 2, after the file they are read from.
+        formats.push(parse_format(v).ok_or_else(|| ctx.arg_error(i + 1, "invalid format"))?);
     }
     if formats.is_empty() {
         formats.push(Format::Line {
@@ -1148,7 +1149,7 @@ mod tests {
                 "ef",
                 "resh",
                 "false",
-                "bad argument #2 to 'open' (invalid mode)",
+                "bad argument #2 to 'io.open' (invalid mode)",
                 "true"
             ]
         );
@@ -1180,7 +1181,7 @@ mod tests {
                 "2".to_string(),
                 format!("cannot open file '{path}' (No such file or directory)"),
                 "attempt to use a closed file".to_string(),
-                "bad argument #1 to 'read' (invalid format)".to_string(),
+                "bad argument #1 to 'io.read' (invalid format)".to_string(),
                 "file (closed)".to_string(),
                 "nil".to_string(),
                 "cannot close standard file".to_string(),

@@ -11,9 +11,10 @@ pub mod pack;
 pub mod package;
 pub mod pattern;
 pub mod string;
+pub mod string_arith;
 pub mod table;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub mod utf8;
 
 use gc_arena::Mutation;

@@ -657,7 +657,7 @@ mod tests {
                 "field 'month' missing in date table",
                 "field 'month' is not an integer",
                 "field 'year' is out-of-bound",
-                "bad argument #2 to 'date' (number has no integer representation)",
+                "bad argument #2 to 'os.date' (number has no integer representation)",
                 "time result cannot be represented in this installation",
             ]
         );
