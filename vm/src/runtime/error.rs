@@ -356,6 +356,10 @@ mod tests {
             message_of("return 1.5 | 1"),
             "test:1: number has no integer representation"
         );
+        assert_eq!(
+            message_of("local a, b = 1.5, 2.5; return a | b"),
+            "test:1: number (local 'a') has no integer representation"
+        );
     }
 
     #[test]

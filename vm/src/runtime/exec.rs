@@ -1323,7 +1323,7 @@ pub(crate) fn len_nested<'gc>(
     }
     let mm = metamethod(state, v, MetaName::Len);
     if !mm.is_nil() {
-        // Lua passes the operand twice to `__len`, as to the unary arithmetic events.
+        // lua5.4 passes the operand twice, as to `__unm`.
         let r = call_nested(mc, state, thread, th, mm, &[v, v])?;
         return Ok(r.first().copied().unwrap_or(Value::Nil));
     }
@@ -1434,6 +1434,7 @@ pub(crate) fn newindex_step<'gc>(
 }
 
 /// Lua 5.4's numeric `for` preparation. Returns `false` when the loop must be skipped.
+/// Numeric strings are converted as in arithmetic; a string start thus makes a float loop.
 fn for_prep<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
@@ -1441,22 +1442,21 @@ fn for_prep<'gc>(
     ra: usize,
 ) -> LResult<'gc, bool> {
     let (init, limit, step) = (th.stack[ra], th.stack[ra + 1], th.stack[ra + 2]);
-    // luaG_forerror's wording.
-    let bad = |what: &str, v: Value<'gc>| {
-        let msg = format!(
-            "bad 'for' {what} (number expected, got {})",
-            obj_type_name(state, v)
-        );
-        runtime_error(mc, th, &msg)
+    let for_error = |th: &ThreadState<'gc>, v: Value<'gc>, what: &str| {
+        let got = obj_type_name(state, v);
+        runtime_error(
+            mc,
+            th,
+            &format!("bad 'for' {what} (number expected, got {got})"),
+        )
     };
     if let (Value::Integer(i0), Value::Integer(st)) = (init, step) {
         if st == 0 {
             return Err(runtime_error(mc, th, "'for' step is zero"));
         }
-        // A numeric string limit is converted, as luaV_tointegerns does.
-        let lim = match ops::to_number(limit).unwrap_or(limit) {
-            Value::Integer(l) => l,
-            Value::Number(f) => {
+        let lim = match ops::to_number(limit) {
+            Some(Value::Integer(l)) => l,
+            Some(Value::Number(f)) => {
                 if f.is_nan() {
                     return Ok(false);
                 }
@@ -1477,7 +1477,7 @@ fn for_prep<'gc>(
                     }
                 }
             }
-            _ => return Err(bad("limit", limit)),
+            _ => return Err(for_error(th, limit, "limit")),
         };
         if (st > 0 && i0 > lim) || (st < 0 && i0 < lim) {
             return Ok(false);
@@ -1493,15 +1493,15 @@ fn for_prep<'gc>(
         th.stack[ra + 3] = Value::Integer(i0);
         return Ok(true);
     }
-    // Checked in Lua's order: limit, step, initial value.
+    // Checked in lua5.4's order: limit, step, then the initial value.
     let Some(fl) = ops::to_float(limit) else {
-        return Err(bad("limit", limit));
+        return Err(for_error(th, limit, "limit"));
     };
     let Some(fs) = ops::to_float(step) else {
-        return Err(bad("step", step));
+        return Err(for_error(th, step, "step"));
     };
     let Some(f0) = ops::to_float(init) else {
-        return Err(bad("initial value", init));
+        return Err(for_error(th, init, "initial value"));
     };
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
@@ -1851,6 +1851,7 @@ fn len_slow<'gc>(
             thread,
             th,
             mm,
+            // lua5.4 passes the operand twice.
             &[x, x],
             1,
             RetKind::Register(dest),

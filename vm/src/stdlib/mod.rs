@@ -11,6 +11,7 @@ pub mod pack;
 pub mod package;
 pub mod pattern;
 pub mod string;
+pub mod string_arith;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod test_support;

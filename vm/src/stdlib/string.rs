@@ -10,8 +10,7 @@ use gc_arena::Mutation;
 use crate::function::{new_native, NativeKind};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
-use crate::runtime::exec::metatable_of;
-use crate::runtime::ops::{self, ArithOp};
+use crate::runtime::ops;
 use crate::runtime::state::State;
 use crate::stdlib::format::{self, Arg, ArgumentKind, Piece};
 use crate::stdlib::pattern::{self, Capture, Match, MatchIter, PatternError};
@@ -47,76 +46,8 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
 
     let meta = Table::new(mc);
     set_value(mc, state, meta, "__index", Value::Table(lib));
-    for (i, &(name, _)) in STRING_ARITH.iter().enumerate() {
-        let f = new_native(
-            mc,
-            name,
-            NativeKind::Fn(string_arith),
-            vec![Value::Integer(i as i64)],
-        );
-        set_value(mc, state, meta, name, Value::NativeFunction(f));
-    }
+    crate::stdlib::string_arith::install(mc, state, meta);
     *state.string_metatable.borrow_mut(mc) = Some(meta);
-}
-
-/// The arithmetic metamethods of strings, as in Lua 5.4's string library. The VM sends
-/// arithmetic with a string operand here (`arith_slow`), so numeric strings are converted
-/// here, and failures get 5.4's wording: "attempt to add a 'string' with a 'number'".
-const STRING_ARITH: [(&str, ArithOp); 8] = [
-    ("__add", ArithOp::Add),
-    ("__sub", ArithOp::Sub),
-    ("__mul", ArithOp::Mul),
-    ("__mod", ArithOp::Mod),
-    ("__pow", ArithOp::Pow),
-    ("__div", ArithOp::Div),
-    ("__idiv", ArithOp::IDiv),
-    ("__unm", ArithOp::Unm),
-];
-
-/// A number, or a string that is entirely a numeral (lstrlib's `tonum`).
-fn arith_operand(v: Value<'_>) -> Option<Value<'_>> {
-    match v {
-        Value::Integer(_) | Value::Number(_) => Some(v),
-        Value::String(s) => ops::str_to_value(s.as_bytes()),
-        _ => None,
-    }
-}
-
-/// One string arithmetic metamethod; upvalue 0 is its index in `STRING_ARITH`.
-fn string_arith<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let entry = match ctx.upvalue(0) {
-        Value::Integer(i) => usize::try_from(i).ok().and_then(|i| STRING_ARITH.get(i)),
-        _ => None,
-    };
-    let Some(&(name, op)) = entry else {
-        return Err(ctx.error("string arithmetic metamethod has lost its operator"));
-    };
-    let (a, b) = (ctx.arg(0), ctx.arg(1));
-    let x = arith_operand(a);
-    // Called with one operand (as `__unm` may be), that operand is both, as in Lua.
-    let y = if ctx.nargs() < 2 { x } else { arith_operand(b) };
-    if let (Some(x), Some(y)) = (x, y) {
-        return match ops::arith(op, x, y) {
-            Ok(v) => ctx.ret1(v),
-            // Raised by the arithmetic itself, as from C code: no position.
-            Err(e) => Err(LuaError::from_str(ctx.mc, &e.message().replace("%%", "%"))),
-        };
-    }
-    // Not numbers: the second operand's own metamethod, if it has one (lstrlib's `trymt`).
-    let handler = match (b, metatable_of(ctx.state, b)) {
-        (Value::String(_), _) | (_, None) => Value::Nil,
-        (_, Some(mt)) => mt.get(ctx.new_string(name.as_bytes())),
-    };
-    if handler.is_nil() {
-        return Err(ctx.error(format!(
-            "attempt to {} a '{}' with a '{}'",
-            &name[2..],
-            a.type_name(),
-            b.type_name()
-        )));
-    }
-    let result = ctx.call(handler, &[a, b])?;
-    ctx.ret1(result.first().copied().unwrap_or(Value::Nil))
 }
 
 /// A start position relative to a string of length `len` (Lua's `posrelatI`):
@@ -535,59 +466,5 @@ mod tests {
     #[test]
     fn smoke() {
         run("assert(string.len('abc') == 3)");
-    }
-
-    // The string metatable's arithmetic metamethods.
-
-    fn message_of(src: &str) -> String {
-        run(&format!(
-            "local ok, e = pcall(function() {src} end) return e"
-        ))[0]
-            .clone()
-    }
-
-    #[test]
-    fn numeric_strings_are_coerced() {
-        assert_eq!(
-            run("return '10' + 1, '3' * '4', -'2', '7' // 2, '1e1' / 4, '0x10' % 3"),
-            ["11", "12", "-2", "3", "2.5", "1"]
-        );
-    }
-
-    #[test]
-    fn failures_name_the_event_and_the_types() {
-        assert_eq!(
-            message_of("return 'abc' + 1"),
-            "test:1: attempt to add a 'string' with a 'number'"
-        );
-        assert_eq!(
-            message_of("return {} * 'abc'"),
-            "test:1: attempt to mul a 'table' with a 'string'"
-        );
-        assert_eq!(
-            message_of("return -'abc'"),
-            "test:1: attempt to unm a 'string' with a 'string'"
-        );
-        // Raised by the core inside the metamethod: no position.
-        assert_eq!(message_of("return '3' % '0'"), "attempt to perform 'n%0'");
-    }
-
-    #[test]
-    fn the_other_operand_metamethod_runs() {
-        assert_eq!(
-            run(
-                "local t = setmetatable({}, {__add = function(a, b) return type(a) .. type(b) end})
-                 return 'abc' + t, t + 'abc'"
-            ),
-            ["stringtable", "tablestring"]
-        );
-    }
-
-    #[test]
-    fn without_the_metamethod_strings_are_not_numbers() {
-        assert_eq!(
-            message_of("getmetatable('').__add = nil; local s = '1'; return s + 1"),
-            "test:1: attempt to perform arithmetic on a string value (local 's')"
-        );
     }
 }
