@@ -123,11 +123,7 @@ impl<'gc> Table<'gc> {
     pub fn get_into(self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
         let v = data.get(key);
-        if v.is_nil() && data.metatable.is_some() {
-            return false;
-        }
-        *dest = v;
-        true
+        data.store_unless_meta(v, dest)
     }
 
     /// `get_into` for an integer key.
@@ -138,11 +134,7 @@ impl<'gc> Table<'gc> {
             Some(v) => *v,
             None => data.hash.get(Value::Integer(i)),
         };
-        if v.is_nil() && data.metatable.is_some() {
-            return false;
-        }
-        *dest = v;
-        true
+        data.store_unless_meta(v, dest)
     }
 
     /// `get_into` for a string key.
@@ -150,11 +142,7 @@ impl<'gc> Table<'gc> {
     pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
         let v = data.hash.get_str(key);
-        if v.is_nil() && data.metatable.is_some() {
-            return false;
-        }
-        *dest = v;
-        true
+        data.store_unless_meta(v, dest)
     }
 
     /// `set_unless_meta` for an integer key; `false` means the general path must run.
@@ -261,6 +249,17 @@ impl<'gc> TableData<'gc> {
         } else {
             self.hash.get(Value::Integer(key))
         }
+    }
+
+    /// The shared end of the `get_*_into` fast paths: `v` goes to `dest` unless it is nil
+    /// and the metatable could supply `__index`.
+    #[inline(always)]
+    fn store_unless_meta(&self, v: Value<'gc>, dest: &mut Value<'gc>) -> bool {
+        if v.is_nil() && self.metatable.is_some() {
+            return false;
+        }
+        *dest = v;
+        true
     }
 
     /// The general case of [`Table::set_unless_meta`].

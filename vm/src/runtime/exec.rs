@@ -1640,6 +1640,24 @@ fn describe_src(th: &ThreadState<'_>, src: Src) -> Option<String> {
     }
 }
 
+/// "attempt to index a T value", naming the operand only when the value that could not be
+/// indexed is the operand itself (not a value further down an `__index` chain).
+fn not_indexable_error<'gc>(
+    mc: &Mutation<'gc>,
+    th: &ThreadState<'gc>,
+    v: Value<'gc>,
+    obj: Value<'gc>,
+    src: Src,
+) -> LuaError<'gc> {
+    let info = if v.raw_eq(obj) {
+        describe_src(th, src)
+    } else {
+        None
+    };
+    let msg = with_info(format!("attempt to index a {} value", v.type_name()), info);
+    runtime_error(mc, th, &msg)
+}
+
 /// `stack[dest] = obj[key]` when the raw fast path did not apply: `__index` chains and
 /// functions, and the "attempt to index" error.
 #[cold]
@@ -1670,15 +1688,7 @@ fn index_slow<'gc>(
             1,
             RetKind::Register(dest),
         )),
-        Index::NotIndexable(v) => {
-            let info = if v.raw_eq(obj) {
-                describe_src(th, src)
-            } else {
-                None
-            };
-            let msg = with_info(format!("attempt to index a {} value", v.type_name()), info);
-            Err(runtime_error(mc, th, &msg))
-        }
+        Index::NotIndexable(v) => Err(not_indexable_error(mc, th, v, obj, src)),
         Index::Loop => Err(runtime_error(
             mc,
             th,
@@ -1714,15 +1724,7 @@ fn newindex_slow<'gc>(
             0,
             RetKind::Discard,
         )),
-        NewIndex::NotIndexable(v) => {
-            let info = if v.raw_eq(obj) {
-                describe_src(th, src)
-            } else {
-                None
-            };
-            let msg = with_info(format!("attempt to index a {} value", v.type_name()), info);
-            Err(runtime_error(mc, th, &msg))
-        }
+        NewIndex::NotIndexable(v) => Err(not_indexable_error(mc, th, v, obj, src)),
         NewIndex::BadKey(m) => Err(runtime_error(mc, th, m)),
         NewIndex::Loop => Err(runtime_error(
             mc,
