@@ -122,8 +122,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn get_into(self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
-        let v = data.get(key);
-        data.store_unless_meta(v, dest)
+        data.store_unless_meta(data.get_ref(key), dest)
     }
 
     /// `get_into` for an integer key.
@@ -131,8 +130,8 @@ impl<'gc> Table<'gc> {
     pub fn get_int_into(self, i: i64, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
         let v = match data.array.get((i as usize).wrapping_sub(1)) {
-            Some(v) => *v,
-            None => data.hash.get(Value::Integer(i)),
+            Some(v) => v,
+            None => data.hash.get_ref(Value::Integer(i)),
         };
         data.store_unless_meta(v, dest)
     }
@@ -141,18 +140,17 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
-        let v = data.hash.get_str(key);
-        data.store_unless_meta(v, dest)
+        data.store_unless_meta(data.hash.get_str_ref(key), dest)
     }
 
     /// `set_unless_meta` for an integer key; `false` means the general path must run.
     #[inline(always)]
-    pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: Value<'gc>) -> bool {
+    pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: &Value<'gc>) -> bool {
         let mut data = self.0.borrow_mut(mc);
         let has_meta = data.metatable.is_some();
         match data.array.get_mut((i as usize).wrapping_sub(1)) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
-                *slot = value;
+                slot.set_from(value);
                 true
             }
             _ => false,
@@ -167,7 +165,7 @@ impl<'gc> Table<'gc> {
         self,
         mc: &Mutation<'gc>,
         key: Value<'gc>,
-        value: Value<'gc>,
+        value: &Value<'gc>,
     ) -> Result<bool, InvalidKey> {
         let mut data = self.0.borrow_mut(mc);
         if let Value::Integer(i) = key {
@@ -176,12 +174,12 @@ impl<'gc> Table<'gc> {
                 if has_meta && slot.is_nil() {
                     return Ok(false);
                 }
-                *slot = value;
+                slot.set_from(value);
                 return Ok(true);
             }
         }
         let before = data.slot_capacity();
-        let res = data.set_unless_meta(key, value);
+        let res = data.set_unless_meta(key, *value);
         charge_growth(mc, before, data.slot_capacity());
         res
     }
@@ -254,12 +252,30 @@ impl<'gc> TableData<'gc> {
     /// The shared end of the `get_*_into` fast paths: `v` goes to `dest` unless it is nil
     /// and the metatable could supply `__index`.
     #[inline(always)]
-    fn store_unless_meta(&self, v: Value<'gc>, dest: &mut Value<'gc>) -> bool {
+    fn store_unless_meta(&self, v: &Value<'gc>, dest: &mut Value<'gc>) -> bool {
         if v.is_nil() && self.metatable.is_some() {
             return false;
         }
-        *dest = v;
+        dest.set_from(v);
         true
+    }
+
+    /// [`TableData::get`] by reference, for the executor's copies (see [`Value::set_from`]).
+    #[inline]
+    fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
+        let int_key = match key {
+            Value::Integer(i) => i,
+            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
+                Some(i) => i,
+                None => return self.hash.get_ref(key),
+            },
+            Value::Nil => return &Value::Nil,
+            _ => return self.hash.get_ref(key),
+        };
+        match self.array.get((int_key as usize).wrapping_sub(1)) {
+            Some(v) => v,
+            None => self.hash.get_ref(Value::Integer(int_key)),
+        }
     }
 
     /// The general case of [`Table::set_unless_meta`].
@@ -463,16 +479,21 @@ impl<'gc> HashPart<'gc> {
     /// `get` for a string key: one tag test per probe instead of the general key comparison.
     #[inline]
     fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        *self.get_str_ref(key)
+    }
+
+    #[inline]
+    fn get_str_ref(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
         if self.slots.is_empty() {
-            return Value::Nil;
+            return &Value::Nil;
         }
         let mask = self.slots.len() - 1;
         let mut i = key.hash_value() as usize & mask;
         loop {
             let (k, v) = &self.slots[i];
             match k {
-                Value::Nil => return Value::Nil,
-                Value::String(s) if *s == key => return *v,
+                Value::Nil => return &Value::Nil,
+                Value::String(s) if *s == key => return v,
                 _ => {}
             }
             i = (i + 1) & mask;
@@ -481,9 +502,14 @@ impl<'gc> HashPart<'gc> {
 
     #[inline]
     fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        *self.get_ref(key)
+    }
+
+    #[inline]
+    fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
         match self.slot_of(key) {
-            Some(i) => self.slots[i].1,
-            None => Value::Nil,
+            Some(i) => &self.slots[i].1,
+            None => &Value::Nil,
         }
     }
 

@@ -57,6 +57,27 @@ impl<'gc> Value<'gc> {
         matches!(self, Value::Nil)
     }
 
+    /// `*self = *src`, written as the tag and payload stores that built `src`.
+    ///
+    /// Why not a plain copy: a plain copy is one 16-byte load, and a register that an
+    /// arithmetic instruction has just written holds a 1-byte tag store and an 8-byte
+    /// payload store that are still in the store buffer. No single store covers the
+    /// 16-byte load, so it cannot be forwarded and stalls until both stores reach the cache
+    /// (measured ~5x slower for a write-then-copy pair on this project's machines). Copying
+    /// numbers and nil field by field lets each load forward from its own store. Other
+    /// values fall back to a plain copy: they are mostly written whole by earlier copies,
+    /// and a short chain of tests beats a jump table here. The arms must not all be
+    /// identities, or the optimiser folds them back into one copy.
+    #[inline(always)]
+    pub fn set_from(&mut self, src: &Value<'gc>) {
+        match *src {
+            Value::Integer(i) => *self = Value::Integer(i),
+            Value::Number(n) => *self = Value::Number(n),
+            Value::Nil => *self = Value::Nil,
+            _ => *self = *src,
+        }
+    }
+
     /// The name `type()` returns.
     pub fn type_name(self) -> &'static str {
         match self {
@@ -115,6 +136,17 @@ impl<'gc> Value<'gc> {
     }
 }
 
+/// `slots[dst] = slots[src]` as [`Value::set_from`] writes it.
+#[inline(always)]
+pub fn copy_slot(slots: &mut [Value<'_>], dst: usize, src: usize) {
+    match slots[src] {
+        Value::Integer(i) => slots[dst] = Value::Integer(i),
+        Value::Number(n) => slots[dst] = Value::Number(n),
+        Value::Nil => slots[dst] = Value::Nil,
+        _ => slots[dst] = slots[src],
+    }
+}
+
 impl<'gc> From<bool> for Value<'gc> {
     fn from(b: bool) -> Self {
         Value::Boolean(b)
@@ -138,5 +170,38 @@ impl<'gc> From<LuaString<'gc>> for Value<'gc> {
 impl<'gc> From<Table<'gc>> for Value<'gc> {
     fn from(t: Table<'gc>) -> Self {
         Value::Table(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_wise_copies_keep_every_value() {
+        gc_arena::arena::rootless_mutate(|mc| {
+            let s = LuaString::from_boxed(mc, b"key".to_vec().into());
+            let t = Table::with_capacity(mc, 0, 0);
+            let values = [
+                Value::Nil,
+                Value::Boolean(true),
+                Value::Boolean(false),
+                Value::Integer(-7),
+                Value::Number(2.5),
+                Value::String(s),
+                Value::Table(t),
+            ];
+            for v in values {
+                let mut dest = Value::Integer(99);
+                dest.set_from(&v);
+                assert!(dest.raw_eq(v) && dest.type_name() == v.type_name(), "{v:?}");
+                let mut slots = [Value::Number(1.0), v];
+                copy_slot(&mut slots, 0, 1);
+                assert!(
+                    slots[0].raw_eq(v) && slots[0].type_name() == v.type_name(),
+                    "{v:?}"
+                );
+            }
+        });
     }
 }

@@ -21,7 +21,7 @@ use crate::runtime::state::{MetaName, State};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState};
-use crate::value::Value;
+use crate::value::{copy_slot, Value};
 
 /// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
 const MAX_STACK: usize = 1_000_000;
@@ -1950,23 +1950,39 @@ fn dispatch<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
+    // The running frame's state, loaded from the top frame on entry and again whenever the
+    // top frame changes. The inline call and return paths reload it without leaving the
+    // instruction loop.
+    let mut closure;
+    let mut base: usize;
+    let mut pc: usize;
+    let mut cell_base: usize;
+    let mut nvarargs: usize;
+    let mut meta_depth: u32;
+    let mut proto: &'gc Proto<'gc>;
+    let mut code: &'gc [Instr];
+    let mut consts: &'gc [Value<'gc>];
+    macro_rules! load_frame {
+        () => {{
+            let Some(Frame::Lua(frame)) = th.frames.last() else {
+                return Err(LuaError::from_str(
+                    mc,
+                    "internal error: no Lua frame to run",
+                ));
+            };
+            closure = frame.closure;
+            base = frame.base;
+            pc = frame.pc;
+            cell_base = frame.cell_base;
+            nvarargs = frame.nvarargs;
+            meta_depth = frame.meta_depth;
+            proto = Gc::as_ref(frame.proto);
+            code = &proto.info.code;
+            consts = &proto.constants;
+        }};
+    }
     'frames: loop {
-        let Some(Frame::Lua(frame)) = th.frames.last() else {
-            return Err(LuaError::from_str(
-                mc,
-                "internal error: no Lua frame to run",
-            ));
-        };
-        let closure = frame.closure;
-        let base = frame.base;
-        let mut pc = frame.pc;
-        let cell_base = frame.cell_base;
-        let nvarargs = frame.nvarargs;
-        let meta_depth = frame.meta_depth;
-        let proto: &'gc Proto<'gc> = Gc::as_ref(frame.proto);
-        let code: &'gc [Instr] = &proto.info.code;
-        let consts: &'gc [Value<'gc>] = &proto.constants;
-        let frame_end = base + proto.max_registers as usize;
+        load_frame!();
 
         macro_rules! save_pc {
             () => {
@@ -2109,11 +2125,11 @@ fn dispatch<'gc>(
             ($obj:expr, $key:expr, $val:expr, $src:expr) => {{
                 let done = match (&$obj, &$key) {
                     (&Value::Table(t), &Value::Integer(i)) => {
-                        t.set_int_unless_meta(mc, i, $val)
-                            || matches!(t.set_unless_meta(mc, $key, $val), Ok(true))
+                        t.set_int_unless_meta(mc, i, &$val)
+                            || matches!(t.set_unless_meta(mc, Value::Integer(i), &$val), Ok(true))
                     }
                     (&Value::Table(t), key) => {
-                        matches!(t.set_unless_meta(mc, *key, $val), Ok(true))
+                        matches!(t.set_unless_meta(mc, *key, &$val), Ok(true))
                     }
                     _ => false,
                 };
@@ -2153,7 +2169,9 @@ fn dispatch<'gc>(
             let ins = code[pc];
             pc += 1;
             match ins {
-                Instr::Move { a, b } => r!(a) = r!(b),
+                Instr::Move { a, b } => {
+                    copy_slot(&mut th.stack, base + a as usize, base + b as usize)
+                }
                 Instr::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
                 Instr::LoadF { a, i } => r!(a) = Value::Number(i as f64),
                 Instr::LoadK { a, k } => r!(a) = consts[k as usize],
@@ -2239,20 +2257,17 @@ fn dispatch<'gc>(
                     r!(a as usize + 1) = obj;
                     get_index!(a, obj, consts[k as usize], Src::Reg(b))
                 }
-                Instr::AddI { a, b, i } => {
-                    let x = r!(b);
-                    match x {
-                        Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
-                        Value::Number(f) => r!(a) = Value::Number(f + i as f64),
-                        _ => arith_slow!(
-                            a,
-                            x,
-                            Value::Integer(i as i64),
-                            ArithOp::Add,
-                            (Some(b), None)
-                        ),
-                    }
-                }
+                Instr::AddI { a, b, i } => match r!(b) {
+                    Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
+                    Value::Number(f) => r!(a) = Value::Number(f + i as f64),
+                    _ => arith_slow!(
+                        a,
+                        r!(b),
+                        Value::Integer(i as i64),
+                        ArithOp::Add,
+                        (Some(b), None)
+                    ),
+                },
                 Instr::AddK { a, b, k } => arith_fast!(
                     a,
                     r!(b),
@@ -2607,20 +2622,31 @@ fn dispatch<'gc>(
                     };
                     save_pc!();
                     *fuel -= 1;
+                    if let Value::Function(callee) = th.stack[func_slot] {
+                        // Inline fast path for the common Lua→Lua call: the callee's state
+                        // goes straight into the loop's variables.
+                        if let Some((callee_proto, callee_cells)) =
+                            push_lua_frame(th, callee, func_slot, nargs, c as i32 - 1, meta_depth)
+                        {
+                            if *fuel <= 0 {
+                                return Ok(Event::OutOfFuel);
+                            }
+                            closure = callee;
+                            base = func_slot + 1;
+                            pc = 0;
+                            cell_base = callee_cells;
+                            nvarargs = 0;
+                            proto = callee_proto;
+                            code = &proto.info.code;
+                            consts = &proto.constants;
+                            continue;
+                        }
+                    }
                     let ret = Ret {
                         func_slot,
                         nresults: c as i32 - 1,
                         kind: RetKind::Normal,
                     };
-                    if let Value::Function(callee) = th.stack[func_slot] {
-                        // Inline fast path for the common Lua→Lua call.
-                        if push_lua_frame(th, callee, func_slot, nargs, ret, meta_depth) {
-                            if *fuel <= 0 {
-                                return Ok(Event::OutOfFuel);
-                            }
-                            continue 'frames;
-                        }
-                    }
                     let res = setup_call(mc, state, thread, th, func_slot, nargs, ret, false);
                     if *fuel <= 0 {
                         if let Ok(None) = res {
@@ -2686,18 +2712,18 @@ fn dispatch<'gc>(
                     after_call!(do_return(mc, state, thread, th, start, n))
                 }
                 Instr::Return0 => {
-                    if !return_one_fast(th, base, Value::Nil) {
+                    if !return_one_fast(th, base, None) {
                         save_pc!();
                         after_call!(do_return(mc, state, thread, th, base, 0))
                     }
-                    continue 'frames;
+                    load_frame!();
                 }
                 Instr::Return1 { a } => {
-                    if !return_one_fast(th, base, r!(a)) {
+                    if !return_one_fast(th, base, Some(base + a as usize)) {
                         save_pc!();
                         after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
                     }
-                    continue 'frames;
+                    load_frame!();
                 }
                 Instr::ForPrep { a, skip } => {
                     let ra = base + a as usize;
@@ -2763,7 +2789,7 @@ fn dispatch<'gc>(
                             if th.frames.len() != depth {
                                 continue 'frames;
                             }
-                            ensure_len(th, frame_end);
+                            ensure_len(th, base + proto.max_registers as usize);
                         }
                     }
                 }
@@ -2793,7 +2819,7 @@ fn dispatch<'gc>(
                         crate::table::charge_growth(mc, before, data.slot_capacity());
                     }
                     if n == 0 {
-                        ensure_len(th, frame_end);
+                        ensure_len(th, base + proto.max_registers as usize);
                     }
                 }
                 Instr::Closure { a, proto: idx } => {
@@ -2818,7 +2844,7 @@ fn dispatch<'gc>(
                     }
                     if c == 0 {
                         th.top = ra + want;
-                        ensure_len(th, frame_end);
+                        ensure_len(th, base + proto.max_registers as usize);
                     }
                 }
                 Instr::ExtraArg { .. } => rt_err!("internal error: stray ExtraArg"),
@@ -2827,8 +2853,9 @@ fn dispatch<'gc>(
     }
 }
 
-/// Push a frame for a call of a non-vararg Lua function whose arguments are already in place
-/// after `func_slot`. `false` (nothing done) when the general `setup_call` must handle it
+/// Push a frame for an ordinary call (`nresults` wanted) of a non-vararg Lua function whose
+/// arguments are already in place after `func_slot`. Returns the callee's prototype and
+/// first cell index, or `None` (nothing done) when the general `setup_call` must handle it
 /// (vararg callee, stack overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
@@ -2836,17 +2863,18 @@ fn push_lua_frame<'gc>(
     callee: crate::function::Closure<'gc>,
     func_slot: usize,
     nargs: usize,
-    ret: Ret,
+    nresults: i32,
     meta_depth: u32,
-) -> bool {
-    let proto = callee.proto.get();
+) -> Option<(&'gc Proto<'gc>, usize)> {
+    let proto_gc = callee.proto.get();
+    let proto = Gc::as_ref(proto_gc);
     if proto.is_vararg {
-        return false;
+        return None;
     }
     let new_base = func_slot + 1;
     let end = new_base + proto.max_registers as usize;
     if end > MAX_STACK {
-        return false;
+        return None;
     }
     ensure_len(th, end);
     let np = proto.num_params as usize;
@@ -2861,22 +2889,26 @@ fn push_lua_frame<'gc>(
     }
     th.frames.push(Frame::Lua(LuaFrame {
         closure: callee,
-        proto,
+        proto: proto_gc,
         base: new_base,
         pc: 0,
         cell_base,
         nvarargs: 0,
-        ret,
+        ret: Ret {
+            func_slot,
+            nresults,
+            kind: RetKind::Normal,
+        },
         is_tail: false,
         meta_depth,
     }));
-    true
+    Some((proto, cell_base))
 }
 
 /// The common `return` / `return x` from a Lua frame into a Lua caller that wants zero or
 /// one result: done inline; `false` when `do_return` must handle it.
 #[inline(always)]
-fn return_one_fast<'gc>(th: &mut ThreadState<'gc>, base: usize, value: Value<'gc>) -> bool {
+fn return_one_fast(th: &mut ThreadState<'_>, base: usize, value_slot: Option<usize>) -> bool {
     let depth = th.frames.len();
     if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
         return false;
@@ -2891,7 +2923,10 @@ fn return_one_fast<'gc>(th: &mut ThreadState<'gc>, base: usize, value: Value<'gc
         return false;
     }
     if wants_one {
-        th.stack[dest] = value;
+        match value_slot {
+            Some(slot) => copy_slot(&mut th.stack, dest, slot),
+            None => th.stack[dest] = Value::Nil,
+        }
     }
     th.cells.truncate(cell_base);
     th.frames.pop();
