@@ -132,11 +132,24 @@ pub enum Builtin {
     CoroutineYield,
 }
 
+/// Iterator functions that a generic `for` steps inline, without a native call, when the
+/// loop state is a plain table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Collect)]
+#[collect(require_static)]
+pub enum FastIter {
+    /// The iterator `ipairs` returns.
+    Ipairs,
+    /// `next` (what `pairs` returns for a table without `__pairs`).
+    Next,
+}
+
 #[derive(Clone, Copy, Collect)]
 #[collect(require_static)]
 pub enum NativeKind {
     Fn(NativeFn),
     Builtin(Builtin),
+    /// An ordinary native function `f` that the generic `for` may also step inline.
+    Iter(FastIter, NativeFn),
 }
 
 /// A function implemented in Rust, with optional upvalues (like a C closure).

@@ -10,7 +10,9 @@ use gc_arena::{Gc, Mutation};
 
 use crate::arith;
 use crate::bytecode::Instr;
-use crate::function::{new_cell, new_closure, Builtin, NativeFunction, NativeKind, Proto};
+use crate::function::{
+    new_cell, new_closure, Builtin, FastIter, NativeFunction, NativeKind, Proto,
+};
 use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
@@ -273,7 +275,7 @@ fn call_native<'gc>(
     ret: Ret,
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let f = match nf.kind {
-        NativeKind::Fn(f) => f,
+        NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
         }
@@ -2773,6 +2775,13 @@ fn dispatch<'gc>(
                 }
                 Instr::TForCall { a, c } => {
                     let ra = base + a as usize;
+                    if let Value::NativeFunction(nf) = th.stack[ra] {
+                        if let NativeKind::Iter(kind, _) = nf.kind {
+                            if for_iter_fast(th, ra, kind, c as usize) {
+                                continue;
+                            }
+                        }
+                    }
                     th.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     let ret = Ret {
@@ -2903,6 +2912,47 @@ fn push_lua_frame<'gc>(
         meta_depth,
     }));
     Some((proto, cell_base))
+}
+
+/// One step of a generic `for` over a plain table with `ipairs`'s iterator or `next`, done
+/// inline: the `nvars` loop values go to `ra + 4..`. `false` (nothing written) when the
+/// native call must run instead: another kind of state, a nil element that `__index` could
+/// supply, or an invalid key for `next` to report.
+#[inline(always)]
+fn for_iter_fast<'gc>(th: &mut ThreadState<'gc>, ra: usize, kind: FastIter, nvars: usize) -> bool {
+    let Value::Table(t) = th.stack[ra + 1] else {
+        return false;
+    };
+    let (key, value) = match kind {
+        FastIter::Ipairs => {
+            let Value::Integer(i) = th.stack[ra + 2] else {
+                return false;
+            };
+            let i = i.wrapping_add(1);
+            let mut v = Value::Nil;
+            if !t.get_int_into(i, &mut v) {
+                return false;
+            }
+            if v.is_nil() {
+                (Value::Nil, v)
+            } else {
+                (Value::Integer(i), v)
+            }
+        }
+        FastIter::Next => match t.next(th.stack[ra + 2]) {
+            Ok(Some(pair)) => pair,
+            Ok(None) => (Value::Nil, Value::Nil),
+            Err(()) => return false,
+        },
+    };
+    th.stack[ra + 4] = key;
+    if nvars >= 2 {
+        th.stack[ra + 5].set_from(&value);
+        for v in &mut th.stack[ra + 6..ra + 4 + nvars] {
+            *v = Value::Nil;
+        }
+    }
+    true
 }
 
 /// The common `return` / `return x` from a Lua frame into a Lua caller that wants zero or

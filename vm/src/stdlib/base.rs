@@ -4,7 +4,7 @@ use std::io::Write;
 
 use gc_arena::Mutation;
 
-use crate::function::{new_cell, new_closure, new_native, Builtin, NativeKind, Proto};
+use crate::function::{new_cell, new_closure, new_native, Builtin, FastIter, NativeKind, Proto};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
@@ -36,7 +36,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let ipairs_iterator = new_native(
         mc,
         "ipairs_iterator",
-        NativeKind::Fn(ipairs_iter),
+        NativeKind::Iter(FastIter::Ipairs, ipairs_iter),
         Vec::new(),
     );
     let ipairs_fn = new_native(
@@ -46,8 +46,21 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         vec![Value::NativeFunction(ipairs_iterator)],
     );
     set_value(mc, state, g, "ipairs", Value::NativeFunction(ipairs_fn));
-    set_fn(mc, state, g, "pairs", pairs);
-    set_fn(mc, state, g, "next", next);
+    // `pairs` returns the real `next` even when the global is replaced, as in Lua.
+    let next_fn = new_native(
+        mc,
+        "next",
+        NativeKind::Iter(FastIter::Next, next),
+        Vec::new(),
+    );
+    set_value(mc, state, g, "next", Value::NativeFunction(next_fn));
+    let pairs_fn = new_native(
+        mc,
+        "pairs",
+        NativeKind::Fn(pairs),
+        vec![Value::NativeFunction(next_fn)],
+    );
+    set_value(mc, state, g, "pairs", Value::NativeFunction(pairs_fn));
     set_fn(mc, state, g, "select", select);
     set_fn(mc, state, g, "rawget", rawget);
     set_fn(mc, state, g, "rawset", rawset);
@@ -169,25 +182,11 @@ fn pairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     // Without `__pairs` any value is accepted: `next` rejects a non-table when the loop
     // calls it, as "bad argument #1 to 'for iterator'".
-    let next = ctx.state.globals.get_str(LuaString::new(ctx.mc, b"next"));
-    let next = if next.is_nil() {
-        Value::NativeFunction(crate::function::new_native(
-            ctx.mc,
-            "next",
-            crate::function::NativeKind::Fn(next_fn),
-            Vec::new(),
-        ))
-    } else {
-        next
-    };
+    let next = ctx.upvalue(0);
     ctx.push(next);
     ctx.push(v);
     ctx.push(Value::Nil);
     Ok(3)
-}
-
-fn next_fn<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    next(ctx)
 }
 
 fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
