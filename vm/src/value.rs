@@ -1,5 +1,7 @@
 //! The 16-byte tagged Lua value.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use gc_arena::{Collect, Gc};
 
 use crate::function::{Closure, NativeFunction};
@@ -70,9 +72,10 @@ impl<'gc> Value<'gc> {
     /// identities, or the optimiser folds them back into one copy.
     #[inline(always)]
     pub fn set_from(&mut self, src: &Value<'gc>) {
+        let zero = OPAQUE_ZERO.load(Ordering::Relaxed);
         match *src {
-            Value::Integer(i) => *self = Value::Integer(i),
-            Value::Number(n) => *self = Value::Number(n),
+            Value::Integer(i) => *self = Value::Integer(i | zero),
+            Value::Number(n) => *self = Value::Number(f64::from_bits(n.to_bits() | zero as u64)),
             Value::Nil => *self = Value::Nil,
             _ => *self = *src,
         }
@@ -136,12 +139,18 @@ impl<'gc> Value<'gc> {
     }
 }
 
+/// Always zero, but the optimiser cannot know it: or-ing it into a copied payload keeps
+/// LLVM from proving the field-wise copies in [`Value::set_from`] equal to a 16-byte copy
+/// and merging them back into one (it does, since the padding bytes are undefined).
+static OPAQUE_ZERO: AtomicI64 = AtomicI64::new(0);
+
 /// `slots[dst] = slots[src]` as [`Value::set_from`] writes it.
 #[inline(always)]
 pub fn copy_slot(slots: &mut [Value<'_>], dst: usize, src: usize) {
+    let zero = OPAQUE_ZERO.load(Ordering::Relaxed);
     match slots[src] {
-        Value::Integer(i) => slots[dst] = Value::Integer(i),
-        Value::Number(n) => slots[dst] = Value::Number(n),
+        Value::Integer(i) => slots[dst] = Value::Integer(i | zero),
+        Value::Number(n) => slots[dst] = Value::Number(f64::from_bits(n.to_bits() | zero as u64)),
         Value::Nil => slots[dst] = Value::Nil,
         _ => slots[dst] = slots[src],
     }
