@@ -128,4 +128,18 @@ assert(getmetatable(protected) == "locked", "__metatable value returned")
 ok, e = pcall(setmetatable, protected, {})
 assert(not ok and string.find(e, "cannot change a protected metatable", 1, true), e)
 assert(getmetatable("x").__metatable == nil, "string metatable not protected")
+-- __newindex only for absent (or nil) fields; overwriting present ones is raw.
+do
+  local log = {}
+  local obj = setmetatable({ x = 1 }, { __newindex = function(t, k, v) log[#log + 1] = k; rawset(t, k, v) end })
+  obj.x = 2            -- present: raw
+  obj.y = 3            -- absent: __newindex
+  obj.x = nil          -- present: raw delete
+  obj.x = 4            -- now absent again: __newindex
+  obj[1.0] = "one"     -- float key normalised, absent: __newindex
+  obj[1] = "uno"       -- present now: raw
+  assert(#log == 3 and log[1] == "y" and log[2] == "x" and log[3] == 1, table.concat(log, ","))
+  assert(obj.x == 4 and obj.y == 3 and obj[1] == "uno")
+end
+
 print("meta_index OK")

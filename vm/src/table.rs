@@ -230,6 +230,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
         match key {
+            Value::String(s) => self.hash.get_str(s),
             Value::Integer(i) => self.get_int(i),
             Value::Number(f) => match crate::arith::float_to_int_exact(f) {
                 Some(i) => self.get_int(i),
@@ -281,8 +282,15 @@ impl<'gc> TableData<'gc> {
     /// The general case of [`Table::set_unless_meta`].
     #[inline(never)]
     fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, InvalidKey> {
-        if self.metatable.is_some() && self.get(key).is_nil() {
-            return Ok(false);
+        if self.metatable.is_some() {
+            // Overwriting a present field (an object's own field, say) cannot reach
+            // `__newindex`: one lookup settles it.
+            if self.hash.replace_present(key, value) {
+                return Ok(true);
+            }
+            if self.get(key).is_nil() {
+                return Ok(false);
+            }
         }
         self.set(key, value)?;
         Ok(true)
@@ -459,6 +467,9 @@ fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
 impl<'gc> HashPart<'gc> {
     #[inline]
     fn slot_of(&self, key: Value<'gc>) -> Option<usize> {
+        if let Value::String(s) = key {
+            return self.slot_of_str(s);
+        }
         if self.slots.is_empty() {
             return None;
         }
@@ -484,20 +495,47 @@ impl<'gc> HashPart<'gc> {
 
     #[inline]
     fn get_str_ref(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
+        match self.slot_of_str(key) {
+            Some(i) => &self.slots[i].1,
+            None => &Value::Nil,
+        }
+    }
+
+    /// `slot_of` for a string key: one tag test per probe instead of the general key
+    /// comparison.
+    #[inline]
+    fn slot_of_str(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
         if self.slots.is_empty() {
-            return &Value::Nil;
+            return None;
         }
         let mask = self.slots.len() - 1;
         let mut i = key.hash_value() as usize & mask;
         loop {
-            let (k, v) = &self.slots[i];
-            match k {
-                Value::Nil => return &Value::Nil,
-                Value::String(s) if *s == key => return v,
+            match &self.slots[i].0 {
+                Value::Nil => return None,
+                Value::String(s) if *s == key => return Some(i),
                 _ => {}
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Overwrite the value of `key` if it is present with a non-nil value; `false` (nothing
+    /// done) otherwise. `key` is used as given: a float key that should have been
+    /// normalised to an integer is simply not found.
+    #[inline]
+    fn replace_present(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
+        let Some(i) = self.slot_of(key) else {
+            return false;
+        };
+        if self.slots[i].1.is_nil() {
+            return false;
+        }
+        if value.is_nil() {
+            self.live -= 1;
+        }
+        self.slots[i].1 = value;
+        true
     }
 
     #[inline]

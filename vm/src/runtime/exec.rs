@@ -2189,20 +2189,29 @@ fn dispatch<'gc>(
                         *v = Value::Nil;
                     }
                 }
-                Instr::GetUpval { a, up } => r!(a) = closure.upvalues.borrow()[up as usize].get(),
+                // Upvalue and cell values move field by field (see `Value::set_from`).
+                Instr::GetUpval { a, up } => {
+                    let v = closure.upvalues.borrow()[up as usize].get();
+                    r!(a).set_from(&v);
+                }
                 Instr::SetUpval { a, up } => {
-                    let v = r!(a);
+                    let mut v = Value::Nil;
+                    v.set_from(&r!(a));
                     closure.upvalues.borrow()[up as usize].set(mc, v);
                 }
                 Instr::NewCell { cell, a } => {
                     th.cells[cell_base + cell as usize] = Some(new_cell(mc, r!(a)));
                 }
                 Instr::GetCell { a, cell } => match th.cells[cell_base + cell as usize] {
-                    Some(c) => r!(a) = c.get(),
+                    Some(c) => {
+                        let v = c.get();
+                        r!(a).set_from(&v);
+                    }
                     None => rt_err!("internal error: cell {} read before its declaration", cell),
                 },
                 Instr::SetCell { cell, a } => {
-                    let v = r!(a);
+                    let mut v = Value::Nil;
+                    v.set_from(&r!(a));
                     match th.cells[cell_base + cell as usize] {
                         Some(c) => c.set(mc, v),
                         None => rt_err!(
