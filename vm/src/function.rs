@@ -19,7 +19,10 @@ use crate::value::Value;
 pub struct Proto<'gc> {
     #[collect(require_static)]
     pub info: Rc<FunctionProto>,
-    /// Copies of `info`'s frame shape, one pointer hop closer for the call fast path.
+    /// Copies of `info`'s code and frame shape, one pointer hop closer for the executor's
+    /// call and return paths.
+    #[collect(require_static)]
+    pub code: Box<[crate::bytecode::Instr]>,
     pub max_registers: u8,
     pub num_params: u8,
     pub num_cells: u8,
@@ -69,6 +72,7 @@ impl<'gc> Proto<'gc> {
         Gc::new(
             mc,
             Proto {
+                code: info.code.clone().into_boxed_slice(),
                 max_registers: info.max_registers,
                 num_params: info.num_params,
                 num_cells: info.num_cells,

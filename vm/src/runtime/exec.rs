@@ -1952,6 +1952,21 @@ fn dispatch<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
+    // The budget lives in a local while the loop runs, so it can stay in a register.
+    let mut budget = *fuel;
+    let result = dispatch_loop(mc, state, thread, th, &mut budget);
+    *fuel = budget;
+    result
+}
+
+#[inline(always)]
+fn dispatch_loop<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LResult<'gc, Event<'gc>> {
     // The running frame's state, loaded from the top frame on entry and again whenever the
     // top frame changes. The inline call and return paths reload it without leaving the
     // instruction loop.
@@ -1979,7 +1994,7 @@ fn dispatch<'gc>(
             nvarargs = frame.nvarargs;
             meta_depth = frame.meta_depth;
             proto = Gc::as_ref(frame.proto);
-            code = &proto.info.code;
+            code = &proto.code;
             consts = &proto.constants;
         }};
     }
@@ -2648,7 +2663,7 @@ fn dispatch<'gc>(
                             cell_base = callee_cells;
                             nvarargs = 0;
                             proto = callee_proto;
-                            code = &proto.info.code;
+                            code = &proto.code;
                             consts = &proto.constants;
                             continue;
                         }
