@@ -24,6 +24,15 @@ impl<'gc> Thread<'gc> {
         Thread(Gc::new(mc, RefLock::new(ThreadState::default())))
     }
 
+    /// A new coroutine that will run `start` when first resumed.
+    pub fn with_start(mc: &Mutation<'gc>, start: Value<'gc>) -> Thread<'gc> {
+        let state = ThreadState {
+            start: Some(start),
+            ..ThreadState::default()
+        };
+        Thread(Gc::new(mc, RefLock::new(state)))
+    }
+
     pub fn gc(self) -> Gc<'gc, RefLock<ThreadState<'gc>>> {
         self.0
     }

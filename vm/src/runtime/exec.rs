@@ -1002,17 +1002,12 @@ fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]
     }
 }
 
-/// Place the results of the call `ret` (`lead`, if any, then `values`) at `ret.func_slot..`
-/// of the suspended thread `th`. An ordinary call from the Lua frame on top gets them at once,
+/// Place the results of the call `ret` (`true` if `ok_first`, then `values`) at
+/// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top gets them at once,
 /// as `deliver` would; any other receiver is left to `deliver` (`th.pending`).
-fn give_results<'gc>(
-    th: &mut ThreadState<'gc>,
-    ret: Ret,
-    lead: Option<Value<'gc>>,
-    values: &[Value<'gc>],
-) {
+fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values: &[Value<'gc>]) {
     let at = ret.func_slot;
-    let n = values.len() + usize::from(lead.is_some());
+    let n = values.len() + usize::from(ok_first);
     let want = if ret.nresults >= 0 {
         ret.nresults as usize
     } else {
@@ -1025,8 +1020,8 @@ fn give_results<'gc>(
     let need = (at + n.max(want)).max(frame_end.map_or(0, |end| end.max(th.top)));
     ensure_len(th, need);
     let mut dest = at;
-    if let Some(v) = lead {
-        th.stack[dest] = v;
+    if ok_first {
+        th.stack[dest] = Value::Boolean(true);
         dest += 1;
     }
     // The counts are tiny: a `memcpy` call costs more than the copy.
@@ -1118,10 +1113,12 @@ pub(crate) fn drive<'gc>(
                     cur = hand_back(mc, state, base, base_th, |to| {
                         return_values(mc, th, start, to)
                     });
+                    // A dead coroutine never runs again: free its buffers now, while they are
+                    // hot and the next coroutine's allocations can reuse them.
                     th.status = CoStatus::Dead;
-                    th.stack.clear();
-                    th.frames.clear();
-                    th.cells.clear();
+                    th.stack = Vec::new();
+                    th.frames = Vec::new();
+                    th.cells = Vec::new();
                     continue;
                 }
                 Err(e) => {
@@ -1162,7 +1159,7 @@ fn begin_resume<'gc>(
         to.stack.extend_from_slice(args);
         to.pending = Some(Pending::Start { nargs: args.len() });
     } else if let Some(ret) = to.yield_ret.take() {
-        give_results(&mut to, ret, None, args);
+        give_results(&mut to, ret, false, args);
     } else {
         to.pending = Some(Pending::Raise(LuaError::from_str(
             mc,
@@ -1193,10 +1190,8 @@ fn return_values<'gc>(
 ) {
     let values = &from.stack[start..from.top];
     match to.frames.pop() {
-        Some(Frame::Resume { ret, wrap: true }) => give_results(to, ret, None, values),
-        Some(Frame::Resume { ret, wrap: false }) => {
-            give_results(to, ret, Some(Value::Boolean(true)), values)
-        }
+        Some(Frame::Resume { ret, wrap: true }) => give_results(to, ret, false, values),
+        Some(Frame::Resume { ret, wrap: false }) => give_results(to, ret, true, values),
         _ => {
             to.pending = Some(Pending::Raise(LuaError::from_str(
                 mc,

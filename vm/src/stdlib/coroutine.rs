@@ -31,9 +31,7 @@ fn new_thread<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Thread<'gc>, LuaError<'gc>>
     if !matches!(f, Value::Function(_) | Value::NativeFunction(_)) {
         return Err(ctx.type_error(0, "function"));
     }
-    let t = Thread::new(ctx.mc);
-    t.gc().borrow_mut(ctx.mc).start = Some(f);
-    Ok(t)
+    Ok(Thread::with_start(ctx.mc, f))
 }
 
 fn create<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -73,8 +71,12 @@ fn status_of<'gc>(ctx: &Ctx<'gc, '_>, t: Thread<'gc>) -> CoStatus {
 
 fn status<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = check_thread(ctx, 0)?;
-    let s = ctx.new_string(status_of(ctx, t).name().as_bytes());
-    ctx.ret1(s)
+    // Interned: the script's own "dead"/"suspended" constants are found, nothing is allocated,
+    // and comparing with them is a pointer test.
+    let name = ctx
+        .state
+        .intern(ctx.mc, status_of(ctx, t).name().as_bytes());
+    ctx.ret1(Value::String(name))
 }
 
 fn running<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
