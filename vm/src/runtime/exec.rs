@@ -1003,8 +1003,9 @@ fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]
 }
 
 /// Place the results of the call `ret` (`true` if `ok_first`, then `values`) at
-/// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top gets them at once,
-/// as `deliver` would; any other receiver is left to `deliver` (`th.pending`).
+/// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top
+/// gets them at once, as `deliver` would; any other receiver is left to `deliver`
+/// (`th.pending`).
 fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values: &[Value<'gc>]) {
     let at = ret.func_slot;
     let n = values.len() + usize::from(ok_first);
@@ -1047,8 +1048,9 @@ fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values
 /// fuel runs out. `base_th` is the base thread's state, already borrowed by the caller.
 ///
 /// A switch copies the values it hands over straight from one thread's stack to the other's
-/// (they are distinct threads, borrowed together) and leaves the receiver a `Pending` to act
-/// on when it runs.
+/// (they are distinct threads, borrowed together). A plain Lua call receives them at once;
+/// anything more (a first call, a `pcall` frame, a metamethod's result) is left to the
+/// receiver as a `Pending`, done when it runs.
 pub(crate) fn drive<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,

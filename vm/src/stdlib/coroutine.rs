@@ -265,7 +265,8 @@ mod tests {
     fn a_native_function_can_start_a_coroutine() {
         let out = run("local co = coroutine.wrap(coroutine.yield)
              local a, b, c = co(1, 2, 3)
-             return a, b, c, select('#', co(4)), coroutine.resume(coroutine.create(select), '#', 1, 2)");
+             local n = select('#', co(4))
+             return a, b, c, n, coroutine.resume(coroutine.create(select), '#', 1, 2)");
         assert_eq!(out, ["1", "2", "3", "1", "true", "2"]);
     }
 }
