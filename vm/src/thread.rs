@@ -24,6 +24,15 @@ impl<'gc> Thread<'gc> {
         Thread(Gc::new(mc, RefLock::new(ThreadState::default())))
     }
 
+    /// A new coroutine that will run `start` when first resumed.
+    pub fn with_start(mc: &Mutation<'gc>, start: Value<'gc>) -> Thread<'gc> {
+        let state = ThreadState {
+            start: Some(start),
+            ..ThreadState::default()
+        };
+        Thread(Gc::new(mc, RefLock::new(state)))
+    }
+
     pub fn gc(self) -> Gc<'gc, RefLock<ThreadState<'gc>>> {
         self.0
     }
@@ -89,18 +98,21 @@ pub struct ThreadState<'gc> {
     pub error: Option<Value<'gc>>,
 }
 
-/// Values handed between threads by resume/yield, applied when the receiving thread runs.
+/// Work a thread must do first when it runs next, set by a thread switch. The values a
+/// switch hands over are copied straight from one thread's stack to the other's when the
+/// switch happens, so no variant carries them.
 #[derive(Collect)]
 #[collect(no_drop)]
 pub enum Pending<'gc> {
-    /// First resume: call `start` with these arguments.
-    Start(Vec<Value<'gc>>),
-    /// Resume after a yield: these become the results of the `yield` call.
-    ResumeValues(Vec<Value<'gc>>),
-    /// In the resumer: the coroutine yielded or returned these values.
-    CoroutineReturned(Vec<Value<'gc>>),
+    /// First resume: the start function is at `stack[0]`, its `nargs` arguments follow.
+    Start { nargs: usize },
+    /// `n` results are already at `ret.func_slot..`: deliver them as a call's results (the
+    /// values of a resumed `yield`, or what a coroutine yielded or returned to its resumer).
+    Deliver { ret: Ret, n: usize },
     /// In the resumer: the coroutine (second) died with this error.
     CoroutineFailed(crate::runtime::error::LuaError<'gc>, Thread<'gc>),
+    /// Raise this error in the thread (a broken switch invariant, reported as Lua would).
+    Raise(crate::runtime::error::LuaError<'gc>),
 }
 
 /// Where a finished call's results go. Results are first moved to `func_slot..`; then

@@ -907,6 +907,9 @@ pub(crate) fn unwind<'gc>(
 }
 
 /// Run `th` until an event; errors are unwound to `pcall` frames where possible.
+// Inlined into `drive`, which then reads the event where `dispatch` wrote it: copying the
+// freshly written enum as a whole is slow (the store cannot be forwarded to the wider load).
+#[inline(always)]
 pub(crate) fn run<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -914,9 +917,11 @@ pub(crate) fn run<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
-    let mut next = match th.pending.take() {
-        Some(p) => apply_pending(mc, state, thread, th, p),
-        None => Ok(None),
+    // Most switches deliver their values at once and leave nothing pending.
+    let mut next = if th.pending.is_some() {
+        apply_pending(mc, state, thread, th)
+    } else {
+        Ok(None)
     };
     loop {
         let step = match next {
@@ -932,49 +937,27 @@ pub(crate) fn run<'gc>(
     }
 }
 
+/// Do the work a thread switch left for `th` (`th.pending`).
+#[inline(never)]
 fn apply_pending<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    pending: Pending<'gc>,
 ) -> LResult<'gc, Option<Event<'gc>>> {
+    let Some(pending) = th.pending.take() else {
+        return Ok(None);
+    };
     match pending {
-        Pending::Start(args) => {
-            let f = th.start.take().unwrap_or(Value::Nil);
-            th.stack.clear();
-            th.stack.push(f);
-            th.stack.extend_from_slice(&args);
+        Pending::Start { nargs } => {
             let ret = Ret {
                 func_slot: 0,
                 nresults: -1,
                 kind: RetKind::Normal,
             };
-            setup_call(mc, state, thread, th, 0, args.len(), ret, false)
+            setup_call(mc, state, thread, th, 0, nargs, ret, false)
         }
-        Pending::ResumeValues(values) => {
-            let Some(ret) = th.yield_ret.take() else {
-                return Err(LuaError::from_str(
-                    mc,
-                    "internal error: resumed thread has no yield",
-                ));
-            };
-            place_values(th, ret.func_slot, &values);
-            deliver(mc, state, thread, th, ret, values.len())
-        }
-        Pending::CoroutineReturned(values) => {
-            let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
-                return Err(LuaError::from_str(mc, "internal error: no resume frame"));
-            };
-            if wrap {
-                place_values(th, ret.func_slot, &values);
-                deliver(mc, state, thread, th, ret, values.len())
-            } else {
-                place_values(th, ret.func_slot + 1, &values);
-                th.stack[ret.func_slot] = Value::Boolean(true);
-                deliver(mc, state, thread, th, ret, values.len() + 1)
-            }
-        }
+        Pending::Deliver { ret, n } => deliver(mc, state, thread, th, ret, n),
         Pending::CoroutineFailed(err, coroutine) => {
             let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
@@ -1008,6 +991,7 @@ fn apply_pending<'gc>(
                 deliver(mc, state, thread, th, ret, 2)
             }
         }
+        Pending::Raise(err) => Err(err),
     }
 }
 
@@ -1020,8 +1004,55 @@ fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]
     }
 }
 
+/// Place the results of the call `ret` (`true` if `ok_first`, then `values`) at
+/// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top
+/// gets them at once, as `deliver` would; any other receiver is left to `deliver`
+/// (`th.pending`).
+fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values: &[Value<'gc>]) {
+    let at = ret.func_slot;
+    let n = values.len() + usize::from(ok_first);
+    let want = if ret.nresults >= 0 {
+        ret.nresults as usize
+    } else {
+        n
+    };
+    let frame_end = match th.frames.last() {
+        Some(Frame::Lua(f)) if ret.kind == RetKind::Normal => Some(lua_frame_end(f)),
+        _ => None,
+    };
+    let need = (at + n.max(want)).max(frame_end.map_or(0, |end| end.max(th.top)));
+    ensure_len(th, need);
+    let mut dest = at;
+    if ok_first {
+        th.stack[dest] = Value::Boolean(true);
+        dest += 1;
+    }
+    // The counts are tiny: a `memcpy` call costs more than the copy.
+    match values {
+        [] => {}
+        [v] => th.stack[dest] = *v,
+        _ => th.stack[dest..at + n].copy_from_slice(values),
+    }
+    if frame_end.is_none() {
+        th.pending = Some(Pending::Deliver { ret, n });
+        return;
+    }
+    if ret.nresults >= 0 {
+        for v in &mut th.stack[at + n.min(want)..at + want] {
+            *v = Value::Nil;
+        }
+    } else {
+        th.top = at + n;
+    }
+}
+
 /// Run the thread chain until the base thread ends its current call (boundary or finish) or
 /// fuel runs out. `base_th` is the base thread's state, already borrowed by the caller.
+///
+/// A switch copies the values it hands over straight from one thread's stack to the other's
+/// (they are distinct threads, borrowed together). A plain Lua call receives them at once;
+/// anything more (a first call, a `pcall` frame, a metamethod's result) is left to the
+/// receiver as a `Pending`, done when it runs.
 pub(crate) fn drive<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -1031,105 +1062,171 @@ pub(crate) fn drive<'gc>(
     first: Option<Event<'gc>>,
 ) -> LResult<'gc, DriveEnd> {
     let mut first = first;
+    let mut cur = *state
+        .chain
+        .borrow()
+        .last()
+        .expect("the thread chain is never empty");
     loop {
-        let cur = *state
-            .chain
-            .borrow()
-            .last()
-            .expect("the thread chain is never empty");
-        let is_base = cur.ptr_eq(base);
-        let result = match first.take() {
-            Some(ev) => Ok(ev),
-            None if is_base => run(mc, state, cur, base_th, fuel),
-            None => {
-                let mut guard = cur.gc().borrow_mut(mc);
-                run(mc, state, cur, &mut guard, fuel)
+        let result = if cur.ptr_eq(base) {
+            let ev = match first.take() {
+                Some(ev) => ev,
+                None => run(mc, state, base, base_th, fuel)?,
+            };
+            match ev {
+                Event::BoundaryReturn => return Ok(DriveEnd::Boundary),
+                Event::OutOfFuel => return Ok(DriveEnd::OutOfFuel),
+                Event::Finished { start } => return Ok(DriveEnd::Finished { start }),
+                Event::Resume { target, args_start } => {
+                    begin_resume(mc, state, base_th, target, args_start);
+                    cur = target;
+                    continue;
+                }
+                // The base thread is the main thread or runs Rust code that called into Lua:
+                // `coroutine.yield` refuses both.
+                Event::Yield { .. } => {
+                    return Err(LuaError::from_str(
+                        mc,
+                        "internal error: the driving thread yielded",
+                    ))
+                }
+            }
+        } else {
+            let mut guard = cur.gc().borrow_mut(mc);
+            let th = &mut *guard;
+            let result = match first.take() {
+                Some(ev) => Ok(ev),
+                None => run(mc, state, cur, th, fuel),
+            };
+            match result {
+                Ok(Event::BoundaryReturn) => return Ok(DriveEnd::Boundary),
+                Ok(Event::OutOfFuel) => return Ok(DriveEnd::OutOfFuel),
+                Ok(Event::Resume { target, args_start }) => {
+                    begin_resume(mc, state, th, target, args_start);
+                    cur = target;
+                    continue;
+                }
+                Ok(Event::Yield { start }) => {
+                    th.status = CoStatus::Suspended;
+                    cur = hand_back(mc, state, base, base_th, |to| {
+                        return_values(mc, th, start, to)
+                    });
+                    continue;
+                }
+                Ok(Event::Finished { start }) => {
+                    cur = hand_back(mc, state, base, base_th, |to| {
+                        return_values(mc, th, start, to)
+                    });
+                    // A dead coroutine never runs again: free its buffers now, while they are
+                    // hot and the next coroutine's allocations can reuse them.
+                    th.status = CoStatus::Dead;
+                    th.stack = Vec::new();
+                    th.frames = Vec::new();
+                    th.cells = Vec::new();
+                    continue;
+                }
+                Err(e) => {
+                    th.status = CoStatus::Dead;
+                    if th.tbc.is_empty() {
+                        th.stack.clear();
+                    }
+                    th.error = Some(e.value);
+                    e
+                }
             }
         };
-        let with_cur = |base_th: &mut ThreadState<'gc>,
-                        f: &mut dyn FnMut(&mut ThreadState<'gc>)| {
-            if is_base {
-                f(base_th)
-            } else {
-                f(&mut cur.gc().borrow_mut(mc))
-            }
-        };
-        match result {
-            Ok(Event::BoundaryReturn) => return Ok(DriveEnd::Boundary),
-            Ok(Event::OutOfFuel) => return Ok(DriveEnd::OutOfFuel),
-            Ok(Event::Finished { start }) if is_base => return Ok(DriveEnd::Finished { start }),
-            Ok(ev @ (Event::Finished { .. } | Event::Yield { .. })) => {
-                let mut values = Vec::new();
-                with_cur(base_th, &mut |ts| {
-                    let (start, dead) = match ev {
-                        Event::Finished { start } => (start, true),
-                        Event::Yield { start } => (start, false),
-                        _ => unreachable!(),
-                    };
-                    values = ts.stack[start..ts.top].to_vec();
-                    if dead {
-                        ts.status = CoStatus::Dead;
-                        ts.stack.clear();
-                        ts.frames.clear();
-                        ts.cells.clear();
-                    } else {
-                        ts.status = CoStatus::Suspended;
-                    }
-                });
-                hand_back(mc, state, base, base_th, Pending::CoroutineReturned(values));
-            }
-            Ok(Event::Resume { target, args_start }) => {
-                let mut values = Vec::new();
-                with_cur(base_th, &mut |ts| {
-                    values = ts.stack[args_start..ts.top].to_vec();
-                    ts.status = CoStatus::Normal;
-                });
-                let mut ts = target.gc().borrow_mut(mc);
-                ts.status = CoStatus::Running;
-                ts.pending = Some(if ts.start.is_some() {
-                    Pending::Start(values)
-                } else {
-                    Pending::ResumeValues(values)
-                });
-                drop(ts);
-                state.chain.borrow_mut(mc).push(target);
-            }
-            Err(e) if is_base => return Err(e),
-            Err(e) => {
-                let error = e.value;
-                with_cur(base_th, &mut |ts| {
-                    ts.status = CoStatus::Dead;
-                    if ts.tbc.is_empty() {
-                        ts.stack.clear();
-                    }
-                    ts.error = Some(error);
-                });
-                hand_back(mc, state, base, base_th, Pending::CoroutineFailed(e, cur));
-            }
+        // `cur` died with the error `result`; its resumer reports or re-raises it.
+        let failed = cur;
+        cur = hand_back(mc, state, base, base_th, |to| {
+            to.pending = Some(Pending::CoroutineFailed(result, failed));
+        });
+    }
+}
+
+/// Start or continue the suspended coroutine `target` with the values
+/// `from.stack[args_start..from.top]` of its resumer `from`, and make it the running thread.
+fn begin_resume<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    from: &mut ThreadState<'gc>,
+    target: Thread<'gc>,
+    args_start: usize,
+) {
+    from.status = CoStatus::Normal;
+    let args = &from.stack[args_start..from.top];
+    let mut to = target.gc().borrow_mut(mc);
+    to.status = CoStatus::Running;
+    if let Some(f) = to.start.take() {
+        to.stack.clear();
+        to.stack.reserve(first_stack_size(f, args.len()));
+        to.stack.push(f);
+        to.stack.extend_from_slice(args);
+        to.pending = Some(Pending::Start { nargs: args.len() });
+    } else if let Some(ret) = to.yield_ret.take() {
+        give_results(&mut to, ret, false, args);
+    } else {
+        to.pending = Some(Pending::Raise(LuaError::from_str(
+            mc,
+            "internal error: resumed thread has no yield",
+        )));
+    }
+    drop(to);
+    state.chain.borrow_mut(mc).push(target);
+}
+
+/// Stack slots a fresh coroutine needs for its first call of `f` with `nargs` arguments
+/// (a vararg function keeps its arguments below its frame), reserved at once so the first
+/// call does not grow the stack step by step.
+fn first_stack_size(f: Value<'_>, nargs: usize) -> usize {
+    match f {
+        Value::Function(c) => 2 * (nargs + 1) + c.proto.get().max_registers as usize,
+        _ => nargs + 1,
+    }
+}
+
+/// Copy what the coroutine `from` yielded or returned (`from.stack[start..from.top]`) to its
+/// resumer `to`, as the results of the `Resume` frame on top of `to`.
+fn return_values<'gc>(
+    mc: &'gc Mutation<'gc>,
+    from: &ThreadState<'gc>,
+    start: usize,
+    to: &mut ThreadState<'gc>,
+) {
+    let values = &from.stack[start..from.top];
+    match to.frames.pop() {
+        Some(Frame::Resume { ret, wrap: true }) => give_results(to, ret, false, values),
+        Some(Frame::Resume { ret, wrap: false }) => give_results(to, ret, true, values),
+        _ => {
+            to.pending = Some(Pending::Raise(LuaError::from_str(
+                mc,
+                "internal error: no resume frame",
+            )))
         }
     }
 }
 
-/// Pop the finished/yielded coroutine off the chain and give its resumer `pending`.
+/// Pop the finished/yielded coroutine off the chain, make its resumer the running thread,
+/// let `give` hand the resumer what it gets, and return the resumer.
 fn hand_back<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     base: Thread<'gc>,
     base_th: &mut ThreadState<'gc>,
-    pending: Pending<'gc>,
-) {
+    give: impl FnOnce(&mut ThreadState<'gc>),
+) -> Thread<'gc> {
     let mut chain = state.chain.borrow_mut(mc);
     chain.pop();
     let resumer = *chain.last().expect("a coroutine always has a resumer");
     drop(chain);
     if resumer.ptr_eq(base) {
         base_th.status = CoStatus::Running;
-        base_th.pending = Some(pending);
+        give(base_th);
     } else {
         let mut ts = resumer.gc().borrow_mut(mc);
         ts.status = CoStatus::Running;
-        ts.pending = Some(pending);
+        give(&mut ts);
     }
+    resumer
 }
 
 /// Call `f(args)` from Rust code running on `thread` and return all results. The callee

@@ -31,9 +31,7 @@ fn new_thread<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Thread<'gc>, LuaError<'gc>>
     if !matches!(f, Value::Function(_) | Value::NativeFunction(_)) {
         return Err(ctx.type_error(0, "function"));
     }
-    let t = Thread::new(ctx.mc);
-    t.gc().borrow_mut(ctx.mc).start = Some(f);
-    Ok(t)
+    Ok(Thread::with_start(ctx.mc, f))
 }
 
 fn create<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -73,8 +71,12 @@ fn status_of<'gc>(ctx: &Ctx<'gc, '_>, t: Thread<'gc>) -> CoStatus {
 
 fn status<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = check_thread(ctx, 0)?;
-    let s = ctx.new_string(status_of(ctx, t).name().as_bytes());
-    ctx.ret1(s)
+    // Interned: the script's own "dead"/"suspended" constants are found, nothing is allocated,
+    // and comparing with them is a pointer test.
+    let name = ctx
+        .state
+        .intern(ctx.mc, status_of(ctx, t).name().as_bytes());
+    ctx.ret1(Value::String(name))
 }
 
 fn running<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -193,5 +195,78 @@ mod tests {
                return coroutine.status(main), select(2, pcall(coroutine.close, main))
              end)()");
         assert_eq!(out, ["normal", "cannot close a normal coroutine"]);
+    }
+
+    // A switch hands values straight to the receiver's stack; these pin the receivers that
+    // are not a plain call from a Lua frame (checked against lua5.4).
+    #[test]
+    fn switch_values_reach_pcall_frames_on_both_sides() {
+        let out = run("local co = coroutine.create(function(a, b)
+               local ok, x, y = pcall(coroutine.yield, a + b, 'y1')
+               return ok, x, y
+             end)
+             local r1 = table.pack(pcall(coroutine.resume, co, 1, 2))
+             local r2 = table.pack(coroutine.resume(co, 'r1', 'r2', 'r3'))
+             return r1.n, r1[2], r1[3], r1[4], r2.n, r2[2], r2[3], r2[4]");
+        assert_eq!(out, ["4", "true", "3", "y1", "4", "true", "r1", "r2"]);
+    }
+
+    #[test]
+    fn fixed_result_counts_are_nil_filled_over_old_slots() {
+        let out = run("local co = coroutine.wrap(function(...)
+               local a, b, c, d = coroutine.yield(select('#', ...), ...)
+               local e, f = coroutine.yield(a, b, c, d)
+               return tostring(e) .. tostring(f)
+             end)
+             local n, x, y, z = co('a', 'b', 'c')
+             local p, q, r, s = co(10)
+             return n, x, y, z, p, q, r, s, co()");
+        assert_eq!(
+            out,
+            ["3", "a", "b", "c", "10", "nil", "nil", "nil", "nilnil"]
+        );
+    }
+
+    #[test]
+    fn wrapped_coroutines_serve_as_metamethods() {
+        let out = run("local idx = coroutine.wrap(function(t, k)
+               while true do t, k = coroutine.yield('idx:' .. k) end
+             end)
+             local lt = coroutine.wrap(function(a, b)
+               while true do a, b = coroutine.yield(a.v < b.v) end
+             end)
+             local cat = coroutine.wrap(function()
+               while true do coroutine.yield('cat') end
+             end)
+             local mt = {__index = idx, __lt = lt, __concat = cat}
+             local A = setmetatable({v = 1}, mt)
+             local B = setmetatable({v = 2}, mt)
+             local branch = 'no'
+             if A < B then branch = 'yes' end
+             return A.foo, A < B, B < A, A .. B .. 'x', branch");
+        assert_eq!(out, ["idx:foo", "true", "false", "cat", "yes"]);
+    }
+
+    #[test]
+    fn many_values_cross_a_switch_both_ways() {
+        let out = run("local co = coroutine.create(function(...)
+               local back = table.pack(coroutine.yield(...))
+               return back.n, back[1], back[back.n]
+             end)
+             local args = {}
+             for i = 1, 300 do args[i] = i end
+             local r1 = table.pack(coroutine.resume(co, table.unpack(args)))
+             local r2 = table.pack(coroutine.resume(co, table.unpack(args, 1, 250)))
+             return r1.n, r1[2], r1[301], r2.n, r2[2], r2[3], r2[4]");
+        assert_eq!(out, ["301", "1", "300", "4", "250", "1", "250"]);
+    }
+
+    #[test]
+    fn a_native_function_can_start_a_coroutine() {
+        let out = run("local co = coroutine.wrap(coroutine.yield)
+             local a, b, c = co(1, 2, 3)
+             local n = select('#', co(4))
+             return a, b, c, n, coroutine.resume(coroutine.create(select), '#', 1, 2)");
+        assert_eq!(out, ["1", "2", "3", "1", "true", "2"]);
     }
 }
