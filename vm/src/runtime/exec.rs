@@ -2070,10 +2070,6 @@ fn dispatch_loop<'gc>(
     let mut closure;
     let mut base: usize;
     let mut pc: usize;
-    let mut cell_base: usize;
-    let mut nvarargs: usize;
-    let mut meta_depth: u32;
-    let mut proto: &'gc Proto<'gc>;
     let mut code: &'gc [Instr];
     let mut consts: &'gc [Value<'gc>];
     macro_rules! load_frame {
@@ -2087,10 +2083,7 @@ fn dispatch_loop<'gc>(
             closure = frame.closure;
             base = frame.base;
             pc = frame.pc;
-            cell_base = frame.cell_base;
-            nvarargs = frame.nvarargs;
-            meta_depth = frame.meta_depth;
-            proto = Gc::as_ref(frame.proto);
+            let proto: &'gc Proto<'gc> = Gc::as_ref(frame.proto);
             code = &proto.code;
             consts = &proto.constants;
         }};
@@ -2103,6 +2096,26 @@ fn dispatch_loop<'gc>(
                 if let Some(Frame::Lua(f)) = th.frames.last_mut() {
                     f.pc = pc;
                 }
+            };
+        }
+        // The running frame, for state the loop does not keep in locals (fewer live
+        // variables leave more registers for the hot ones).
+        macro_rules! frame {
+            () => {
+                match th.frames.last() {
+                    Some(Frame::Lua(f)) => f,
+                    _ => {
+                        return Err(LuaError::from_str(
+                            mc,
+                            "internal error: no Lua frame to run",
+                        ))
+                    }
+                }
+            };
+        }
+        macro_rules! frame_end {
+            () => {
+                base + frame!().proto.max_registers as usize
             };
         }
         macro_rules! r {
@@ -2312,9 +2325,10 @@ fn dispatch_loop<'gc>(
                     closure.upvalues.borrow()[up as usize].set(mc, v);
                 }
                 Instr::NewCell { cell, a } => {
+                    let cell_base = frame!().cell_base;
                     th.cells[cell_base + cell as usize] = Some(new_cell(mc, r!(a)));
                 }
-                Instr::GetCell { a, cell } => match th.cells[cell_base + cell as usize] {
+                Instr::GetCell { a, cell } => match th.cells[frame!().cell_base + cell as usize] {
                     Some(c) => {
                         let v = c.get();
                         r!(a).set_from(&v);
@@ -2324,7 +2338,7 @@ fn dispatch_loop<'gc>(
                 Instr::SetCell { cell, a } => {
                     let mut v = Value::Nil;
                     v.set_from(&r!(a));
-                    match th.cells[cell_base + cell as usize] {
+                    match th.cells[frame!().cell_base + cell as usize] {
                         Some(c) => c.set(mc, v),
                         None => rt_err!(
                             "internal error: cell {} written before its declaration",
@@ -2743,12 +2757,18 @@ fn dispatch_loop<'gc>(
                     } else {
                         th.top - func_slot - 1
                     };
-                    save_pc!();
+                    let meta_depth = match th.frames.last_mut() {
+                        Some(Frame::Lua(f)) => {
+                            f.pc = pc;
+                            f.meta_depth
+                        }
+                        _ => 0,
+                    };
                     *fuel -= 1;
                     if let Value::Function(callee) = th.stack[func_slot] {
                         // Inline fast path for the common Lua→Lua call: the callee's state
                         // goes straight into the loop's variables.
-                        if let Some((callee_proto, callee_cells)) =
+                        if let Some(callee_proto) =
                             push_lua_frame(th, callee, func_slot, nargs, c as i32 - 1, meta_depth)
                         {
                             if *fuel <= 0 {
@@ -2757,11 +2777,8 @@ fn dispatch_loop<'gc>(
                             closure = callee;
                             base = func_slot + 1;
                             pc = 0;
-                            cell_base = callee_cells;
-                            nvarargs = 0;
-                            proto = callee_proto;
-                            code = &proto.code;
-                            consts = &proto.constants;
+                            code = &callee_proto.code;
+                            consts = &callee_proto.constants;
                             continue;
                         }
                     }
@@ -2919,7 +2936,7 @@ fn dispatch_loop<'gc>(
                             if th.frames.len() != depth {
                                 continue 'frames;
                             }
-                            ensure_len(th, base + proto.max_registers as usize);
+                            ensure_len(th, frame_end!());
                         }
                     }
                 }
@@ -2949,10 +2966,14 @@ fn dispatch_loop<'gc>(
                         crate::table::charge_growth(mc, before, data.slot_capacity());
                     }
                     if n == 0 {
-                        ensure_len(th, base + proto.max_registers as usize);
+                        ensure_len(th, frame_end!());
                     }
                 }
                 Instr::Closure { a, proto: idx } => {
+                    let (proto, cell_base) = {
+                        let f = frame!();
+                        (Gc::as_ref(f.proto), f.cell_base)
+                    };
                     match make_closure(mc, th, proto, closure, cell_base, idx) {
                         Ok(f) => r!(a) = f,
                         Err(e) => {
@@ -2963,6 +2984,7 @@ fn dispatch_loop<'gc>(
                 }
                 Instr::Vararg { a, c } => {
                     let ra = base + a as usize;
+                    let nvarargs = frame!().nvarargs;
                     let want = if c == 0 { nvarargs } else { c as usize - 1 };
                     ensure_len(th, ra + want);
                     for i in 0..want {
@@ -2974,7 +2996,7 @@ fn dispatch_loop<'gc>(
                     }
                     if c == 0 {
                         th.top = ra + want;
-                        ensure_len(th, base + proto.max_registers as usize);
+                        ensure_len(th, frame_end!());
                     }
                 }
                 Instr::ExtraArg { .. } => rt_err!("internal error: stray ExtraArg"),
@@ -2984,8 +3006,8 @@ fn dispatch_loop<'gc>(
 }
 
 /// Push a frame for an ordinary call (`nresults` wanted) of a non-vararg Lua function whose
-/// arguments are already in place after `func_slot`. Returns the callee's prototype and
-/// first cell index, or `None` (nothing done) when the general `setup_call` must handle it
+/// arguments are already in place after `func_slot`. Returns the callee's prototype, or
+/// `None` (nothing done) when the general `setup_call` must handle it
 /// (vararg callee, stack overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
@@ -2995,7 +3017,7 @@ fn push_lua_frame<'gc>(
     nargs: usize,
     nresults: i32,
     meta_depth: u32,
-) -> Option<(&'gc Proto<'gc>, usize)> {
+) -> Option<&'gc Proto<'gc>> {
     let proto_gc = callee.proto.get();
     let proto = Gc::as_ref(proto_gc);
     if proto.is_vararg {
@@ -3032,7 +3054,7 @@ fn push_lua_frame<'gc>(
         is_tail: false,
         meta_depth,
     }));
-    Some((proto, cell_base))
+    Some(proto)
 }
 
 /// One step of a generic `for` over a plain table with `ipairs`'s iterator or `next`, done
