@@ -157,6 +157,29 @@ impl<'gc> Table<'gc> {
         }
     }
 
+    /// The executor's `t.name = v` fast path: overwrites a field that is present with a
+    /// non-nil value (no `__newindex` can apply); `false` (nothing done) otherwise.
+    #[inline(always)]
+    pub fn set_str_present(
+        self,
+        mc: &Mutation<'gc>,
+        key: crate::string::LuaString<'gc>,
+        value: &Value<'gc>,
+    ) -> bool {
+        let mut data = self.0.borrow_mut(mc);
+        let hash = &mut data.hash;
+        match hash.slot_of_str(key) {
+            Some(i) if !hash.slots[i].1.is_nil() => {
+                if value.is_nil() {
+                    hash.live -= 1;
+                }
+                hash.slots[i].1.set_from(value);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The executor's `t[k] = v` fast path, in one borrow: stores when no `__newindex` can
     /// apply (no metatable, or the key already holds a non-nil value). `Ok(false)` means the
     /// metatable must be consulted. Overwriting an array slot is inline.

@@ -2255,6 +2255,10 @@ fn dispatch_loop<'gc>(
                         t.set_int_unless_meta(mc, i, &$val)
                             || matches!(t.set_unless_meta(mc, Value::Integer(i), &$val), Ok(true))
                     }
+                    (&Value::Table(t), &Value::String(s)) => {
+                        t.set_str_present(mc, s, &$val)
+                            || matches!(t.set_unless_meta(mc, $key, &$val), Ok(true))
+                    }
                     (&Value::Table(t), key) => {
                         matches!(t.set_unless_meta(mc, *key, &$val), Ok(true))
                     }
