@@ -148,9 +148,22 @@ impl<'gc> Table<'gc> {
     pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: &Value<'gc>) -> bool {
         let mut data = self.0.borrow_mut(mc);
         let has_meta = data.metatable.is_some();
-        match data.array.get_mut((i as usize).wrapping_sub(1)) {
+        let index = (i as usize).wrapping_sub(1);
+        let appendable = index == data.array.len() && data.hash.live == 0;
+        match data.array.get_mut(index) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
                 slot.set_from(value);
+                true
+            }
+            // Appending right after the array part (`t[#t + 1] = v`, a fill loop): no
+            // hash entry can hold this key when the hash part has no live entries.
+            None if appendable && !has_meta && !value.is_nil() => {
+                let before = data.array.capacity();
+                data.array.push(Value::Nil);
+                if let Some(slot) = data.array.last_mut() {
+                    slot.set_from(value);
+                }
+                charge_growth(mc, before, data.array.capacity());
                 true
             }
             _ => false,
