@@ -2225,12 +2225,35 @@ fn dispatch_loop<'gc>(
         }
         // `R[a] = obj[key]`. Operands are inspected by reference (see `arith_fast`); the
         // key's type picks the table fast path.
+        // The first token says which key types get an inline fast path: `str` for constant
+        // field names, `int` for constant indices, `any` for keys in registers. Every other
+        // case (including raw lookups the fast path skipped) goes to `index_slow`; keeping
+        // each expansion small keeps the loop's register allocation good.
+        macro_rules! get_fast {
+            (str, $t:expr, $key:expr, $dest:expr) => {
+                match $key {
+                    &Value::String(s) => $t.get_str_into(s, $dest),
+                    _ => false,
+                }
+            };
+            (int, $t:expr, $key:expr, $dest:expr) => {
+                match $key {
+                    &Value::Integer(i) => $t.get_int_into(i, $dest),
+                    _ => false,
+                }
+            };
+            (any, $t:expr, $key:expr, $dest:expr) => {
+                match $key {
+                    &Value::String(s) => $t.get_str_into(s, $dest),
+                    &Value::Integer(i) => $t.get_int_into(i, $dest),
+                    &key => $t.get_into(key, $dest),
+                }
+            };
+        }
         macro_rules! get_index {
-            ($a:expr, $obj:expr, $key:expr, $src:expr) => {{
-                let done = match (&$obj, &$key) {
-                    (&Value::Table(t), &Value::String(s)) => t.get_str_into(s, &mut r!($a)),
-                    (&Value::Table(t), &Value::Integer(i)) => t.get_int_into(i, &mut r!($a)),
-                    (&Value::Table(t), &key) => t.get_into(key, &mut r!($a)),
+            ($kind:ident; $a:expr, $obj:expr, $key:expr, $src:expr) => {{
+                let done = match &$obj {
+                    &Value::Table(t) => get_fast!($kind, t, &$key, &mut r!($a)),
                     _ => false,
                 };
                 if !done {
@@ -2248,20 +2271,39 @@ fn dispatch_loop<'gc>(
             }};
         }
         // `obj[key] = val`, with the same shape as `get_index`.
+        macro_rules! set_fast {
+            (str, $t:expr, $key:expr, $val:expr) => {
+                match $key {
+                    &Value::String(s) => {
+                        $t.set_str_present(mc, s, $val)
+                            || matches!($t.set_unless_meta(mc, *$key, $val), Ok(true))
+                    }
+                    _ => false,
+                }
+            };
+            (int, $t:expr, $key:expr, $val:expr) => {
+                match $key {
+                    &Value::Integer(i) => {
+                        $t.set_int_unless_meta(mc, i, $val)
+                            || matches!($t.set_unless_meta(mc, Value::Integer(i), $val), Ok(true))
+                    }
+                    _ => false,
+                }
+            };
+            (any, $t:expr, $key:expr, $val:expr) => {
+                match $key {
+                    &Value::Integer(i) => {
+                        $t.set_int_unless_meta(mc, i, $val)
+                            || matches!($t.set_unless_meta(mc, Value::Integer(i), $val), Ok(true))
+                    }
+                    key => matches!($t.set_unless_meta(mc, *key, $val), Ok(true)),
+                }
+            };
+        }
         macro_rules! set_index {
-            ($obj:expr, $key:expr, $val:expr, $src:expr) => {{
-                let done = match (&$obj, &$key) {
-                    (&Value::Table(t), &Value::Integer(i)) => {
-                        t.set_int_unless_meta(mc, i, &$val)
-                            || matches!(t.set_unless_meta(mc, Value::Integer(i), &$val), Ok(true))
-                    }
-                    (&Value::Table(t), &Value::String(s)) => {
-                        t.set_str_present(mc, s, &$val)
-                            || matches!(t.set_unless_meta(mc, $key, &$val), Ok(true))
-                    }
-                    (&Value::Table(t), key) => {
-                        matches!(t.set_unless_meta(mc, *key, &$val), Ok(true))
-                    }
+            ($kind:ident; $obj:expr, $key:expr, $val:expr, $src:expr) => {{
+                let done = match &$obj {
+                    &Value::Table(t) => set_fast!($kind, t, &$key, &$val),
                     _ => false,
                 };
                 if !done {
@@ -2352,32 +2394,33 @@ fn dispatch_loop<'gc>(
                 }
                 Instr::GetTabUp { a, up, k } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    get_index!(a, t, consts[k as usize], Src::Upval(up))
+                    get_index!(str; a, t, consts[k as usize], Src::Upval(up))
                 }
                 Instr::SetTabUp { up, k, b } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    set_index!(t, consts[k as usize], r!(b), Src::Upval(up))
+                    set_index!(str; t, consts[k as usize], r!(b), Src::Upval(up))
                 }
                 Instr::SetTabUpK { up, k, kv } => {
                     let t = closure.upvalues.borrow()[up as usize].get();
-                    set_index!(t, consts[k as usize], consts[kv as usize], Src::Upval(up))
+                    set_index!(str; t, consts[k as usize], consts[kv as usize], Src::Upval(up))
                 }
-                Instr::GetTable { a, b, c } => get_index!(a, r!(b), r!(c), Src::Reg(b)),
+                Instr::GetTable { a, b, c } => get_index!(any; a, r!(b), r!(c), Src::Reg(b)),
                 Instr::GetI { a, b, i } => {
-                    get_index!(a, r!(b), Value::Integer(i as i64), Src::Reg(b))
+                    get_index!(int; a, r!(b), Value::Integer(i as i64), Src::Reg(b))
                 }
                 Instr::GetField { a, b, k } => {
-                    get_index!(a, r!(b), consts[k as usize], Src::Reg(b))
+                    get_index!(str; a, r!(b), consts[k as usize], Src::Reg(b))
                 }
-                Instr::SetTable { a, b, c } => set_index!(r!(a), r!(b), r!(c), Src::Reg(a)),
+                Instr::SetTable { a, b, c } => set_index!(any; r!(a), r!(b), r!(c), Src::Reg(a)),
                 Instr::SetTableK { a, b, k } => {
-                    set_index!(r!(a), r!(b), consts[k as usize], Src::Reg(a))
+                    set_index!(any; r!(a), r!(b), consts[k as usize], Src::Reg(a))
                 }
                 Instr::SetI { a, i, c } => {
-                    set_index!(r!(a), Value::Integer(i as i64), r!(c), Src::Reg(a))
+                    set_index!(int; r!(a), Value::Integer(i as i64), r!(c), Src::Reg(a))
                 }
                 Instr::SetIK { a, i, k } => {
                     set_index!(
+                        int;
                         r!(a),
                         Value::Integer(i as i64),
                         consts[k as usize],
@@ -2385,10 +2428,10 @@ fn dispatch_loop<'gc>(
                     )
                 }
                 Instr::SetField { a, k, c } => {
-                    set_index!(r!(a), consts[k as usize], r!(c), Src::Reg(a))
+                    set_index!(str; r!(a), consts[k as usize], r!(c), Src::Reg(a))
                 }
                 Instr::SetFieldK { a, k, kv } => {
-                    set_index!(r!(a), consts[k as usize], consts[kv as usize], Src::Reg(a))
+                    set_index!(str; r!(a), consts[k as usize], consts[kv as usize], Src::Reg(a))
                 }
                 Instr::NewTable { a, array, hash } => {
                     r!(a) = Value::Table(Table::with_capacity(mc, array as usize, hash as usize));
@@ -2396,7 +2439,7 @@ fn dispatch_loop<'gc>(
                 Instr::SelfK { a, b, k } => {
                     let obj = r!(b);
                     r!(a as usize + 1) = obj;
-                    get_index!(a, obj, consts[k as usize], Src::Reg(b))
+                    get_index!(str; a, obj, consts[k as usize], Src::Reg(b))
                 }
                 Instr::AddI { a, b, i } => match r!(b) {
                     Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
