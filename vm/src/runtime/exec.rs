@@ -2791,12 +2791,11 @@ fn dispatch_loop<'gc>(
                 ),
                 Instr::Test { a, k } => skip_or_jump!(r!(a).is_truthy() != k),
                 Instr::TestSet { a, b, k } => {
-                    let v = r!(b);
-                    if v.is_truthy() != k {
-                        pc += 1;
-                    } else {
-                        r!(a) = v;
+                    let skip = r!(b).is_truthy() != k;
+                    if !skip {
+                        copy_slot(&mut th.stack, base + a as usize, base + b as usize);
                     }
+                    skip_or_jump!(skip);
                 }
                 Instr::Call { a, b, c } => {
                     let func_slot = base + a as usize;
