@@ -797,8 +797,13 @@ fn getuservalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn setuservalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.opt_integer(2, 1)?;
-    if !matches!(ctx.arg(0), Value::UserData(_)) {
-        return Err(ctx.type_error(0, "userdata"));
+    match ctx.arg(0) {
+        // Upvalue ids stand in for lua5.4's light userdata, which cannot hold user values.
+        Value::UserData(u) if u.data.borrow().is::<UpvalueId>() => {
+            return Err(ctx.arg_error(0, "userdata expected, got light userdata"));
+        }
+        Value::UserData(_) => {}
+        _ => return Err(ctx.type_error(0, "userdata")),
     }
     ctx.check_any(1)?;
     ctx.ret1(Value::Nil)
