@@ -336,7 +336,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                         Frame::Lua(lf) => {
                             let proto = &Gc::as_ref(lf.proto).info;
                             Activation {
-                                current_line: current_line(proto, lf.pc) as i64,
+                                current_line: current_line(proto, lf.pc),
                                 is_tail: lf.is_tail,
                                 name,
                             }
