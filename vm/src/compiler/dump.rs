@@ -1,7 +1,9 @@
 //! Binary chunks: `string.dump` writes a compiled prototype as bytes and `load` reads them
-//! back. The format is wayfinder's own (lua5.4 binary chunks are refused with "version
-//! mismatch"), little-endian, and starts with Lua's signature so `load` can tell binary
-//! from text. A loaded prototype is checked structurally before it can run.
+//! back. A chunk starts with lua5.4's header (signature, version, format, check bytes,
+//! sizes, and the test integer and float), so tools that inspect the header see a 5.4
+//! chunk; then come wayfinder's own marker and body (little-endian), since the body
+//! encodes wayfinder's instruction set. A lua5.4 chunk is refused with "format mismatch"
+//! at that marker. A loaded prototype is checked structurally before it can run.
 
 use std::rc::Rc;
 
@@ -9,8 +11,22 @@ use crate::bytecode::{Constant, FunctionProto, Instr, LocalInfo, LocalSlot, Upva
 
 /// The first bytes of every binary chunk (lua5.4's `LUA_SIGNATURE`).
 pub const SIGNATURE: &[u8] = b"\x1bLua";
-/// After the signature: Lua's version byte (5.4), then this format's own tag and revision.
-const FORMAT: &[u8] = b"\x54WF\x01";
+/// The parts of lua5.4's header after the signature, each with the error lua5.4 gives
+/// when it differs: version 5.4, official format, `LUAC_DATA`, and the sizes of an
+/// instruction, an integer and a float.
+const HEADER: &[(&[u8], &str)] = &[
+    (b"\x54", "version mismatch"),
+    (b"\x00", "format mismatch"),
+    (b"\x19\x93\r\n\x1a\n", "corrupted chunk"),
+    (b"\x04", "Instruction size mismatch"),
+    (b"\x08", "lua_Integer size mismatch"),
+    (b"\x08", "lua_Number size mismatch"),
+];
+/// `LUAC_INT` and `LUAC_NUM`: an integer and a float that check byte order and format.
+const TEST_INT: i64 = 0x5678;
+const TEST_NUM: f64 = 370.5;
+/// Where the body starts: wayfinder's format and its revision.
+const MARKER: &[u8] = b"WF\x01";
 /// Source name of a stripped function, as lua5.4 reports it.
 const STRIPPED_SOURCE: &str = "=?";
 /// Deepest nesting of functions accepted (Lua's parser allows 200 levels of nesting).
@@ -21,7 +37,12 @@ const MAX_DEPTH: usize = 250;
 pub fn dump(proto: &FunctionProto, strip: bool) -> Vec<u8> {
     let mut w = Writer { out: Vec::new() };
     w.out.extend_from_slice(SIGNATURE);
-    w.out.extend_from_slice(FORMAT);
+    for (bytes, _) in HEADER {
+        w.out.extend_from_slice(bytes);
+    }
+    w.out.extend_from_slice(&TEST_INT.to_le_bytes());
+    w.out.extend_from_slice(&TEST_NUM.to_bits().to_le_bytes());
+    w.out.extend_from_slice(MARKER);
     w.function(proto, strip, None);
     w.out
 }
@@ -36,21 +57,29 @@ pub fn undump(bytes: &[u8], chunk_name: &str) -> Result<Rc<FunctionProto>, Strin
         _ => chunk_name,
     };
     let fail = |why: &str| format!("{name}: bad binary format ({why})");
-    let rest = bytes
-        .strip_prefix(SIGNATURE)
-        .ok_or_else(|| fail("not a binary chunk"))?;
-    if rest.first().is_some_and(|&v| v != FORMAT[0]) {
-        return Err(fail("version mismatch"));
-    }
-    let body = rest.strip_prefix(FORMAT).ok_or_else(|| {
-        if rest.len() < FORMAT.len() && FORMAT.starts_with(rest) {
-            fail("truncated chunk")
-        } else {
-            fail("format mismatch")
+    // As lua5.4, each part is checked in order, and running out of bytes anywhere is a
+    // truncated chunk.
+    let mut rest = bytes;
+    let mut expect = |want: &[u8], why: &str| {
+        if rest.len() < want.len() {
+            return Err(fail("truncated chunk"));
         }
-    })?;
+        let (head, tail) = rest.split_at(want.len());
+        if head != want {
+            return Err(fail(why));
+        }
+        rest = tail;
+        Ok(())
+    };
+    expect(SIGNATURE, "not a binary chunk")?;
+    for (bytes, why) in HEADER {
+        expect(bytes, why)?;
+    }
+    expect(&TEST_INT.to_le_bytes(), "integer format mismatch")?;
+    expect(&TEST_NUM.to_bits().to_le_bytes(), "float format mismatch")?;
+    expect(MARKER, "format mismatch")?;
     let mut r = Reader {
-        data: body,
+        data: rest,
         depth: 0,
     };
     // Like lua5.4, bytes after the main function are ignored.
@@ -499,13 +528,27 @@ mod tests {
             "src: bad binary format (version mismatch)"
         );
         assert_eq!(
-            err(b"\x1bLua\x54W"),
+            err(b"\x1bLua\x54\x00"),
             "src: bad binary format (truncated chunk)"
         );
         assert_eq!(
-            err(b"\x1bLua\x54\x00\x19"),
+            err(b"\x1bLua\x54\x01"),
             "src: bad binary format (format mismatch)"
         );
+        // lua5.4's own chunks share the header but not the body.
+        let mut puc = bytes.clone();
+        let marker_at = puc
+            .windows(MARKER.len())
+            .position(|w| w == MARKER)
+            .unwrap_or(0);
+        puc[marker_at] = 0;
+        assert_eq!(err(&puc), "src: bad binary format (format mismatch)");
+        // Every header byte matters.
+        for i in 0..marker_at + MARKER.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] = damaged[i].wrapping_add(1);
+            assert!(undump(&damaged, "=src").is_err(), "byte {i}");
+        }
         assert_eq!(
             err(&bytes[..bytes.len() - 1]),
             "src: bad binary format (truncated chunk)"
@@ -523,7 +566,12 @@ mod tests {
         }
         // Every single-byte change either fails to load or loads a structurally valid
         // prototype (`undump` validates what it returns).
-        for i in SIGNATURE.len() + FORMAT.len()..bytes.len() {
+        let header_len = SIGNATURE.len()
+            + HEADER.iter().map(|(b, _)| b.len()).sum::<usize>()
+            + 16
+            + MARKER.len();
+        assert_eq!(&bytes[header_len - MARKER.len()..header_len], MARKER);
+        for i in header_len..bytes.len() {
             for delta in [1u8, 0x80, 0xff] {
                 let mut damaged = bytes.clone();
                 damaged[i] = damaged[i].wrapping_add(delta);
