@@ -63,8 +63,8 @@ impl Compiler<'_> {
             ExprKind::Call { func, args } => {
                 let mut f = self.expr(func)?;
                 let base = self.fs().exp_to_next_reg(&mut f)?;
-                let args_at = self.next_token(func.span.end as usize) as u32;
-                self.call_args(base, args, args_at)?
+                // Like lua5.4, a call is on the line where its prefix expression starts.
+                self.call_args(base, args, e.span.start)?
             }
             ExprKind::MethodCall { obj, method, args } => {
                 let mut o = self.expr(obj)?;
@@ -99,8 +99,7 @@ impl Compiler<'_> {
                     });
                     fs.free_register(base + 2);
                 }
-                let args_at = self.next_token(method.span.end as usize) as u32;
-                self.call_args(base, args, args_at)?
+                self.call_args(base, args, e.span.start)?
             }
         })
     }
@@ -124,7 +123,7 @@ impl Compiler<'_> {
     }
 
     /// Arguments and the `Call` for a function already in register `base`.
-    fn call_args(&mut self, base: u8, args: &[Expr], args_at: u32) -> CResult<ExpDesc> {
+    fn call_args(&mut self, base: u8, args: &[Expr], call_at: u32) -> CResult<ExpDesc> {
         let (_, mut last) = self.explist(args, &[])?;
         let fs = self.fs();
         let multi = last.is_multi();
@@ -138,7 +137,7 @@ impl Compiler<'_> {
         } else {
             (fs.free_reg - base as usize) as u8
         };
-        let line = self.line_of(args_at);
+        let line = self.line_of(call_at);
         let fs = self.fs();
         fs.line = line;
         let pc = fs.emit(Instr::Call { a: base, b, c: 2 });

@@ -8,6 +8,7 @@
 //! - [`disasm`]: a readable listing for tests and debugging.
 
 mod disasm;
+mod dump;
 mod expdesc;
 mod expr;
 mod fold;
@@ -17,8 +18,6 @@ mod scope;
 mod stat;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-#[cfg(test)]
 mod validate;
 
 use std::collections::HashSet;
@@ -29,6 +28,7 @@ use crate::syntax::ast::{self, Span};
 use crate::syntax::{LineIndex, SyntaxError};
 
 pub use disasm::disassemble;
+pub use dump::{dump, undump, SIGNATURE};
 
 use expdesc::{ExpDesc, ExpKind};
 use function::{error, CResult, FuncState};

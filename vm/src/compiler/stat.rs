@@ -497,7 +497,10 @@ impl Compiler<'_> {
         body: &Block,
         span: Span,
     ) -> CResult<()> {
-        let line = self.line_of(span.start);
+        // Like lua5.4, the iterator call is on the line of the first token after `in`.
+        let line = exprs
+            .first()
+            .map_or_else(|| self.line_of(span.start), |e| self.line_of(e.span.start));
         self.fs().enter_block(true);
         if let Some(b) = self.fs().blocks.last_mut() {
             b.exit_closes = true;

@@ -83,9 +83,14 @@ pub fn chunk_display_name(source: &str) -> String {
 
 /// The source line executing at `pc` (the instruction *before* `pc`, which is the one
 /// being executed since `pc` points past it).
-pub fn current_line(proto: &FunctionProto, pc: usize) -> u32 {
+///
+/// A function loaded from a stripped binary chunk has no line information: -1, as lua5.4.
+pub fn current_line(proto: &FunctionProto, pc: usize) -> i64 {
+    if proto.lines.is_empty() && !proto.code.is_empty() {
+        return -1;
+    }
     let i = pc.saturating_sub(1);
-    proto.lines.get(i).copied().unwrap_or(proto.line_defined)
+    i64::from(proto.lines.get(i).copied().unwrap_or(proto.line_defined))
 }
 
 fn constant_str(consts: &[Value<'_>], k: usize) -> Option<String> {

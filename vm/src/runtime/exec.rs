@@ -63,7 +63,7 @@ pub fn metatable_of<'gc>(state: &State<'gc>, v: Value<'gc>) -> Option<Table<'gc>
         Value::Table(t) => t.metatable(),
         Value::UserData(u) => u.metatable.get(),
         Value::String(_) => *state.string_metatable.borrow(),
-        _ => None,
+        other => state.type_metatables.borrow().get(other),
     }
 }
 

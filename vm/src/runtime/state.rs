@@ -7,6 +7,7 @@ use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 use crate::string::{Interner, LuaString};
 use crate::table::Table;
 use crate::thread::Thread;
+use crate::value::Value;
 
 /// Metamethod and other well-known names, allocated once so lookups need no allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,12 +169,56 @@ pub struct HostState {
     pub gc: GcControl,
 }
 
+/// The metatables Lua shares among all values of a basic type (set with
+/// `debug.setmetatable`). Tables and full userdata carry their own; strings use
+/// [`State::string_metatable`].
+#[derive(Collect, Default)]
+#[collect(no_drop)]
+pub struct TypeMetatables<'gc> {
+    pub nil: Option<Table<'gc>>,
+    pub boolean: Option<Table<'gc>>,
+    /// Integers and floats: one type, `number`.
+    pub number: Option<Table<'gc>>,
+    /// Lua and native functions: one type, `function`.
+    pub function: Option<Table<'gc>>,
+    pub thread: Option<Table<'gc>>,
+}
+
+impl<'gc> TypeMetatables<'gc> {
+    /// The shared metatable of `v`'s type (`None` for tables, userdata and strings, whose
+    /// metatables live elsewhere).
+    pub fn get(&self, v: Value<'gc>) -> Option<Table<'gc>> {
+        match v {
+            Value::Nil => self.nil,
+            Value::Boolean(_) => self.boolean,
+            Value::Integer(_) | Value::Number(_) => self.number,
+            Value::Function(_) | Value::NativeFunction(_) => self.function,
+            Value::Thread(_) => self.thread,
+            Value::String(_) | Value::Table(_) | Value::UserData(_) => None,
+        }
+    }
+
+    /// The slot holding the shared metatable of `v`'s type, if it is kept here.
+    pub fn slot_mut(&mut self, v: Value<'gc>) -> Option<&mut Option<Table<'gc>>> {
+        match v {
+            Value::Nil => Some(&mut self.nil),
+            Value::Boolean(_) => Some(&mut self.boolean),
+            Value::Integer(_) | Value::Number(_) => Some(&mut self.number),
+            Value::Function(_) | Value::NativeFunction(_) => Some(&mut self.function),
+            Value::Thread(_) => Some(&mut self.thread),
+            Value::String(_) | Value::Table(_) | Value::UserData(_) => None,
+        }
+    }
+}
+
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct State<'gc> {
     pub globals: Table<'gc>,
     pub registry: Table<'gc>,
     pub string_metatable: Gc<'gc, RefLock<Option<Table<'gc>>>>,
+    /// Metatables of the other basic types (nil, booleans, numbers, functions, threads).
+    pub type_metatables: Gc<'gc, RefLock<TypeMetatables<'gc>>>,
     pub main_thread: Thread<'gc>,
     /// Short strings, shared (see `crate::string`).
     pub strings: Interner<'gc>,
@@ -194,6 +239,7 @@ impl<'gc> State<'gc> {
             globals: Table::new(mc),
             registry: Table::new(mc),
             string_metatable: Gc::new(mc, RefLock::new(None)),
+            type_metatables: Gc::new(mc, RefLock::new(TypeMetatables::default())),
             main_thread,
             strings,
             meta_names: MetaName::ALL

@@ -314,19 +314,35 @@ fn load_source<'gc>(
     mode: &[u8],
     env: Option<Value<'gc>>,
 ) -> R<'gc> {
-    if source.first() == Some(&0x1b) {
-        let msg = if mode.contains(&b'b') {
-            "binary chunks are not supported by wayfinder".to_string()
-        } else {
-            format!(
+    if source.starts_with(&crate::compiler::SIGNATURE[..1]) {
+        if !mode.contains(&b'b') {
+            ctx.push(Value::Nil);
+            let msg = format!(
                 "attempt to load a binary chunk (mode is '{}')",
                 String::from_utf8_lossy(mode)
-            )
+            );
+            let m = ctx.new_string(msg.as_bytes());
+            ctx.push(m);
+            return Ok(2);
+        }
+        return match crate::compiler::undump(source, chunk_name) {
+            Ok(proto) => {
+                // As lua5.4: fresh upvalues, the first one set to the environment.
+                let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
+                let env = env.unwrap_or(Value::Table(ctx.state.globals));
+                let ups: Vec<_> = (0..proto.info.upvalues.len())
+                    .map(|i| new_cell(ctx.mc, if i == 0 { env } else { Value::Nil }))
+                    .collect();
+                let f = new_closure(ctx.mc, proto, ups.into_boxed_slice());
+                ctx.ret1(Value::Function(f))
+            }
+            Err(msg) => {
+                ctx.push(Value::Nil);
+                let m = ctx.new_string(msg.as_bytes());
+                ctx.push(m);
+                Ok(2)
+            }
         };
-        ctx.push(Value::Nil);
-        let m = ctx.new_string(msg.as_bytes());
-        ctx.push(m);
-        return Ok(2);
     }
     if !mode.contains(&b't') {
         ctx.push(Value::Nil);

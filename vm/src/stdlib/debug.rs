@@ -336,7 +336,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                         Frame::Lua(lf) => {
                             let proto = &Gc::as_ref(lf.proto).info;
                             Activation {
-                                current_line: current_line(proto, lf.pc) as i64,
+                                current_line: current_line(proto, lf.pc),
                                 is_tail: lf.is_tail,
                                 name,
                             }
@@ -777,12 +777,12 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Table(t) => t.set_metatable(ctx.mc, mt),
         Value::UserData(u) => set_userdata_metatable(ctx.mc, u, mt),
         Value::String(_) => *ctx.state.string_metatable.borrow_mut(ctx.mc) = mt,
-        // The VM keeps a shared metatable for strings only.
+        // Every other type shares one metatable among all its values.
         other => {
-            return Err(ctx.error(format!(
-                "debug.setmetatable: metatables for {} values are not supported",
-                other.type_name()
-            )))
+            let mut shared = ctx.state.type_metatables.borrow_mut(ctx.mc);
+            if let Some(slot) = shared.slot_mut(other) {
+                *slot = mt;
+            }
         }
     }
     ctx.ret1(v)
@@ -797,8 +797,13 @@ fn getuservalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn setuservalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.opt_integer(2, 1)?;
-    if !matches!(ctx.arg(0), Value::UserData(_)) {
-        return Err(ctx.type_error(0, "userdata"));
+    match ctx.arg(0) {
+        // Upvalue ids stand in for lua5.4's light userdata, which cannot hold user values.
+        Value::UserData(u) if u.data.borrow().is::<UpvalueId>() => {
+            return Err(ctx.arg_error(0, "userdata expected, got light userdata"));
+        }
+        Value::UserData(_) => {}
+        _ => return Err(ctx.type_error(0, "userdata")),
     }
     ctx.check_any(1)?;
     ctx.ret1(Value::Nil)
@@ -1007,8 +1012,27 @@ mod tests {
               debug.setuservalue(io.stdout, 1)
         "##);
         assert_eq!(r, vec!["true", "true", "true", "true", "nil", "nil"]);
-        let e = run_err("debug.setmetatable(1, {})");
-        assert!(e.contains("not supported"), "{e}");
+        let e = run_err("debug.setmetatable(1, 2)");
+        assert!(e.contains("(nil or table expected, got number)"), "{e}");
+        // Upvalue ids stand in for light userdata, which has no user values.
+        let e = run_err("debug.setuservalue(debug.upvalueid(function() return print end, 1), {})");
+        assert!(e.contains("userdata expected, got light userdata"), "{e}");
+    }
+
+    #[test]
+    fn basic_types_share_one_metatable_each() {
+        let r = run(r##"
+            local mt = {__index = function(n, k) return k .. n end}
+            local same = debug.setmetatable(1, mt) == 1
+            local shared = getmetatable(2.5) == mt and getmetatable(7) == mt
+            local field = (3).x
+            debug.setmetatable(print, {__index = {tag = "f"}})
+            local fn_tag = (function() end).tag
+            debug.setmetatable(1, nil)
+            debug.setmetatable(print, nil)
+            return same, shared, field, fn_tag, getmetatable(1) == nil, getmetatable(true)
+        "##);
+        assert_eq!(r, vec!["true", "true", "x3", "f", "true", "nil"]);
     }
 
     #[test]

@@ -631,16 +631,16 @@ fn f_close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     close_handle(ctx, &h)
 }
 
-/// `__close` and `__gc`: close an open, non-standard file; errors are ignored.
+/// `__close` and `__gc`: close an open, non-standard file. Like lua5.4, anything but a
+/// file handle is a bad argument.
 fn f_gc<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    if let Some(h) = handle_of(ctx.arg(0)) {
-        let open = {
-            let handle = h.borrow();
-            !handle.is_closed() && !handle.is_standard()
-        };
-        if open {
-            close_handle(ctx, &h)?;
-        }
+    let h = check_file(ctx, 0)?;
+    let open = {
+        let handle = h.borrow();
+        !handle.is_closed() && !handle.is_standard()
+    };
+    if open {
+        close_handle(ctx, &h)?;
     }
     Ok(0)
 }

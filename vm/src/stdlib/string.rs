@@ -1,4 +1,4 @@
-//! The `string` library (except `pack`, `packsize`, `unpack` and `dump`) and the
+//! The `string` library (except `pack`, `packsize` and `unpack`) and the
 //! metatable that lets strings be used as objects (`s:upper()`).
 //!
 //! The matching and formatting engines live in `pattern.rs` and `format.rs`;
@@ -27,6 +27,7 @@ const MAX_RESULT_LEN: usize = i32::MAX as usize;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let lib = new_library(mc, state, "string");
+    set_fn(mc, state, lib, "dump", dump);
     set_fn(mc, state, lib, "len", len);
     set_fn(mc, state, lib, "sub", sub);
     set_fn(mc, state, lib, "upper", upper);
@@ -75,6 +76,19 @@ fn end_position(pos: i64, len: usize) -> usize {
     } else {
         (len_i + pos + 1) as usize
     }
+}
+
+/// `string.dump(f [, strip])`: a Lua function's code as a binary chunk for `load` (the
+/// format is described in `compiler/dump.rs`).
+fn dump<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let strip = ctx.arg(1).is_truthy();
+    let bytes = match ctx.arg(0) {
+        Value::Function(c) => crate::compiler::dump(&c.proto.get().info, strip),
+        Value::NativeFunction(_) => return Err(ctx.error("unable to dump given function")),
+        _ => return Err(ctx.type_error(0, "function")),
+    };
+    let s = ctx.new_string(&bytes);
+    ctx.ret1(s)
 }
 
 fn len<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {

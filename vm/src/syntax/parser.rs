@@ -50,9 +50,24 @@ struct Parser<'s> {
     height: u32,
     /// For each enclosing function, whether it is vararg.
     vararg: Vec<bool>,
+    /// For each enclosing function, its local variables in scope (see [`FuncLocals`]).
+    locals: Vec<FuncLocals>,
     /// Address of a local in the parser's entry frame, to measure stack use (see
     /// [`STACK_BUDGET`]).
     stack_base: usize,
+}
+
+/// Lua's limit on local variables in scope in one function (`MAXVARS`).
+const MAX_LOCALS: usize = 200;
+
+/// Local variables declared and still in scope in one function being parsed. Lua checks
+/// its limit while parsing, so a function with too many locals fails with that message
+/// even when a syntax error follows.
+struct FuncLocals {
+    /// Where the function's line is taken from (`None` for the main chunk).
+    line_at: Option<u32>,
+    /// Declared variables in scope, counting hidden loop state as lua5.4 does.
+    count: usize,
 }
 
 /// The address of a local variable of the caller's frame (approximately): where the stack is.
@@ -133,6 +148,10 @@ impl<'s> Parser<'s> {
             nesting: 0,
             height: 0,
             vararg: vec![true],
+            locals: vec![FuncLocals {
+                line_at: None,
+                count: 0,
+            }],
             stack_base: stack_position(),
         })
     }
@@ -256,6 +275,38 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Declares `n` local variables in the current function, at the current token.
+    fn declare_locals(&mut self, n: usize) -> Result<(), SyntaxError> {
+        let Some(func) = self.locals.last_mut() else {
+            return Ok(());
+        };
+        func.count += n;
+        if func.count <= MAX_LOCALS {
+            return Ok(());
+        }
+        let place = match func.line_at {
+            None => "main function".to_string(),
+            Some(at) => {
+                let line = LineIndex::new(self.lexer.source()).line_of(at);
+                format!("function at line {line}")
+            }
+        };
+        Err(self.error_near(&format!(
+            "too many local variables (limit is {MAX_LOCALS}) in {place}"
+        )))
+    }
+
+    /// How many locals are in scope now, to restore when a scope ends.
+    fn locals_mark(&self) -> usize {
+        self.locals.last().map_or(0, |f| f.count)
+    }
+
+    fn end_locals_scope(&mut self, mark: usize) {
+        if let Some(func) = self.locals.last_mut() {
+            func.count = mark;
+        }
+    }
+
     fn enter(&mut self) -> Result<(), SyntaxError> {
         self.nesting += 1;
         self.height += 1;
@@ -297,6 +348,13 @@ impl<'s> Parser<'s> {
     }
 
     fn block(&mut self) -> Result<Block, SyntaxError> {
+        let mark = self.locals_mark();
+        let block = self.block_statements();
+        self.end_locals_scope(mark);
+        block
+    }
+
+    fn block_statements(&mut self) -> Result<Block, SyntaxError> {
         let start = self.tok.span.start;
         let mut stats = Vec::new();
         let mut ret = None;
@@ -405,7 +463,8 @@ impl<'s> Parser<'s> {
     fn function_stat(&mut self, kw: Span) -> Result<StatKind, SyntaxError> {
         self.advance()?;
         let name = self.func_name()?;
-        let func = Box::new(self.function_body(kw, kw.start)?);
+        let has_self = name.method.is_some();
+        let func = Box::new(self.function_body(kw, kw.start, has_self)?);
         Ok(StatKind::Function { name, func })
     }
 
@@ -424,9 +483,10 @@ impl<'s> Parser<'s> {
             return self.local_vars();
         }
         let name = self.expect_name()?;
+        self.declare_locals(1)?;
         // Lua reports an unclosed body at the line of the token after the name.
         let line_at = self.tok.span.start;
-        let func = Box::new(self.function_body(fn_kw, line_at)?);
+        let func = Box::new(self.function_body(fn_kw, line_at, false)?);
         Ok(StatKind::LocalFunction { name, func })
     }
 
@@ -458,8 +518,11 @@ impl<'s> Parser<'s> {
     fn for_stat(&mut self, kw: Span) -> Result<StatKind, SyntaxError> {
         self.advance()?;
         let first = self.expect_name()?;
+        let mark = self.locals_mark();
         let kind = match self.tok.tok {
             Tok::Char(b'=') => {
+                // Three hidden control variables and the loop variable.
+                self.declare_locals(4)?;
                 self.advance()?;
                 let start = self.expr()?;
                 self.expect(&Tok::Char(b','))?;
@@ -480,9 +543,12 @@ impl<'s> Parser<'s> {
                 }
             }
             Tok::Char(b',') | Tok::In => {
+                // Four hidden control variables and the first loop variable.
+                self.declare_locals(5)?;
                 let mut vars = vec![first];
                 while self.accept(&Tok::Char(b','))? {
                     vars.push(self.expect_name()?);
+                    self.declare_locals(1)?;
                 }
                 self.expect(&Tok::In)?;
                 let exprs = self.expr_list()?;
@@ -492,6 +558,7 @@ impl<'s> Parser<'s> {
             }
             _ => return Err(self.error_near("'=' or 'in' expected")),
         };
+        self.end_locals_scope(mark);
         self.expect_closing(&Tok::End, &Tok::For, kw, kw.start)?;
         Ok(kind)
     }
@@ -515,6 +582,7 @@ impl<'s> Parser<'s> {
         let mut has_close = false;
         loop {
             let name = self.expect_name()?;
+            self.declare_locals(1)?;
             let attrib = self.local_attrib()?;
             if let Some((Attrib::Close, span)) = attrib {
                 if has_close {
@@ -590,14 +658,41 @@ impl<'s> Parser<'s> {
     }
 
     /// `(params) body end`, the `function` keyword (at `kw`) already consumed.
-    fn function_body(&mut self, kw: Span, open_line_at: u32) -> Result<FunctionBody, SyntaxError> {
+    /// `has_self`: a method, whose implicit `self` parameter counts as a local.
+    fn function_body(
+        &mut self,
+        kw: Span,
+        open_line_at: u32,
+        has_self: bool,
+    ) -> Result<FunctionBody, SyntaxError> {
+        self.locals.push(FuncLocals {
+            line_at: Some(open_line_at),
+            count: 0,
+        });
+        let body = self.function_body_in_scope(kw, open_line_at, has_self);
+        self.locals.pop();
+        body
+    }
+
+    fn function_body_in_scope(
+        &mut self,
+        kw: Span,
+        open_line_at: u32,
+        has_self: bool,
+    ) -> Result<FunctionBody, SyntaxError> {
+        if has_self {
+            self.declare_locals(1)?;
+        }
         self.expect(&Tok::Char(b'('))?;
         let mut params = Vec::new();
         let mut is_vararg = false;
         if !self.is_char(b')') {
             loop {
                 match self.tok.tok {
-                    Tok::Name(_) => params.push(self.expect_name()?),
+                    Tok::Name(_) => {
+                        params.push(self.expect_name()?);
+                        self.declare_locals(1)?;
+                    }
                     Tok::Dots => {
                         self.advance()?;
                         is_vararg = true;
@@ -693,7 +788,7 @@ impl<'s> Parser<'s> {
             Tok::Function => {
                 self.advance()?;
                 let line_at = self.tok.span.start;
-                let func = self.function_body(span, line_at)?;
+                let func = self.function_body(span, line_at, false)?;
                 let span = func.span;
                 return Ok(Expr::new(ExprKind::Function(Box::new(func)), span));
             }
@@ -1068,6 +1163,34 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    /// `n` comma-separated names `a1, a2, ...`.
+    fn names(n: usize) -> String {
+        (1..=n)
+            .map(|i| format!("a{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    #[test]
+    fn local_variable_limit_is_checked_while_parsing() {
+        // Found before the missing `end` (messages from lua5.4).
+        let src = format!("\nfunction foo ()\n  local {}\n", names(300));
+        assert_eq!(
+            err(src.as_bytes()),
+            "3: too many local variables (limit is 200) in function at line 2 near ','"
+        );
+        let src = format!("local {} for i = 1, 2 do end", names(197));
+        assert_eq!(
+            err(src.as_bytes()),
+            "1: too many local variables (limit is 200) in main function near '='"
+        );
+        // Scopes give their locals back: 199 in a block, then 199 more is fine.
+        let src = format!("do local {} end local {}", names(199), names(199));
+        assert!(parse(src.as_bytes()).is_ok());
+        let src = format!("local {}", names(200));
+        assert!(parse(src.as_bytes()).is_ok());
     }
 
     fn chunk(src: &str) -> Chunk {
