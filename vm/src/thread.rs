@@ -144,8 +144,10 @@ pub enum RetKind {
         end: usize,
         dest: usize,
     },
-    /// A `__close` call of a `Close` instruction; closing goes on down to `level`.
-    Close { level: usize },
+    /// A `__close` call of a `Close` instruction; closing goes on down to `level`. Values
+    /// up to `top` (the results of a call that a following `return` passes on) are kept:
+    /// handlers run above them, and `top` is restored when closing is done.
+    Close { level: usize, top: usize },
 }
 
 #[derive(Collect)]

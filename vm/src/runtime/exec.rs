@@ -613,9 +613,9 @@ pub(crate) fn deliver<'gc>(
                         ensure_len(th, frame_end);
                         return concat_run(mc, state, thread, th, lo, end - 1, dest);
                     }
-                    RetKind::Close { level } => {
+                    RetKind::Close { level, top } => {
                         ensure_len(th, frame_end);
-                        return close_run(mc, state, thread, th, level);
+                        return close_run(mc, state, thread, th, level, top);
                     }
                 }
                 ensure_len(th, frame_end.max(th.top));
@@ -637,10 +637,31 @@ fn call_meta<'gc>(
     nresults: i32,
     kind: RetKind,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    let slot = match th.frames.last() {
-        Some(Frame::Lua(f)) => lua_frame_end(f).max(th.stack.len().min(lua_frame_end(f))),
+    let slot = meta_slot(th);
+    call_meta_at(mc, state, thread, th, slot, mm, args, nresults, kind)
+}
+
+/// Where a metamethod call goes: above the current Lua frame's registers.
+fn meta_slot(th: &ThreadState<'_>) -> usize {
+    match th.frames.last() {
+        Some(Frame::Lua(f)) => lua_frame_end(f),
         _ => th.stack.len(),
-    };
+    }
+}
+
+/// `call_meta` with the function placed at `slot`.
+#[allow(clippy::too_many_arguments)]
+fn call_meta_at<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    slot: usize,
+    mm: Value<'gc>,
+    args: &[Value<'gc>],
+    nresults: i32,
+    kind: RetKind,
+) -> LResult<'gc, Option<Event<'gc>>> {
     ensure_len(th, slot + 1 + args.len());
     th.stack[slot] = mm;
     th.stack[slot + 1..slot + 1 + args.len()].copy_from_slice(args);
@@ -730,6 +751,7 @@ fn close_run<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     level: usize,
+    top: usize,
 ) -> LResult<'gc, Option<Event<'gc>>> {
     while let Some(&idx) = th.tbc.last() {
         if idx < level {
@@ -744,15 +766,17 @@ fn close_run<'gc>(
         if mm.is_nil() {
             return Err(runtime_error(mc, th, "metamethod 'close' is not callable"));
         }
-        if let Some(ev) = call_meta(
+        let slot = meta_slot(th).max(top);
+        if let Some(ev) = call_meta_at(
             mc,
             state,
             thread,
             th,
+            slot,
             mm,
             &[v, Value::Nil],
             0,
-            RetKind::Close { level },
+            RetKind::Close { level, top },
         )? {
             return Ok(Some(ev));
         }
@@ -760,6 +784,8 @@ fn close_run<'gc>(
             return Ok(None);
         }
     }
+    ensure_len(th, top);
+    th.top = top;
     Ok(None)
 }
 
@@ -2705,7 +2731,10 @@ fn dispatch_loop<'gc>(
                     if th.tbc.last().is_some_and(|&i| i >= level) {
                         save_pc!();
                         let depth = th.frames.len();
-                        match close_run(mc, state, thread, th, level) {
+                        // Results of a call that a following `return` passes on sit
+                        // between the frame's registers and `top`: keep them.
+                        let top = th.top;
+                        match close_run(mc, state, thread, th, level, top) {
                             Ok(None) => {
                                 if th.frames.len() != depth {
                                     continue 'frames;
