@@ -280,6 +280,30 @@ fn call_native<'gc>(
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
         }
     };
+    let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+    let event = match (ret.kind, th.frames.last()) {
+        (RetKind::Normal, Some(Frame::Lua(_))) => {
+            place_for_lua_caller(th, func_slot, n, ret.nresults);
+            None
+        }
+        _ => deliver(mc, state, thread, th, ret, n)?,
+    };
+    Ok(event.or_else(|| full_collection_pause(state)))
+}
+
+/// Run native `f` on the arguments after `func_slot`; its `n` results end up at `func_slot..`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn run_native<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    f: crate::runtime::ctx::NativeFn,
+    func_slot: usize,
+    nargs: usize,
+) -> LResult<'gc, usize> {
     let args_end = func_slot + 1 + nargs;
     // Results are pushed above everything live; the stack never shrinks below the register
     // windows of the frames under us.
@@ -299,19 +323,41 @@ fn call_native<'gc>(
     };
     let len = th.stack.len();
     let n = n.min(len - old_len);
-    th.stack.copy_within(len - n..len, func_slot);
-    th.stack.truncate(old_len.max(func_slot + n));
-    let event = deliver(mc, state, thread, th, ret, n)?;
-    // A full collection asked for by the native (`collectgarbage`) runs before any more Lua
-    // code: hand control back to the runtime as if fuel ran out. Not inside a nested
-    // Rust->Lua call, whose driver cannot stop early.
-    if event.is_none()
-        && state.host.borrow().gc.full_cycle_requested
-        && state.host.borrow().native_depth == 0
-    {
-        return Ok(Some(Event::OutOfFuel));
+    // Usually a handful of results: field-wise copies beat a `memmove` call here.
+    for i in 0..n {
+        copy_slot(&mut th.stack, func_slot + i, len - n + i);
     }
-    Ok(event)
+    th.stack.truncate(old_len.max(func_slot + n));
+    Ok(n)
+}
+
+/// `n` results at `func_slot..` for an ordinary call from the Lua frame on top: what
+/// `deliver` does for that case, inline.
+#[inline(always)]
+fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nresults: i32) {
+    let frame_end = match th.frames.last() {
+        Some(Frame::Lua(f)) => lua_frame_end(f),
+        _ => 0,
+    };
+    if nresults >= 0 {
+        let want = nresults as usize;
+        ensure_len(th, func_slot + want);
+        for v in &mut th.stack[func_slot + n.min(want)..func_slot + want] {
+            *v = Value::Nil;
+        }
+    } else {
+        th.top = func_slot + n;
+    }
+    ensure_len(th, frame_end.max(th.top));
+}
+
+/// After a native returned: a full collection it asked for (`collectgarbage`) runs before any
+/// more Lua code, by handing control back to the runtime as if fuel ran out. Not inside a
+/// nested Rust->Lua call, whose driver cannot stop early.
+#[inline(always)]
+fn full_collection_pause<'gc>(state: &State<'gc>) -> Option<Event<'gc>> {
+    let host = state.host.borrow();
+    (host.gc.full_cycle_requested && host.native_depth == 0).then_some(Event::OutOfFuel)
 }
 
 /// `bad argument` for argument `arg` (1-based) of a builtin, named as `Ctx::arg_error`
