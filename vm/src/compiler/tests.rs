@@ -511,3 +511,18 @@ fn closing_and_loops() {
         Some(Close { a: 0 })
     ));
 }
+
+#[test]
+fn validation_rejects_a_test_without_its_jump() {
+    let mut p = compile_src("local x = ... if x then x = 1 end return x");
+    validate(&p).expect("compiled code is valid");
+    let test = p
+        .code
+        .iter()
+        .position(|i| matches!(i, Instr::Test { .. }))
+        .expect("a Test instruction");
+    // A crafted chunk: the jump after the test replaced by another instruction.
+    p.code[test + 1] = Instr::LoadNil { a: 0, n: 0 };
+    let err = validate(&p).expect_err("must be refused");
+    assert!(err.contains("test not followed by a jump"), "{err}");
+}

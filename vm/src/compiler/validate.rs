@@ -88,6 +88,27 @@ fn check(p: &FunctionProto) -> Result<(), String> {
             {
                 return Err(at("SetList without ExtraArg".into()));
             }
+            // Skipping the next instruction must land inside the code (the last one is a
+            // return, so nothing else can run off the end).
+            Instr::LoadFalseSkip { .. } if pc + 2 >= p.code.len() => {
+                return Err(at("skips past the end of the code".into()));
+            }
+            // A test skips or takes the jump that follows it.
+            Instr::Eq { .. }
+            | Instr::Lt { .. }
+            | Instr::Le { .. }
+            | Instr::EqK { .. }
+            | Instr::EqI { .. }
+            | Instr::LtI { .. }
+            | Instr::LeI { .. }
+            | Instr::GtI { .. }
+            | Instr::GeI { .. }
+            | Instr::Test { .. }
+            | Instr::TestSet { .. }
+                if !matches!(p.code.get(pc + 1), Some(Instr::Jmp { .. })) =>
+            {
+                return Err(at("test not followed by a jump".into()));
+            }
             _ => {}
         }
     }

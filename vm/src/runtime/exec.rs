@@ -2877,7 +2877,7 @@ fn dispatch_loop<'gc>(
                     let nargs = if b != 0 {
                         b as usize - 1
                     } else {
-                        th.top - func_slot - 1
+                        open_count(th, func_slot + 1)
                     };
                     let meta_depth = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
@@ -2922,7 +2922,7 @@ fn dispatch_loop<'gc>(
                     let nargs = if b != 0 {
                         b as usize - 1
                     } else {
-                        th.top - func_slot - 1
+                        open_count(th, func_slot + 1)
                     };
                     save_pc!();
                     *fuel -= 1;
@@ -2968,7 +2968,7 @@ fn dispatch_loop<'gc>(
                     let n = if b != 0 {
                         b as usize - 1
                     } else {
-                        th.top - start
+                        open_count(th, start)
                     };
                     save_pc!();
                     after_call!(do_return(mc, state, thread, th, start, n))
@@ -3042,6 +3042,7 @@ fn dispatch_loop<'gc>(
                             }
                         }
                     }
+                    ensure_len(th, ra + 7);
                     th.stack.copy_within(ra..ra + 3, ra + 4);
                     save_pc!();
                     let ret = Ret {
@@ -3049,7 +3050,6 @@ fn dispatch_loop<'gc>(
                         nresults: c as i32,
                         kind: RetKind::Normal,
                     };
-                    ensure_len(th, ra + 7);
                     let depth = th.frames.len();
                     match setup_call(mc, state, thread, th, ra + 4, 2, ret, false) {
                         Ok(Some(ev)) => return Ok(ev),
@@ -3078,7 +3078,11 @@ fn dispatch_loop<'gc>(
                     };
                     pc += 1;
                     let ra = base + a as usize;
-                    let count = if n != 0 { n as usize } else { th.top - ra - 1 };
+                    let count = if n != 0 {
+                        n as usize
+                    } else {
+                        open_count(th, ra + 1)
+                    };
                     if let Value::Table(t) = th.stack[ra] {
                         let mut data = t.gc().borrow_mut(mc);
                         let before = data.slot_capacity();
@@ -3125,6 +3129,14 @@ fn dispatch_loop<'gc>(
             }
         }
     }
+}
+
+/// How many values lie from `from` up to the stack top that the previous instruction (a
+/// call or `...` with open results) left. Clamped, so bytecode from a crafted binary chunk
+/// that breaks that pairing computes wrong values instead of indexing out of the stack.
+#[inline(always)]
+fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
+    th.top.min(th.stack.len()).saturating_sub(from)
 }
 
 /// Push a frame for an ordinary call (`nresults` wanted) of a non-vararg Lua function whose
@@ -3185,6 +3197,9 @@ fn push_lua_frame<'gc>(
 /// supply, or an invalid key for `next` to report.
 #[inline(always)]
 fn for_iter_fast<'gc>(th: &mut ThreadState<'gc>, ra: usize, kind: FastIter, nvars: usize) -> bool {
+    if nvars == 0 {
+        return false;
+    }
     let Value::Table(t) = th.stack[ra + 1] else {
         return false;
     };
