@@ -167,6 +167,15 @@ pub enum Frame<'gc> {
         ret: Ret,
         wrap: bool,
     },
+    /// A builtin (`pairs` calling `__pairs`, `dofile` running its chunk) whose callee's
+    /// results become its own, as `lua_callk` in lua5.4: unlike a boundary, a coroutine can
+    /// yield across it. The builtin stays at `ret.func_slot` (so tracebacks and `debug` see
+    /// it), its callee's results arrive at `ret.func_slot + 1`, are adjusted to `count`
+    /// values (`-1`: all of them) and go on to `ret`.
+    Forward {
+        ret: Ret,
+        count: i32,
+    },
 }
 
 #[derive(Collect)]

@@ -495,7 +495,84 @@ fn call_builtin<'gc>(
                 start: func_slot + 1,
             }))
         }
+        Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
+        Builtin::Dofile => builtin_dofile(mc, state, thread, th, nf, func_slot, nargs, ret),
     }
+}
+
+/// `pairs(v)`: `next, v, nil`, or the first three results of `__pairs(v)`, called through a
+/// `Forward` frame so that the metamethod may yield.
+#[allow(clippy::too_many_arguments)]
+fn builtin_pairs<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    if nargs == 0 {
+        return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
+    }
+    let v = th.stack[func_slot + 1];
+    let mm = metamethod(state, v, MetaName::Pairs);
+    ensure_len(th, func_slot + 3);
+    if mm.is_nil() {
+        // Any value is accepted: `next` rejects a non-table when the loop calls it, as
+        // "bad argument #1 to 'for iterator'". `pairs` returns the real `next` even when
+        // the global is replaced.
+        let next = nf.upvalues.borrow().first().copied().unwrap_or(Value::Nil);
+        th.stack[func_slot..func_slot + 3].copy_from_slice(&[next, v, Value::Nil]);
+        return deliver(mc, state, thread, th, ret, 3);
+    }
+    th.stack[func_slot + 1] = mm;
+    th.stack[func_slot + 2] = v;
+    th.frames.push(Frame::Forward { ret, count: 3 });
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 1, inner, false)
+}
+
+/// `dofile(name)`: load the file as the `dofile` native always did (same errors), then run
+/// the chunk through a `Forward` frame, so that it may yield and all its results are
+/// returned.
+#[allow(clippy::too_many_arguments)]
+fn builtin_dofile<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let chunk = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: func_slot + 1,
+            nargs,
+        };
+        crate::stdlib::base::load_dofile_chunk(&mut ctx)?
+    };
+    ensure_len(th, func_slot + 2);
+    th.stack[func_slot + 1] = chunk;
+    th.frames.push(Frame::Forward { ret, count: -1 });
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 0, inner, false)
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
@@ -575,6 +652,19 @@ pub(crate) fn deliver<'gc>(
                     mc,
                     "internal error: results delivered to a resume frame",
                 ));
+            }
+            Some(Frame::Forward { ret: outer, count }) => {
+                let (outer, count) = (*outer, *count);
+                th.frames.pop();
+                let want = usize::try_from(count).unwrap_or(n);
+                ensure_len(th, ret.func_slot + want);
+                for v in &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want] {
+                    *v = Value::Nil;
+                }
+                th.stack
+                    .copy_within(ret.func_slot..ret.func_slot + want, outer.func_slot);
+                ret = outer;
+                n = want;
             }
             Some(Frame::Lua(f)) => {
                 let frame_end = lua_frame_end(f);
