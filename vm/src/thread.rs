@@ -159,6 +159,12 @@ pub enum Frame<'gc> {
     Protected {
         ret: Ret,
         handler: Option<Value<'gc>>,
+        /// Set once an error was caught: the frames above are gone, and the `__close`
+        /// handlers of the variables above `ret.func_slot` run one by one as calls from
+        /// here (as in lua5.4, where they run from `pcall` and may yield), each getting
+        /// this error and replacing it with any error it raises. Then `pcall` returns
+        /// `false` and this error.
+        closing: Option<Value<'gc>>,
     },
     /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
     Boundary,
