@@ -590,6 +590,32 @@ mod tests {
     }
 
     #[test]
+    fn pairs_metamethod_may_yield_and_gives_exactly_three_results() {
+        let src = "local t = setmetatable({}, {__pairs = function(t) \
+                     local x = coroutine.yield('paused') return x, t, 1, 'dropped' end}) \
+                   local co = coroutine.wrap(function() return select('#', pairs(t)), pairs(t) end) \
+                   local a = co() local b = co(next) local n, f, s, c, d = co(print) \
+                   return a, b, n, f == print, s == t, c, d";
+        assert_eq!(
+            run(src),
+            ["paused", "paused", "3", "true", "true", "1", "nil"]
+        );
+    }
+
+    #[test]
+    fn close_handlers_run_from_pcall_after_the_failing_frames_are_gone() {
+        let src = "local seen = {} \
+                   local function f() \
+                     local v <close> = setmetatable({}, {__close = function(_, e) \
+                       seen[#seen + 1] = debug.getinfo(2, 'n').name .. ':' .. e end}) \
+                     error('boom', 0) \
+                   end \
+                   local ok, e = pcall(f) \
+                   return ok, e, seen[1]";
+        assert_eq!(run(src), ["false", "boom", "pcall:boom"]);
+    }
+
+    #[test]
     fn messages_of_rawlen_dofile_and_numeric_chunks() {
         assert_eq!(
             run("return select(2, pcall(function() return rawlen(1) end))")[0],
