@@ -134,6 +134,10 @@ pub enum Builtin {
     /// The function returned by `coroutine.wrap`; upvalue 0 is the thread.
     CoroutineWrapCall,
     CoroutineYield,
+    /// `pairs`: calls `__pairs` through a `Forward` frame; upvalue 0 is the real `next`.
+    Pairs,
+    /// `dofile`: runs the loaded chunk through a `Forward` frame.
+    Dofile,
 }
 
 /// Iterator functions that a generic `for` steps inline, without a native call, when the

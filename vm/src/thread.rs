@@ -159,6 +159,12 @@ pub enum Frame<'gc> {
     Protected {
         ret: Ret,
         handler: Option<Value<'gc>>,
+        /// Set once an error was caught: the frames above are gone, and the `__close`
+        /// handlers of the variables above `ret.func_slot` run one by one as calls from
+        /// here (as in lua5.4, where they run from `pcall` and may yield), each getting
+        /// this error and replacing it with any error it raises. Then `pcall` returns
+        /// `false` and this error.
+        closing: Option<Value<'gc>>,
     },
     /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
     Boundary,
@@ -166,6 +172,15 @@ pub enum Frame<'gc> {
     Resume {
         ret: Ret,
         wrap: bool,
+    },
+    /// A builtin (`pairs` calling `__pairs`, `dofile` running its chunk) whose callee's
+    /// results become its own, as `lua_callk` in lua5.4: unlike a boundary, a coroutine can
+    /// yield across it. The builtin stays at `ret.func_slot` (so tracebacks and `debug` see
+    /// it), its callee's results arrive at `ret.func_slot + 1`, are adjusted to `count`
+    /// values (`-1`: all of them) and go on to `ret`.
+    Forward {
+        ret: Ret,
+        count: i32,
     },
 }
 

@@ -412,7 +412,11 @@ fn call_builtin<'gc>(
             if nargs == 0 {
                 return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
             }
-            th.frames.push(Frame::Protected { ret, handler: None });
+            th.frames.push(Frame::Protected {
+                ret,
+                handler: None,
+                closing: None,
+            });
             setup_call(
                 mc,
                 state,
@@ -436,6 +440,7 @@ fn call_builtin<'gc>(
             th.frames.push(Frame::Protected {
                 ret,
                 handler: Some(handler),
+                closing: None,
             });
             setup_call(
                 mc,
@@ -541,7 +546,84 @@ fn call_builtin<'gc>(
                 start: func_slot + 1,
             }))
         }
+        Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
+        Builtin::Dofile => builtin_dofile(mc, state, thread, th, nf, func_slot, nargs, ret),
     }
+}
+
+/// `pairs(v)`: `next, v, nil`, or the first three results of `__pairs(v)`, called through a
+/// `Forward` frame so that the metamethod may yield.
+#[allow(clippy::too_many_arguments)]
+fn builtin_pairs<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    if nargs == 0 {
+        return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
+    }
+    let v = th.stack[func_slot + 1];
+    let mm = metamethod(state, v, MetaName::Pairs);
+    ensure_len(th, func_slot + 3);
+    if mm.is_nil() {
+        // Any value is accepted: `next` rejects a non-table when the loop calls it, as
+        // "bad argument #1 to 'for iterator'". `pairs` returns the real `next` even when
+        // the global is replaced.
+        let next = nf.upvalues.borrow().first().copied().unwrap_or(Value::Nil);
+        th.stack[func_slot..func_slot + 3].copy_from_slice(&[next, v, Value::Nil]);
+        return deliver(mc, state, thread, th, ret, 3);
+    }
+    th.stack[func_slot + 1] = mm;
+    th.stack[func_slot + 2] = v;
+    th.frames.push(Frame::Forward { ret, count: 3 });
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 1, inner, false)
+}
+
+/// `dofile(name)`: load the file as the `dofile` native always did (same errors), then run
+/// the chunk through a `Forward` frame, so that it may yield and all its results are
+/// returned.
+#[allow(clippy::too_many_arguments)]
+fn builtin_dofile<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let chunk = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: func_slot + 1,
+            nargs,
+        };
+        crate::stdlib::base::load_dofile_chunk(&mut ctx)?
+    };
+    ensure_len(th, func_slot + 2);
+    th.stack[func_slot + 1] = chunk;
+    th.frames.push(Frame::Forward { ret, count: -1 });
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 0, inner, false)
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
@@ -608,6 +690,10 @@ pub(crate) fn deliver<'gc>(
                 th.top = ret.func_slot + n;
                 return Ok(Some(Event::BoundaryReturn));
             }
+            // A `__close` handler run after an error returned: close the next variable.
+            Some(Frame::Protected {
+                closing: Some(_), ..
+            }) => return close_protected(mc, state, thread, th),
             Some(Frame::Protected { ret: outer, .. }) => {
                 let outer = *outer;
                 th.frames.pop();
@@ -621,6 +707,19 @@ pub(crate) fn deliver<'gc>(
                     mc,
                     "internal error: results delivered to a resume frame",
                 ));
+            }
+            Some(Frame::Forward { ret: outer, count }) => {
+                let (outer, count) = (*outer, *count);
+                th.frames.pop();
+                let want = usize::try_from(count).unwrap_or(n);
+                ensure_len(th, ret.func_slot + want);
+                for v in &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want] {
+                    *v = Value::Nil;
+                }
+                th.stack
+                    .copy_within(ret.func_slot..ret.func_slot + want, outer.func_slot);
+                ret = outer;
+                n = want;
             }
             Some(Frame::Lua(f)) => {
                 let frame_end = lua_frame_end(f);
@@ -912,6 +1011,10 @@ pub(crate) fn close_thread<'gc>(
 /// Handle an error raised while running `th`: find the nearest `pcall` frame (running the
 /// `xpcall` handler first) or a boundary. `Err` means the error leaves this thread (or the
 /// nested call).
+///
+/// As in lua5.4, the frames between the error and its catcher are discarded *before* the
+/// `__close` handlers of their to-be-closed variables run; at a `pcall` those handlers then
+/// run as ordinary calls from it (see `close_protected`), so they may yield.
 pub(crate) fn unwind<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -920,62 +1023,120 @@ pub(crate) fn unwind<'gc>(
     err: LuaError<'gc>,
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let mut err = err;
-    let catcher = th
-        .frames
-        .iter()
-        .rposition(|f| matches!(f, Frame::Protected { .. } | Frame::Boundary));
-    let Some(i) = catcher else {
-        if err.traceback.is_none() {
-            err.traceback = Some(traceback(th, None));
-        }
-        th.frames.clear();
-        th.cells.clear();
-        if thread.ptr_eq(state.main_thread) {
-            err = close_on_error(mc, state, thread, th, 0, err);
-            th.tbc.clear();
-        }
-        // A dying coroutine keeps its to-be-closed variables (and their stack slots) for
-        // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
-        return Err(err);
-    };
-    let cell_level = th.frames[i + 1..]
-        .iter()
-        .find_map(|f| match f {
-            Frame::Lua(l) => Some(l.cell_base),
-            _ => None,
-        })
-        .unwrap_or(th.cells.len());
-    match th.frames[i] {
-        Frame::Boundary => {
-            let level = th.frames[i + 1..]
-                .iter()
-                .find_map(|f| match f {
-                    Frame::Lua(l) => Some(l.ret.func_slot),
-                    _ => None,
-                })
-                .unwrap_or(th.stack.len());
-            err = close_on_error(mc, state, thread, th, level, err);
-            th.frames.truncate(i + 1);
-            th.cells.truncate(cell_level);
-            Err(err)
-        }
-        Frame::Protected { ret, handler } => {
-            if let Some(h) = handler {
-                err.value = match call_nested(mc, state, thread, th, h, &[err.value]) {
-                    Ok(vals) => vals.first().copied().unwrap_or(Value::Nil),
-                    Err(e) => e.value,
-                };
+    loop {
+        let catcher = th
+            .frames
+            .iter()
+            .rposition(|f| matches!(f, Frame::Protected { .. } | Frame::Boundary));
+        let Some(i) = catcher else {
+            if err.traceback.is_none() {
+                err.traceback = Some(traceback(th, None));
             }
-            err = close_on_error(mc, state, thread, th, ret.func_slot, err);
-            th.frames.truncate(i);
-            th.cells.truncate(cell_level);
-            ensure_len(th, ret.func_slot + 2);
-            th.stack[ret.func_slot] = Value::Boolean(false);
-            th.stack[ret.func_slot + 1] = err.value;
-            deliver(mc, state, thread, th, ret, 2)
+            th.frames.clear();
+            th.cells.clear();
+            if thread.ptr_eq(state.main_thread) {
+                err = close_on_error(mc, state, thread, th, 0, err);
+                th.tbc.clear();
+            }
+            // A dying coroutine keeps its to-be-closed variables (and their stack slots) for
+            // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
+            return Err(err);
+        };
+        let cell_level = th.frames[i + 1..]
+            .iter()
+            .find_map(|f| match f {
+                Frame::Lua(l) => Some(l.cell_base),
+                _ => None,
+            })
+            .unwrap_or(th.cells.len());
+        match th.frames[i] {
+            Frame::Boundary => {
+                let level = th.frames[i + 1..]
+                    .iter()
+                    .find_map(|f| match f {
+                        Frame::Lua(l) => Some(l.ret.func_slot),
+                        _ => None,
+                    })
+                    .unwrap_or(th.stack.len());
+                th.frames.truncate(i + 1);
+                th.cells.truncate(cell_level);
+                // Nothing can yield across the boundary anyway, so nested calls do.
+                return Err(close_on_error(mc, state, thread, th, level, err));
+            }
+            Frame::Protected { handler, .. } => {
+                // The message handler runs where the error happened, before unwinding.
+                if let Some(h) = handler {
+                    err.value = match call_nested(mc, state, thread, th, h, &[err.value]) {
+                        Ok(vals) => vals.first().copied().unwrap_or(Value::Nil),
+                        Err(e) => e.value,
+                    };
+                }
+                th.frames.truncate(i + 1);
+                th.cells.truncate(cell_level);
+                if let Some(Frame::Protected { closing, .. }) = th.frames.last_mut() {
+                    // An error from a `__close` handler replaces the one being closed with.
+                    *closing = Some(err.value);
+                }
+                match close_protected(mc, state, thread, th) {
+                    // Raised while starting the next handler (say, a `__close` that is not
+                    // callable): caught by the same `pcall`.
+                    Err(e) => err = e,
+                    done => return done,
+                }
+            }
+            _ => unreachable!("catcher is Protected or Boundary"),
         }
-        _ => unreachable!("catcher is Protected or Boundary"),
     }
+}
+
+/// The `pcall` frame on top of `th` caught an error (its `closing`): start the `__close`
+/// handler of the innermost to-be-closed variable above the `pcall`, whose return comes
+/// back here through `deliver`; once none is left, `pcall` returns `false` and the error.
+fn close_protected<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let Some(Frame::Protected {
+        ret,
+        closing: Some(err),
+        ..
+    }) = th.frames.last()
+    else {
+        return Err(LuaError::from_str(
+            mc,
+            "internal error: closing without a failed pcall",
+        ));
+    };
+    let (ret, err) = (*ret, *err);
+    while let Some(&idx) = th.tbc.last() {
+        if idx < ret.func_slot {
+            break;
+        }
+        th.tbc.pop();
+        let v = th.stack[idx];
+        if !v.is_truthy() {
+            continue;
+        }
+        // The variable's slot is free now (the frames above the `pcall` are gone, and the
+        // variables still to close lie below it): call `__close(v, err)` there. A missing
+        // metamethod fails as a call of nil, as in lua5.4.
+        let mm = metamethod(state, v, MetaName::Close);
+        ensure_len(th, idx + 3);
+        th.stack[idx..idx + 3].copy_from_slice(&[mm, v, err]);
+        let call = Ret {
+            func_slot: idx,
+            nresults: 0,
+            kind: RetKind::Discard,
+        };
+        return setup_call(mc, state, thread, th, idx, 2, call, false);
+    }
+    th.frames.pop();
+    ensure_len(th, ret.func_slot + 2);
+    th.stack[ret.func_slot] = Value::Boolean(false);
+    th.stack[ret.func_slot + 1] = err;
+    deliver(mc, state, thread, th, ret, 2)
 }
 
 /// Run `th` until an event; errors are unwound to `pcall` frames where possible.

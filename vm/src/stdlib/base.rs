@@ -57,7 +57,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let pairs_fn = new_native(
         mc,
         "pairs",
-        NativeKind::Fn(pairs),
+        NativeKind::Builtin(Builtin::Pairs),
         vec![Value::NativeFunction(next_fn)],
     );
     set_value(mc, state, g, "pairs", Value::NativeFunction(pairs_fn));
@@ -71,7 +71,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, g, "assert", assert);
     set_fn(mc, state, g, "load", load);
     set_fn(mc, state, g, "loadfile", loadfile);
-    set_fn(mc, state, g, "dofile", dofile);
+    set_builtin(mc, state, g, "dofile", Builtin::Dofile);
     set_fn(mc, state, g, "collectgarbage", collectgarbage);
     set_builtin(mc, state, g, "error", Builtin::Error);
     set_builtin(mc, state, g, "pcall", Builtin::Pcall);
@@ -164,29 +164,6 @@ fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Ok(None) => ctx.ret1(Value::Nil),
         Err(()) => Err(ctx.core_error("invalid key to 'next'")),
     }
-}
-
-fn pairs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let v = ctx.check_any(0)?;
-    let mm = match metatable_of(ctx.state, v) {
-        Some(mt) => mt.get_str(ctx.state.meta_name(MetaName::Pairs)),
-        None => Value::Nil,
-    };
-    if !mm.is_nil() {
-        let mut r = ctx.call(mm, &[v])?;
-        r.resize(3, Value::Nil);
-        for x in r {
-            ctx.push(x);
-        }
-        return Ok(3);
-    }
-    // Without `__pairs` any value is accepted: `next` rejects a non-table when the loop
-    // calls it, as "bad argument #1 to 'for iterator'".
-    let next = ctx.upvalue(0);
-    ctx.push(next);
-    ctx.push(v);
-    ctx.push(Value::Nil);
-    Ok(3)
 }
 
 fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -438,20 +415,32 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     load_source(ctx, &source, &name, &mode, env)
 }
 
-fn read_chunk_file<'gc>(ctx: &Ctx<'gc, '_>, path: &str) -> Result<Vec<u8>, String> {
-    let _ = ctx;
-    let bytes = std::fs::read(path).map_err(|e| {
-        let reason = match e.kind() {
-            std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-            _ => e.to_string(),
-        };
-        format!("cannot open {path}: {reason}")
-    })?;
-    Ok(crate::runtime::load::file_source(bytes))
+/// The source of a chunk file and its chunk name; `None` is the standard input, as in
+/// lua5.4's `luaL_loadfilex`. `Err` is the message for a file that cannot be read.
+fn read_chunk_file(path: Option<&str>) -> Result<(Vec<u8>, String), String> {
+    let (bytes, name) = match path {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                let reason = match e.kind() {
+                    std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+                    _ => e.to_string(),
+                };
+                format!("cannot open {path}: {reason}")
+            })?;
+            (bytes, format!("@{path}"))
+        }
+        None => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            (bytes, "=stdin".to_string())
+        }
+    };
+    Ok((crate::runtime::load::file_source(bytes), name))
 }
 
 fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let path = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let path = ctx.opt_string(0)?.map(|p| p.to_str_lossy().into_owned());
     let mode = match ctx.opt_string(1)? {
         Some(m) => m.as_bytes().to_vec(),
         None => b"bt".to_vec(),
@@ -461,8 +450,8 @@ fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     } else {
         None
     };
-    match read_chunk_file(ctx, &path) {
-        Ok(src) => load_source(ctx, &src, &format!("@{path}"), &mode, env),
+    match read_chunk_file(path.as_deref()) {
+        Ok((src, name)) => load_source(ctx, &src, &name, &mode, env),
         Err(m) => {
             ctx.push(Value::Nil);
             let m = ctx.new_string(m.as_bytes());
@@ -472,21 +461,21 @@ fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
 }
 
-fn dofile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let path = ctx.check_string(0)?.to_str_lossy().into_owned();
+/// The chunk `dofile(name)` runs (the executor's `Dofile` builtin calls it through a frame,
+/// so the chunk can yield).
+pub(crate) fn load_dofile_chunk<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Value<'gc>, LuaError<'gc>> {
+    let path = ctx.opt_string(0)?.map(|p| p.to_str_lossy().into_owned());
     // lua5.4 raises the load failure message as it is, without a position.
-    let src = read_chunk_file(ctx, &path).map_err(|m| ctx.core_error(m))?;
-    let proto = compile_chunk(&src, &format!("@{path}"))
-        .map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
+    let (src, name) = read_chunk_file(path.as_deref()).map_err(|m| ctx.core_error(m))?;
+    let proto =
+        compile_chunk(&src, &name).map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
     let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
     let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
-    let f = new_closure(ctx.mc, proto, vec![env].into_boxed_slice());
-    let results = ctx.call(Value::Function(f), &[])?;
-    let n = results.len();
-    for v in results {
-        ctx.push(v);
-    }
-    Ok(n)
+    Ok(Value::Function(new_closure(
+        ctx.mc,
+        proto,
+        vec![env].into_boxed_slice(),
+    )))
 }
 
 /// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
@@ -598,6 +587,32 @@ mod tests {
             run("return select(2, pcall(function() for k in pairs(nil) do end end))")[0],
             "test:1: bad argument #1 to 'for iterator' (table expected, got nil)"
         );
+    }
+
+    #[test]
+    fn pairs_metamethod_may_yield_and_gives_exactly_three_results() {
+        let src = "local t = setmetatable({}, {__pairs = function(t) \
+                     local x = coroutine.yield('paused') return x, t, 1, 'dropped' end}) \
+                   local co = coroutine.wrap(function() return select('#', pairs(t)), pairs(t) end) \
+                   local a = co() local b = co(next) local n, f, s, c, d = co(print) \
+                   return a, b, n, f == print, s == t, c, d";
+        assert_eq!(
+            run(src),
+            ["paused", "paused", "3", "true", "true", "1", "nil"]
+        );
+    }
+
+    #[test]
+    fn close_handlers_run_from_pcall_after_the_failing_frames_are_gone() {
+        let src = "local seen = {} \
+                   local function f() \
+                     local v <close> = setmetatable({}, {__close = function(_, e) \
+                       seen[#seen + 1] = debug.getinfo(2, 'n').name .. ':' .. e end}) \
+                     error('boom', 0) \
+                   end \
+                   local ok, e = pcall(f) \
+                   return ok, e, seen[1]";
+        assert_eq!(run(src), ["false", "boom", "pcall:boom"]);
     }
 
     #[test]

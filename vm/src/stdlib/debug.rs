@@ -71,7 +71,9 @@ fn stack_levels<'gc>(
     for (i, frame) in th.frames.iter().enumerate().rev() {
         match frame {
             Frame::Lua(_) => levels.push(Level::Lua(i)),
-            Frame::Protected { ret, .. } | Frame::Resume { ret, .. } => levels.push(Level::Native(
+            Frame::Protected { ret, .. }
+            | Frame::Resume { ret, .. }
+            | Frame::Forward { ret, .. } => levels.push(Level::Native(
                 native_at(th, ret.func_slot),
                 i.checked_sub(1),
             )),
@@ -118,7 +120,9 @@ fn boundary_native<'gc>(th: &ThreadState<'gc>, i: usize) -> Option<Value<'gc>> {
             _ => None,
         },
         // A native called by `pcall` sits just above pcall's own slot.
-        Some(Frame::Protected { ret, .. }) => Some(native_at(th, ret.func_slot + 1)),
+        Some(Frame::Protected { ret, .. } | Frame::Forward { ret, .. }) => {
+            Some(native_at(th, ret.func_slot + 1))
+        }
         _ => Some(Value::Nil),
     }
 }
@@ -540,7 +544,9 @@ fn frame_limit(view: &StackView<'_, '_>, i: usize, lf: &crate::thread::LuaFrame<
     let registers_end = lf.base + Gc::as_ref(lf.proto).info.max_registers as usize;
     let callee = match view.th.frames.get(i + 1) {
         Some(Frame::Lua(next)) => Some(next.ret.func_slot),
-        Some(Frame::Protected { ret, .. } | Frame::Resume { ret, .. }) => Some(ret.func_slot),
+        Some(
+            Frame::Protected { ret, .. } | Frame::Resume { ret, .. } | Frame::Forward { ret, .. },
+        ) => Some(ret.func_slot),
         Some(Frame::Boundary) => callee_slot(lf),
         None => view.top_slot,
     };
