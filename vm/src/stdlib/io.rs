@@ -72,6 +72,8 @@ pub struct FileHandle {
     /// Bytes written but not yet passed to `raw`.
     wbuf: Vec<u8>,
     mode: BufMode,
+    /// Opened with mode "r": writes fail at once ("Bad file descriptor"), as C stdio's do.
+    read_only: bool,
 }
 
 impl FileHandle {
@@ -82,6 +84,7 @@ impl FileHandle {
             rpos: 0,
             wbuf: Vec::new(),
             mode,
+            read_only: false,
         }
     }
 
@@ -126,7 +129,7 @@ impl FileHandle {
     }
 
     fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
-        if matches!(self.raw, Some(Raw::Stdin)) {
+        if self.read_only || matches!(self.raw, Some(Raw::Stdin)) {
             return Err(bad_descriptor());
         }
         self.drop_read_ahead()?;
@@ -550,7 +553,8 @@ fn io_open<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let mode = mode.as_ref().map_or(&b"r"[..], |m| m.as_bytes());
     let options = open_options(mode).ok_or_else(|| ctx.arg_error(1, "invalid mode"))?;
     match open_file(name.as_bytes(), &options) {
-        Ok(h) => {
+        Ok(mut h) => {
+            h.read_only = mode.first() == Some(&b'r') && !mode.contains(&b'+');
             let v = new_file_value(ctx, h);
             ctx.ret1(v)
         }
@@ -966,40 +970,49 @@ fn lines_iterator<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
 }
 
+/// At most this many formats for `lines`, as lua5.4 (`MAXARGLINE`).
+const MAX_LINES_FORMATS: usize = 250;
+
 fn make_lines_iterator<'gc>(
     ctx: &Ctx<'gc, '_>,
     file: Value<'gc>,
     close_at_eof: bool,
     first_format: usize,
-) -> Value<'gc> {
+) -> Result<Value<'gc>, LuaError<'gc>> {
+    if ctx.nargs() > first_format + MAX_LINES_FORMATS {
+        return Err(ctx.arg_error(first_format + MAX_LINES_FORMATS, "too many arguments"));
+    }
     let mut upvalues = vec![file, Value::Boolean(close_at_eof)];
     for i in first_format..ctx.nargs() {
         upvalues.push(ctx.arg(i));
     }
-    Value::NativeFunction(new_native(
+    Ok(Value::NativeFunction(new_native(
         ctx.mc,
         "for iterator",
         NativeKind::Fn(lines_iterator),
         upvalues,
-    ))
+    )))
 }
 
 fn f_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     check_open_file(ctx, 0)?;
-    let iter = make_lines_iterator(ctx, ctx.arg(0), false, 1);
+    let iter = make_lines_iterator(ctx, ctx.arg(0), false, 1)?;
     ctx.ret1(iter)
 }
 
 fn io_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     if ctx.arg(0).is_nil() {
         let (file, _) = default_file(ctx, INPUT_KEY)?;
-        let iter = make_lines_iterator(ctx, file, false, 1);
+        let iter = make_lines_iterator(ctx, file, false, 1)?;
         return ctx.ret1(iter);
     }
     let name = ctx.check_string(0)?;
     let options = open_options(b"r").ok_or_else(|| ctx.error("invalid mode"))?;
     let file = match open_file(name.as_bytes(), &options) {
-        Ok(h) => new_file_value(ctx, h),
+        Ok(mut h) => {
+            h.read_only = true;
+            new_file_value(ctx, h)
+        }
         Err(e) => {
             return Err(ctx.error(format!(
                 "cannot open file '{}' ({})",
@@ -1008,7 +1021,7 @@ fn io_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             )))
         }
     };
-    let iter = make_lines_iterator(ctx, file, true, 1);
+    let iter = make_lines_iterator(ctx, file, true, 1)?;
     ctx.push(iter);
     ctx.push(Value::Nil);
     ctx.push(Value::Nil);
