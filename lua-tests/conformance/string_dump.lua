@@ -50,4 +50,16 @@ assert(f == nil and err:find("version mismatch", 1, true), err)
 f, err = load(string.dump(add), "=text", "bt")
 assert(f and f(1, 1) == 2)
 
+-- A binary chunk in a file, after a '#' comment line, as loadfile and dofile accept.
+do
+  local name = os.tmpname()
+  local out = assert(io.open(name, "wb"))
+  out:write("#comment for a binary file\0\n", string.dump(function() return 20, "\0\0\0" end))
+  out:close()
+  local a, b, c = assert(loadfile(name))()
+  assert(a == 20 and b == "\0\0\0" and c == nil)
+  assert(dofile(name) == 20)
+  os.remove(name)
+end
+
 print("string_dump OK")

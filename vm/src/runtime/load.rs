@@ -38,6 +38,10 @@ pub fn file_source(mut bytes: Vec<u8>) -> Vec<u8> {
             .iter()
             .position(|&c| c == b'\n')
             .map_or(bytes.len(), |p| start + p);
+        // A binary chunk after the comment line is loaded from its first byte.
+        if bytes.get(end + 1) == Some(&0x1b) {
+            return bytes.split_off(end + 1);
+        }
         bytes[start..end].fill(b' ');
     }
     bytes
@@ -71,6 +75,8 @@ mod tests {
         // Only a '#' in the very first column (after a BOM) starts a skipped line.
         assert_eq!(file_source(b" #x\n".to_vec()), b" #x\n");
         assert_eq!(file_source(b"x\n#y".to_vec()), b"x\n#y");
+        // A binary chunk after a comment line starts at its signature byte.
+        assert_eq!(file_source(b"#c\0\n\x1bLua".to_vec()), b"\x1bLua");
     }
 
     #[test]

@@ -283,7 +283,8 @@ fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
 }
 
-/// Build a Lua function from `source`, with `_ENV` = `env` (globals when `None`).
+/// Build a Lua function from `source`, with `_ENV` = `env` (globals when `None`); results
+/// as `load` returns them (the function, or nil and the message).
 fn load_source<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     source: &[u8],
@@ -291,69 +292,67 @@ fn load_source<'gc>(
     mode: &[u8],
     env: Option<Value<'gc>>,
 ) -> R<'gc> {
-    if source.starts_with(&crate::compiler::SIGNATURE[..1]) {
-        if !mode.contains(&b'b') {
+    match build_chunk(ctx, source, chunk_name, mode, env) {
+        Ok(f) => ctx.ret1(f),
+        Err(msg) => {
             ctx.push(Value::Nil);
-            let msg = format!(
-                "attempt to load a binary chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            );
-            let m = ctx.new_string(msg.as_bytes());
-            ctx.push(m);
-            return Ok(2);
-        }
-        return match crate::compiler::undump(source, chunk_name) {
-            Ok(proto) => {
-                // As lua5.4: fresh upvalues, the first one set to the environment.
-                let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
-                let env = env.unwrap_or(Value::Table(ctx.state.globals));
-                let ups: Vec<_> = (0..proto.info.upvalues.len())
-                    .map(|i| new_cell(ctx.mc, if i == 0 { env } else { Value::Nil }))
-                    .collect();
-                let f = new_closure(ctx.mc, proto, ups.into_boxed_slice());
-                ctx.ret1(Value::Function(f))
-            }
-            Err(msg) => {
-                ctx.push(Value::Nil);
-                let m = ctx.new_string(msg.as_bytes());
-                ctx.push(m);
-                Ok(2)
-            }
-        };
-    }
-    if !mode.contains(&b't') {
-        ctx.push(Value::Nil);
-        let msg = format!(
-            "attempt to load a text chunk (mode is '{}')",
-            String::from_utf8_lossy(mode)
-        );
-        let m = ctx.new_string(msg.as_bytes());
-        ctx.push(m);
-        return Ok(2);
-    }
-    match compile_chunk(source, chunk_name) {
-        Ok(proto) => {
-            let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
-            let env = env.unwrap_or(Value::Table(ctx.state.globals));
-            let ups = if proto.info.upvalues.is_empty() {
-                vec![]
-            } else {
-                vec![new_cell(ctx.mc, env)]
-            };
-            let f = new_closure(ctx.mc, proto, ups.into_boxed_slice());
-            ctx.ret1(Value::Function(f))
-        }
-        Err(e) => {
-            ctx.push(Value::Nil);
-            let msg = match e {
-                LoadError::Syntax { message, .. } => message,
-                LoadError::Io(m) => m,
-            };
             let m = ctx.new_string(msg.as_bytes());
             ctx.push(m);
             Ok(2)
         }
     }
+}
+
+/// The function for chunk `source` (binary or text, as `mode` allows), or the message
+/// saying why not.
+fn build_chunk<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    source: &[u8],
+    chunk_name: &str,
+    mode: &[u8],
+    env: Option<Value<'gc>>,
+) -> Result<Value<'gc>, String> {
+    let env = env.unwrap_or(Value::Table(ctx.state.globals));
+    if source.starts_with(&crate::compiler::SIGNATURE[..1]) {
+        if !mode.contains(&b'b') {
+            return Err(format!(
+                "attempt to load a binary chunk (mode is '{}')",
+                String::from_utf8_lossy(mode)
+            ));
+        }
+        let proto = crate::compiler::undump(source, chunk_name)?;
+        // As lua5.4: fresh upvalues, the first one set to the environment.
+        let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
+        let ups: Vec<_> = (0..proto.info.upvalues.len())
+            .map(|i| new_cell(ctx.mc, if i == 0 { env } else { Value::Nil }))
+            .collect();
+        return Ok(Value::Function(new_closure(
+            ctx.mc,
+            proto,
+            ups.into_boxed_slice(),
+        )));
+    }
+    if !mode.contains(&b't') {
+        return Err(format!(
+            "attempt to load a text chunk (mode is '{}')",
+            String::from_utf8_lossy(mode)
+        ));
+    }
+    let proto = compile_chunk(source, chunk_name).map_err(|e| match e {
+        LoadError::Syntax { message, .. } => message,
+        LoadError::Io(m) => m,
+    })?;
+    let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
+    let ups = if proto.info.upvalues.is_empty() {
+        vec![]
+    } else {
+        vec![new_cell(ctx.mc, env)]
+    };
+    Ok(Value::Function(new_closure(
+        ctx.mc,
+        proto,
+        ups.into_boxed_slice(),
+    )))
 }
 
 fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -467,15 +466,7 @@ pub(crate) fn load_dofile_chunk<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Value<'gc
     let path = ctx.opt_string(0)?.map(|p| p.to_str_lossy().into_owned());
     // lua5.4 raises the load failure message as it is, without a position.
     let (src, name) = read_chunk_file(path.as_deref()).map_err(|m| ctx.core_error(m))?;
-    let proto =
-        compile_chunk(&src, &name).map_err(|e| LuaError::from_str(ctx.mc, &e.to_string()))?;
-    let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
-    let env = new_cell(ctx.mc, Value::Table(ctx.state.globals));
-    Ok(Value::Function(new_closure(
-        ctx.mc,
-        proto,
-        vec![env].into_boxed_slice(),
-    )))
+    build_chunk(ctx, &src, &name, b"bt", None).map_err(|m| LuaError::from_str(ctx.mc, &m))
 }
 
 /// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,

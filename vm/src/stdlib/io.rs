@@ -539,12 +539,15 @@ fn path_of(name: &[u8]) -> std::path::PathBuf {
     }
 }
 
-fn open_file(name: &[u8], options: &OpenOptions) -> std::io::Result<FileHandle> {
+/// Open `name` with `options`, made from the C mode string `mode` by `open_options`.
+fn open_file(name: &[u8], options: &OpenOptions, mode: &[u8]) -> std::io::Result<FileHandle> {
     let path = path_of(name);
     let file = options.open(&path)?;
     // C's fopen opens directories for reading; reads then fail with EISDIR. Writing
     // modes fail at open, which the OS already did for us.
-    Ok(FileHandle::new(Raw::File(file), BufMode::Full))
+    let mut handle = FileHandle::new(Raw::File(file), BufMode::Full);
+    handle.read_only = mode.first() == Some(&b'r') && !mode.contains(&b'+');
+    Ok(handle)
 }
 
 fn io_open<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -552,9 +555,8 @@ fn io_open<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let mode = ctx.opt_string(1)?;
     let mode = mode.as_ref().map_or(&b"r"[..], |m| m.as_bytes());
     let options = open_options(mode).ok_or_else(|| ctx.arg_error(1, "invalid mode"))?;
-    match open_file(name.as_bytes(), &options) {
-        Ok(mut h) => {
-            h.read_only = mode.first() == Some(&b'r') && !mode.contains(&b'+');
+    match open_file(name.as_bytes(), &options, mode) {
+        Ok(h) => {
             let v = new_file_value(ctx, h);
             ctx.ret1(v)
         }
@@ -668,7 +670,7 @@ fn default_io<'gc>(ctx: &mut Ctx<'gc, '_>, key: &str, mode: &[u8]) -> R<'gc> {
             Value::String(_) | Value::Integer(_) | Value::Number(_) => {
                 let name = ctx.check_string(0)?;
                 let options = open_options(mode).ok_or_else(|| ctx.arg_error(0, "invalid mode"))?;
-                match open_file(name.as_bytes(), &options) {
+                match open_file(name.as_bytes(), &options, mode) {
                     Ok(h) => new_file_value(ctx, h),
                     Err(e) => {
                         return Err(ctx.error(format!(
@@ -1008,11 +1010,8 @@ fn io_lines<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     let name = ctx.check_string(0)?;
     let options = open_options(b"r").ok_or_else(|| ctx.error("invalid mode"))?;
-    let file = match open_file(name.as_bytes(), &options) {
-        Ok(mut h) => {
-            h.read_only = true;
-            new_file_value(ctx, h)
-        }
+    let file = match open_file(name.as_bytes(), &options, b"r") {
+        Ok(h) => new_file_value(ctx, h),
         Err(e) => {
             return Err(ctx.error(format!(
                 "cannot open file '{}' ({})",
