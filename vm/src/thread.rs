@@ -96,6 +96,9 @@ pub struct ThreadState<'gc> {
     pub pending: Option<Pending<'gc>>,
     /// The error value a dead coroutine died with, until `coroutine.close` reports it.
     pub error: Option<Value<'gc>>,
+    /// `xpcall` message handlers running: they may use extra stack beyond the usual limit,
+    /// so a handler for a stack overflow can itself call functions (as in Lua).
+    pub in_message_handler: u32,
 }
 
 /// Work a thread must do first when it runs next, set by a thread switch. The values a

@@ -27,6 +27,9 @@ use crate::value::{copy_slot, Value};
 
 /// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
 const MAX_STACK: usize = 1_000_000;
+/// Extra stack slots an `xpcall` message handler may use (Lua allows 200 more slots; frames
+/// here are counted in slots too, so leave room for a few hundred calls).
+const HANDLER_EXTRA_STACK: usize = 50_000;
 /// Nesting limit for Rust→Lua calls (Lua's LUAI_MAXCCALLS).
 const MAX_NATIVE_DEPTH: usize = 200;
 /// Longest `__index`/`__newindex` chain followed (Lua's MAXTAGLOOP).
@@ -167,7 +170,12 @@ pub(crate) fn setup_call<'gc>(
                     (func_slot + 1, 0)
                 };
                 let end = base + info.max_registers as usize;
-                if end > MAX_STACK {
+                let limit = if th.in_message_handler > 0 {
+                    MAX_STACK + HANDLER_EXTRA_STACK
+                } else {
+                    MAX_STACK
+                };
+                if end > limit {
                     return Err(runtime_error(mc, th, "stack overflow"));
                 }
                 ensure_len(th, end);
@@ -1066,10 +1074,7 @@ pub(crate) fn unwind<'gc>(
             Frame::Protected { handler, .. } => {
                 // The message handler runs where the error happened, before unwinding.
                 if let Some(h) = handler {
-                    err.value = match call_nested(mc, state, thread, th, h, &[err.value]) {
-                        Ok(vals) => vals.first().copied().unwrap_or(Value::Nil),
-                        Err(e) => e.value,
-                    };
+                    err.value = run_message_handler(mc, state, thread, th, h, err.value);
                 }
                 th.frames.truncate(i + 1);
                 th.cells.truncate(cell_level);
@@ -1087,6 +1092,33 @@ pub(crate) fn unwind<'gc>(
             _ => unreachable!("catcher is Protected or Boundary"),
         }
     }
+}
+
+/// An `xpcall` message handler's result for error value `value`. As in Lua, an error raised
+/// by the handler goes to the handler again; when that keeps failing, the result is "error
+/// in error handling". The handler may use extra stack (it often handles a stack overflow).
+fn run_message_handler<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    handler: Value<'gc>,
+    value: Value<'gc>,
+) -> Value<'gc> {
+    let mut value = value;
+    th.in_message_handler += 1;
+    let mut result = None;
+    for _ in 0..MAX_NATIVE_DEPTH {
+        match call_nested(mc, state, thread, th, handler, &[value]) {
+            Ok(vals) => {
+                result = Some(vals.first().copied().unwrap_or(Value::Nil));
+                break;
+            }
+            Err(e) => value = e.value,
+        }
+    }
+    th.in_message_handler -= 1;
+    result.unwrap_or_else(|| Value::String(LuaString::new(mc, b"error in error handling")))
 }
 
 /// The `pcall` frame on top of `th` caught an error (its `closing`): start the `__close`
