@@ -68,8 +68,9 @@ impl<'gc> Value<'gc> {
     /// (measured ~5x slower for a write-then-copy pair on this project's machines). Copying
     /// numbers and nil field by field lets each load forward from its own store. Other
     /// values fall back to a plain copy: they are mostly written whole by earlier copies,
-    /// and a short chain of tests beats a jump table here. The arms must not all be
-    /// identities, or the optimiser folds them back into one copy.
+    /// and a short chain of tests beats a jump table here. Left alone, the optimiser proves
+    /// the number arms equal to a plain copy and merges them back into one; `OPAQUE_ZERO`
+    /// stops that.
     #[inline(always)]
     pub fn set_from(&mut self, src: &Value<'gc>) {
         let zero = OPAQUE_ZERO.load(Ordering::Relaxed);
