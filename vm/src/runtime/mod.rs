@@ -314,4 +314,64 @@ mod tests {
             );
         });
     }
+
+    /// Test-only native `rebind(f, src)`: point closure `f` at the first function defined
+    /// by chunk `src`, as hot reload will.
+    fn rebind<'gc>(
+        ctx: &mut crate::runtime::ctx::Ctx<'gc, '_>,
+    ) -> Result<usize, crate::runtime::error::LuaError<'gc>> {
+        let Value::Function(f) = ctx.arg(0) else {
+            return Err(ctx.error("function expected"));
+        };
+        let src = ctx.check_string(1)?;
+        let info =
+            load::compile_chunk(src.as_bytes(), "=new").map_err(|e| ctx.error(e.to_string()))?;
+        let chunk = Proto::load(ctx.mc, ctx.state.strings, info);
+        crate::function::rebind_closure(ctx.mc, f, chunk.protos[0]);
+        Ok(0)
+    }
+
+    fn run_with_rebind(src: &str) -> Vec<String> {
+        let mut rt = Runtime::new();
+        rt.arena.mutate(|mc, state| {
+            crate::stdlib::set_fn(mc, state, state.globals, "rebind", rebind);
+        });
+        match rt.run_chunk(src.as_bytes(), "=test", &[]) {
+            Ok(Outcome::Finished(results)) => results,
+            Err(e) => panic!("Lua error: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_running_function_finishes_on_its_old_code_after_a_rebind() {
+        // Rebound while running: this call finishes on the code it started with; the next
+        // call runs the new code.
+        let r = run_with_rebind(
+            "local function f(x)
+               rebind(f, 'return function(x) return \"new \" .. x end')
+               local pad = x .. '!'
+               return 'old ' .. pad
+             end
+             local a = f(1)
+             return a, f(2)",
+        );
+        assert_eq!(r, ["old 1!", "new 2"]);
+        // Rebound while suspended in a coroutine: resumes on its old code.
+        let r = run_with_rebind(
+            "local function g()
+               local n = 0
+               for i = 1, 3 do
+                 n = n + i
+                 coroutine.yield(n)
+               end
+               return 'old done ' .. n
+             end
+             local co = coroutine.wrap(g)
+             local first = co()
+             rebind(g, 'return function() return \"new\" end')
+             local second, third, last = co(), co(), co()
+             return first, second, third, last, g()",
+        );
+        assert_eq!(r, ["1", "3", "6", "old done 6", "new"]);
+    }
 }
