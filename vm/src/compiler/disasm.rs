@@ -72,38 +72,12 @@ fn constant(p: &FunctionProto, k: usize) -> String {
 }
 
 fn comment(p: &FunctionProto, pc: usize, instr: &Instr) -> String {
-    use Instr::*;
-    let ks: Vec<usize> = match *instr {
-        LoadK { k, .. } => vec![k as usize],
-        GetTabUp { k, .. } | SetTabUp { k, .. } | GetField { k, .. } | SetField { k, .. } => {
-            vec![k as usize]
-        }
-        SelfK { k, .. } | SetTableK { k, .. } | SetIK { k, .. } => vec![k as usize],
-        SetTabUpK { k, kv, .. } | SetFieldK { k, kv, .. } => vec![k as usize, kv as usize],
-        AddK { k, .. }
-        | SubK { k, .. }
-        | MulK { k, .. }
-        | ModK { k, .. }
-        | PowK { k, .. }
-        | DivK { k, .. }
-        | IDivK { k, .. }
-        | BAndK { k, .. }
-        | BOrK { k, .. }
-        | BXorK { k, .. } => vec![k as usize],
-        EqK { kc, .. } => vec![kc as usize],
-        _ => Vec::new(),
-    };
+    let ks = super::validate::constants(instr);
     if !ks.is_empty() {
         let names: Vec<String> = ks.iter().map(|&k| constant(p, k)).collect();
         return format!(" ; {}", names.join(" "));
     }
-    let target = match *instr {
-        Jmp { hi, lo } => Some(pc as i64 + 1 + Instr::jump_offset(hi, lo) as i64),
-        ForPrep { skip, .. } => Some(pc as i64 + 1 + skip as i64),
-        ForLoop { back, .. } | TForLoop { back, .. } => Some(pc as i64 + 1 - back as i64),
-        TForPrep { skip, .. } => Some(pc as i64 + 1 + skip as i64),
-        _ => None,
-    };
+    let target = super::validate::target(pc, instr);
     match target {
         Some(t) => format!(" ; to {t}"),
         None => String::new(),

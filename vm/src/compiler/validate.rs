@@ -3,6 +3,7 @@
 //! The compiler's tests run it on everything they compile; `load` runs it on binary chunks
 //! so that bytes not made by `string.dump` cannot reach the executor.
 
+use super::function::is_test;
 use crate::bytecode::{FunctionProto, Instr, LocalSlot};
 
 /// Checks `proto` and its children; returns a description of the first problem.
@@ -94,19 +95,7 @@ fn check(p: &FunctionProto) -> Result<(), String> {
                 return Err(at("skips past the end of the code".into()));
             }
             // A test skips or takes the jump that follows it.
-            Instr::Eq { .. }
-            | Instr::Lt { .. }
-            | Instr::Le { .. }
-            | Instr::EqK { .. }
-            | Instr::EqI { .. }
-            | Instr::LtI { .. }
-            | Instr::LeI { .. }
-            | Instr::GtI { .. }
-            | Instr::GeI { .. }
-            | Instr::Test { .. }
-            | Instr::TestSet { .. }
-                if !matches!(p.code.get(pc + 1), Some(Instr::Jmp { .. })) =>
-            {
+            _ if is_test(instr) && !matches!(p.code.get(pc + 1), Some(Instr::Jmp { .. })) => {
                 return Err(at("test not followed by a jump".into()));
             }
             _ => {}
@@ -132,7 +121,8 @@ fn check(p: &FunctionProto) -> Result<(), String> {
     Ok(())
 }
 
-fn target(pc: usize, instr: &Instr) -> Option<i64> {
+/// Where a jump-like instruction at `pc` goes.
+pub(super) fn target(pc: usize, instr: &Instr) -> Option<i64> {
     let next = pc as i64 + 1;
     match *instr {
         Instr::Jmp { hi, lo } => Some(next + Instr::jump_offset(hi, lo) as i64),
@@ -232,7 +222,8 @@ fn registers(i: &Instr) -> Vec<u32> {
     }
 }
 
-fn constants(i: &Instr) -> Vec<usize> {
+/// The constant indices an instruction reads.
+pub(super) fn constants(i: &Instr) -> Vec<usize> {
     use Instr::*;
     match *i {
         LoadK { k, .. } => vec![k as usize],
