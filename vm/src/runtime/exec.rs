@@ -737,19 +737,7 @@ pub(crate) fn deliver<'gc>(
                     Value::Nil
                 };
                 match ret.kind {
-                    RetKind::Normal => {
-                        if ret.nresults >= 0 {
-                            let want = ret.nresults as usize;
-                            ensure_len(th, ret.func_slot + want);
-                            for v in
-                                &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want]
-                            {
-                                *v = Value::Nil;
-                            }
-                        } else {
-                            th.top = ret.func_slot + n;
-                        }
-                    }
+                    RetKind::Normal => place_for_lua_caller(th, ret.func_slot, n, ret.nresults),
                     RetKind::Register(dest) => th.stack[dest] = first,
                     RetKind::CondJump { k, negate } => {
                         if (first.is_truthy() != negate) != k {
@@ -3491,27 +3479,13 @@ fn do_return<'gc>(
     let dest = ret.func_slot;
     // Fast path: an ordinary return to a Lua caller (the overwhelmingly common case).
     if ret.kind == RetKind::Normal && matches!(th.frames.last(), Some(Frame::Lua(_))) {
-        let want = if ret.nresults < 0 {
+        let kept = if ret.nresults < 0 {
             n
         } else {
-            ret.nresults as usize
+            n.min(ret.nresults as usize)
         };
-        if want <= n {
-            th.stack.copy_within(start..start + want, dest);
-        } else {
-            th.stack.copy_within(start..start + n, dest);
-            ensure_len(th, dest + want);
-            for v in &mut th.stack[dest + n..dest + want] {
-                *v = Value::Nil;
-            }
-        }
-        if ret.nresults < 0 {
-            th.top = dest + n;
-            if let Some(Frame::Lua(caller)) = th.frames.last() {
-                let end = lua_frame_end(caller).max(th.top);
-                ensure_len(th, end);
-            }
-        }
+        th.stack.copy_within(start..start + kept, dest);
+        place_for_lua_caller(th, dest, kept, ret.nresults);
         return Ok(None);
     }
     th.stack.copy_within(start..start + n, dest);

@@ -628,8 +628,7 @@ fn io_close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         let (_, h) = default_file(ctx, OUTPUT_KEY)?;
         return close_handle(ctx, &h);
     }
-    let h = check_open_file(ctx, 0)?;
-    close_handle(ctx, &h)
+    f_close(ctx)
 }
 
 fn f_close<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
