@@ -193,9 +193,10 @@ impl<'gc> Table<'gc> {
         }
     }
 
-    /// The executor's `t[k] = v` fast path, in one borrow: stores when no `__newindex` can
+    /// The executor's general `t[k] = v` path, in one borrow: stores when no `__newindex` can
     /// apply (no metatable, or the key already holds a non-nil value). `Ok(false)` means the
-    /// metatable must be consulted. Overwriting an array slot is inline.
+    /// metatable must be consulted. The executor tries `set_int_unless_meta` and
+    /// `set_str_present` first, so there is no array shortcut here.
     #[inline(always)]
     pub fn set_unless_meta(
         self,
@@ -204,16 +205,6 @@ impl<'gc> Table<'gc> {
         value: &Value<'gc>,
     ) -> Result<bool, InvalidKey> {
         let mut data = self.0.borrow_mut(mc);
-        if let Value::Integer(i) = key {
-            let has_meta = data.metatable.is_some();
-            if let Some(slot) = data.array.get_mut((i as usize).wrapping_sub(1)) {
-                if has_meta && slot.is_nil() {
-                    return Ok(false);
-                }
-                slot.set_from(value);
-                return Ok(true);
-            }
-        }
         let before = data.slot_capacity();
         let res = data.set_unless_meta(key, *value);
         charge_growth(mc, before, data.slot_capacity());
