@@ -1290,13 +1290,7 @@ fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values
         th.pending = Some(Pending::Deliver { ret, n });
         return;
     }
-    if ret.nresults >= 0 {
-        for v in &mut th.stack[at + n.min(want)..at + want] {
-            *v = Value::Nil;
-        }
-    } else {
-        th.top = at + n;
-    }
+    place_for_lua_caller(th, at, n, ret.nresults);
 }
 
 /// Run the thread chain until the base thread ends its current call (boundary or finish) or
