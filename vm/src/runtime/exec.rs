@@ -894,15 +894,7 @@ fn close_run<'gc>(
     level: usize,
     top: usize,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    while let Some(&idx) = th.tbc.last() {
-        if idx < level {
-            break;
-        }
-        th.tbc.pop();
-        let v = th.stack[idx];
-        if !v.is_truthy() {
-            continue;
-        }
+    while let Some((_, v)) = pop_to_close(th, level) {
         let mm = metamethod(state, v, MetaName::Close);
         if mm.is_nil() {
             return Err(runtime_error(mc, th, "metamethod 'close' is not callable"));
@@ -940,6 +932,22 @@ fn is_current_lua_frame_unchanged(th: &ThreadState<'_>) -> bool {
     }
 }
 
+/// Pop to-be-closed variables at or above `level` down to the next one holding a value to
+/// close (nil and false need no closing): its slot and value.
+fn pop_to_close<'gc>(th: &mut ThreadState<'gc>, level: usize) -> Option<(usize, Value<'gc>)> {
+    while let Some(&idx) = th.tbc.last() {
+        if idx < level {
+            return None;
+        }
+        th.tbc.pop();
+        let v = th.stack.get(idx).copied().unwrap_or(Value::Nil);
+        if v.is_truthy() {
+            return Some((idx, v));
+        }
+    }
+    None
+}
+
 /// Close every to-be-closed variable at or above `level` during error unwinding, by nested
 /// calls. Returns the error to continue with (a `__close` error replaces the original).
 fn close_on_error<'gc>(
@@ -950,14 +958,9 @@ fn close_on_error<'gc>(
     level: usize,
     mut err: LuaError<'gc>,
 ) -> LuaError<'gc> {
-    while let Some(&idx) = th.tbc.last() {
-        if idx < level {
-            break;
-        }
-        th.tbc.pop();
-        let v = th.stack[idx];
+    while let Some((_, v)) = pop_to_close(th, level) {
         let mm = metamethod(state, v, MetaName::Close);
-        if v.is_truthy() && !mm.is_nil() {
+        if !mm.is_nil() {
             if let Err(e) = call_nested(mc, state, thread, th, mm, &[v, err.value]) {
                 err = e;
             }
@@ -981,10 +984,9 @@ pub(crate) fn close_thread<'gc>(
         // The handlers run on `t`, so it is the running thread meanwhile.
         state.chain.borrow_mut(mc).push(t);
         ts.status = CoStatus::Running;
-        while let Some(idx) = ts.tbc.pop() {
-            let v = ts.stack.get(idx).copied().unwrap_or(Value::Nil);
+        while let Some((_, v)) = pop_to_close(&mut ts, 0) {
             let mm = metamethod(state, v, MetaName::Close);
-            if !v.is_truthy() || mm.is_nil() {
+            if mm.is_nil() {
                 continue;
             }
             let arg = err.unwrap_or(Value::Nil);
@@ -1130,15 +1132,7 @@ fn close_protected<'gc>(
         ));
     };
     let (ret, err) = (*ret, *err);
-    while let Some(&idx) = th.tbc.last() {
-        if idx < ret.func_slot {
-            break;
-        }
-        th.tbc.pop();
-        let v = th.stack[idx];
-        if !v.is_truthy() {
-            continue;
-        }
+    if let Some((idx, v)) = pop_to_close(th, ret.func_slot) {
         // The variable's slot is free now (the frames above the `pcall` are gone, and the
         // variables still to close lie below it): call `__close(v, err)` there. A missing
         // metamethod fails as a call of nil, as in lua5.4.
