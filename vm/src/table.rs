@@ -129,11 +129,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn get_int_into(self, i: i64, dest: &mut Value<'gc>) -> bool {
         let data = self.0.borrow();
-        let v = match data.array.get((i as usize).wrapping_sub(1)) {
-            Some(v) => v,
-            None => data.hash.get_ref(Value::Integer(i)),
-        };
-        data.store_unless_meta(v, dest)
+        data.store_unless_meta(data.get_int_ref(i), dest)
     }
 
     /// `get_into` for a string key.
@@ -256,25 +252,12 @@ fn normalize_key(key: Value<'_>) -> Result<Value<'_>, InvalidKey> {
 impl<'gc> TableData<'gc> {
     #[inline]
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
-        match key {
-            Value::String(s) => self.hash.get_str(s),
-            Value::Integer(i) => self.get_int(i),
-            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
-                Some(i) => self.get_int(i),
-                None => self.hash.get(key),
-            },
-            Value::Nil => Value::Nil,
-            _ => self.hash.get(key),
-        }
+        *self.get_ref(key)
     }
 
     #[inline]
     pub fn get_int(&self, key: i64) -> Value<'gc> {
-        if key >= 1 && (key as u64) <= self.array.len() as u64 {
-            self.array[key as usize - 1]
-        } else {
-            self.hash.get(Value::Integer(key))
-        }
+        *self.get_int_ref(key)
     }
 
     /// The shared end of the `get_*_into` fast paths: `v` goes to `dest` unless it is nil
@@ -291,18 +274,22 @@ impl<'gc> TableData<'gc> {
     /// [`TableData::get`] by reference, for the executor's copies (see [`Value::set_from`]).
     #[inline]
     fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
-        let int_key = match key {
-            Value::Integer(i) => i,
+        match key {
+            Value::Integer(i) => self.get_int_ref(i),
             Value::Number(f) => match crate::arith::float_to_int_exact(f) {
-                Some(i) => i,
-                None => return self.hash.get_ref(key),
+                Some(i) => self.get_int_ref(i),
+                None => self.hash.get_ref(key),
             },
-            Value::Nil => return &Value::Nil,
-            _ => return self.hash.get_ref(key),
-        };
-        match self.array.get((int_key as usize).wrapping_sub(1)) {
+            Value::Nil => &Value::Nil,
+            _ => self.hash.get_ref(key),
+        }
+    }
+
+    #[inline]
+    fn get_int_ref(&self, i: i64) -> &Value<'gc> {
+        match self.array.get((i as usize).wrapping_sub(1)) {
             Some(v) => v,
-            None => self.hash.get_ref(Value::Integer(int_key)),
+            None => self.hash.get_ref(Value::Integer(i)),
         }
     }
 
