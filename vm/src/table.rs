@@ -275,6 +275,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
         match key {
+            Value::String(s) => self.hash.get_str_ref(s),
             Value::Integer(i) => self.get_int_ref(i),
             Value::Number(f) => match crate::arith::float_to_int_exact(f) {
                 Some(i) => self.get_int_ref(i),
