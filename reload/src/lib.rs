@@ -1,6 +1,14 @@
-//! wayfinder-reload: the hot reload layer (module records, merge, reports) and diagnostics.
+//! wayfinder-reload: the hot reload engine (matching, rebinding, merge, transactions,
+//! reports) and diagnostics rendering.
 //!
-//! So far it holds the diagnostics renderer shared by `wayfinder check` and the reload
-//! reports; the reload transaction itself comes with the reload issue.
+//! Entry point: [`reload`], run on a [`wayfinder_vm::runtime::LuaEnv`] at a safe point (the
+//! driver between slices, `debug.reloadModule`, `socket.sleep`).
 
 pub mod diagnostics;
+mod engine;
+pub mod report;
+pub mod request;
+
+pub use engine::{install, reload};
+pub use report::{ErrorKind, ModuleReport, ReloadError, Report, Status};
+pub use request::{Policy, ReloadRequest};

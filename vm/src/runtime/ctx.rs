@@ -214,6 +214,17 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         }
     }
 
+    /// The heap, state and thread this native runs on, for code written against
+    /// [`crate::runtime::LuaEnv`] (the reload engine, safe-point jobs).
+    pub fn env(&mut self) -> crate::runtime::LuaEnv<'gc, '_> {
+        crate::runtime::LuaEnv {
+            mc: self.mc,
+            state: self.state,
+            thread: self.thread,
+            th: self.th,
+        }
+    }
+
     /// Call `f` with `args` and return all its results. Runs nested: the callee cannot
     /// yield across this call.
     pub fn call(

@@ -2,6 +2,7 @@
 
 pub mod callsite;
 pub mod ctx;
+pub mod env;
 pub mod error;
 pub mod exec;
 pub mod load;
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use gc_arena::{Arena, Rootable};
 
+pub use env::LuaEnv;
 pub use error::RuntimeError;
 pub use load::LoadError;
 
@@ -207,6 +209,23 @@ impl Runtime {
         } else if running {
             self.arena.collect_debt();
         }
+    }
+
+    /// Run `f` on the main thread at a safe point (between slices, or before/after a run):
+    /// the way the host applies reloads and other commands to a program that is not
+    /// inside a native call.
+    pub fn with_env<R>(&mut self, f: impl for<'gc> FnOnce(&mut LuaEnv<'gc, '_>) -> R) -> R {
+        self.arena.mutate(|mc, state| {
+            let thread = state.main_thread;
+            let mut th = thread.gc().borrow_mut(mc);
+            let mut env = LuaEnv {
+                mc,
+                state,
+                thread,
+                th: &mut th,
+            };
+            f(&mut env)
+        })
     }
 
     /// Run a full garbage collection cycle.
