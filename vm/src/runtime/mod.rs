@@ -7,6 +7,7 @@ pub mod error;
 pub mod exec;
 pub mod load;
 pub mod ops;
+pub mod safepoint;
 pub mod state;
 
 use std::path::Path;
@@ -16,6 +17,7 @@ use gc_arena::{Arena, Rootable};
 pub use env::LuaEnv;
 pub use error::RuntimeError;
 pub use load::LoadError;
+pub use safepoint::{Inbox, Job};
 
 use crate::function::{new_cell, new_closure, Proto};
 use crate::string::LuaString;
@@ -179,7 +181,10 @@ impl Runtime {
             started = true;
             match end {
                 Ok(Some(results)) => return Ok(Outcome::Finished(results)),
-                Ok(None) => self.collect_between_slices(),
+                Ok(None) => {
+                    self.collect_between_slices();
+                    self.run_safe_point_jobs();
+                }
                 Err(e) => {
                     self.arena.mutate(|mc, state| {
                         let mut th = state.main_thread.gc().borrow_mut(mc);

@@ -167,6 +167,11 @@ pub struct HostState {
     pub started: std::time::Instant,
     /// `collectgarbage` settings and requests.
     pub gc: GcControl,
+    /// Open reload transactions (the reload engine counts them); safe-point jobs wait
+    /// while it is nonzero.
+    pub reload_depth: usize,
+    /// Work from other threads, applied at safe points (`runtime::safepoint`).
+    pub inbox: Option<crate::runtime::safepoint::Inbox>,
 }
 
 /// The metatables Lua shares among all values of a basic type (set with
@@ -259,6 +264,8 @@ impl<'gc> State<'gc> {
                 shadow_warned: Vec::new(),
                 started: std::time::Instant::now(),
                 gc: GcControl::default(),
+                reload_depth: 0,
+                inbox: None,
             }),
         }
     }

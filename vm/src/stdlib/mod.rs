@@ -10,6 +10,7 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod pattern;
+pub mod socket;
 pub mod string;
 pub mod string_arith;
 pub mod table;
@@ -37,6 +38,7 @@ pub fn open_all<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     os::open(mc, state);
     utf8::open(mc, state);
     debug::open(mc, state);
+    socket::open(mc, state);
 }
 
 /// `t[name] = native function`.
