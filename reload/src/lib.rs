@@ -4,6 +4,7 @@
 //! Entry point: [`reload`], run on a [`wayfinder_vm::runtime::LuaEnv`] at a safe point (the
 //! driver between slices, `debug.reloadModule`, `socket.sleep`).
 
+pub mod config;
 pub mod diagnostics;
 mod engine;
 pub mod report;
