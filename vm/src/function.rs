@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use gc_arena::{
     lock::{Lock, RefLock},
-    Collect, Gc, Mutation,
+    Collect, Gc, GcWeak, Mutation,
 };
 
 use crate::bytecode::{Constant, FunctionProto};
@@ -29,6 +29,35 @@ pub struct Proto<'gc> {
     pub is_vararg: bool,
     pub constants: Box<[Value<'gc>]>,
     pub protos: Box<[Gc<'gc, Proto<'gc>>]>,
+    /// The closures made from this prototype, weakly: hot reload finds every live closure
+    /// of a prototype here, at a cost proportional to the module, never by walking the
+    /// heap. Dead entries are pruned as the list grows. After a reload some entries may be
+    /// closures rebound to another prototype; readers check `ClosureData::proto`.
+    pub closures: RefLock<Vec<GcWeak<'gc, ClosureData<'gc>>>>,
+    /// Set when hot reload replaced this prototype: closures that old code still creates
+    /// from it are made on the replacement instead (see [`Forward`]).
+    pub forward: Lock<Option<Gc<'gc, Forward<'gc>>>>,
+}
+
+/// Where a replaced prototype's closures go: the new prototype, and where each of its
+/// upvalues comes from for a closure laid out for the old one.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Forward<'gc> {
+    pub target: Gc<'gc, Proto<'gc>>,
+    pub plan: Box<[UpvalueSource<'gc>]>,
+}
+
+/// How a rebound closure obtains upvalue `j` of its new prototype.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub enum UpvalueSource<'gc> {
+    /// Its own upvalue `i` under the old layout (the variable still exists: state kept).
+    Old(usize),
+    /// A cell shared by the whole module (a chunk-level local, `_ENV`).
+    Shared(UpvalueCell<'gc>),
+    /// A fresh cell holding nil (the variable is new to this closure).
+    Fresh,
 }
 
 impl<'gc> Proto<'gc> {
@@ -80,9 +109,68 @@ impl<'gc> Proto<'gc> {
                 info,
                 constants,
                 protos,
+                closures: RefLock::new(Vec::new()),
+                forward: Lock::new(None),
             },
         )
     }
+
+    /// The prototype that replaced this one (following reloads to the newest), or this one.
+    pub fn resolve(this: Gc<'gc, Proto<'gc>>) -> Gc<'gc, Proto<'gc>> {
+        let mut p = this;
+        while let Some(f) = p.forward.get() {
+            p = f.target;
+        }
+        p
+    }
+
+    /// The live closures of this prototype: those bound to it, or, if reloads replaced it,
+    /// to its newest replacement.
+    pub fn live_closures(this: Gc<'gc, Proto<'gc>>, mc: &Mutation<'gc>) -> Vec<Closure<'gc>> {
+        let this = Proto::resolve(this);
+        let list = this.closures.borrow();
+        let mut out: Vec<Closure<'gc>> = list
+            .iter()
+            .filter_map(|w| w.upgrade(mc))
+            .filter(|c| Gc::ptr_eq(c.proto.get(), this))
+            .collect();
+        // A closure rebound back and forth may be listed twice.
+        out.sort_by_key(|c| Gc::as_ptr(*c) as usize);
+        out.dedup_by(|a, b| Gc::ptr_eq(*a, *b));
+        out
+    }
+
+    /// Every prototype of this tree (this one first, then children depth-first).
+    pub fn tree(this: Gc<'gc, Proto<'gc>>) -> Vec<Gc<'gc, Proto<'gc>>> {
+        let mut out = vec![this];
+        let mut i = 0;
+        while i < out.len() {
+            let p = out[i];
+            out.extend(p.protos.iter().copied());
+            i += 1;
+        }
+        out
+    }
+}
+
+/// Record `closure` in its prototype's list of closures, pruning dead entries when the
+/// list is full (amortised O(1) per closure).
+#[inline]
+pub fn register_closure<'gc>(
+    mc: &Mutation<'gc>,
+    proto: Gc<'gc, Proto<'gc>>,
+    closure: Closure<'gc>,
+) {
+    let list = gc_arena::barrier::unlock!(Gc::write(mc, proto), Proto, closures);
+    let mut list = list.borrow_mut();
+    if list.len() == list.capacity() && list.len() >= 8 {
+        list.retain(|w| !w.is_dropped());
+        let len = list.len();
+        if len * 2 > list.capacity() {
+            list.reserve(len);
+        }
+    }
+    list.push(Gc::downgrade(closure));
 }
 
 /// A shared variable cell: a captured local or an upvalue.
@@ -103,23 +191,88 @@ pub struct ClosureData<'gc> {
 
 pub type Closure<'gc> = Gc<'gc, ClosureData<'gc>>;
 
+/// A new closure of `proto`, recorded in the prototype's closure list. If hot reload has
+/// replaced `proto`, the closure is made on the replacement (old code that creates
+/// closures after a reload creates new-code closures).
 pub fn new_closure<'gc>(
     mc: &Mutation<'gc>,
     proto: Gc<'gc, Proto<'gc>>,
     upvalues: Box<[UpvalueCell<'gc>]>,
 ) -> Closure<'gc> {
-    Gc::new(
+    let closure = Gc::new(
         mc,
         ClosureData {
             proto: Lock::new(proto),
             upvalues: RefLock::new(upvalues),
         },
-    )
+    );
+    register_closure(mc, proto, closure);
+    if proto.forward.get().is_some() {
+        follow_forward(mc, closure);
+    }
+    closure
 }
 
-/// Rebind a closure to another prototype (used by hot reload).
+/// Rebind `closure` along its prototype's forward chain to the newest prototype.
+#[cold]
+pub fn follow_forward<'gc>(mc: &Mutation<'gc>, closure: Closure<'gc>) {
+    while let Some(fwd) = closure.proto.get().forward.get() {
+        rebind_with_plan(mc, closure, fwd.target, &fwd.plan);
+    }
+}
+
+/// Point `closure` at `proto`, building its upvalue list from `plan` (one entry per
+/// upvalue of `proto`; see [`UpvalueSource`]). Returns the names of upvalues that got a
+/// fresh cell. The closure keeps its identity; running frames keep their own prototype.
+pub fn rebind_with_plan<'gc>(
+    mc: &Mutation<'gc>,
+    closure: Closure<'gc>,
+    proto: Gc<'gc, Proto<'gc>>,
+    plan: &[UpvalueSource<'gc>],
+) -> usize {
+    let old = closure.upvalues.borrow().clone();
+    let mut fresh = 0;
+    let ups: Box<[UpvalueCell<'gc>]> = plan
+        .iter()
+        .map(|src| match *src {
+            UpvalueSource::Old(i) if i < old.len() => old[i],
+            UpvalueSource::Shared(c) => c,
+            _ => {
+                fresh += 1;
+                new_cell(mc, Value::Nil)
+            }
+        })
+        .collect();
+    set_closure_parts(mc, closure, proto, ups);
+    register_closure(mc, proto, closure);
+    fresh
+}
+
+/// Set a closure's prototype and upvalue list (reload and its rollback).
+pub fn set_closure_parts<'gc>(
+    mc: &Mutation<'gc>,
+    closure: Closure<'gc>,
+    proto: Gc<'gc, Proto<'gc>>,
+    upvalues: Box<[UpvalueCell<'gc>]>,
+) {
+    let w = Gc::write(mc, closure);
+    gc_arena::barrier::unlock!(w, ClosureData, proto).set(proto);
+    *gc_arena::barrier::unlock!(w, ClosureData, upvalues).borrow_mut() = upvalues;
+}
+
+/// Set or clear a prototype's forward (reload and its rollback).
+pub fn set_forward<'gc>(
+    mc: &Mutation<'gc>,
+    proto: Gc<'gc, Proto<'gc>>,
+    forward: Option<Gc<'gc, Forward<'gc>>>,
+) {
+    gc_arena::barrier::unlock!(Gc::write(mc, proto), Proto, forward).set(forward);
+}
+
+/// Rebind a closure to another prototype, keeping its upvalue list as is.
 pub fn rebind_closure<'gc>(mc: &Mutation<'gc>, closure: Closure<'gc>, proto: Gc<'gc, Proto<'gc>>) {
     gc_arena::barrier::unlock!(Gc::write(mc, closure), ClosureData, proto).set(proto);
+    register_closure(mc, proto, closure);
 }
 
 /// Native functions the executor implements itself because they manipulate frames or

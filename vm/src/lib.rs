@@ -12,6 +12,8 @@ pub mod arith;
 pub mod bytecode;
 pub mod compiler;
 pub mod function;
+pub mod journal;
+pub mod modules;
 pub mod number;
 pub mod runtime;
 pub mod stdlib;

@@ -47,7 +47,7 @@ pub fn charge_growth(mc: &Mutation<'_>, before: usize, after: usize) {
     }
 }
 
-#[derive(Collect, Default)]
+#[derive(Collect, Default, Clone)]
 #[collect(no_drop)]
 pub struct TableData<'gc> {
     array: Vec<Value<'gc>>,
@@ -224,6 +224,16 @@ impl<'gc> Table<'gc> {
     #[allow(clippy::result_unit_err)]
     pub fn next(self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
         self.0.borrow().next(key)
+    }
+
+    /// A copy of the whole table (both parts and the metatable), for reload's journal.
+    pub fn snapshot(self) -> TableData<'gc> {
+        self.0.borrow().clone()
+    }
+
+    /// Put back a copy taken by [`Table::snapshot`].
+    pub fn restore(self, mc: &Mutation<'gc>, data: TableData<'gc>) {
+        *self.0.borrow_mut(mc) = data;
     }
 
     pub fn ptr_eq(self, other: Table<'gc>) -> bool {
@@ -441,7 +451,7 @@ impl<'gc> TableData<'gc> {
 
 /// Open addressing with linear probing. A slot with a `Nil` key is empty; a slot with a key
 /// and a `Nil` value is a tombstone (kept so `next` can continue past cleared fields).
-#[derive(Collect, Default)]
+#[derive(Collect, Default, Clone)]
 #[collect(no_drop)]
 struct HashPart<'gc> {
     slots: Vec<(Value<'gc>, Value<'gc>)>,

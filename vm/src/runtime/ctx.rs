@@ -255,6 +255,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     ) -> Result<(), LuaError<'gc>> {
         if let Value::Table(t) = obj {
             if t.metatable().is_none() {
+                self.state.before_table_write(self.mc, t);
                 return t
                     .set(self.mc, key, value)
                     .map_err(|e| self.core_error(e.message()));

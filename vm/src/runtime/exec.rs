@@ -1750,6 +1750,7 @@ pub(crate) fn newindex_step<'gc>(
                     }
                 };
                 if h.is_nil() {
+                    state.before_table_write(mc, t);
                     return match t.set(mc, key, value) {
                         Ok(()) => NewIndex::Done,
                         Err(e) => NewIndex::BadKey(e.message()),
@@ -2292,13 +2293,19 @@ fn dispatch<'gc>(
 ) -> LResult<'gc, Event<'gc>> {
     // The budget lives in a local while the loop runs, so it can stay in a register.
     let mut budget = *fuel;
-    let result = dispatch_loop(mc, state, thread, th, &mut budget);
+    // While a reload transaction is open, every table write takes the slow path, which
+    // journals it; the ordinary loop has no such check on its fast paths.
+    let result = if state.txn_open.get() {
+        dispatch_loop::<true>(mc, state, thread, th, &mut budget)
+    } else {
+        dispatch_loop::<false>(mc, state, thread, th, &mut budget)
+    };
     *fuel = budget;
     result
 }
 
 #[inline(always)]
-fn dispatch_loop<'gc>(
+fn dispatch_loop<'gc, const JOURNAL: bool>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
@@ -2544,7 +2551,7 @@ fn dispatch_loop<'gc>(
         macro_rules! set_index {
             ($kind:ident; $obj:expr, $key:expr, $val:expr, $src:expr) => {{
                 let done = match &$obj {
-                    &Value::Table(t) => set_fast!($kind, t, &$key, &$val),
+                    &Value::Table(t) if !JOURNAL => set_fast!($kind, t, &$key, &$val),
                     _ => false,
                 };
                 if !done {
@@ -2620,7 +2627,11 @@ fn dispatch_loop<'gc>(
                 Instr::SetUpval { a, up } => {
                     let mut v = Value::Nil;
                     v.set_from(&r!(a));
-                    closure.upvalues.borrow()[up as usize].set(mc, v);
+                    let cell = closure.upvalues.borrow()[up as usize];
+                    if JOURNAL {
+                        state.before_cell_write(mc, cell);
+                    }
+                    cell.set(mc, v);
                 }
                 Instr::NewCell { cell, a } => {
                     let cell_base = frame!().cell_base;

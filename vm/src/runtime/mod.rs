@@ -107,9 +107,38 @@ impl Runtime {
         chunk_name: &str,
         args: &[String],
     ) -> Result<Outcome, RunError> {
+        self.run_entry(source, chunk_name, args, None)
+    }
+
+    /// `run_chunk`; with `entry = Some((module, file))` the chunk is recorded as the entry
+    /// script's module (`main` for `main.lua`), whose functions hot reload can rebind.
+    fn run_entry(
+        &mut self,
+        source: &[u8],
+        chunk_name: &str,
+        args: &[String],
+        entry: Option<(String, String)>,
+    ) -> Result<Outcome, RunError> {
         let proto = load::compile_chunk(source, chunk_name).map_err(RunError::Load)?;
+        let source_hash = crate::modules::source_hash(source);
         self.arena.mutate(|mc, state| {
             let proto = Proto::load(mc, state.strings, proto);
+            if let Some((name, file)) = entry {
+                crate::modules::record_load(
+                    mc,
+                    state,
+                    crate::modules::Loaded {
+                        name,
+                        file: Some(file),
+                        source_hash,
+                        root: proto,
+                        value: Value::Nil,
+                        deps: Vec::new(),
+                        globals: Vec::new(),
+                        is_main: true,
+                    },
+                );
+            }
             let env = new_cell(mc, Value::Table(state.globals));
             let main = new_closure(mc, proto, vec![env].into_boxed_slice());
             let mut th = state.main_thread.gc().borrow_mut(mc);
@@ -136,7 +165,12 @@ impl Runtime {
         })?;
         let source = load::file_source(source);
         let name = format!("@{}", path.display());
-        self.run_chunk(&source, &name, args)
+        let module = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "main".into());
+        let file = path.display().to_string();
+        self.run_entry(&source, &name, args, Some((module, file)))
     }
 
     fn drive_main(&mut self, nargs: usize) -> Result<Outcome, RunError> {

@@ -1,8 +1,12 @@
 //! The arena root: globals, registry, shared metatables and the chain of running threads.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
+use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation};
+
+use crate::function::{Closure, UpvalueCell};
+use crate::journal::Journal;
+use crate::modules::ModuleRegistry;
 
 use crate::string::{Interner, LuaString};
 use crate::table::Table;
@@ -177,7 +181,7 @@ pub struct HostState {
 /// The metatables Lua shares among all values of a basic type (set with
 /// `debug.setmetatable`). Tables and full userdata carry their own; strings use
 /// [`State::string_metatable`].
-#[derive(Collect, Default)]
+#[derive(Collect, Default, Clone)]
 #[collect(no_drop)]
 pub struct TypeMetatables<'gc> {
     pub nil: Option<Table<'gc>>,
@@ -190,6 +194,10 @@ pub struct TypeMetatables<'gc> {
 }
 
 impl<'gc> TypeMetatables<'gc> {
+    pub fn snapshot(&self) -> TypeMetatables<'gc> {
+        self.clone()
+    }
+
     /// The shared metatable of `v`'s type (`None` for tables, userdata and strings, whose
     /// metatables live elsewhere).
     pub fn get(&self, v: Value<'gc>) -> Option<Table<'gc>> {
@@ -233,6 +241,14 @@ pub struct State<'gc> {
     pub chain: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
     #[collect(require_static)]
     pub host: RefCell<HostState>,
+    /// Module records kept by `require` for hot reload.
+    pub modules: Gc<'gc, RefLock<ModuleRegistry<'gc>>>,
+    /// Coroutines, weakly: reload counts frames suspended in old code.
+    pub threads: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::thread::ThreadState<'gc>>>>>>,
+    /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
+    #[collect(require_static)]
+    pub txn_open: Cell<bool>,
+    pub journal: Gc<'gc, RefLock<Option<Journal<'gc>>>>,
 }
 
 impl<'gc> State<'gc> {
@@ -267,7 +283,116 @@ impl<'gc> State<'gc> {
                 reload_depth: 0,
                 inbox: None,
             }),
+            modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
+            threads: Gc::new(mc, RefLock::new(Vec::new())),
+            txn_open: Cell::new(false),
+            journal: Gc::new(mc, RefLock::new(None)),
         }
+    }
+
+    /// Call before changing table `t`: inside a reload transaction, its contents are
+    /// copied to the journal the first time.
+    #[inline]
+    pub fn before_table_write(&self, mc: &Mutation<'gc>, t: Table<'gc>) {
+        if self.txn_open.get() {
+            if let Some(j) = self.journal.borrow_mut(mc).as_mut() {
+                j.table(t);
+            }
+        }
+    }
+
+    /// Call before changing an upvalue cell that may predate the transaction.
+    #[inline]
+    pub fn before_cell_write(&self, mc: &Mutation<'gc>, c: UpvalueCell<'gc>) {
+        if self.txn_open.get() {
+            if let Some(j) = self.journal.borrow_mut(mc).as_mut() {
+                j.cell(c);
+            }
+        }
+    }
+
+    /// Call before changing a closure's prototype or upvalue list.
+    pub fn before_closure_write(&self, mc: &Mutation<'gc>, c: Closure<'gc>) {
+        if self.txn_open.get() {
+            if let Some(j) = self.journal.borrow_mut(mc).as_mut() {
+                j.closure(c);
+            }
+        }
+    }
+
+    /// Call before changing a prototype's forward.
+    pub fn before_forward_write(
+        &self,
+        mc: &Mutation<'gc>,
+        p: Gc<'gc, crate::function::Proto<'gc>>,
+    ) {
+        if self.txn_open.get() {
+            if let Some(j) = self.journal.borrow_mut(mc).as_mut() {
+                j.forward(p);
+            }
+        }
+    }
+
+    /// Open a reload transaction. `false` if one is already open. Safe-point jobs do not
+    /// run while it is open (`HostState::reload_depth`).
+    pub fn begin_transaction(&self, mc: &Mutation<'gc>) -> bool {
+        if self.txn_open.get() {
+            return false;
+        }
+        let records = self.modules.borrow().records.clone();
+        let metatables = (
+            *self.string_metatable.borrow(),
+            self.type_metatables.borrow().snapshot(),
+        );
+        *self.journal.borrow_mut(mc) = Some(Journal::new(records, metatables));
+        self.txn_open.set(true);
+        self.host.borrow_mut().reload_depth += 1;
+        true
+    }
+
+    /// Close the transaction, keeping every change.
+    pub fn commit_transaction(&self, mc: &Mutation<'gc>) {
+        self.close_transaction();
+        *self.journal.borrow_mut(mc) = None;
+    }
+
+    fn close_transaction(&self) {
+        self.txn_open.set(false);
+        let mut host = self.host.borrow_mut();
+        host.reload_depth = host.reload_depth.saturating_sub(1);
+    }
+
+    /// Close the transaction, undoing every journaled change.
+    pub fn roll_back_transaction(&self, mc: &Mutation<'gc>) {
+        self.close_transaction();
+        let journal = self.journal.borrow_mut(mc).take();
+        if let Some(j) = journal {
+            let (records, (string_mt, type_mts)) = j.roll_back(mc);
+            self.modules.borrow_mut(mc).records = records;
+            *self.string_metatable.borrow_mut(mc) = string_mt;
+            *self.type_metatables.borrow_mut(mc) = type_mts;
+        }
+    }
+
+    /// The contents table `t` had when the open transaction first changed it, if it did.
+    pub fn original_table(&self, t: Table<'gc>) -> Option<crate::table::TableData<'gc>> {
+        self.journal
+            .borrow()
+            .as_ref()
+            .and_then(|j| j.original_table(t).cloned())
+    }
+
+    /// Record a new coroutine (weakly) so reload can find frames suspended in old code.
+    pub fn register_thread(&self, mc: &Mutation<'gc>, t: crate::thread::Thread<'gc>) {
+        let mut list = self.threads.borrow_mut(mc);
+        if list.len() == list.capacity() && list.len() >= 8 {
+            list.retain(|w| !w.is_dropped());
+            let len = list.len();
+            if len * 2 > list.capacity() {
+                list.reserve(len);
+            }
+        }
+        list.push(Gc::downgrade(t.gc()));
     }
 
     /// The interned string with these bytes.

@@ -202,6 +202,7 @@ fn rawset<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = ctx.check_table(0)?;
     ctx.check_any(1)?;
     ctx.check_any(2)?;
+    ctx.state.before_table_write(ctx.mc, t);
     t.set(ctx.mc, ctx.arg(1), ctx.arg(2))
         .map_err(|e| ctx.core_error(e.message()))?;
     ctx.ret1(Value::Table(t))
@@ -240,6 +241,7 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             return Err(ctx.error("cannot change a protected metatable"));
         }
     }
+    ctx.state.before_table_write(ctx.mc, t);
     t.set_metatable(ctx.mc, mt);
     ctx.ret1(Value::Table(t))
 }

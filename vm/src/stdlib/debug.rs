@@ -699,7 +699,11 @@ fn setupvalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return Ok(0);
     };
     match f {
-        Value::Function(c) => c.upvalues.borrow()[k].set(ctx.mc, value),
+        Value::Function(c) => {
+            let cell = c.upvalues.borrow()[k];
+            ctx.state.before_cell_write(ctx.mc, cell);
+            cell.set(ctx.mc, value)
+        }
         Value::NativeFunction(nf) => set_native_upvalue(ctx.mc, nf, k, value),
         _ => {}
     }
@@ -758,6 +762,7 @@ fn upvaluejoin<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return Err(ctx.arg_error(2, "Lua function expected"));
     };
     let cell = c2.upvalues.borrow()[n2];
+    ctx.state.before_closure_write(ctx.mc, c1);
     gc_arena::barrier::unlock!(Gc::write(ctx.mc, c1), ClosureData, upvalues).borrow_mut()[n1] =
         cell;
     Ok(0)
@@ -780,7 +785,10 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     let v = ctx.arg(0);
     match v {
-        Value::Table(t) => t.set_metatable(ctx.mc, mt),
+        Value::Table(t) => {
+            ctx.state.before_table_write(ctx.mc, t);
+            t.set_metatable(ctx.mc, mt)
+        }
         Value::UserData(u) => set_userdata_metatable(ctx.mc, u, mt),
         Value::String(_) => *ctx.state.string_metatable.borrow_mut(ctx.mc) = mt,
         // Every other type shares one metatable among all its values.

@@ -41,7 +41,8 @@ fn key<'gc>(mc: &Mutation<'gc>, s: &str) -> Value<'gc> {
 }
 
 /// `package.loaded` (kept in the registry as `_LOADED`, like Lua).
-fn loaded_table<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Table<'gc> {
+/// `package.loaded` (the registry's `_LOADED`).
+pub fn loaded_table<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Table<'gc> {
     match state.registry.get(key(mc, "_LOADED")) {
         Value::Table(t) => t,
         _ => {
@@ -212,6 +213,8 @@ fn file_loader<'gc>(
         ))
     })?;
     let src = crate::runtime::load::file_source(src);
+    ctx.state.modules.borrow_mut(ctx.mc).compiled =
+        Some((file.to_string(), crate::modules::source_hash(&src)));
     let proto = compile_chunk(&src, &format!("@{file}")).map_err(|e| {
         ctx.error(format!(
             "error loading module '{name}' from file '{file}':\n\t{e}"
@@ -285,6 +288,7 @@ fn shadowing_file<'gc>(ctx: &Ctx<'gc, '_>, name: &str) -> Option<String> {
 fn require<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let name_s = ctx.check_string(0)?;
     let name = name_s.to_str_lossy().into_owned();
+    crate::modules::note_dependency(ctx.mc, ctx.state, &name);
     let loaded = loaded_table(ctx.mc, ctx.state);
     let current = loaded.get(Value::String(name_s));
     let is_builtin_lib = STD_LIBS.contains(&name.as_str())
@@ -308,8 +312,13 @@ standard library '{name}'; the global '{name}' stays the standard library"
     } else {
         find_loader(ctx, name_s, &name)?
     };
-    let result = ctx.call(loader, &[Value::String(name_s), extra])?;
+    let globals_before = crate::modules::globals_snapshot(ctx.state);
+    crate::modules::begin_load(ctx.mc, ctx.state, &name);
+    let result = ctx.call(loader, &[Value::String(name_s), extra]);
+    let deps = crate::modules::end_load(ctx.mc, ctx.state);
+    let result = result?;
     let value = result.first().copied().unwrap_or(Value::Nil);
+    ctx.state.before_table_write(ctx.mc, loaded);
     if !value.is_nil() {
         loaded
             .set(ctx.mc, Value::String(name_s), value)
@@ -321,6 +330,32 @@ standard library '{name}'; the global '{name}' stays the standard library"
         loaded
             .set(ctx.mc, Value::String(name_s), final_value)
             .map_err(|e| ctx.error(e.message()))?;
+    }
+    if let Value::Function(chunk) = loader {
+        let file = match extra {
+            Value::String(s) => Some(s.to_str_lossy().into_owned()),
+            _ => None,
+        };
+        let compiled = ctx.state.modules.borrow_mut(ctx.mc).compiled.take();
+        let source_hash = match (&file, compiled) {
+            (Some(f), Some((c, h))) if *f == c => h,
+            _ => 0,
+        };
+        let globals = crate::modules::assigned_globals(ctx.state, &globals_before);
+        crate::modules::record_load(
+            ctx.mc,
+            ctx.state,
+            crate::modules::Loaded {
+                name: name.clone(),
+                file,
+                source_hash,
+                root: chunk.proto.get(),
+                value: final_value,
+                deps,
+                globals,
+                is_main: false,
+            },
+        );
     }
     ctx.push(final_value);
     ctx.push(extra);

@@ -66,6 +66,7 @@ fn set_i<'gc>(
 ) -> Result<(), LuaError<'gc>> {
     match plain(obj) {
         Some(t) => {
+            ctx.state.before_table_write(ctx.mc, t);
             t.set_int(ctx.mc, i, v);
             Ok(())
         }

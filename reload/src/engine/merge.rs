@@ -1,0 +1,199 @@
+//! The three-way merge of a module's new values into the running ones.
+//!
+//! For every value the new version defines, three versions are at hand: the running one
+//! (`cur`), the one the previous load produced (`base`, from the record's baseline), and
+//! the new load's (`new`). Tables keep their identity and merge recursively (metatables
+//! too); functions keep the running closure when it was rebound to the new code; data
+//! keeps the running value when the source did not change its initial value (it is
+//! state), and takes the new value when it did (it is an edit). Keys the new version no
+//! longer defines: functions are removed, data is kept; keys the running program added
+//! (absent from the baseline) are state and never touched.
+
+use std::collections::HashSet;
+
+use gc_arena::{Gc, Mutation};
+use wayfinder_vm::runtime::state::State;
+use wayfinder_vm::table::Table;
+use wayfinder_vm::value::Value;
+
+use crate::report::ModuleReport;
+use crate::request::Policy;
+
+pub struct Merger<'gc, 'r> {
+    pub mc: &'gc Mutation<'gc>,
+    pub state: &'gc State<'gc>,
+    pub policy: Policy,
+    pub report: &'r mut ModuleReport,
+    shadow_mark: Table<'gc>,
+    meta_key: Table<'gc>,
+    seen: HashSet<usize>,
+}
+
+/// `path.key` for identifier-like string keys, `path[key]` otherwise.
+pub fn child_path(path: &str, key: Value<'_>) -> String {
+    match key {
+        Value::String(s) => {
+            let k = s.to_str_lossy();
+            let ident = !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !k.starts_with(|c: char| c.is_ascii_digit());
+            if ident {
+                format!("{path}.{k}")
+            } else {
+                format!("{path}[{k:?}]")
+            }
+        }
+        Value::Integer(i) => format!("{path}[{i}]"),
+        Value::Number(f) => format!("{path}[{f}]"),
+        Value::Boolean(b) => format!("{path}[{b}]"),
+        other => format!("{path}[{}]", other.type_name()),
+    }
+}
+
+fn is_function(v: Value<'_>) -> bool {
+    matches!(v, Value::Function(_) | Value::NativeFunction(_))
+}
+
+/// Equal as data: same primitive value (strings by content).
+fn same_data<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.as_bytes() == y.as_bytes(),
+        (Value::Integer(x), Value::Number(y)) | (Value::Number(y), Value::Integer(x)) => {
+            x as f64 == y
+        }
+        _ => a.raw_eq(b),
+    }
+}
+
+impl<'gc, 'r> Merger<'gc, 'r> {
+    pub fn new(
+        mc: &'gc Mutation<'gc>,
+        state: &'gc State<'gc>,
+        policy: Policy,
+        report: &'r mut ModuleReport,
+    ) -> Merger<'gc, 'r> {
+        let (shadow_mark, meta_key) = {
+            let reg = state.modules.borrow();
+            (reg.shadow_mark, reg.meta_key)
+        };
+        Merger {
+            mc,
+            state,
+            policy,
+            report,
+            shadow_mark,
+            meta_key,
+            seen: HashSet::new(),
+        }
+    }
+
+    fn shadow(&self, v: Value<'gc>) -> Option<Table<'gc>> {
+        match v {
+            Value::Table(t) if t.metatable().is_some_and(|m| m.ptr_eq(self.shadow_mark)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The merged value for one slot: what the running program keeps.
+    pub fn merge_value(
+        &mut self,
+        cur: Value<'gc>,
+        base: Value<'gc>,
+        new: Value<'gc>,
+        path: &str,
+    ) -> Value<'gc> {
+        match new {
+            Value::Function(nc) => {
+                // The running closure now runs this code (it was rebound): keep its identity.
+                if let Value::Function(cc) = cur {
+                    if Gc::ptr_eq(cc.proto.get(), nc.proto.get()) {
+                        return cur;
+                    }
+                }
+                new
+            }
+            Value::Table(nt) => match cur {
+                Value::Table(ct) if ct.ptr_eq(nt) => cur,
+                Value::Table(ct) if self.policy.preserve.tables && self.policy.preserve_state => {
+                    self.merge_table(ct, nt, base, path);
+                    cur
+                }
+                _ => {
+                    self.report.updated.push(path.to_string());
+                    new
+                }
+            },
+            _ if is_function(cur) || matches!(cur, Value::Table(_)) => {
+                // A function or table replaced by data: the edit wins.
+                self.report.updated.push(path.to_string());
+                new
+            }
+            _ => {
+                if same_data(cur, new) {
+                    return cur;
+                }
+                let unchanged_source =
+                    self.shadow(base).is_none() && !base.is_nil() && same_data(base, new);
+                if self.policy.preserve_state && unchanged_source && !cur.is_nil() {
+                    self.report.kept.push(path.to_string());
+                    cur
+                } else {
+                    self.report.updated.push(path.to_string());
+                    new
+                }
+            }
+        }
+    }
+
+    /// Merge `new`'s fields (and metatable) into `old`, which keeps its identity.
+    pub fn merge_table(&mut self, old: Table<'gc>, new: Table<'gc>, base: Value<'gc>, path: &str) {
+        if !self.seen.insert(Gc::as_ptr(old.gc()) as usize) {
+            return;
+        }
+        let base = self.shadow(base);
+        let mut new_fields = Vec::new();
+        let mut key = Value::Nil;
+        while let Ok(Some((k, v))) = new.next(key) {
+            new_fields.push((k, v));
+            key = k;
+        }
+        for (k, nv) in new_fields {
+            let cv = old.get(k);
+            let bv = base.map_or(Value::Nil, |b| b.get(k));
+            let merged = self.merge_value(cv, bv, nv, &child_path(path, k));
+            if !merged.raw_eq(cv) {
+                self.state.before_table_write(self.mc, old);
+                let _ = old.set(self.mc, k, merged);
+            }
+        }
+        // Keys the new version no longer defines.
+        let mut gone = Vec::new();
+        let mut key = Value::Nil;
+        while let Ok(Some((k, v))) = old.next(key) {
+            if new.get(k).is_nil() && is_function(v) && base.is_some_and(|b| !b.get(k).is_nil()) {
+                gone.push(k);
+            }
+            key = k;
+        }
+        for k in gone {
+            self.state.before_table_write(self.mc, old);
+            let _ = old.set(self.mc, k, Value::Nil);
+            self.report.removed.push(child_path(path, k));
+        }
+        // Metatables merge the same way, so methods change for every instance.
+        let meta_path = format!("{path}<metatable>");
+        match (old.metatable(), new.metatable()) {
+            (Some(om), Some(nm)) if om.ptr_eq(nm) => {}
+            (Some(om), Some(nm)) if self.policy.preserve.metatables => {
+                let bm = base.map_or(Value::Nil, |b| b.get(Value::Table(self.meta_key)));
+                self.merge_table(om, nm, bm, &meta_path);
+            }
+            (_, Some(nm)) => {
+                self.state.before_table_write(self.mc, old);
+                old.set_metatable(self.mc, Some(nm));
+                self.report.updated.push(meta_path);
+            }
+            (_, None) => {}
+        }
+    }
+}
