@@ -1,11 +1,20 @@
-//! The `wayfinder` command: run Lua 5.4 scripts; check them for syntax errors.
+//! The `wayfinder` command: run Lua 5.4 scripts (with the control port for hot reload),
+//! reload modules in a running program, check files for syntax errors.
 
+mod control;
+
+use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use wayfinder_reload::config::Config;
 use wayfinder_vm::runtime::{LoadError, RunError, Runtime};
+
+use control::server::{self, DEFAULT_PORT};
 
 #[derive(Parser)]
 #[command(
@@ -20,14 +29,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a Lua script, like `lua script args...`
-    Run {
-        /// The script to run
-        script: PathBuf,
-        /// Arguments for the script (`arg[1]`, ... and `...`)
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+    /// Run a Lua script, like `lua script args...`, with the control port open for hot reload
+    Run(RunArgs),
+    /// Run a Lua script for an IDE or `wayfinder hot-reload` to attach to
+    #[command(
+        after_help = "Until the step debugger exists, --debug serves hot reload on the control \
+                      port: the same as `wayfinder run`, except that the address is always \
+                      printed and a busy port is always an error."
+    )]
+    Launch {
+        /// Open the control port for a debugger client (today: hot reload only)
+        #[arg(long)]
+        debug: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
+    /// Reload modules in a running program (`wayfinder run` / `launch --debug`)
+    #[command(
+        after_help = "Exit status: 0 reload applied; 1 reload refused (nothing changed); \
+                      2 could not talk to the program (not running, wrong port, timeout, \
+                      token); 3 skipped because --condition was false."
+    )]
+    HotReload(HotReloadArgs),
     /// Check Lua files for syntax errors without running them
     Check {
         /// Files to check
@@ -39,13 +62,234 @@ enum Command {
     Disasm { file: PathBuf },
 }
 
+#[derive(Args)]
+struct RunArgs {
+    /// The control port: 127.0.0.1:PORT [default: 5678; 0 picks a free port]
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+    /// Listen on ADDR (IP or IP:PORT) instead of 127.0.0.1; an address other than loopback
+    /// requires --token
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Secret every control-port request must carry [env: WAYFINDER_TOKEN]
+    #[arg(long, value_name = "T")]
+    token: Option<String>,
+    /// Run without a control port
+    #[arg(long, conflicts_with_all = ["port", "listen"])]
+    no_server: bool,
+    /// Settings file [default: wayfinder.yaml beside the script, else in the working
+    /// directory]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The script to run
+    script: PathBuf,
+    /// Arguments for the script (`arg[1]`, ... and `...`): everything after the script is
+    /// passed on untouched, options included
+    #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
+    args: Vec<String>,
+}
+
+#[derive(Args)]
+struct HotReloadArgs {
+    /// Module to reload, as given to `require` (repeat for several: one transaction)
+    #[arg(long = "module", value_name = "NAME", required = true)]
+    modules: Vec<String>,
+    /// Control port of the running program
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "N")]
+    port: u16,
+    /// Host of the running program
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Rebind only this function (e.g. `M.add` or `add`); the module's chunk is not run
+    #[arg(long, value_name = "NAME")]
+    function: Option<String>,
+    /// Reload only this field of the module table
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
+    /// Reload only if this Lua expression is truthy in the program's globals
+    #[arg(long, value_name = "EXPR")]
+    condition: Option<String>,
+    /// Print the report (or the error) as JSON
+    #[arg(long)]
+    json: bool,
+    /// Token the program was started with [env: WAYFINDER_TOKEN]
+    #[arg(long, value_name = "T")]
+    token: Option<String>,
+    /// Seconds to wait for the program to apply the reload
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    timeout: f64,
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let (clap_argv, script_args) = split_script_args(&argv);
+    let cli = Cli::parse_from(clap_argv);
+    let interpreter = argv
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "wayfinder".into());
     match cli.command {
-        Command::Run { script, args } => run(&script, &args),
+        Command::Run(args) => run(&args, &interpreter, &script_args, false),
+        Command::Launch { debug, run: args } => run(&args, &interpreter, &script_args, debug),
+        Command::HotReload(args) => hot_reload(args),
         Command::Check { files } => check(&files),
         Command::Disasm { file } => disasm(&file),
     }
+}
+
+/// Split the command line as `lua` does: for `run` and `launch`, everything after the
+/// script belongs to the script, untouched (`--help`, `--`, anything). Returns the part for
+/// clap (up to and including the script) and the script's arguments.
+fn split_script_args(argv: &[OsString]) -> (Vec<OsString>, Vec<String>) {
+    let all = || (argv.to_vec(), Vec::new());
+    // The subcommand: the first argument that is not an option.
+    let Some(sub_index) = argv
+        .iter()
+        .skip(1)
+        .position(|a| !a.to_string_lossy().starts_with('-'))
+        .map(|i| i + 1)
+    else {
+        return all();
+    };
+    let sub_name = argv[sub_index].to_string_lossy().into_owned();
+    if sub_name != "run" && sub_name != "launch" {
+        return all();
+    }
+    let command = Cli::command();
+    let Some(sub) = command.find_subcommand(&sub_name) else {
+        return all();
+    };
+    // Options of this subcommand that take a value (`--port 5678`).
+    let mut takes_value: Vec<String> = Vec::new();
+    for a in sub.get_arguments() {
+        if a.is_positional() || !a.get_action().takes_values() {
+            continue;
+        }
+        if let Some(long) = a.get_long() {
+            takes_value.push(format!("--{long}"));
+        }
+        if let Some(short) = a.get_short() {
+            takes_value.push(format!("-{short}"));
+        }
+    }
+    let mut i = sub_index + 1;
+    while i < argv.len() {
+        let a = argv[i].to_string_lossy();
+        let script = if a == "--" {
+            i + 1
+        } else if a.starts_with('-') && a.len() > 1 {
+            if takes_value.iter().any(|t| *t == a) {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        } else {
+            i
+        };
+        if script >= argv.len() {
+            break;
+        }
+        let rest = argv[script + 1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return (argv[..=script].to_vec(), rest);
+    }
+    all()
+}
+
+fn hot_reload(args: HotReloadArgs) -> ExitCode {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        eprintln!("wayfinder: --timeout must be a positive number of seconds");
+        return ExitCode::from(control::client::EXIT_UNREACHABLE);
+    }
+    let options = control::client::Options {
+        host: args.host,
+        port: args.port,
+        modules: args.modules,
+        function: args.function,
+        table: args.table,
+        condition: args.condition,
+        token: args.token.or_else(env_token),
+        json: args.json,
+        timeout: Duration::from_secs_f64(args.timeout.min(86_400.0)),
+    };
+    control::client::run(&options)
+}
+
+/// `WAYFINDER_TOKEN`, when set and not empty.
+fn env_token() -> Option<String> {
+    std::env::var("WAYFINDER_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
+/// Where the control port listens, and whether the user asked for it by name (then a busy
+/// port is an error and the address is always printed).
+struct Listen {
+    addr: SocketAddr,
+    explicit: bool,
+    token: Option<String>,
+}
+
+/// Work out the control port's address from the options; an error is one line.
+fn listen_options(args: &RunArgs, debug: bool) -> Result<Option<Listen>, String> {
+    if args.no_server {
+        return Ok(None);
+    }
+    let token = args.token.clone().or_else(env_token);
+    if token.as_deref() == Some("") {
+        return Err("--token must not be empty".into());
+    }
+    let addr = match &args.listen {
+        None => SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            args.port.unwrap_or(DEFAULT_PORT),
+        ),
+        Some(text) => {
+            if args.port.is_some() && text.parse::<SocketAddr>().is_ok() {
+                return Err(format!(
+                    "--listen {text} already names a port; drop --port or the port in --listen"
+                ));
+            }
+            parse_listen(text, args.port.unwrap_or(DEFAULT_PORT)).ok_or_else(|| {
+                format!(
+                    "--listen {text}: expected an IP address, optionally with :PORT \
+                     (e.g. 0.0.0.0:5678 or 192.168.1.10)"
+                )
+            })?
+        }
+    };
+    if let (Some(text), None) = (&args.listen, &token) {
+        return Err(format!(
+            "--listen {text} can make the control port reachable from other machines, so it \
+             needs a token: pass --token T or set WAYFINDER_TOKEN"
+        ));
+    }
+    Ok(Some(Listen {
+        addr,
+        explicit: debug || args.port.is_some() || args.listen.is_some(),
+        token,
+    }))
+}
+
+/// `IP`, `IP:PORT`, `[IPv6]:PORT` or `host:PORT`.
+fn parse_listen(text: &str, default_port: u16) -> Option<SocketAddr> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    if let Ok(ip) = text
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<IpAddr>()
+    {
+        return Some(SocketAddr::new(ip, default_port));
+    }
+    let with_port = if text.contains(':') {
+        text.to_string()
+    } else {
+        format!("{text}:{default_port}")
+    };
+    with_port.to_socket_addrs().ok()?.next()
 }
 
 /// Read a file, turning failures into one clear line.
@@ -65,15 +309,56 @@ fn read_source(path: &Path) -> Result<Vec<u8>, String> {
     Ok(wayfinder_vm::runtime::load::file_source(bytes))
 }
 
-fn run(script: &Path, args: &[String]) -> ExitCode {
-    let source = match read_source(script) {
-        Ok(s) => s,
+fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -> ExitCode {
+    let script = args.script.as_path();
+    if let Err(msg) = read_source(script) {
+        eprintln!("wayfinder: {msg}");
+        return ExitCode::FAILURE;
+    }
+    let config = match Config::locate(args.config.as_deref(), script) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wayfinder: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listen = match listen_options(args, debug) {
+        Ok(l) => l,
         Err(msg) => {
             eprintln!("wayfinder: {msg}");
             return ExitCode::FAILURE;
         }
     };
+    let listener = match &listen {
+        None => None,
+        Some(l) => match TcpListener::bind(l.addr) {
+            Ok(listener) => {
+                if l.explicit || std::io::stderr().is_terminal() {
+                    let shown = listener.local_addr().unwrap_or(l.addr);
+                    eprintln!("wayfinder: control port listening on {shown}");
+                }
+                Some(listener)
+            }
+            Err(e) if l.explicit => {
+                eprintln!("wayfinder: {}", server::bind_error(&l.addr, &e));
+                return ExitCode::FAILURE;
+            }
+            // The default port is taken (another program is running): run without one,
+            // saying so where a person will see it.
+            Err(e) => {
+                if std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "wayfinder: running without a control port: {}",
+                        server::bind_error(&l.addr, &e)
+                    );
+                }
+                None
+            }
+        },
+    };
+
     let mut rt = Runtime::new();
+    wayfinder_reload::install(&mut rt, &config.policy);
     let dir = script.parent().unwrap_or(Path::new(""));
     rt.set_script_dir(if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -81,8 +366,16 @@ fn run(script: &Path, args: &[String]) -> ExitCode {
         dir
     });
     let script_name = script.display().to_string();
-    rt.set_arg_table("wayfinder", &script_name, args);
-    match rt.run_chunk(&source, &format!("@{script_name}"), args) {
+    rt.set_arg_table(interpreter, &script_name, script_args);
+    if let (Some(listener), Some(l)) = (listener, listen) {
+        let options = server::Options {
+            token: l.token,
+            policy: config.policy,
+            notify: config.notify_on_change,
+        };
+        server::spawn(listener, rt.inbox(), options);
+    }
+    match rt.run_file(script, script_args) {
         Ok(_) => ExitCode::SUCCESS,
         Err(RunError::Load(LoadError::Syntax { message, .. })) => {
             eprintln!("wayfinder: {message}");
