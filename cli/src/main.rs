@@ -67,7 +67,7 @@ struct RunArgs {
     /// The control port: 127.0.0.1:PORT [default: 5678; 0 picks a free port]
     #[arg(long, value_name = "N")]
     port: Option<u16>,
-    /// Listen on ADDR (IP or IP:PORT) instead of 127.0.0.1; an address other than loopback
+    /// Listen on ADDR (IP or IP:PORT) instead of 127.0.0.1, e.g. 0.0.0.0 for other machines;
     /// requires --token
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
@@ -100,7 +100,8 @@ struct HotReloadArgs {
     /// Host of the running program
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// Rebind only this function (e.g. `M.add` or `add`); the module's chunk is not run
+    /// Rebind only this function (its path in the module, e.g. `M.add`); the module's chunk
+    /// is not run
     #[arg(long, value_name = "NAME")]
     function: Option<String>,
     /// Reload only this field of the module table

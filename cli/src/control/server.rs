@@ -292,7 +292,7 @@ fn handle(shared: &Shared, peer: &Arc<Peer>, request: &Request) -> std::io::Resu
             let response = hot_reload(shared, request);
             peer.send_response(response.0)?;
             if let Some(report) = response.1 {
-                broadcast(shared, &report);
+                broadcast(shared, &report, peer.id);
             }
         }
         other => peer.send_response(Response::error(
@@ -439,8 +439,16 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
 
 /// The running program's own note of a reload (`notifyOnChange`).
 fn notify_applied(report: &Report, reason: &str) {
-    let modules: Vec<String> = report.modules.iter().map(|m| m.summary()).collect();
     let mut err = std::io::stderr().lock();
+    if report.status == Status::Skipped {
+        let _ = writeln!(
+            err,
+            "wayfinder: hot reload ({reason}) skipped: {}",
+            report.skipped.as_deref().unwrap_or("condition was false")
+        );
+        return;
+    }
+    let modules: Vec<String> = report.modules.iter().map(|m| m.summary()).collect();
     let _ = writeln!(
         err,
         "wayfinder: hot reload ({reason}): {}",
@@ -452,8 +460,9 @@ fn notify_applied(report: &Report, reason: &str) {
     );
 }
 
-/// Tell every initialized client about an applied reload.
-fn broadcast(shared: &Shared, report: &Report) {
+/// Tell the other initialized clients about an applied reload (the one that asked has the
+/// response).
+fn broadcast(shared: &Shared, report: &Report, requester: usize) {
     if !shared.options.notify {
         return;
     }
@@ -463,7 +472,7 @@ fn broadcast(shared: &Shared, report: &Report) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    for peer in peers {
+    for peer in peers.iter().filter(|p| p.id != requester) {
         let _ = peer.send_event(Event::new("hotReloaded", Some(body.clone())));
     }
 }
