@@ -179,6 +179,8 @@ struct Client {
     stream: TcpStream,
     reader: BufReader<TcpStream>,
     seq: i64,
+    /// Events read while waiting for responses.
+    events: Vec<Json>,
 }
 
 impl Client {
@@ -190,6 +192,7 @@ impl Client {
             stream,
             reader,
             seq: 0,
+            events: Vec::new(),
         }
     }
 
@@ -242,6 +245,7 @@ impl Client {
                 return m;
             }
             assert_eq!(m["type"], "event", "unexpected message {m}");
+            self.events.push(m);
         }
     }
 
@@ -249,6 +253,19 @@ impl Client {
     fn call(&mut self, command: &str, arguments: Json) -> Json {
         let seq = self.request(command, arguments);
         self.response(seq)
+    }
+
+    /// The next event called `name` (including those seen while waiting for responses).
+    fn event(&mut self, name: &str) -> Json {
+        if let Some(i) = self.events.iter().position(|e| e["event"] == name) {
+            return self.events.remove(i);
+        }
+        loop {
+            let m = self.read().expect("connection closed before the event");
+            if m["type"] == "event" && m["event"] == name {
+                return m;
+            }
+        }
     }
 
     /// Whether the server has closed the connection (reads until end of stream).
@@ -661,12 +678,9 @@ fn two_clients_are_served_in_turn() {
     assert_eq!(ra["body"]["status"], "applied");
     assert_eq!(rb["body"]["status"], "applied");
     // Each attached client hears about the other's reload.
-    let event = loop {
-        let m = a.read().unwrap();
-        if m["type"] == "event" && m["event"] == "hotReloaded" {
-            break m;
-        }
-    };
+    let event = a.event("hotReloaded");
+    assert_eq!(event["body"]["status"], "applied");
+    let event = b.event("hotReloaded");
     assert_eq!(event["body"]["modules"][0]["module"], "mod");
     program.wait_for_output("value two");
 }
