@@ -6,6 +6,8 @@
 //!   output ends with " OK" (every script ends with `print("<topic> OK")`).
 //! - `diff::<name>` for `lua-tests/diff/<name>.lua`: passes when the script exits 0
 //!   and its stdout equals `lua-tests/diff/<name>.expected` exactly.
+//! - `reload::<name>` for `lua-tests/reload/<name>.lua`: hot reload scenarios, judged like
+//!   conformance scripts (wayfinder only).
 //!
 //! Every script is run with its own directory as the working directory and its bare
 //! file name as the script argument (`wayfinder run <name>.lua`), because that is
@@ -90,6 +92,13 @@ fn collect_trials(root: &Path) -> Result<Vec<Trial>, String> {
     for script in lua_files(&root.join("diff"))? {
         let name = format!("diff::{}", stem(&script));
         add(name, Box::new(move || run_diff(&script)));
+    }
+    // Reload scenarios use `debug.reloadModule`, which reference Lua does not have.
+    if std::env::var_os(LUA_OVERRIDE_VAR).is_none() {
+        for script in lua_files(&root.join("reload"))? {
+            let name = format!("reload::{}", stem(&script));
+            add(name, Box::new(move || run_conformance(&script)));
+        }
     }
     if trials.is_empty() {
         return Err(format!("no Lua scripts found under {}", root.display()));

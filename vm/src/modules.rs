@@ -118,7 +118,8 @@ pub struct Shadower<'gc> {
     mark: Table<'gc>,
     meta_key: Table<'gc>,
     foreign: HashSet<usize>,
-    seen: HashSet<usize>,
+    /// Tables already shadowed: a table reached twice (or through a cycle) has one shadow.
+    done: HashMap<usize, Table<'gc>>,
 }
 
 fn addr(t: Table<'_>) -> usize {
@@ -150,7 +151,7 @@ impl<'gc> Shadower<'gc> {
             mark: registry.shadow_mark,
             meta_key: registry.meta_key,
             foreign,
-            seen: HashSet::new(),
+            done: HashMap::new(),
         }
     }
 
@@ -160,13 +161,14 @@ impl<'gc> Shadower<'gc> {
 
     fn shadow_at(&mut self, mc: &Mutation<'gc>, v: Value<'gc>, depth: usize) -> Value<'gc> {
         let Value::Table(t) = v else { return v };
-        if depth >= MAX_SHADOW_DEPTH
-            || self.foreign.contains(&addr(t))
-            || !self.seen.insert(addr(t))
-        {
+        if let Some(s) = self.done.get(&addr(t)) {
+            return Value::Table(*s);
+        }
+        if depth >= MAX_SHADOW_DEPTH || self.foreign.contains(&addr(t)) {
             return v;
         }
         let s = Table::new(mc);
+        self.done.insert(addr(t), s);
         let mut key = Value::Nil;
         while let Ok(Some((k, val))) = t.next(key) {
             let sv = self.shadow_at(mc, val, depth + 1);

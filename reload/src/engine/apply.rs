@@ -126,8 +126,17 @@ fn rebind_tree<'gc>(
     new_root: Gc<'gc, Proto<'gc>>,
     linker: &Linker<'gc>,
     report: &mut ModuleReport,
+    scope: Option<&str>,
 ) {
-    let m = match_trees(old_root, new_root);
+    // With a scope, only that function and the functions nested in it.
+    let within = |id: &str| match scope {
+        None => true,
+        Some(f) => id == f || id.starts_with(&format!("{f}/")),
+    };
+    let mut m = match_trees(old_root, new_root);
+    m.pairs.retain(|(_, n)| within(&n.info.identity));
+    m.unmatched.retain(|o| within(&o.info.identity));
+    m.added.retain(|n| within(&n.info.identity));
     for (old, new) in m.pairs {
         if new.info.identity.is_empty() {
             continue; // the chunk itself never runs again
@@ -225,101 +234,70 @@ pub(super) fn reload_module<'gc>(
     }
     let mut linker = Linker::new(new.root);
     linker.env = Some(new.env_cell);
-    let mut joins: Vec<(UpvalueCell<'gc>, UpvalueCell<'gc>)> = Vec::new();
-    {
-        let mut merger = Merger::new(mc, env.state, *policy, &mut report);
-        for (n, ncell) in new_cells {
-            let old = old_cells.iter().find(|(o, _)| *o == n).map(|(_, c)| *c);
-            match old {
-                Some(ocell) if policy.preserve.upvalues => {
-                    let base = rec
-                        .baseline_locals
-                        .get(Value::String(LuaString::new(mc, n.as_bytes())));
-                    let merged =
-                        merger.merge_value(ocell.get(), base, ncell.get(), &format!("local {n}"));
-                    if !merged.raw_eq(ocell.get()) {
-                        env.state.before_cell_write(mc, ocell);
-                        ocell.set(mc, merged);
-                    }
-                    merger.report.joined.push(n.clone());
-                    joins.push((ncell, ocell));
-                    linker.shared.push((n, ocell));
-                }
-                _ => linker.shared.push((n, ncell)),
+    let mut joins: Vec<Join<'gc>> = Vec::new();
+    for (n, ncell) in new_cells {
+        let old = old_cells.iter().find(|(o, _)| *o == n).map(|(_, c)| *c);
+        match old {
+            Some(ocell) if policy.preserve.upvalues => {
+                report.joined.push(n.clone());
+                joins.push(Join {
+                    name: n.clone(),
+                    new: ncell,
+                    old: ocell,
+                });
+                linker.shared.push((n, ocell));
             }
+            _ => linker.shared.push((n, ncell)),
         }
     }
 
-    rebind_tree(env, policy, rec.root, new.root, &linker, &mut report);
+    let old_protos = code_of(rec.root);
+    rebind_tree(env, policy, rec.root, new.root, &linker, &mut report, None);
+    relink_new_closures(env, new.root, &joins);
 
-    // Closures the new chunk made (stored in its tables, or handed to other modules) use
-    // the joined cells too.
-    if !joins.is_empty() {
-        for p in Proto::tree(new.root) {
-            for c in Proto::live_closures(p, mc) {
-                let ups = c.upvalues.borrow().clone();
-                if ups
-                    .iter()
-                    .any(|u| joins.iter().any(|(n, _)| Gc::ptr_eq(*n, *u)))
-                {
-                    let relinked: Box<[UpvalueCell<'gc>]> = ups
-                        .iter()
-                        .map(|u| {
-                            joins
-                                .iter()
-                                .find(|(n, _)| Gc::ptr_eq(*n, *u))
-                                .map_or(*u, |(_, o)| *o)
-                        })
-                        .collect();
-                    env.state.before_closure_write(mc, c);
-                    set_closure_parts(mc, c, c.proto.get(), relinked);
-                }
-            }
+    // One merger for the module value, then the joined locals, then the globals, so a
+    // table reachable from several of them is merged once, under the module's path.
+    let mut merger = Merger::new(mc, env.state, *policy, &mut report);
+    let merged = match (old_value, new.value) {
+        (Value::Table(o), Value::Table(n)) if policy.preserve.tables => {
+            merger.merge_table(o, n, rec.baseline, &name);
+            old_value
         }
-    }
-
-    // The module's value.
-    let merged = {
-        let mut merger = Merger::new(mc, env.state, *policy, &mut report);
-        match (old_value, new.value) {
-            (Value::Table(o), Value::Table(n)) if policy.preserve.tables => {
-                merger.merge_table(o, n, rec.baseline, &name);
+        (Value::Function(o), Value::Function(n)) => {
+            if Gc::ptr_eq(o.proto.get(), n.proto.get()) {
                 old_value
+            } else {
+                new.value
             }
-            (Value::Function(o), Value::Function(n)) => {
-                if Gc::ptr_eq(o.proto.get(), n.proto.get()) {
-                    old_value
-                } else {
-                    new.value
-                }
-            }
-            (o, n) if o.type_name() == n.type_name() => {
-                merger.merge_value(o, rec.baseline, n, &name)
-            }
-            (o, n) => {
-                let (was, now) = (o.type_name(), n.type_name());
-                warn(
-                    merger.report,
-                    "typeChanged",
-                    format!("'{name}' was a {was} and is now a {now}: code that kept the old value keeps it"),
-                );
-                n
-            }
+        }
+        (o, n) if o.type_name() == n.type_name() => merger.merge_value(o, rec.baseline, n, &name),
+        (o, n) => {
+            let (was, now) = (o.type_name(), n.type_name());
+            merger.report.warnings.push(Warning {
+                kind: "typeChanged".into(),
+                message: format!(
+                    "'{name}' was a {was} and is now a {now}: code that kept the old value keeps it"
+                ),
+            });
+            n
         }
     };
-    let loaded = wayfinder_vm::stdlib::package::loaded_table(mc, env.state);
-    let name_key = key(env, &name);
-    if !loaded.get(name_key).raw_eq(merged) {
-        env.state.before_table_write(mc, loaded);
-        let _ = loaded.set(mc, name_key, merged);
+    for j in &joins {
+        let base = rec
+            .baseline_locals
+            .get(Value::String(LuaString::new(mc, j.name.as_bytes())));
+        let value =
+            merger.merge_value(j.old.get(), base, j.new.get(), &format!("local {}", j.name));
+        if !value.raw_eq(j.old.get()) {
+            env.state.before_cell_write(mc, j.old);
+            j.old.set(mc, value);
+        }
     }
-
     // Globals the module assigns: the new chunk overwrote them; three-way against the
     // values they had before this transaction.
     if policy.preserve.globals {
         let globals = env.state.globals;
         let original = env.state.original_table(globals);
-        let mut merger = Merger::new(mc, env.state, *policy, &mut report);
         for g in &new.globals {
             let k = Value::String(LuaString::new(mc, g.as_bytes()));
             let now = globals.get(k);
@@ -331,25 +309,70 @@ pub(super) fn reload_module<'gc>(
                 continue;
             }
             let base = rec.baseline_globals.get(k);
-            let merged = merger.merge_value(before, base, now, &format!("global {g}"));
-            if !merged.raw_eq(now) {
+            let value = merger.merge_value(before, base, now, &format!("global {g}"));
+            if !value.raw_eq(now) {
                 env.state.before_table_write(mc, globals);
-                let _ = globals.set(mc, k, merged);
+                let _ = globals.set(mc, k, value);
             }
         }
     }
+    drop(merger);
 
-    let old_tree: Vec<_> = Proto::tree(rec.root)
-        .into_iter()
-        .map(Proto::resolve)
-        .collect();
-    report.frames_in_old_code = frames_in(env, &old_tree);
+    let loaded = wayfinder_vm::stdlib::package::loaded_table(mc, env.state);
+    let name_key = key(env, &name);
+    if !loaded.get(name_key).raw_eq(merged) {
+        env.state.before_table_write(mc, loaded);
+        let _ = loaded.set(mc, name_key, merged);
+    }
+
+    report.frames_in_old_code = frames_in(env, &old_protos);
     record.value = merged;
     env.state.modules.borrow_mut(mc).put(record);
 
     let report_value = report_table(env, &report);
     call_hook(env, &name, merged, "__on_reload", &[merged, report_value])?;
     Ok(report)
+}
+
+/// Every prototype whose code a module's frames may be running now: the record's tree
+/// and what earlier function reloads replaced its functions with.
+fn code_of<'gc>(root: Gc<'gc, Proto<'gc>>) -> Vec<Gc<'gc, Proto<'gc>>> {
+    let tree = Proto::tree(root);
+    let mut out = tree.clone();
+    out.extend(tree.into_iter().map(Proto::resolve));
+    out
+}
+
+/// A chunk-level local of the new version joined to the running program's cell.
+struct Join<'gc> {
+    name: String,
+    new: UpvalueCell<'gc>,
+    old: UpvalueCell<'gc>,
+}
+
+/// Closures the new chunk made (kept in its tables, or handed to other modules) use the
+/// joined cells too.
+fn relink_new_closures<'gc>(
+    env: &mut LuaEnv<'gc, '_>,
+    root: Gc<'gc, Proto<'gc>>,
+    joins: &[Join<'gc>],
+) {
+    if joins.is_empty() {
+        return;
+    }
+    let mc = env.mc;
+    let joined = |u: &UpvalueCell<'gc>| joins.iter().find(|j| Gc::ptr_eq(j.new, *u)).map(|j| j.old);
+    for p in Proto::tree(root) {
+        for c in Proto::live_closures(p, mc) {
+            let ups = c.upvalues.borrow().clone();
+            if ups.iter().any(|u| joined(u).is_some()) {
+                let relinked: Box<[UpvalueCell<'gc>]> =
+                    ups.iter().map(|u| joined(u).unwrap_or(*u)).collect();
+                env.state.before_closure_write(mc, c);
+                set_closure_parts(mc, c, c.proto.get(), relinked);
+            }
+        }
+    }
 }
 
 /// Rebind functions without running the chunk: one function (and its nested functions)
@@ -374,28 +397,30 @@ pub(super) fn rebind_functions<'gc>(
     linker.shared = old_cells;
     linker.env = Some(new_cell(mc, Value::Table(env.state.globals)));
 
-    let (old_root, new_top) = match only {
-        None => (rec.root, new_root),
+    let scope = match only {
+        None => None,
         Some(f) => {
-            let Some(new_f) = matching::find(new_root, f) else {
-                return Err(ReloadError::new(
+            let new_f = matching::find(new_root, f).map_err(|candidates| {
+                let detail = if candidates.len() > 1 {
+                    format!("'{f}' could be any of: {}", candidates.join(", "))
+                } else {
+                    format!("it has: {}", matching::names(new_root).join(", "))
+                };
+                ReloadError::new(
                     ErrorKind::Refused,
                     Some(&name),
-                    format!(
-                        "the new source of '{name}' has no function '{f}' (it has: {})",
-                        matching::names(new_root).join(", ")
-                    ),
-                ));
-            };
-            let Some(old_f) = matching::find(rec.root, f) else {
-                return Err(ReloadError::new(
+                    format!("the new source of '{name}' has no function '{f}' ({detail})"),
+                )
+            })?;
+            let f = new_f.info.identity.clone();
+            let old_f = matching::find(rec.root, &f).map_err(|_| {
+                ReloadError::new(
                     ErrorKind::Refused,
                     Some(&name),
                     format!("the running '{name}' has no function '{f}'; reload the whole module to add it"),
-                ));
-            };
-            let old_f = Proto::resolve(old_f);
-            let (_, fresh) = linker.plan(old_f, new_f);
+                )
+            })?;
+            let (_, fresh) = linker.plan(Proto::resolve(old_f), new_f);
             if let Some(up) = fresh.first() {
                 return Err(ReloadError::new(
                     ErrorKind::Refused,
@@ -405,37 +430,26 @@ pub(super) fn rebind_functions<'gc>(
                     ),
                 ));
             }
-            (rec.root, new_f)
+            Some(f)
         }
     };
     let mut scoped = ModuleReport::default();
-    rebind_tree(env, policy, old_root, new_root, &linker, &mut scoped);
-    // Keep only what concerns the chosen function (its path and nested paths).
-    let within = |id: &str| match only {
-        None => true,
-        Some(f) => id == f || id.starts_with(&format!("{f}/")),
-    };
-    report.rebound = scoped
-        .rebound
-        .into_iter()
-        .filter(|r| within(&r.function))
-        .collect();
-    report.fresh_upvalues = scoped
-        .fresh_upvalues
-        .into_iter()
-        .filter(|u| within(u))
-        .collect();
-    report.warnings = scoped
-        .warnings
-        .into_iter()
-        .filter(|w| {
-            only.is_none()
-                || (w.kind == "closureUpvalues" && w.message.contains(only.unwrap_or("")))
-        })
-        .collect();
-    if only.is_none() {
-        report.unmatched = scoped.unmatched;
-        for a in scoped.added {
+    let old_protos = code_of(rec.root);
+    rebind_tree(
+        env,
+        policy,
+        rec.root,
+        new_root,
+        &linker,
+        &mut scoped,
+        scope.as_deref(),
+    );
+    report.rebound = scoped.rebound;
+    report.fresh_upvalues = scoped.fresh_upvalues;
+    report.warnings = scoped.warnings;
+    report.unmatched = scoped.unmatched;
+    for a in scoped.added {
+        if scope.is_none() {
             warn(
                 &mut report,
                 "entryScript",
@@ -443,12 +457,7 @@ pub(super) fn rebind_functions<'gc>(
             );
         }
     }
-    let _ = new_top;
-    let old_tree: Vec<_> = Proto::tree(old_root)
-        .into_iter()
-        .map(Proto::resolve)
-        .collect();
-    report.frames_in_old_code = frames_in(env, &old_tree);
+    report.frames_in_old_code = frames_in(env, &old_protos);
     Ok(report)
 }
 

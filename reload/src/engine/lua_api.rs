@@ -129,9 +129,21 @@ fn string_option<'gc>(ctx: &Ctx<'gc, '_>, opts: Option<Table<'gc>>, name: &str) 
     }
 }
 
-/// `debug.reloadModule(name [, options])`; upvalue 1 is the policy as JSON.
+/// `debug.reloadModule(name [, options])`; `name` may be a list of names (one transaction,
+/// dependencies first). Upvalue 1 is the policy as JSON.
 fn reload_module<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<usize, LuaError<'gc>> {
-    let name = ctx.check_string(0)?.to_str_lossy().into_owned();
+    let names = match ctx.arg(0) {
+        Value::Table(list) => {
+            let mut names = Vec::new();
+            let mut i = 1;
+            while let Value::String(n) = list.get_int(i) {
+                names.push(n.to_str_lossy().into_owned());
+                i += 1;
+            }
+            names
+        }
+        _ => vec![ctx.check_string(0)?.to_str_lossy().into_owned()],
+    };
     let opts = match ctx.arg(1) {
         Value::Table(t) => Some(t),
         Value::Nil => None,
@@ -142,7 +154,7 @@ fn reload_module<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<usize, LuaError<'gc>> {
         _ => Policy::default(),
     };
     let request = ReloadRequest {
-        modules: vec![name],
+        modules: names,
         function: string_option(ctx, opts, "function"),
         table: string_option(ctx, opts, "table"),
         condition: string_option(ctx, opts, "condition"),

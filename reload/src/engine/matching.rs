@@ -70,10 +70,27 @@ pub fn match_trees<'gc>(
     m
 }
 
-/// The subtree of `root` whose top is the function with identity `path`.
-pub fn find<'gc>(root: Gc<'gc, Proto<'gc>>, path: &str) -> Option<Gc<'gc, Proto<'gc>>> {
+/// The function named `name` in a tree: its exact identity path (`M.add`), or else the one
+/// function whose last name component is `name` (`add` for `M.add` or `M:add`).
+pub fn find<'gc>(
+    root: Gc<'gc, Proto<'gc>>,
+    name: &str,
+) -> Result<Gc<'gc, Proto<'gc>>, Vec<String>> {
     let (_, map) = by_path(root);
-    map.get(path).copied().flatten()
+    if let Some(Some(p)) = map.get(name) {
+        return Ok(*p);
+    }
+    let short: Vec<_> = map
+        .iter()
+        .filter_map(|(path, p)| {
+            let last = path.rsplit(['.', ':', '/']).next()?;
+            (last == name && !path.contains('/')).then_some((path.clone(), *p))
+        })
+        .collect();
+    match short.as_slice() {
+        [(_, Some(p))] => Ok(*p),
+        _ => Err(short.into_iter().map(|(path, _)| path).collect()),
+    }
 }
 
 /// The named (non-anonymous) function identities of a tree, for messages.

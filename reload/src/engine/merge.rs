@@ -9,7 +9,7 @@
 //! longer defines: functions are removed, data is kept; keys the running program added
 //! (absent from the baseline) are state and never touched.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use gc_arena::{Gc, Mutation};
 use wayfinder_vm::runtime::state::State;
@@ -27,6 +27,8 @@ pub struct Merger<'gc, 'r> {
     shadow_mark: Table<'gc>,
     meta_key: Table<'gc>,
     seen: HashSet<usize>,
+    /// Tables still to merge, breadth first, so each is reported under its shortest path.
+    queue: VecDeque<(Table<'gc>, Table<'gc>, Value<'gc>, String)>,
 }
 
 /// `path.key` for identifier-like string keys, `path[key]` otherwise.
@@ -84,6 +86,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             shadow_mark,
             meta_key,
             seen: HashSet::new(),
+            queue: VecDeque::new(),
         }
     }
 
@@ -94,8 +97,33 @@ impl<'gc, 'r> Merger<'gc, 'r> {
         }
     }
 
-    /// The merged value for one slot: what the running program keeps.
+    /// The merged value for one slot: what the running program keeps. Tables it keeps
+    /// are merged before it returns.
     pub fn merge_value(
+        &mut self,
+        cur: Value<'gc>,
+        base: Value<'gc>,
+        new: Value<'gc>,
+        path: &str,
+    ) -> Value<'gc> {
+        let v = self.merge_slot(cur, base, new, path);
+        self.drain();
+        v
+    }
+
+    /// Merge `new`'s fields (and metatable) into `old`, which keeps its identity.
+    pub fn merge_table(&mut self, old: Table<'gc>, new: Table<'gc>, base: Value<'gc>, path: &str) {
+        self.queue.push_back((old, new, base, path.to_string()));
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while let Some((old, new, base, path)) = self.queue.pop_front() {
+            self.merge_table_now(old, new, base, &path);
+        }
+    }
+
+    fn merge_slot(
         &mut self,
         cur: Value<'gc>,
         base: Value<'gc>,
@@ -115,7 +143,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             Value::Table(nt) => match cur {
                 Value::Table(ct) if ct.ptr_eq(nt) => cur,
                 Value::Table(ct) if self.policy.preserve.tables && self.policy.preserve_state => {
-                    self.merge_table(ct, nt, base, path);
+                    self.queue.push_back((ct, nt, base, path.to_string()));
                     cur
                 }
                 _ => {
@@ -145,8 +173,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
         }
     }
 
-    /// Merge `new`'s fields (and metatable) into `old`, which keeps its identity.
-    pub fn merge_table(&mut self, old: Table<'gc>, new: Table<'gc>, base: Value<'gc>, path: &str) {
+    fn merge_table_now(&mut self, old: Table<'gc>, new: Table<'gc>, base: Value<'gc>, path: &str) {
         if !self.seen.insert(Gc::as_ptr(old.gc()) as usize) {
             return;
         }
@@ -160,7 +187,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
         for (k, nv) in new_fields {
             let cv = old.get(k);
             let bv = base.map_or(Value::Nil, |b| b.get(k));
-            let merged = self.merge_value(cv, bv, nv, &child_path(path, k));
+            let merged = self.merge_slot(cv, bv, nv, &child_path(path, k));
             if !merged.raw_eq(cv) {
                 self.state.before_table_write(self.mc, old);
                 let _ = old.set(self.mc, k, merged);
@@ -186,7 +213,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             (Some(om), Some(nm)) if om.ptr_eq(nm) => {}
             (Some(om), Some(nm)) if self.policy.preserve.metatables => {
                 let bm = base.map_or(Value::Nil, |b| b.get(Value::Table(self.meta_key)));
-                self.merge_table(om, nm, bm, &meta_path);
+                self.queue.push_back((om, nm, bm, meta_path));
             }
             (_, Some(nm)) => {
                 self.state.before_table_write(self.mc, old);

@@ -4,9 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use gc_arena::lock::{Lock, RefLock};
 use gc_arena::{Gc, Mutation};
 use wayfinder_vm::function::{
-    rebind_with_plan, set_forward, Forward, Proto, UpvalueCell, UpvalueSource,
+    rebind_with_plan, set_forward, Closure, ClosureData, Forward, Proto, UpvalueCell, UpvalueSource,
 };
 use wayfinder_vm::runtime::LuaEnv;
 use wayfinder_vm::thread::{Frame, ThreadState};
@@ -118,6 +119,7 @@ pub fn rebind_all<'gc>(
 ) -> Rebound {
     let mc: &Mutation<'gc> = env.mc;
     let closures = Proto::live_closures(old, mc);
+    detach_running_frames(env, &closures);
     for c in &closures {
         env.state.before_closure_write(mc, *c);
         rebind_with_plan(mc, *c, new, &plan);
@@ -141,6 +143,59 @@ pub fn rebind_all<'gc>(
     }
 }
 
+/// Frames running `closures` keep their code (their own prototype) but would read the
+/// closure's upvalues under the new layout: give each such frame a private copy of its
+/// closure with the old prototype and the same cells, so it finishes on its old code
+/// with shared state. Copies are not listed on any prototype, so no reload touches them.
+fn detach_running_frames<'gc>(env: &mut LuaEnv<'gc, '_>, closures: &[Closure<'gc>]) {
+    if closures.is_empty() {
+        return;
+    }
+    let set: HashSet<usize> = closures.iter().map(|c| addr(*c)).collect();
+    let mc = env.mc;
+    let detach = |th: &mut ThreadState<'gc>| {
+        for frame in th.frames.iter_mut() {
+            if let Frame::Lua(f) = frame {
+                if set.contains(&addr(f.closure)) {
+                    let proto = f.closure.proto.get();
+                    let upvalues = f.closure.upvalues.borrow().clone();
+                    f.closure = Gc::new(
+                        mc,
+                        ClosureData {
+                            proto: Lock::new(proto),
+                            upvalues: RefLock::new(upvalues),
+                        },
+                    );
+                }
+            }
+        }
+    };
+    detach(env.th);
+    for t in other_threads(env) {
+        if let Ok(mut th) = t.try_borrow_mut(mc) {
+            detach(&mut th);
+        }
+    }
+}
+
+type ThreadCell<'gc> = Gc<'gc, RefLock<ThreadState<'gc>>>;
+
+/// Every thread but the one `env` runs on: the running chain and live coroutines.
+fn other_threads<'gc>(env: &LuaEnv<'gc, '_>) -> Vec<ThreadCell<'gc>> {
+    let mut seen = HashSet::new();
+    seen.insert(addr(env.thread.gc()));
+    let mut all: Vec<ThreadCell<'gc>> = env.state.chain.borrow().iter().map(|t| t.gc()).collect();
+    all.extend(
+        env.state
+            .threads
+            .borrow()
+            .iter()
+            .filter_map(|w| w.upgrade(env.mc)),
+    );
+    all.retain(|t| seen.insert(addr(*t)));
+    all
+}
+
 /// Frames running (or suspended in coroutines) on any of `protos`.
 pub fn frames_in<'gc>(env: &LuaEnv<'gc, '_>, protos: &[Gc<'gc, Proto<'gc>>]) -> usize {
     let set: HashSet<usize> = protos.iter().map(|p| addr(*p)).collect();
@@ -151,20 +206,7 @@ pub fn frames_in<'gc>(env: &LuaEnv<'gc, '_>, protos: &[Gc<'gc, Proto<'gc>>]) -> 
             .count()
     };
     let mut total = count(env.th);
-    let mut seen = HashSet::new();
-    seen.insert(addr(env.thread.gc()));
-    let mut others: Vec<_> = env.state.chain.borrow().iter().map(|t| t.gc()).collect();
-    others.extend(
-        env.state
-            .threads
-            .borrow()
-            .iter()
-            .filter_map(|w| w.upgrade(env.mc)),
-    );
-    for t in others {
-        if !seen.insert(addr(t)) {
-            continue;
-        }
+    for t in other_threads(env) {
         if let Ok(th) = t.try_borrow() {
             total += count(&th);
         }

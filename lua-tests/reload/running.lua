@@ -1,0 +1,52 @@
+-- Code that is running during a reload: a function already executing finishes on its old
+-- code (its next call runs the new code), a coroutine suspended inside old code resumes
+-- on it, and a callback held only by a coroutine is rebound. The report counts frames
+-- still in old code.
+local H = dofile("lib/harness.lua")
+
+H.write("worker", [[
+local M = {}
+function M.steps(n)
+  for i = 1, n do coroutine.yield("old " .. i) end
+  return "old done"
+end
+function M.callback(x) return "old cb " .. x end
+function M.reload_inside(name)
+  local ok, r = debug.reloadModule(name)
+  assert(ok, r)
+  return "old tail", r.framesInOldCode
+end
+return M
+]])
+local worker = require("worker")
+local co = coroutine.wrap(worker.steps)
+assert(co(3) == "old 1")
+local holder = coroutine.create(function(cb)
+  while true do cb = coroutine.yield(cb("tick")) or cb end
+end)
+local _, first = coroutine.resume(holder, worker.callback)
+assert(first == "old cb tick")
+
+H.write("worker", [[
+local M = {}
+function M.steps(n)
+  for i = 1, n do coroutine.yield("new " .. i) end
+  return "new done"
+end
+function M.callback(x) return "new cb " .. x end
+function M.reload_inside(name)
+  return "new tail"
+end
+return M
+]])
+-- reload_inside reloads its own module while running: it finishes on its old code.
+local tail, frames = worker.reload_inside("worker")
+assert(tail == "old tail", "a running function finishes on the code it started with")
+assert(frames == 2, "frames in old code: reload_inside itself and the suspended steps, got " .. tostring(frames))
+assert(worker.reload_inside("worker") == "new tail", "its next call runs the new code")
+assert(co() == "old 2" and co() == "old 3" and co() == "old done", "suspended coroutine resumes on old code")
+local _, second = coroutine.resume(holder)
+assert(second == "new cb tick", "callback held only by a coroutine is rebound")
+assert(coroutine.wrap(worker.steps)(1) == "new 1")
+
+H.done("running")
