@@ -161,6 +161,18 @@ impl Program {
         );
     }
 
+    /// Wait until stderr contains `needle`.
+    fn wait_for_stderr(&self, needle: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.stderr().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("never printed {needle:?} on stderr:\n{}", self.stderr());
+    }
+
     /// Whether the program is still running.
     fn running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
@@ -854,4 +866,96 @@ fn config_errors_name_file_line_and_column() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "ran\n");
+}
+
+#[test]
+fn watch_reloads_saved_modules_and_tells_clients() {
+    let dir = temp_dir("watch");
+    write_looping_program(&dir, "one");
+    let program = Program::start(&dir, &["run", "--watch", "--port", "0", "main.lua"]);
+    program.wait_for_stderr("wayfinder: watching ");
+    program.wait_for_output("value one");
+    let mut client = program.connect();
+    assert_eq!(client.call("initialize", json!({}))["success"], true);
+
+    // A plain save.
+    write_module(&dir, "two");
+    program.wait_for_output("value two");
+    let event = client.event("hotReloaded");
+    assert_eq!(event["body"]["reason"], "save");
+    assert_eq!(event["body"]["modules"][0]["module"], "mod");
+    assert!(
+        program
+            .stderr()
+            .contains("wayfinder: hot reload (save): mod: 1 function rebound"),
+        "{}",
+        program.stderr()
+    );
+
+    // A save that does not compile: reported with its location, the old code keeps running.
+    std::fs::write(
+        dir.join("mod.lua"),
+        "local M = {}\nfunction M.value()\n  return 'x' ..\nend\nreturn M\n",
+    )
+    .unwrap();
+    program.wait_for_stderr("refused");
+    let stderr = program.stderr();
+    assert!(
+        stderr.contains("wayfinder: hot reload (save) of mod refused:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("mod.lua:4:1"), "{stderr}");
+
+    // An editor's atomic save (write a temporary file, rename it over the module).
+    let tmp = dir.join(".mod.lua.swp");
+    std::fs::write(
+        &tmp,
+        "local M = {}\n\nfunction M.value()\n  return 'three'\nend\n\nreturn M\n",
+    )
+    .unwrap();
+    std::fs::rename(&tmp, dir.join("mod.lua")).unwrap();
+    program.wait_for_output("value three");
+}
+
+#[test]
+fn auto_reload_from_the_config_skips_ignored_paths() {
+    let dir = temp_dir("auto");
+    write_module(&dir, "one");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let other = |v: &str| {
+        std::fs::write(
+            dir.join("lib/other.lua"),
+            format!("return {{ value = function() return '{v}' end }}\n"),
+        )
+        .unwrap()
+    };
+    other("A");
+    std::fs::write(
+        dir.join("main.lua"),
+        "package.path = 'lib/?.lua;' .. package.path\n\
+         local mod, other = require('mod'), require('other')\n\
+         while true do\n\
+           print('value ' .. mod.value() .. '/' .. other.value())\n\
+           socket.sleep(0.02)\n\
+         end\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("wayfinder.yaml"),
+        "hotReload:\n  auto: true\n  notifyOnChange: false\n  ignorePaths:\n    - \"mod.lua\"\n",
+    )
+    .unwrap();
+    let program = Program::start(&dir, &["run", "--port", "0", "main.lua"]);
+    program.wait_for_output("value one/A");
+    write_module(&dir, "two");
+    other("B");
+    program.wait_for_output("/B");
+    let stdout = program.stdout();
+    let first_b = stdout.lines().find(|l| l.ends_with("/B")).unwrap();
+    assert_eq!(first_b, "value one/B", "mod.lua is ignored");
+    assert!(
+        !program.stderr().contains("hot reload ("),
+        "{}",
+        program.stderr()
+    );
 }

@@ -2,6 +2,7 @@
 //! reload modules in a running program, check files for syntax errors.
 
 mod control;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -77,6 +78,9 @@ struct RunArgs {
     /// Run without a control port
     #[arg(long, conflicts_with_all = ["port", "listen"])]
     no_server: bool,
+    /// Reload modules when their files are saved (as `hotReload.auto: true`)
+    #[arg(long)]
+    watch: bool,
     /// Settings file [default: wayfinder.yaml beside the script, else in the working
     /// directory]
     #[arg(long, value_name = "FILE")]
@@ -368,14 +372,37 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
     });
     let script_name = script.display().to_string();
     rt.set_arg_table(interpreter, &script_name, script_args);
+    let mut clients = None;
     if let (Some(listener), Some(l)) = (listener, listen) {
         let options = server::Options {
             token: l.token,
             policy: config.policy,
             notify: config.notify_on_change,
         };
-        server::spawn(listener, rt.inbox(), options);
+        clients = Some(server::spawn(listener, rt.inbox(), options));
     }
+    // Kept alive for the whole run: dropping it stops watching.
+    let _watcher = if args.watch || config.auto.enabled {
+        let settings = watch::Settings {
+            policy: config.policy,
+            notify: config.notify_on_change,
+            clients,
+        };
+        match watch::start(&config.auto, rt.inbox(), settings) {
+            Ok(w) => {
+                if args.watch || std::io::stderr().is_terminal() {
+                    eprintln!("wayfinder: watching {} for changes", w.dir.display());
+                }
+                Some(w)
+            }
+            Err(msg) => {
+                eprintln!("wayfinder: {msg}; auto-reload is off");
+                None
+            }
+        }
+    } else {
+        None
+    };
     match rt.run_file(script, script_args) {
         Ok(_) => ExitCode::SUCCESS,
         Err(RunError::Load(LoadError::Syntax { message, .. })) => {

@@ -47,6 +47,82 @@ pub struct AutoReload {
     pub base_dir: PathBuf,
 }
 
+impl AutoReload {
+    /// The compiled `watchPaths`/`ignorePaths` globs.
+    pub fn filter(&self) -> Result<PathFilter, String> {
+        Ok(PathFilter {
+            base_dir: self.base_dir.clone(),
+            watch: glob_set(&self.watch_paths)?,
+            ignore: glob_set(&self.ignore_paths)?,
+        })
+    }
+}
+
+/// Which files auto-reload looks at: those under the base directory that match a
+/// `watchPaths` glob and no `ignorePaths` glob.
+///
+/// Globs are matched against the path relative to the base directory, with `/` between
+/// components. A glob without a `/` matches a file or directory name at any depth (`*.tmp`,
+/// `node_modules`), as in `.gitignore`; in a glob with a `/`, `*` stays within one
+/// directory and `**` crosses any number of them (`src/**/*.lua`).
+#[derive(Clone, Debug)]
+pub struct PathFilter {
+    base_dir: PathBuf,
+    watch: globset::GlobSet,
+    ignore: globset::GlobSet,
+}
+
+impl PathFilter {
+    /// Whether `path` (relative to the base directory, or absolute and under it) is
+    /// watched.
+    pub fn wants(&self, path: &Path) -> bool {
+        let relative = if path.is_absolute() {
+            let base = std::fs::canonicalize(&self.base_dir).unwrap_or(self.base_dir.clone());
+            match path.strip_prefix(&base) {
+                Ok(r) => r.to_path_buf(),
+                Err(_) => return false,
+            }
+        } else {
+            path.to_path_buf()
+        };
+        if !self.watch.is_match(&relative) {
+            return false;
+        }
+        // Ignored if the path or any directory above it matches.
+        let mut current = Some(relative.as_path());
+        while let Some(p) = current {
+            if !p.as_os_str().is_empty() && self.ignore.is_match(p) {
+                return false;
+            }
+            current = p.parent();
+        }
+        true
+    }
+
+    /// The directory globs are relative to.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+}
+
+fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, String> {
+    let mut set = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let trimmed = pattern.trim_start_matches("./");
+        let text = if trimmed.contains('/') {
+            trimmed.to_string()
+        } else {
+            format!("**/{trimmed}")
+        };
+        let glob = globset::GlobBuilder::new(&text)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob '{pattern}': {}", e.kind()))?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| e.to_string())
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config::defaults(Path::new("."))
@@ -421,6 +497,35 @@ hotReload:
         assert!(e.starts_with("proj/wayfinder.yaml:1:12: "), "{e}");
         let e = error("hotReload:\n  enabled: true\n   bad indent: 1\n");
         assert!(e.starts_with("proj/wayfinder.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn path_filters_follow_watch_and_ignore_globs() {
+        let c = parse(
+            "hotReload:
+  watchPaths: [\"src/**/*.lua\", \"lib/*.lua\", \"main.lua\"]
+  ignorePaths: [\"node_modules/**\", \"*.tmp\", \"vendor\"]
+",
+        )
+        .unwrap();
+        let f = c.auto.filter().unwrap();
+        for (path, wanted) in [
+            ("src/a.lua", true),
+            ("src/deep/er/b.lua", true),
+            ("lib/c.lua", true),
+            ("lib/sub/c.lua", false),
+            ("main.lua", true),
+            ("other.lua", false),
+            ("src/a.lua.tmp", false),
+            ("src/vendor/x.lua", false),
+            ("src/readme.md", false),
+        ] {
+            assert_eq!(f.wants(Path::new(path)), wanted, "{path}");
+        }
+        let d = parse("").unwrap().auto.filter().unwrap();
+        assert!(d.wants(Path::new("a.lua")));
+        assert!(d.wants(Path::new("x/y/a.lua")));
+        assert!(!d.wants(Path::new("a.txt")));
     }
 
     #[test]

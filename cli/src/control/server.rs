@@ -107,14 +107,30 @@ impl Peer {
     }
 }
 
+/// A handle for telling attached clients about reloads made elsewhere (auto-reload).
+#[derive(Clone)]
+pub struct Notifier {
+    shared: Arc<Shared>,
+}
+
+impl Notifier {
+    /// Send `hotReloaded` to every initialized client (with `notifyOnChange`).
+    pub fn hot_reloaded(&self, report: &Report) {
+        broadcast(&self.shared, report, None);
+    }
+}
+
 /// Serve `listener` on background threads until the process ends.
-pub fn spawn(listener: TcpListener, inbox: Inbox, options: Options) {
+pub fn spawn(listener: TcpListener, inbox: Inbox, options: Options) -> Notifier {
     let shared = Arc::new(Shared {
         inbox,
         options,
         peers: Mutex::new(Vec::new()),
         open: AtomicUsize::new(0),
     });
+    let notifier = Notifier {
+        shared: Arc::clone(&shared),
+    };
     let next_id = AtomicUsize::new(1);
     let spawned = std::thread::Builder::new()
         .name("wayfinder-control".into())
@@ -145,6 +161,7 @@ pub fn spawn(listener: TcpListener, inbox: Inbox, options: Options) {
     if let Err(e) = spawned {
         eprintln!("wayfinder: cannot start the control server: {e}");
     }
+    notifier
 }
 
 /// One connection: read requests until the client disconnects or breaks the framing.
@@ -292,7 +309,7 @@ fn handle(shared: &Shared, peer: &Arc<Peer>, request: &Request) -> std::io::Resu
             let response = hot_reload(shared, request);
             peer.send_response(response.0)?;
             if let Some(report) = response.1 {
-                broadcast(shared, &report, peer.id);
+                broadcast(shared, &report, Some(peer.id));
             }
         }
         other => peer.send_response(Response::error(
@@ -398,7 +415,7 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
     match rx.recv() {
         Ok(Ok(report)) => {
             if shared.options.notify {
-                notify_applied(&report, reason);
+                note_applied(&report, reason);
             }
             let body = serde_json::to_value(&report).unwrap_or(Json::Null);
             let applied = report.status == Status::Applied;
@@ -437,8 +454,8 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
     }
 }
 
-/// The running program's own note of a reload (`notifyOnChange`).
-fn notify_applied(report: &Report, reason: &str) {
+/// The running program's own note of a reload (`notifyOnChange`): one line on stderr.
+pub fn note_applied(report: &Report, reason: &str) {
     let mut err = std::io::stderr().lock();
     if report.status == Status::Skipped {
         let _ = writeln!(
@@ -462,7 +479,7 @@ fn notify_applied(report: &Report, reason: &str) {
 
 /// Tell the other initialized clients about an applied reload (the one that asked has the
 /// response).
-fn broadcast(shared: &Shared, report: &Report, requester: usize) {
+fn broadcast(shared: &Shared, report: &Report, requester: Option<usize>) {
     if !shared.options.notify {
         return;
     }
@@ -472,7 +489,7 @@ fn broadcast(shared: &Shared, report: &Report, requester: usize) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    for peer in peers.iter().filter(|p| p.id != requester) {
+    for peer in peers.iter().filter(|p| Some(p.id) != requester) {
         let _ = peer.send_event(Event::new("hotReloaded", Some(body.clone())));
     }
 }
