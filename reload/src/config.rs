@@ -235,6 +235,25 @@ fn clean_message(message: &str) -> String {
             m.truncate(at);
         }
     }
+    // Name sections by their keys, not by the Rust types that read them.
+    for (rust, keys) in [
+        ("struct FileDoc", "`hotReload`"),
+        (
+            "struct HotReloadSection",
+            "`enabled`, `preserveState`, `notifyOnChange`, `preserve`, `warnings`, `auto`, \
+             `watchPaths`, `ignorePaths`",
+        ),
+        (
+            "struct PreserveSection",
+            "`globals`, `tables`, `upvalues`, `metatables`",
+        ),
+        (
+            "struct WarningsSection",
+            "`functionIdentity`, `closureUpvalues`",
+        ),
+    ] {
+        m = m.replace(rust, &format!("a mapping with the keys {keys}"));
+    }
     m
 }
 
@@ -495,6 +514,22 @@ hotReload:
         assert!(e.contains("invalid glob 'src/[*.lua'"), "{e}");
         let e = error("hotReload: [1, 2]\n");
         assert!(e.starts_with("proj/wayfinder.yaml:1:12: "), "{e}");
+        assert!(
+            e.contains("expected a mapping with the keys `enabled`, "),
+            "{e}"
+        );
+        let e = error("hotReload:\n  preserve: true\n");
+        assert!(
+            e.ends_with(
+                "expected a mapping with the keys `globals`, `tables`, `upvalues`, `metatables`"
+            ),
+            "{e}"
+        );
+        let e = error("[1]\n");
+        assert!(
+            e.ends_with("expected a mapping with the keys `hotReload`"),
+            "{e}"
+        );
         let e = error("hotReload:\n  enabled: true\n   bad indent: 1\n");
         assert!(e.starts_with("proj/wayfinder.yaml:"), "{e}");
     }
