@@ -959,3 +959,54 @@ fn auto_reload_from_the_config_skips_ignored_paths() {
         program.stderr()
     );
 }
+
+#[test]
+fn the_client_gives_up_on_silent_or_foreign_servers() {
+    let dir = temp_dir("foreign");
+    // Accepts, never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let holder = std::thread::spawn(move || {
+        let (mut stream, _) = silent.accept().unwrap();
+        // Read everything, answer nothing, until the client gives up and closes.
+        let _ = stream.read_to_end(&mut Vec::new());
+    });
+    let out = hot_reload(
+        &dir,
+        &["--module", "m", "--port", &port, "--timeout", "0.2"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "wayfinder: no answer from 127.0.0.1:{port} to initialize"
+        )),
+        "{stderr}"
+    );
+    holder.join().unwrap();
+
+    // Answers with something that is not DAP.
+    let foreign = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = foreign.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = foreign.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        // Close only when the client has: closing with its bytes unread would reset.
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = stream.read_to_end(&mut Vec::new());
+    });
+    let out = hot_reload(&dir, &["--module", "m", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "wayfinder: protocol error from 127.0.0.1:{port}: "
+        )),
+        "{stderr}"
+    );
+    server.join().unwrap();
+}

@@ -481,3 +481,79 @@ fn disasm(path: &Path) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(args: &[&str]) -> (Vec<String>, Vec<String>) {
+        let argv: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let (clap, rest) = split_script_args(&argv);
+        (
+            clap.iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            rest,
+        )
+    }
+
+    #[test]
+    fn the_script_ends_the_options() {
+        assert_eq!(
+            split(&["wf", "run", "s.lua", "--help", "--", "x"]),
+            (
+                vec!["wf".into(), "run".into(), "s.lua".into()],
+                vec!["--help".into(), "--".into(), "x".into()]
+            )
+        );
+        assert_eq!(
+            split(&["wf", "run", "--port", "0", "--config", "c.yaml", "s.lua", "-v"]).1,
+            ["-v"]
+        );
+        assert_eq!(
+            split(&["wf", "run", "--port=0", "--watch", "s.lua", "a"])
+                .0
+                .last()
+                .unwrap(),
+            "s.lua"
+        );
+        assert_eq!(
+            split(&["wf", "launch", "--debug", "--", "-odd.lua", "x"]),
+            (
+                vec![
+                    "wf".into(),
+                    "launch".into(),
+                    "--debug".into(),
+                    "--".into(),
+                    "-odd.lua".into()
+                ],
+                vec!["x".into()]
+            )
+        );
+        // No script yet, or another command: everything goes to clap.
+        assert_eq!(split(&["wf", "run", "--help"]).0.len(), 3);
+        assert_eq!(split(&["wf", "run", "--port"]).0.len(), 3);
+        assert_eq!(
+            split(&["wf", "hot-reload", "--module", "run", "x"]).0.len(),
+            5
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            parse_listen("0.0.0.0", 5678),
+            Some("0.0.0.0:5678".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listen("127.0.0.2:0", 5678),
+            Some("127.0.0.2:0".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listen("[::1]:9", 5678),
+            Some("[::1]:9".parse().unwrap())
+        );
+        assert_eq!(parse_listen("::1", 7), Some("[::1]:7".parse().unwrap()));
+        assert_eq!(parse_listen("not an address", 7), None);
+    }
+}

@@ -139,6 +139,13 @@ impl Session {
                         self.place
                     ))
                 }
+                Err(FrameError::Io(e)) => {
+                    return Err(format!(
+                        "lost the connection to {}: {}",
+                        self.place,
+                        short(&e)
+                    ))
+                }
                 Err(e) => {
                     return Err(format!(
                         "protocol error from {}: {e} (is it a wayfinder control port?)",
@@ -162,6 +169,14 @@ impl Session {
     }
 
     fn timed_out(&self, timeout: Duration, what: &str) -> String {
+        if what != "hotReload" {
+            // Answered by the server's own thread: silence means it is not a control port.
+            return format!(
+                "no answer from {} to {what} within {} s (is it a wayfinder control port?)",
+                self.place,
+                timeout.as_secs_f64()
+            );
+        }
         format!(
             "no answer from {} to {what} within {} s: the program has not reached a safe \
              point (is it blocked reading input?); the request stays queued and may still be \
@@ -192,7 +207,7 @@ fn exchange(options: &Options, place: &str) -> Result<u8, String> {
     init.insert("clientID".into(), "wayfinder-hot-reload".into());
     init.insert("adapterID".into(), "wayfinder".into());
     let seq = session.send("initialize", with_token(init, &options.token))?;
-    let response = session.response(seq, CONNECT_TIMEOUT.max(options.timeout), "initialize")?;
+    let response = session.response(seq, options.timeout, "initialize")?;
     if !response.success {
         return Err(format!(
             "{place} refused the connection: {}",
