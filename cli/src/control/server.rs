@@ -27,6 +27,10 @@ pub const DEFAULT_PORT: u16 = 5678;
 /// Connections served at once; more are closed at once (each costs a thread).
 const MAX_CONNECTIONS: usize = 32;
 
+/// When a token is required: how long a connection may stay open without a request that
+/// carries it.
+const AUTH_WINDOW: Duration = Duration::from_secs(10);
+
 /// How the server behaves.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -138,7 +142,13 @@ pub fn spawn(listener: TcpListener, inbox: Inbox, options: Options) -> Notifier 
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 if shared.open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-                    let _ = stream.shutdown(Shutdown::Both);
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                    let message = format!(
+                        "too many connections to the control port (at most {MAX_CONNECTIONS})"
+                    );
+                    let _ =
+                        dap::write_message(&mut &stream, &Response::error(0, "", message, None));
+                    linger(stream);
                     continue;
                 }
                 shared.open.fetch_add(1, Ordering::SeqCst);
@@ -169,6 +179,11 @@ fn serve(shared: &Shared, stream: TcpStream, id: usize) {
     let _ = stream.set_nodelay(true);
     // A client that stops reading cannot hold this thread forever.
     let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
+    // With a token, a client has a moment to authenticate; an authenticated client may then
+    // stay attached, idle, as long as it likes.
+    if shared.options.token.is_some() {
+        let _ = stream.set_read_timeout(Some(AUTH_WINDOW));
+    }
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
@@ -208,7 +223,7 @@ fn serve(shared: &Shared, stream: TcpStream, id: usize) {
                 continue;
             }
         };
-        match handle(shared, &peer, &request) {
+        match handle(shared, &peer, &request, reader.get_ref()) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Close) | Err(_) => break,
         }
@@ -257,7 +272,12 @@ enum Flow {
     Close,
 }
 
-fn handle(shared: &Shared, peer: &Arc<Peer>, request: &Request) -> std::io::Result<Flow> {
+fn handle(
+    shared: &Shared,
+    peer: &Arc<Peer>,
+    request: &Request,
+    stream: &TcpStream,
+) -> std::io::Result<Flow> {
     let seq = request.seq;
     let command = request.command.as_str();
     if let Some(expected) = &shared.options.token {
@@ -277,6 +297,7 @@ fn handle(shared: &Shared, peer: &Arc<Peer>, request: &Request) -> std::io::Resu
             peer.send_response(Response::error(seq, command, message, None))?;
             return Ok(Flow::Continue);
         }
+        let _ = stream.set_read_timeout(None);
     }
     match command {
         "initialize" => {
