@@ -175,7 +175,8 @@ fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     let i = ctx.check_integer(0)?;
     let start = if i < 0 {
-        if -i > n {
+        // `i < -n` rather than `-i > n`: negating math.mininteger overflows.
+        if i < -n {
             return Err(ctx.arg_error(0, "index out of range"));
         }
         n + i
