@@ -140,7 +140,11 @@ pub fn spawn(listener: TcpListener, inbox: Inbox, options: Options) -> Notifier 
         .name("wayfinder-control".into())
         .spawn(move || {
             for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
+                let Ok(stream) = stream else {
+                    // Out of file descriptors, say: do not spin; try again shortly.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                };
                 if shared.open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
                     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
                     let message = format!(
