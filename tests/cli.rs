@@ -171,3 +171,80 @@ fn print_reaches_a_pipe_before_the_script_ends() {
     assert_eq!(text(&out.stdout), "first\n");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Runs `source` as `name` in a fresh directory; returns exit code, stdout and stderr.
+fn run_script(tag: &str, name: &str, source: &str) -> (Option<i32>, String, String) {
+    let dir = temp_dir(tag);
+    std::fs::write(dir.join(name), source).unwrap();
+    let out = run_in(&dir, &["run", name]);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn uncaught_error_objects_are_described_as_lua_does() {
+    // `error()` raises nil: lua5.4 prints "(error object is a nil value)", with a traceback.
+    let (code, _, err) = run_script("errnil", "n.lua", "error()\n");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("wayfinder: (error object is a nil value)\nstack traceback:\n"),
+        "{err}"
+    );
+    // A table without `__tostring`, and one whose `__tostring` returns a non-string.
+    let (code, _, err) = run_script("errtable", "t.lua", "error({})\n");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("wayfinder: (error object is a table value)\nstack traceback:\n"),
+        "{err}"
+    );
+    let (code, _, err) = run_script(
+        "errtsnum",
+        "t.lua",
+        "error(setmetatable({}, {__tostring = function() return 42 end}))\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("wayfinder: (error object is a table value)\nstack traceback:\n"),
+        "{err}"
+    );
+    // `__tostring` giving a string: that string alone, without a traceback (as lua.c).
+    let (code, _, err) = run_script(
+        "errtsstr",
+        "t.lua",
+        "error(setmetatable({}, {__tostring = function() return 'custom' end}))\n",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(err, "wayfinder: custom\n");
+}
+
+#[test]
+fn an_error_raised_by_tostring_of_an_uncaught_error_object_is_reported_instead() {
+    // lua5.4 reports the error raised inside `__tostring` ("e.lua:2: inner").
+    let (code, _, err) = run_script(
+        "errts",
+        "e.lua",
+        "local mt = {}\nmt.__tostring = function() error('inner') end\nerror(setmetatable({}, mt))\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("wayfinder: e.lua:2: inner\nstack traceback:\n"),
+        "{err}"
+    );
+    // ... also when that error is itself nil.
+    let (_, _, err) = run_script(
+        "errtsnil",
+        "e.lua",
+        "error(setmetatable({}, {__tostring = function() error() end}))\n",
+    );
+    assert!(
+        err.starts_with("wayfinder: (error object is a nil value)\n"),
+        "{err}"
+    );
+    // A `__tostring` that raises its own kind of object forever: lua5.4 gives up.
+    let (code, _, err) = run_script(
+        "errtsloop",
+        "e.lua",
+        "local mt = {}\nmt.__tostring = function(o) error(setmetatable({}, mt)) end\nerror(setmetatable({}, mt))\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("wayfinder: C stack overflow\n"), "{err}");
+}

@@ -309,7 +309,13 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Turn an uncaught error into the host's form: the message as the standalone interpreter
-/// prints it (`__tostring` honoured) and the traceback.
+/// prints it and the traceback.
+///
+/// As lua5.4's message handler: a string or number is the message; an object whose
+/// `__tostring` returns a string is reported by that string alone (no traceback); anything
+/// else, `nil` included, as "(error object is a T value)". An error raised by `__tostring`
+/// itself is reported in place of the original one (lua5.4 runs its handler again on it),
+/// up to a depth where lua5.4 gives up with "C stack overflow".
 fn render_error<'gc>(
     mc: &'gc gc_arena::Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -317,21 +323,43 @@ fn render_error<'gc>(
     th: &mut crate::thread::ThreadState<'gc>,
     e: error::LuaError<'gc>,
 ) -> RuntimeError {
-    let message = match e.value {
-        Value::String(s) => s.to_str_lossy().into_owned(),
-        Value::Integer(_) | Value::Number(_) => ops::number_to_string(e.value).unwrap_or_default(),
-        v if !exec::metamethod(state, v, state::MetaName::ToString).is_nil() => {
-            match exec::tostring_nested(mc, state, thread, th, v) {
-                Ok(s) => s.to_str_lossy().into_owned(),
-                Err(_) => format!("(error object is a {} value)", v.type_name()),
+    const MAX_NESTED_ERRORS: usize = 200;
+    let traceback = e.traceback;
+    let mut value = e.value;
+    for _ in 0..MAX_NESTED_ERRORS {
+        let message = match value {
+            Value::String(s) => s.to_str_lossy().into_owned(),
+            Value::Integer(_) | Value::Number(_) => {
+                ops::number_to_string(value).unwrap_or_default()
             }
-        }
-        Value::Nil => "nil".into(),
-        v => format!("(error object is a {} value)", v.type_name()),
-    };
+            v => {
+                let mm = exec::metamethod(state, v, state::MetaName::ToString);
+                if !mm.is_nil() {
+                    match exec::call_nested(mc, state, thread, th, mm, &[v]) {
+                        Ok(results) => {
+                            if let Some(Value::String(s)) = results.first() {
+                                return RuntimeError {
+                                    message: s.to_str_lossy().into_owned(),
+                                    traceback: None,
+                                };
+                            }
+                        }
+                        Err(inner) => {
+                            // Errors caught by the nested call carry no traceback of
+                            // their own; the original one shows where it all began.
+                            value = inner.value;
+                            continue;
+                        }
+                    }
+                }
+                format!("(error object is a {} value)", v.type_name())
+            }
+        };
+        return RuntimeError { message, traceback };
+    }
     RuntimeError {
-        message,
-        traceback: e.traceback,
+        message: "C stack overflow".into(),
+        traceback,
     }
 }
 
