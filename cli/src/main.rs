@@ -391,7 +391,9 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
         match watch::start(&config.auto, rt.inbox(), settings) {
             Ok(w) => {
                 if args.watch || std::io::stderr().is_terminal() {
-                    eprintln!("wayfinder: watching {} for changes", w.dir.display());
+                    let dirs: Vec<String> =
+                        w.dirs.iter().map(|d| d.display().to_string()).collect();
+                    eprintln!("wayfinder: watching {} for changes", dirs.join(", "));
                 }
                 Some(w)
             }

@@ -28,7 +28,8 @@ const DEBOUNCE: Duration = Duration::from_millis(50);
 /// A running watcher; watching stops when it is dropped.
 pub struct Watcher {
     _debouncer: Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>,
-    pub dir: PathBuf,
+    /// The directories watched (recursively).
+    pub dirs: Vec<PathBuf>,
 }
 
 /// What a reload triggered by a save does besides reloading.
@@ -43,13 +44,19 @@ pub struct Settings {
 /// Start watching. Errors are one line (the directory and why).
 pub fn start(auto: &AutoReload, inbox: Inbox, settings: Settings) -> Result<Watcher, String> {
     let filter = auto.filter()?;
-    let dir = std::fs::canonicalize(filter.base_dir()).map_err(|e| {
-        format!(
-            "cannot watch '{}': {}",
-            filter.base_dir().display(),
-            short(&e)
-        )
-    })?;
+    let base = filter.base_dir().to_path_buf();
+    let roots: Vec<PathBuf> = filter
+        .roots()
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .filter(|r| r.is_dir())
+        .collect();
+    if roots.is_empty() {
+        return Err(format!(
+            "cannot watch: no directory that watchPaths can match exists under '{}'",
+            base.display()
+        ));
+    }
     let settings = std::sync::Arc::new(settings);
     let handler = move |result: DebounceEventResult| {
         let Ok(events) = result else { return };
@@ -73,13 +80,15 @@ pub fn start(auto: &AutoReload, inbox: Inbox, settings: Settings) -> Result<Watc
         }));
     };
     let mut debouncer = new_debouncer(DEBOUNCE, None, handler)
-        .map_err(|e| format!("cannot watch '{}': {e}", dir.display()))?;
-    debouncer
-        .watch(&dir, RecursiveMode::Recursive)
-        .map_err(|e| format!("cannot watch '{}': {e}", dir.display()))?;
+        .map_err(|e| format!("cannot watch '{}': {e}", base.display()))?;
+    for root in &roots {
+        debouncer
+            .watch(root, RecursiveMode::Recursive)
+            .map_err(|e| format!("cannot watch '{}': {e}", root.display()))?;
+    }
     Ok(Watcher {
         _debouncer: debouncer,
-        dir,
+        dirs: roots,
     })
 }
 
@@ -153,9 +162,4 @@ fn current_hash(path: &Path) -> Option<u64> {
     let bytes = std::fs::read(path).ok()?;
     let source = wayfinder_vm::runtime::load::file_source(bytes);
     Some(wayfinder_vm::modules::source_hash(&source))
-}
-
-fn short(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_lowercase()
 }

@@ -54,6 +54,7 @@ impl AutoReload {
             base_dir: self.base_dir.clone(),
             watch: glob_set(&self.watch_paths)?,
             ignore: glob_set(&self.ignore_paths)?,
+            roots: glob_roots(&self.watch_paths),
         })
     }
 }
@@ -70,6 +71,8 @@ pub struct PathFilter {
     base_dir: PathBuf,
     watch: globset::GlobSet,
     ignore: globset::GlobSet,
+    /// The directories (relative to the base) that can hold watched files.
+    roots: Vec<PathBuf>,
 }
 
 impl PathFilter {
@@ -103,6 +106,52 @@ impl PathFilter {
     pub fn base_dir(&self) -> &Path {
         &self.base_dir
     }
+
+    /// The directories a watcher needs to watch (recursively) to see every file
+    /// `watchPaths` can match: the fixed leading directories of the globs (`src` for
+    /// `src/**/*.lua`), or the base directory itself when a glob can match anywhere.
+    pub fn roots(&self) -> Vec<PathBuf> {
+        self.roots
+            .iter()
+            .map(|r| {
+                if r.as_os_str().is_empty() {
+                    self.base_dir.clone()
+                } else {
+                    self.base_dir.join(r)
+                }
+            })
+            .collect()
+    }
+}
+
+/// The fixed leading directories of `patterns` (see [`PathFilter::roots`]), without ones
+/// inside others; an empty path stands for the base directory.
+fn glob_roots(patterns: &[String]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for pattern in patterns {
+        let trimmed = pattern.trim_start_matches("./");
+        let mut root = PathBuf::new();
+        if trimmed.contains('/') {
+            let parts: Vec<&str> = trimmed.split('/').collect();
+            // Every component but the last (the file name) that has no glob syntax.
+            for part in &parts[..parts.len() - 1] {
+                if part.is_empty() || part.contains(['*', '?', '[', '{', '\\']) {
+                    break;
+                }
+                root.push(part);
+            }
+        }
+        roots.push(root);
+    }
+    roots.sort();
+    roots.dedup();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for r in roots {
+        if !kept.iter().any(|k| r.starts_with(k)) {
+            kept.push(r);
+        }
+    }
+    kept
 }
 
 fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, String> {
@@ -557,7 +606,23 @@ hotReload:
         ] {
             assert_eq!(f.wants(Path::new(path)), wanted, "{path}");
         }
+        // `main.lua` can match at any depth: the whole base is watched.
+        assert_eq!(f.roots(), [PathBuf::from("proj")]);
+        assert_eq!(f.roots()[0].to_str(), Some("proj"));
+        let roots = |globs: &[&str]| {
+            let owned: Vec<String> = globs.iter().map(|g| g.to_string()).collect();
+            glob_roots(&owned)
+        };
+        assert_eq!(
+            roots(&["src/**/*.lua", "lib/*.lua", "src/game/*.lua"]),
+            [PathBuf::from("lib"), PathBuf::from("src")]
+        );
+        assert_eq!(roots(&["./a/b/c/*.lua"]), [PathBuf::from("a/b/c")]);
+        assert_eq!(roots(&["*/x.lua"]), [PathBuf::new()]);
+        assert_eq!(roots(&["**/*.lua"]), [PathBuf::new()]);
+        assert_eq!(roots(&[]), Vec::<PathBuf>::new());
         let d = parse("").unwrap().auto.filter().unwrap();
+        assert_eq!(d.roots(), [PathBuf::from("proj")]);
         assert!(d.wants(Path::new("a.lua")));
         assert!(d.wants(Path::new("x/y/a.lua")));
         assert!(!d.wants(Path::new("a.txt")));
