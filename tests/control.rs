@@ -1010,3 +1010,31 @@ fn the_client_gives_up_on_silent_or_foreign_servers() {
     );
     server.join().unwrap();
 }
+
+#[test]
+fn without_a_module_the_changed_ones_reload() {
+    let dir = temp_dir("changed");
+    write_looping_program(&dir, "one");
+    let program = Program::start(&dir, &["run", "--port", "0", "main.lua"]);
+    program.wait_for_output("value one");
+    let out = hot_reload(&dir, &["--port", &program.port()]);
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Skipped reload: no loaded module has changed on disk\n"
+    );
+    write_module(&dir, "two");
+    let out = hot_reload(&dir, &["--port", &program.port()]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\n  mod: 1 function rebound"),
+        "{}",
+        text(&out.stdout)
+    );
+    program.wait_for_output("value two");
+    // Over DAP: a hotReload with no arguments.
+    let mut client = program.connect();
+    let r = client.call("hotReload", Json::Null);
+    assert_eq!(r["success"], true, "{r}");
+    assert_eq!(r["body"]["status"], "skipped");
+}

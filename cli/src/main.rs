@@ -49,7 +49,8 @@ enum Command {
     #[command(
         after_help = "Exit status: 0 reload applied; 1 reload refused (nothing changed); \
                       2 could not talk to the program (not running, wrong port, timeout, \
-                      token); 3 skipped because --condition was false."
+                      token); 3 skipped: --condition was false, or (without --module) no \
+                      module had changed."
     )]
     HotReload(HotReloadArgs),
     /// Check Lua files for syntax errors without running them
@@ -95,8 +96,9 @@ struct RunArgs {
 
 #[derive(Args)]
 struct HotReloadArgs {
-    /// Module to reload, as given to `require` (repeat for several: one transaction)
-    #[arg(long = "module", value_name = "NAME", required = true)]
+    /// Module to reload, as given to `require` (repeat for several: one transaction);
+    /// without --module, every loaded module whose file changed since it was loaded
+    #[arg(long = "module", value_name = "NAME")]
     modules: Vec<String>,
     /// Control port of the running program
     #[arg(long, default_value_t = DEFAULT_PORT, value_name = "N")]

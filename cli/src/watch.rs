@@ -95,7 +95,7 @@ pub fn start(auto: &AutoReload, inbox: Inbox, settings: Settings) -> Result<Watc
 /// On the VM thread: the loaded modules among `changed` whose source differs from what they
 /// were loaded from, reloaded as one transaction.
 fn reload_changed(env: &mut LuaEnv<'_, '_>, changed: &BTreeSet<PathBuf>, settings: &Settings) {
-    let modules = changed_modules(env, changed);
+    let modules = changed_modules(env, Some(changed));
     if modules.is_empty() {
         return;
     }
@@ -135,9 +135,9 @@ fn reload_changed(env: &mut LuaEnv<'_, '_>, changed: &BTreeSet<PathBuf>, setting
     }
 }
 
-/// Module names whose files are among `changed` and whose content changed since they were
-/// loaded (or last reloaded).
-fn changed_modules(env: &LuaEnv<'_, '_>, changed: &BTreeSet<PathBuf>) -> Vec<String> {
+/// Loaded modules whose file's content changed since they were loaded (or last reloaded),
+/// among the files in `only` if given.
+pub fn changed_modules(env: &LuaEnv<'_, '_>, only: Option<&BTreeSet<PathBuf>>) -> Vec<String> {
     let registry = env.state.modules.borrow();
     let mut names = Vec::new();
     for record in &registry.records {
@@ -145,7 +145,7 @@ fn changed_modules(env: &LuaEnv<'_, '_>, changed: &BTreeSet<PathBuf>) -> Vec<Str
         let Ok(path) = std::fs::canonicalize(file) else {
             continue;
         };
-        if !changed.contains(&path) {
+        if only.is_some_and(|files| !files.contains(&path)) {
             continue;
         }
         if let Some(hash) = current_hash(&path) {

@@ -228,10 +228,12 @@ fn exchange(options: &Options, place: &str) -> Result<u8, String> {
     }
 
     let mut args = serde_json::Map::new();
-    args.insert(
-        "modules".into(),
-        serde_json::to_value(&options.modules).unwrap_or_default(),
-    );
+    if !options.modules.is_empty() {
+        args.insert(
+            "modules".into(),
+            serde_json::to_value(&options.modules).unwrap_or_default(),
+        );
+    }
     for (key, value) in [
         ("function", &options.function),
         ("table", &options.table),

@@ -352,7 +352,7 @@ fn handle(
 }
 
 /// `hotReload`'s arguments (docs/protocol.md).
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct HotReloadArgs {
     #[serde(default)]
@@ -377,21 +377,14 @@ struct HotReloadArgs {
 
 /// Turn the arguments into a request, or say what is wrong with them.
 fn reload_request(arguments: Option<&Json>) -> Result<ReloadRequest, String> {
-    let args: HotReloadArgs =
-        match arguments {
-            None | Some(Json::Null) => return Err(
-                "hotReload needs arguments: {\"modules\": [\"name\", ...]} (see docs/protocol.md)"
-                    .into(),
-            ),
-            Some(a) => serde_json::from_value(a.clone())
-                .map_err(|e| format!("invalid hotReload arguments: {e}"))?,
-        };
+    let args: HotReloadArgs = match arguments {
+        None | Some(Json::Null) => HotReloadArgs::default(),
+        Some(a) => serde_json::from_value(a.clone())
+            .map_err(|e| format!("invalid hotReload arguments: {e}"))?,
+    };
     let mut modules = args.modules;
     if let Some(m) = args.module {
         modules.insert(0, m);
-    }
-    if modules.is_empty() {
-        return Err("hotReload needs at least one module in arguments.modules".into());
     }
     if let Some(reason) = &args.reason {
         if reason != "manual" && reason != "save" {
@@ -423,6 +416,20 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
     let policy = shared.options.policy;
     let job_request = reload.clone();
     shared.inbox.push(Box::new(move |env: &mut LuaEnv<'_, '_>| {
+        let mut job_request = job_request;
+        // No module named: every loaded module whose file changed (as auto-reload would).
+        if job_request.modules.is_empty() && job_request.source.is_none() {
+            job_request.modules = crate::watch::changed_modules(env, None);
+            if job_request.modules.is_empty() {
+                let _ = tx.send(Ok(Report {
+                    status: Status::Skipped,
+                    reason: job_request.reason.clone(),
+                    skipped: Some("no loaded module has changed on disk".into()),
+                    ..Report::default()
+                }));
+                return;
+            }
+        }
         let result = catch_unwind(AssertUnwindSafe(|| {
             wayfinder_reload::reload(env, &policy, &job_request)
         }))
@@ -435,7 +442,11 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
         });
         let _ = tx.send(result);
     }));
-    let names = reload.modules.join(", ");
+    let names = if reload.modules.is_empty() {
+        "the changed modules".to_string()
+    } else {
+        reload.modules.join(", ")
+    };
     let reason = reload.reason.as_deref().unwrap_or("manual");
     match rx.recv() {
         Ok(Ok(report)) => {
@@ -548,8 +559,9 @@ mod tests {
         let r = reload_request(Some(&serde_json::json!({ "module": "m", "table": "t" }))).unwrap();
         assert_eq!(r.modules, ["m"]);
         assert_eq!(r.table.as_deref(), Some("t"));
+        let r = reload_request(Some(&serde_json::json!({}))).unwrap();
+        assert!(r.modules.is_empty(), "no module: the changed ones");
         for (args, expected) in [
-            (serde_json::json!({}), "at least one module"),
             (serde_json::json!({ "modules": "m" }), "invalid type"),
             (
                 serde_json::json!({ "modules": ["m"], "reason": "cron" }),
@@ -563,8 +575,6 @@ mod tests {
             let e = reload_request(Some(&args)).unwrap_err();
             assert!(e.contains(expected), "{e}");
         }
-        assert!(reload_request(None)
-            .unwrap_err()
-            .contains("needs arguments"));
+        assert!(reload_request(None).unwrap().modules.is_empty());
     }
 }
