@@ -49,4 +49,29 @@ local _, second = coroutine.resume(holder)
 assert(second == "new cb tick", "callback held only by a coroutine is rebound")
 assert(coroutine.wrap(worker.steps)(1) == "new 1")
 
+-- The reload happens inside a coroutine while the function that resumed it (running on
+-- another thread, rebound meanwhile) waits: it too finishes on its old code, with the
+-- variables the new version dropped (a, b) and the shared cell of c (edited to 30).
+H.write("nested", [[
+local M = {}
+local a, b, c = 1, 2, 3
+function M.outer()
+  local frames = coroutine.wrap(function()
+    return select(2, debug.reloadModule("nested")).framesInOldCode
+  end)()
+  return a + b + c, frames
+end
+return M
+]])
+local nested = require("nested")
+H.write("nested", [[
+local M = {}
+local c = 30
+function M.outer() return c end
+return M
+]])
+local sum, nframes = nested.outer()
+assert(sum == 33 and nframes == 1, "old frame kept its upvalue layout: " .. tostring(sum))
+assert(nested.outer() == 30)
+
 H.done("running")

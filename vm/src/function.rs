@@ -41,11 +41,37 @@ pub struct Proto<'gc> {
 
 /// Where a replaced prototype's closures go: the new prototype, and where each of its
 /// upvalues comes from for a closure laid out for the old one.
+///
+/// A rebound closure's upvalue list is the new layout followed by the old cells the new
+/// layout does not use, so a frame still running the old code can get its old layout
+/// back ([`Forward::position`], `detach_rebound_frames`).
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Forward<'gc> {
     pub target: Gc<'gc, Proto<'gc>>,
     pub plan: Box<[UpvalueSource<'gc>]>,
+}
+
+impl Forward<'_> {
+    /// Where old upvalue `i` sits in the list of a closure rebound by this forward.
+    pub fn position(&self, i: usize) -> usize {
+        if let Some(j) = self
+            .plan
+            .iter()
+            .position(|s| matches!(s, UpvalueSource::Old(k) if *k == i))
+        {
+            return j;
+        }
+        let unused_before = (0..i)
+            .filter(|k| {
+                !self
+                    .plan
+                    .iter()
+                    .any(|s| matches!(s, UpvalueSource::Old(x) if x == k))
+            })
+            .count();
+        self.plan.len() + unused_before
+    }
 }
 
 /// How a rebound closure obtains upvalue `j` of its new prototype.
@@ -232,7 +258,7 @@ pub fn rebind_with_plan<'gc>(
 ) -> usize {
     let old = closure.upvalues.borrow().clone();
     let mut fresh = 0;
-    let ups: Box<[UpvalueCell<'gc>]> = plan
+    let mut ups: Vec<UpvalueCell<'gc>> = plan
         .iter()
         .map(|src| match *src {
             UpvalueSource::Old(i) if i < old.len() => old[i],
@@ -243,9 +269,68 @@ pub fn rebind_with_plan<'gc>(
             }
         })
         .collect();
+    // Old cells the new layout does not use stay behind it, for frames still running the
+    // old code (see `Forward::position`).
+    ups.extend(old.iter().enumerate().filter_map(|(i, c)| {
+        let used = plan
+            .iter()
+            .any(|s| matches!(s, UpvalueSource::Old(k) if *k == i));
+        (!used).then_some(*c)
+    }));
+    let ups = ups.into_boxed_slice();
     set_closure_parts(mc, closure, proto, ups);
     register_closure(mc, proto, closure);
     fresh
+}
+
+/// The upvalue list a frame running `old` code needs, for a closure since rebound (through
+/// the forwards from `old`) to another prototype; `None` if no forward chain leads there.
+pub fn old_layout<'gc>(
+    mc: &Mutation<'gc>,
+    closure: Closure<'gc>,
+    old: Gc<'gc, Proto<'gc>>,
+) -> Option<Box<[UpvalueCell<'gc>]>> {
+    let now = closure.proto.get();
+    let mut chain = Vec::new();
+    let mut p = old;
+    while !Gc::ptr_eq(p, now) {
+        let f = p.forward.get()?;
+        chain.push(f);
+        p = f.target;
+    }
+    let list = closure.upvalues.borrow();
+    Some(
+        (0..old.info.upvalues.len())
+            .map(|i| {
+                let k = chain.iter().fold(i, |k, f| f.position(k));
+                list.get(k)
+                    .copied()
+                    .unwrap_or_else(|| new_cell(mc, Value::Nil))
+            })
+            .collect(),
+    )
+}
+
+/// Give every frame of `th` that runs old code on a closure rebound since it started a
+/// private copy of the closure with the old prototype and its old upvalue layout (same
+/// cells), so it finishes on its old code with shared state.
+pub fn detach_rebound_frames<'gc>(mc: &Mutation<'gc>, th: &mut crate::thread::ThreadState<'gc>) {
+    for frame in th.frames.iter_mut() {
+        if let crate::thread::Frame::Lua(f) = frame {
+            if Gc::ptr_eq(f.proto, f.closure.proto.get()) {
+                continue;
+            }
+            if let Some(upvalues) = old_layout(mc, f.closure, f.proto) {
+                f.closure = Gc::new(
+                    mc,
+                    ClosureData {
+                        proto: Lock::new(f.proto),
+                        upvalues: RefLock::new(upvalues),
+                    },
+                );
+            }
+        }
+    }
 }
 
 /// Set a closure's prototype and upvalue list (reload and its rollback).

@@ -99,6 +99,9 @@ pub struct ThreadState<'gc> {
     /// `xpcall` message handlers running: they may use extra stack beyond the usual limit,
     /// so a handler for a stack overflow can itself call functions (as in Lua).
     pub in_message_handler: u32,
+    /// The reload generation this thread's frames were last checked against (see
+    /// `function::detach_rebound_frames`).
+    pub reload_generation: u64,
 }
 
 /// Work a thread must do first when it runs next, set by a thread switch. The values a

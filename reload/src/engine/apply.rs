@@ -560,6 +560,12 @@ pub(super) fn reload_table<'gc>(
             let _ = old_module.set(mc, fkey, merged);
         }
     }
+    // The field's baseline is now what this version produced.
+    let shadow = env.state.modules.borrow().is_shadow(rec.baseline);
+    if let Some(b) = shadow {
+        let sv = modules::Shadower::new(mc, env.state, rec.value).shadow(mc, new_value);
+        let _ = b.set(mc, fkey, sv);
+    }
     env.state.commit_transaction(mc);
     Ok(report)
 }

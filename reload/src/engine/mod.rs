@@ -118,6 +118,12 @@ pub fn reload(
         env.state.commit_transaction(env.mc);
         reports
     };
+    // Frames running code whose closures were rebound keep their old upvalue layout: this
+    // thread's now (its frames run as soon as we return), other threads' before they run.
+    let generation = env.state.reload_generation.get() + 1;
+    env.state.reload_generation.set(generation);
+    env.th.reload_generation = generation;
+    wayfinder_vm::function::detach_rebound_frames(env.mc, env.th);
     Ok(Report {
         status: Status::Applied,
         reason: request.reason.clone(),

@@ -4,10 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gc_arena::lock::{Lock, RefLock};
+use gc_arena::lock::RefLock;
 use gc_arena::{Gc, Mutation};
 use wayfinder_vm::function::{
-    rebind_with_plan, set_forward, Closure, ClosureData, Forward, Proto, UpvalueCell, UpvalueSource,
+    rebind_with_plan, set_forward, Forward, Proto, UpvalueCell, UpvalueSource,
 };
 use wayfinder_vm::runtime::LuaEnv;
 use wayfinder_vm::thread::{Frame, ThreadState};
@@ -119,7 +119,6 @@ pub fn rebind_all<'gc>(
 ) -> Rebound {
     let mc: &Mutation<'gc> = env.mc;
     let closures = Proto::live_closures(old, mc);
-    detach_running_frames(env, &closures);
     for c in &closures {
         env.state.before_closure_write(mc, *c);
         rebind_with_plan(mc, *c, new, &plan);
@@ -140,41 +139,6 @@ pub fn rebind_all<'gc>(
         } else {
             fresh
         },
-    }
-}
-
-/// Frames running `closures` keep their code (their own prototype) but would read the
-/// closure's upvalues under the new layout: give each such frame a private copy of its
-/// closure with the old prototype and the same cells, so it finishes on its old code
-/// with shared state. Copies are not listed on any prototype, so no reload touches them.
-fn detach_running_frames<'gc>(env: &mut LuaEnv<'gc, '_>, closures: &[Closure<'gc>]) {
-    if closures.is_empty() {
-        return;
-    }
-    let set: HashSet<usize> = closures.iter().map(|c| addr(*c)).collect();
-    let mc = env.mc;
-    let detach = |th: &mut ThreadState<'gc>| {
-        for frame in th.frames.iter_mut() {
-            if let Frame::Lua(f) = frame {
-                if set.contains(&addr(f.closure)) {
-                    let proto = f.closure.proto.get();
-                    let upvalues = f.closure.upvalues.borrow().clone();
-                    f.closure = Gc::new(
-                        mc,
-                        ClosureData {
-                            proto: Lock::new(proto),
-                            upvalues: RefLock::new(upvalues),
-                        },
-                    );
-                }
-            }
-        }
-    };
-    detach(env.th);
-    for t in other_threads(env) {
-        if let Ok(mut th) = t.try_borrow_mut(mc) {
-            detach(&mut th);
-        }
     }
 }
 

@@ -1164,6 +1164,11 @@ pub(crate) fn run<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
+    // A reload since this thread last ran may have rebound closures its frames run.
+    if th.reload_generation != state.reload_generation.get() {
+        th.reload_generation = state.reload_generation.get();
+        crate::function::detach_rebound_frames(mc, th);
+    }
     // Most switches deliver their values at once and leave nothing pending.
     let mut next = if th.pending.is_some() {
         apply_pending(mc, state, thread, th)

@@ -248,6 +248,10 @@ pub struct State<'gc> {
     /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
     #[collect(require_static)]
     pub txn_open: Cell<bool>,
+    /// Bumped by every reload that rebinds closures: a thread whose frames were checked
+    /// at an older generation checks them again before it runs (`exec::run`).
+    #[collect(require_static)]
+    pub reload_generation: Cell<u64>,
     pub journal: Gc<'gc, RefLock<Option<Journal<'gc>>>>,
 }
 
@@ -286,6 +290,7 @@ impl<'gc> State<'gc> {
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             threads: Gc::new(mc, RefLock::new(Vec::new())),
             txn_open: Cell::new(false),
+            reload_generation: Cell::new(0),
             journal: Gc::new(mc, RefLock::new(None)),
         }
     }
