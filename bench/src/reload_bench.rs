@@ -87,6 +87,19 @@ fn main() {
             rt.collect_garbage();
         }
     }
+    // How much of that is compiling the new source (the part any reloader pays).
+    let source = module_source(2);
+    let mut compile = Vec::new();
+    for _ in 0..50 {
+        let start = Instant::now();
+        let _ = wayfinder_vm::runtime::load::compile_chunk(source.as_bytes(), "@big.lua");
+        compile.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    compile.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "compiling the module alone: median {:.2} ms",
+        compile[compile.len() / 2]
+    );
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let median = times[times.len() / 2];
     println!(

@@ -32,6 +32,10 @@ assert(add(5, 3) == 9, "stored reference runs the new code")
 assert(require("calc") == calc, "package.loaded keeps the module's identity")
 assert(H.has(r.rebound, "M.add") and H.has(r.rebound, "M.multiply"))
 assert(r.closures["M.add"] == 1)
+-- Counts stay those of the program's closures over repeated reloads (the closures each new
+-- chunk made and the merge replaced are not counted).
+r = H.reload("calc")
+assert(r.closures["M.add"] == 1, "counted " .. tostring(r.closures["M.add"]))
 
 H.write("counter", [[
 local counter = 0

@@ -74,4 +74,39 @@ local sum, nframes = nested.outer()
 assert(sum == 33 and nframes == 1, "old frame kept its upvalue layout: " .. tostring(sum))
 assert(nested.outer() == 30)
 
+-- Old code still running after the reload creates closures: they run the new code.
+H.write("spawner", [[
+local M = {}
+function M.spawn_loop()
+  for i = 1, 2 do
+    coroutine.yield(function() return "old closure " .. i end)
+  end
+end
+return M
+]])
+local spawner = require("spawner")
+local spawn = coroutine.wrap(spawner.spawn_loop)
+local made_before = spawn()
+H.write("spawner", [[
+local M = {}
+function M.spawn_loop()
+  for i = 1, 2 do
+    coroutine.yield(function() return "new closure " .. i end)
+  end
+end
+return M
+]])
+H.reload("spawner")
+local made_after = spawn() -- made by the old, still suspended loop
+assert(made_before() == "new closure 1", made_before())
+assert(made_after() == "new closure 2", made_after())
+
+-- Closures kept only in the registry are found too (no reference chasing).
+H.write("reg", "local M = {}\nfunction M.make() return function() return 'old' end end\nreturn M\n")
+debug.getregistry().my_callback = require("reg").make()
+H.write("reg", "local M = {}\nfunction M.make() return function() return 'new' end end\nreturn M\n")
+H.reload("reg")
+assert(debug.getregistry().my_callback() == "new")
+debug.getregistry().my_callback = nil
+
 H.done("running")

@@ -13,9 +13,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gc_arena::{Collect, Gc, Mutation};
+use gc_arena::{Collect, Gc, GcWeak, Mutation};
 
-use crate::function::{Proto, UpvalueCell};
+use crate::function::{Closure, ClosureData, Proto, UpvalueCell};
 use crate::runtime::state::State;
 use crate::table::Table;
 use crate::value::Value;
@@ -70,6 +70,9 @@ pub struct ModuleRegistry<'gc> {
     /// The source hash of the file the package searcher just compiled, by file name.
     #[collect(require_static)]
     pub compiled: Option<(String, u64)>,
+    /// Closures the last reloads' new chunks made that the merge replaced by the running
+    /// ones (usually garbage not yet collected): still rebound, but not counted in reports.
+    pub discarded: Vec<GcWeak<'gc, ClosureData<'gc>>>,
 }
 
 impl<'gc> ModuleRegistry<'gc> {
@@ -80,7 +83,22 @@ impl<'gc> ModuleRegistry<'gc> {
             shadow_mark: Table::new(mc),
             meta_key: Table::new(mc),
             compiled: None,
+            discarded: Vec::new(),
         }
+    }
+
+    /// Whether `c` is a closure a merge replaced (see `discarded`).
+    pub fn is_discarded(&self, c: Closure<'gc>) -> bool {
+        self.discarded
+            .iter()
+            .any(|w| std::ptr::eq(w.as_ptr(), Gc::as_ptr(c)))
+    }
+
+    /// Note closures a merge replaced, dropping entries for collected ones.
+    pub fn discard(&mut self, closures: impl IntoIterator<Item = Closure<'gc>>) {
+        self.discarded.retain(|w| !w.is_dropped());
+        self.discarded
+            .extend(closures.into_iter().map(Gc::downgrade));
     }
 
     pub fn get(&self, name: &str) -> Option<&ModuleRecord<'gc>> {

@@ -165,7 +165,13 @@ fn rebind_tree<'gc>(
         }
     }
     for old in m.unmatched {
-        let n = Proto::live_closures(old, env.mc).len();
+        let n = {
+            let registry = env.state.modules.borrow();
+            Proto::live_closures(old, env.mc)
+                .into_iter()
+                .filter(|c| !registry.is_discarded(*c))
+                .count()
+        };
         if n > 0 && !old.info.identity.is_empty() {
             report.unmatched.push(FunctionCount {
                 function: old.info.identity.clone(),
@@ -316,7 +322,9 @@ pub(super) fn reload_module<'gc>(
             }
         }
     }
+    let discarded = std::mem::take(&mut merger.discarded);
     drop(merger);
+    env.state.modules.borrow_mut(mc).discard(discarded);
 
     let loaded = wayfinder_vm::stdlib::package::loaded_table(mc, env.state);
     let name_key = key(env, &name);

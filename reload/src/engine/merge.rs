@@ -27,6 +27,8 @@ pub struct Merger<'gc, 'r> {
     shadow_mark: Table<'gc>,
     meta_key: Table<'gc>,
     seen: HashSet<usize>,
+    /// New closures replaced by the running ones they match.
+    pub discarded: Vec<wayfinder_vm::function::Closure<'gc>>,
     /// Tables still to merge, breadth first, so each is reported under its shortest path.
     queue: VecDeque<(Table<'gc>, Table<'gc>, Value<'gc>, String)>,
 }
@@ -86,6 +88,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             shadow_mark,
             meta_key,
             seen: HashSet::new(),
+            discarded: Vec::new(),
             queue: VecDeque::new(),
         }
     }
@@ -135,6 +138,9 @@ impl<'gc, 'r> Merger<'gc, 'r> {
                 // The running closure now runs this code (it was rebound): keep its identity.
                 if let Value::Function(cc) = cur {
                     if Gc::ptr_eq(cc.proto.get(), nc.proto.get()) {
+                        if !Gc::ptr_eq(cc, nc) {
+                            self.discarded.push(nc);
+                        }
                         return cur;
                     }
                 }

@@ -132,8 +132,13 @@ pub fn rebind_all<'gc>(
         },
     );
     set_forward(mc, old, Some(forward));
+    let registry = env.state.modules.borrow();
+    let counted = closures
+        .iter()
+        .filter(|c| !registry.is_discarded(**c))
+        .count();
     Rebound {
-        closures: closures.len(),
+        closures: counted,
         fresh: if closures.is_empty() {
             Vec::new()
         } else {
