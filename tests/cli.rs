@@ -248,3 +248,89 @@ fn an_error_raised_by_tostring_of_an_uncaught_error_object_is_reported_instead()
     assert_eq!(code, Some(1));
     assert!(err.starts_with("wayfinder: C stack overflow\n"), "{err}");
 }
+
+/// Runs `source` with the environment variable `TZ` set to `tz`; returns stdout.
+fn run_with_tz(tag: &str, source: &str, tz: &str) -> String {
+    let dir = temp_dir(tag);
+    std::fs::write(dir.join("tz.lua"), source).unwrap();
+    let out = wayfinder()
+        .current_dir(&dir)
+        .env("TZ", tz)
+        .args(["run", "tz.lua"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// os.date/os.time in local time: the script and the outputs lua5.4 printed for it.
+const LOCAL_TIME_SCRIPT: &str = "print(os.date(\"%H:%M\", 0))\n\
+print(os.date(\"%c|%x|%X|%Z|%z\", 0))\n\
+print(os.date(\"!%c|%x|%X|%Z|%z|%H\", 0))\n\
+local d = os.date(\"*t\", 1720000000)\n\
+print(d.year, d.month, d.day, d.hour, d.min, d.isdst, d.yday, d.wday)\n\
+d = os.date(\"!*t\", 1720000000)\n\
+print(d.hour, d.isdst)\n\
+print(os.date(\"%c %Z %z\", 1720000000))\n\
+local function show(t)\n\
+  local s = os.time(t)\n\
+  print(s, t.year, t.month, t.day, t.hour, t.min, t.sec, t.isdst, t.yday, t.wday)\n\
+end\n\
+show{year=2024, month=3, day=10, hour=2, min=30}\n\
+show{year=2024, month=3, day=10, hour=2, min=30, isdst=true}\n\
+show{year=2024, month=11, day=3, hour=1, min=30}\n\
+show{year=2024, month=11, day=3, hour=1, min=30, isdst=false}\n\
+show{year=2024, month=7, day=1, hour=12, isdst=false}\n\
+show{year=2024, month=7, day=1}\n\
+show{year=1970, month=1, day=1, hour=0}\n\
+show{year=2024, month=14, day=-3, hour=-1, min=100}\n\
+show(os.date(\"*t\", 1720000000))\n\
+print(os.time(os.date(\"*t\", 1720000000)) == 1720000000)\n\
+";
+const LOCAL_TIME_NEW_YORK: &str = "19:00\n\
+Wed Dec 31 19:00:00 1969|12/31/69|19:00:00|EST|-0500\n\
+Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|GMT|+0000|00\n\
+2024\t7\t3\t5\t46\ttrue\t185\t4\n\
+9\tfalse\n\
+Wed Jul  3 05:46:40 2024 EDT -0400\n\
+1710055800\t2024\t3\t10\t3\t30\t0\ttrue\t70\t1\n\
+1710052200\t2024\t3\t10\t1\t30\t0\tfalse\t70\t1\n\
+1730611800\t2024\t11\t3\t1\t30\t0\ttrue\t308\t1\n\
+1730615400\t2024\t11\t3\t1\t30\t0\tfalse\t308\t1\n\
+1719853200\t2024\t7\t1\t13\t0\t0\ttrue\t183\t2\n\
+1719849600\t2024\t7\t1\t12\t0\t0\ttrue\t183\t2\n\
+18000\t1970\t1\t1\t0\t0\t0\tfalse\t1\t5\n\
+1738042800\t2025\t1\t28\t0\t40\t0\tfalse\t28\t3\n\
+1720000000\t2024\t7\t3\t5\t46\t40\ttrue\t185\t4\n\
+true\n\
+";
+const LOCAL_TIME_KOLKATA: &str = "05:30\n\
+Thu Jan  1 05:30:00 1970|01/01/70|05:30:00|IST|+0530\n\
+Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|GMT|+0000|00\n\
+2024\t7\t3\t15\t16\tfalse\t185\t4\n\
+9\tfalse\n\
+Wed Jul  3 15:16:40 2024 IST +0530\n\
+1710018000\t2024\t3\t10\t2\t30\t0\tfalse\t70\t1\n\
+1710014400\t2024\t3\t10\t1\t30\t0\tfalse\t70\t1\n\
+1730577600\t2024\t11\t3\t1\t30\t0\tfalse\t308\t1\n\
+1730577600\t2024\t11\t3\t1\t30\t0\tfalse\t308\t1\n\
+1719815400\t2024\t7\t1\t12\t0\t0\tfalse\t183\t2\n\
+1719815400\t2024\t7\t1\t12\t0\t0\tfalse\t183\t2\n\
+-19800\t1970\t1\t1\t0\t0\t0\tfalse\t1\t5\n\
+1738005000\t2025\t1\t28\t0\t40\t0\tfalse\t28\t3\n\
+1720000000\t2024\t7\t3\t15\t16\t40\tfalse\t185\t4\n\
+true\n\
+";
+
+#[test]
+fn local_time_follows_tz_as_lua_does() {
+    // A POSIX rule string needs no zone database; the zone name reads the system's.
+    let posix = run_with_tz("tzposix", LOCAL_TIME_SCRIPT, "EST5EDT,M3.2.0,M11.1.0");
+    assert_eq!(posix, LOCAL_TIME_NEW_YORK);
+    let kolkata = run_with_tz("tzist", LOCAL_TIME_SCRIPT, "IST-5:30");
+    assert_eq!(kolkata, LOCAL_TIME_KOLKATA);
+    if Path::new("/usr/share/zoneinfo/America/New_York").exists() {
+        let named = run_with_tz("tzname", LOCAL_TIME_SCRIPT, "America/New_York");
+        assert_eq!(named, LOCAL_TIME_NEW_YORK);
+    }
+}

@@ -1,18 +1,21 @@
-//! The `os` library: time and date, environment, files by name, exit.
+//! The `os` library: time and date, environment, files by name, processes, exit.
 //!
-//! Time zone: without the C library there is no portable way to learn the local time
-//! zone, so "local time" is UTC here: `os.time{...}` normalises fields like `mktime` but
-//! as UTC, and `os.date` gives the same result with or without the leading `!`
-//! (`isdst` is always false). This matches lua5.4 on machines whose zone is UTC.
+//! Local time follows the system's time zone as the C library does for lua5.4: `TZ` (a zone
+//! name, a TZif path or a POSIX rule string) or else `/etc/localtime`, through `jiff`, which
+//! reads the system zone database. `os.date("!...")` is UTC. Times beyond jiff's years
+//! (-9999..=9999) are moved by whole 400-year cycles, after which the Gregorian calendar and
+//! the weekdays repeat, converted, and moved back, so the whole range of C's `struct tm`
+//! works as in lua5.4.
 //!
-//! `os.clock` is the process CPU time from `/proc/self/stat` (user + system, in the
-//! kernel's fixed 100 Hz `USER_HZ` ticks, so 10 ms resolution); where that file is missing
-//! it falls back to wall time since the runtime started.
+//! `os.clock` is the CPU time of the process in microseconds, as C's `clock()`.
 
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use gc_arena::Mutation;
+use jiff::civil;
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::Timestamp;
 
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
@@ -26,6 +29,11 @@ use super::{new_library, set_fn};
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Seconds in 400 Gregorian years (146,097 days, a whole number of weeks).
+const CYCLE_SECONDS: i64 = 146_097 * SECONDS_PER_DAY;
+/// Times are converted within this many cycles of 1970 (years about -6030..=9970), well
+/// inside jiff's range even after adding a zone's offset.
+const SAFE_CYCLES: i64 = 20;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let os = new_library(mc, state, "os");
@@ -47,8 +55,8 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     }
 }
 
-/// A broken-down UTC time (the fields of `os.date("*t")`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A broken-down time (C's `struct tm`: the fields of `os.date("*t")`, and the zone).
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct DateTime {
     year: i64,
     /// 1..=12
@@ -62,68 +70,150 @@ struct DateTime {
     wday: i64,
     /// Day of the year, 1..=366.
     yday: i64,
+    isdst: bool,
+    /// Seconds east of UTC.
+    offset: i32,
+    /// The zone's abbreviation (`%Z`).
+    zone: String,
 }
 
-/// Days from 1970-01-01 to `year-month-day` in the proleptic Gregorian calendar
-/// (month 1..=12). Works on 400-year eras, which repeat exactly.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    // Count years from March so the leap day is the last day of the counted year.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let month_from_march = (month + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// The inverse of `days_from_civil`: (year, month, day).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
+/// `s` moved by whole 400-year cycles into the range jiff converts, and the cycles moved.
+fn shift_into_range(s: i64) -> (i64, i64) {
+    let limit = SAFE_CYCLES * CYCLE_SECONDS;
+    let cycles = if s > limit {
+        s.div_euclid(CYCLE_SECONDS) - (SAFE_CYCLES - 1)
+    } else if s < -limit {
+        s.div_euclid(CYCLE_SECONDS) + SAFE_CYCLES
     } else {
-        month_from_march - 9
+        0
     };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    (s - cycles * CYCLE_SECONDS, cycles)
 }
 
-fn datetime_from_seconds(t: i64) -> DateTime {
-    let days = t.div_euclid(SECONDS_PER_DAY);
-    let secs = t.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    DateTime {
-        year,
-        month,
-        day,
-        hour: secs / 3600,
-        min: secs % 3600 / 60,
-        sec: secs % 60,
-        // 1970-01-01 was a Thursday.
-        wday: (days + 4).rem_euclid(7),
-        yday: days - days_from_civil(year, 1, 1) + 1,
-    }
+fn timestamp(s: i64) -> Option<Timestamp> {
+    Timestamp::from_second(s).ok()
 }
 
-/// Seconds since the epoch of possibly out-of-range fields, normalised as `mktime` does.
-fn seconds_from_fields(year: i64, month: i64, day: i64, hour: i64, min: i64, sec: i64) -> i64 {
+/// The broken-down time of `t` (seconds since the epoch) in zone `tz` (`localtime`/`gmtime`).
+fn broken_down(t: i64, tz: &TimeZone) -> Option<DateTime> {
+    let (s, cycles) = shift_into_range(t);
+    let ts = timestamp(s)?;
+    let info = tz.to_offset_info(ts);
+    let dt = info.offset().to_datetime(ts);
+    Some(DateTime {
+        year: i64::from(dt.year()) + 400 * cycles,
+        month: i64::from(dt.month()),
+        day: i64::from(dt.day()),
+        hour: i64::from(dt.hour()),
+        min: i64::from(dt.minute()),
+        sec: i64::from(dt.second()),
+        wday: i64::from(dt.weekday().to_sunday_zero_offset()),
+        yday: i64::from(dt.day_of_year()),
+        isdst: info.dst().is_dst(),
+        offset: info.offset().seconds(),
+        zone: info.abbreviation().to_string(),
+    })
+}
+
+/// Seconds from the epoch to the civil time given by possibly out-of-range fields, counted
+/// as if it were UTC, with the fields normalised as `mktime` does (month 14 is February of
+/// the next year, day 0 the last day of the previous month, and so on).
+fn civil_seconds(year: i64, month: i64, day: i64, hour: i64, min: i64, sec: i64) -> Option<i64> {
     let month0 = month - 1;
     let year = year + month0.div_euclid(12);
     let month = month0.rem_euclid(12) + 1;
-    let days = days_from_civil(year, month, 1) + day - 1;
-    days * SECONDS_PER_DAY + hour * 3600 + min * 60 + sec
+    // The first of the month, in the 400 years from 1970.
+    let cycles = (year - 1970).div_euclid(400);
+    let first = civil::date(
+        i16::try_from(year - 400 * cycles).ok()?,
+        i8::try_from(month).ok()?,
+        1,
+    )
+    .at(0, 0, 0, 0);
+    let first = Offset::UTC.to_timestamp(first).ok()?.as_second();
+    let within_month = (day - 1) * SECONDS_PER_DAY + hour * 3600 + min * 60 + sec;
+    Some(first + cycles * CYCLE_SECONDS + within_month)
+}
+
+/// `isdst` in a zone's terms: what `Dst` says at `ts`.
+fn is_dst_at(tz: &TimeZone, ts: Timestamp) -> bool {
+    tz.to_offset_info(ts).dst().is_dst()
+}
+
+/// The time at which the civil time `civil` (seconds, as from `civil_seconds`) is seen in
+/// zone `tz`, as `mktime` finds it. A civil time skipped by a transition (a gap) or seen
+/// twice (a fold) is resolved by `isdst` when it picks one of the two sides, else as the
+/// time before the transition would see it (so 02:30 in a spring-forward gap is 03:30 of
+/// daylight time, and 01:30 in a fall-back fold the first, daylight one). An `isdst` that
+/// disagrees with the zone takes the offset of the nearest time (within about 7 years) that
+/// agrees with it, or else one hour off, as glibc's `mktime` does.
+fn local_to_seconds(civil_secs: i64, isdst: Option<bool>, tz: &TimeZone) -> Option<i64> {
+    let (s, cycles) = shift_into_range(civil_secs);
+    let dt = Offset::UTC.to_datetime(timestamp(s)?);
+    let ambiguous = tz.to_ambiguous_timestamp(dt);
+    let offset = ambiguous.offset();
+    let first = ambiguous.compatible().ok()?;
+    let resolved = match isdst {
+        None => first,
+        Some(want) => {
+            // The readings of the civil time, each an offset and whether it is daylight
+            // time, the usual reading first.
+            let readings: Vec<(Offset, bool)> = match offset {
+                AmbiguousOffset::Unambiguous { offset } => vec![(offset, is_dst_at(tz, first))],
+                AmbiguousOffset::Gap { before, after }
+                | AmbiguousOffset::Fold { before, after } => {
+                    // Each side's offset governs one of these two instants (in a gap, the
+                    // instant computed with one side's offset falls on the other side).
+                    let infos: Vec<(Offset, bool)> = [before, after]
+                        .iter()
+                        .filter_map(|o| timestamp(s - i64::from(o.seconds())))
+                        .map(|at| {
+                            let info = tz.to_offset_info(at);
+                            (info.offset(), info.dst().is_dst())
+                        })
+                        .collect();
+                    [before, after]
+                        .iter()
+                        .filter_map(|&o| infos.iter().find(|(io, _)| *io == o).copied())
+                        .collect()
+                }
+            };
+            match readings.iter().find(|(_, dst)| *dst == want) {
+                Some((o, _)) => timestamp(s - i64::from(o.seconds()))?,
+                None => resolve_disagreeing_dst(s, first, want, tz)?,
+            }
+        }
+    };
+    Some(resolved.as_second() + cycles * CYCLE_SECONDS)
+}
+
+/// For `local_to_seconds`: `isdst` disagrees with the zone at `first`; look for a nearby time
+/// whose `isdst` agrees (probing week by week in both directions) and read `civil_secs`
+/// with its offset; when there is none, assume daylight time is one hour ahead.
+fn resolve_disagreeing_dst(
+    civil_secs: i64,
+    first: Timestamp,
+    want: bool,
+    tz: &TimeZone,
+) -> Option<Timestamp> {
+    // The shortest runs of daylight or standard time in the database are a bit longer than
+    // a week; the longest ones with an unusual difference about 14.5 years.
+    const STRIDE: i64 = 601_200;
+    const BOUND: i64 = 457_243_200 / 2 + STRIDE;
+    let base = first.as_second();
+    let mut delta = STRIDE;
+    while delta < BOUND {
+        for probe in [base - delta, base + delta] {
+            let Some(at) = timestamp(probe) else { continue };
+            let info = tz.to_offset_info(at);
+            if info.dst().is_dst() == want {
+                return timestamp(civil_secs - i64::from(info.offset().seconds()));
+            }
+        }
+        delta += STRIDE;
+    }
+    let hours = if want { -1 } else { 1 };
+    timestamp(base + 3600 * hours)
 }
 
 fn now_seconds() -> i64 {
@@ -188,7 +278,24 @@ fn set_date_fields<'gc>(
         ctx.set_index(t, k, Value::Integer(value))?;
     }
     let k = ctx.new_string(b"isdst");
-    ctx.set_index(t, k, Value::Boolean(false))
+    ctx.set_index(t, k, Value::Boolean(d.isdst))
+}
+
+/// `os.time(t)` without the Lua plumbing: the time and the normalised fields, or `None`
+/// when the result cannot be represented.
+fn time_from_fields(
+    fields: [i64; 6],
+    isdst: Option<bool>,
+    tz: &TimeZone,
+) -> Option<(i64, DateTime)> {
+    let [year, month, day, hour, min, sec] = fields;
+    let seconds = local_to_seconds(civil_seconds(year, month, day, hour, min, sec)?, isdst, tz)?;
+    let normal = broken_down(seconds, tz)?;
+    // `mktime` signals failure with -1, so Lua rejects that time too.
+    if i32::try_from(normal.year - 1900).is_err() || seconds == -1 {
+        return None;
+    }
+    Some((seconds, normal))
 }
 
 fn os_time<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -202,14 +309,17 @@ fn os_time<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let hour = date_field(ctx, t, "hour", Some(12), 0)?;
     let min = date_field(ctx, t, "min", Some(0), 0)?;
     let sec = date_field(ctx, t, "sec", Some(0), 0)?;
-    let seconds = seconds_from_fields(year, month, day, hour, min, sec);
-    let normal = datetime_from_seconds(seconds);
-    // `mktime` signals failure with -1, so Lua rejects 1969-12-31 23:59:59 UTC too.
-    if i32::try_from(normal.year - 1900).is_err() || seconds == -1 {
-        return Err(ctx.error("time result cannot be represented in this installation"));
+    let k = ctx.new_string(b"isdst");
+    let isdst = ctx.index(t, k)?;
+    let isdst = (!isdst.is_nil()).then(|| isdst.is_truthy());
+    let tz = TimeZone::system();
+    match time_from_fields([year, month, day, hour, min, sec], isdst, &tz) {
+        Some((seconds, normal)) => {
+            set_date_fields(ctx, t, &normal)?;
+            ctx.ret1(Value::Integer(seconds))
+        }
+        None => Err(ctx.error("time result cannot be represented in this installation")),
     }
-    set_date_fields(ctx, t, &normal)?;
-    ctx.ret1(Value::Integer(seconds))
 }
 
 /// A time argument (`l_checktime`): an integer.
@@ -241,21 +351,28 @@ const MONTH_NAMES: [&str; 12] = [
     "December",
 ];
 
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
 /// ISO 8601 week-based year and week number (`%G`, `%V`).
 fn iso_week(d: &DateTime) -> (i64, i64) {
     let weekday_monday1 = (d.wday + 6) % 7 + 1;
     let week = (d.yday - weekday_monday1 + 10) / 7;
-    let weeks_in = |year: i64| {
-        let jan1 = (days_from_civil(year, 1, 1) + 4).rem_euclid(7);
-        if jan1 == 4 || (jan1 == 3 && is_leap(year)) {
+    // A year has 53 weeks when it starts on a Thursday, or on a Wednesday in a leap year.
+    let weeks_in = |year: i64, jan1_wday: i64| {
+        if jan1_wday == 4 || (jan1_wday == 3 && is_leap(year)) {
             53
         } else {
             52
         }
     };
+    let jan1 = (d.wday - (d.yday - 1)).rem_euclid(7);
     if week < 1 {
-        (d.year - 1, weeks_in(d.year - 1))
-    } else if week > weeks_in(d.year) {
+        let prev_len = if is_leap(d.year - 1) { 366 } else { 365 };
+        let prev_jan1 = (jan1 - prev_len).rem_euclid(7);
+        (d.year - 1, weeks_in(d.year - 1, prev_jan1))
+    } else if week > weeks_in(d.year, jan1) {
         (d.year + 1, 1)
     } else {
         (d.year, week)
@@ -263,7 +380,7 @@ fn iso_week(d: &DateTime) -> (i64, i64) {
 }
 
 /// Append conversion `c` (C locale `strftime`); `false` if `c` is not a conversion.
-fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) -> bool {
+fn format_conversion(c: u8, d: &DateTime, out: &mut String) -> bool {
     use std::fmt::Write as _;
     let day_name = DAY_NAMES[d.wday as usize];
     let month_name = MONTH_NAMES[(d.month - 1) as usize];
@@ -285,9 +402,10 @@ fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) ->
             d.sec,
             d.year
         ),
-        b'C' => write!(out, "{:02}", d.year.div_euclid(100)),
+        // glibc prints the century without padding (year 633 is "6").
+        b'C' => write!(out, "{}", d.year.div_euclid(100)),
         b'd' => write!(out, "{:02}", d.day),
-        b'D' => write!(
+        b'D' | b'x' => write!(
             out,
             "{:02}/{:02}/{:02}",
             d.month,
@@ -321,17 +439,15 @@ fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) ->
         b'V' => write!(out, "{:02}", iso_week(d).1),
         b'w' => write!(out, "{}", d.wday),
         b'W' => write!(out, "{:02}", (yday0 + 7 - (d.wday + 6) % 7) / 7),
-        b'x' => write!(
-            out,
-            "{:02}/{:02}/{:02}",
-            d.month,
-            d.day,
-            d.year.rem_euclid(100)
-        ),
         b'y' => write!(out, "{:02}", d.year.rem_euclid(100)),
         b'Y' => write!(out, "{}", d.year),
-        b'z' => write!(out, "+0000"),
-        b'Z' => write!(out, "{}", if utc_marker { "GMT" } else { "UTC" }),
+        b'z' => {
+            // C prints whole minutes of the offset (LMT's seconds are dropped).
+            let sign = if d.offset < 0 { '-' } else { '+' };
+            let minutes = d.offset.unsigned_abs() / 60;
+            write!(out, "{sign}{:02}{:02}", minutes / 60, minutes % 60)
+        }
+        b'Z' => write!(out, "{}", d.zone),
         b'%' => write!(out, "%"),
         _ => return false,
     };
@@ -339,7 +455,7 @@ fn format_conversion(c: u8, d: &DateTime, utc_marker: bool, out: &mut String) ->
 }
 
 /// `strftime` over `format` (bytes other than conversions are copied).
-fn format_date(format: &[u8], d: &DateTime, utc_marker: bool) -> Result<Vec<u8>, String> {
+fn format_date(format: &[u8], d: &DateTime) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(format.len() * 2);
     let mut i = 0;
     while i < format.len() {
@@ -358,7 +474,7 @@ fn format_date(format: &[u8], d: &DateTime, utc_marker: bool) -> Result<Vec<u8>,
             (None, _) => (0, 1),
         };
         let mut piece = String::new();
-        if conversion == 0 || !format_conversion(conversion, d, utc_marker, &mut piece) {
+        if conversion == 0 || !format_conversion(conversion, d, &mut piece) {
             // Lua quotes the whole rest of the format.
             return Err(format!(
                 "invalid conversion specifier '{}'",
@@ -382,20 +498,29 @@ fn os_date<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     } else {
         check_time(ctx, 1)?
     };
-    let (utc_marker, format) = match format.strip_prefix(b"!") {
+    let (utc, format) = match format.strip_prefix(b"!") {
         Some(rest) => (true, rest),
         None => (false, &format[..]),
     };
-    let d = datetime_from_seconds(t);
-    if i32::try_from(d.year - 1900).is_err() {
-        return Err(ctx.error("date result cannot be represented in this installation"));
-    }
+    let d = if utc {
+        // `gmtime` names its zone GMT.
+        broken_down(t, &TimeZone::UTC).map(|d| DateTime {
+            zone: "GMT".into(),
+            ..d
+        })
+    } else {
+        broken_down(t, &TimeZone::system())
+    };
+    let d = match d {
+        Some(d) if i32::try_from(d.year - 1900).is_ok() => d,
+        _ => return Err(ctx.error("date result cannot be represented in this installation")),
+    };
     if format.starts_with(b"*t") {
         let table = Value::Table(ctx.new_table());
         set_date_fields(ctx, table, &d)?;
         return ctx.ret1(table);
     }
-    match format_date(format, &d, utc_marker) {
+    match format_date(format, &d) {
         Ok(text) => {
             let s = ctx.new_string(&text);
             ctx.ret1(s)
@@ -410,22 +535,32 @@ fn os_difftime<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.ret1(Value::Number(t1 as f64 - t2 as f64))
 }
 
-/// CPU seconds used by this process, from `/proc/self/stat`.
-fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name start at field 3 (state);
-    // utime and stime are fields 14 and 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    // USER_HZ is 100 on every Linux architecture's user-visible ABI.
-    Some((utime + stime) as f64 / 100.0)
+/// CPU time used by this process in whole microseconds, as C's `clock()` counts it.
+#[cfg(unix)]
+fn process_cpu_micros() -> Option<i64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec` for the duration of the call.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if r != 0 {
+        return None;
+    }
+    Some(i64::from(ts.tv_sec) * 1_000_000 + i64::from(ts.tv_nsec) / 1_000)
+}
+
+#[cfg(not(unix))]
+fn process_cpu_micros() -> Option<i64> {
+    None
 }
 
 fn os_clock<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let seconds = process_cpu_seconds()
-        .unwrap_or_else(|| ctx.state.host.borrow().started.elapsed().as_secs_f64());
+    // Where the process clock is missing, wall time since the runtime started stands in.
+    let seconds = match process_cpu_micros() {
+        Some(micros) => micros as f64 / 1e6,
+        None => ctx.state.host.borrow().started.elapsed().as_secs_f64(),
+    };
     ctx.ret1(Value::Number(seconds))
 }
 
@@ -581,64 +716,172 @@ mod tests {
     use super::*;
     use crate::stdlib::test_support::run;
 
+    fn utc(t: i64) -> DateTime {
+        broken_down(t, &TimeZone::UTC).expect("in range")
+    }
+
+    /// New York's rules as a POSIX string, so the tests need no zone database.
+    fn new_york() -> TimeZone {
+        TimeZone::posix("EST5EDT,M3.2.0,M11.1.0").expect("valid rule")
+    }
+
     #[test]
-    fn civil_day_arithmetic_round_trips() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
-        for days in [-800_000, -719_468, -1, 0, 59, 60, 11_016, 2_932_896] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+    fn civil_seconds_normalise_and_round_trip() {
+        assert_eq!(civil_seconds(1970, 1, 1, 0, 0, 0), Some(0));
+        assert_eq!(civil_seconds(2000, 3, 1, 0, 0, 0), Some(11_017 * 86_400));
+        assert_eq!(civil_seconds(1969, 12, 31, 0, 0, 0), Some(-86_400));
+        // Month 14 of 2000 is February 2001; day 0 is the last day of the previous month.
+        assert_eq!(
+            civil_seconds(2000, 14, 0, 0, 0, 0),
+            civil_seconds(2001, 1, 31, 0, 0, 0)
+        );
+        for t in [
+            -10_i64.pow(12),
+            -1,
+            0,
+            951_782_400,
+            10_i64.pow(11),
+            10_i64.pow(15),
+        ] {
+            let d = utc(t);
+            assert_eq!(
+                civil_seconds(d.year, d.month, d.day, d.hour, d.min, d.sec),
+                Some(t)
+            );
         }
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        let d = utc(951_782_400); // 2000-02-29
+        assert_eq!(
+            (d.year, d.month, d.day, d.yday, d.wday),
+            (2000, 2, 29, 60, 2)
+        );
+    }
+
+    #[test]
+    fn times_beyond_jiffs_years_move_by_whole_cycles() {
+        // Values printed by lua5.4 (TZ=UTC).
+        let d = utc(1 << 40);
+        assert_eq!(
+            (d.year, d.month, d.day, d.hour, d.min, d.sec, d.wday),
+            (36812, 2, 20, 0, 36, 16, 1)
+        );
+        let d = utc(-(1 << 40));
+        assert_eq!((d.year, d.month, d.day, d.hour), (-32873, 11, 12, 23));
+        assert!(broken_down(i64::MAX, &TimeZone::UTC).is_some_and(|d| d.year > i64::from(i32::MAX)));
+        assert!(broken_down(i64::MIN, &TimeZone::UTC).is_some());
     }
 
     #[test]
     fn dates_format_like_c_strftime() {
         // Values printed by lua5.4 (TZ=UTC) for the same times.
-        let d = datetime_from_seconds(0);
-        let text = format_date(b"%c|%x|%X|%p|%j|%a %A %b %B|%y %Y|%U %W %V %G", &d, true);
+        let d = DateTime {
+            zone: "GMT".into(),
+            ..utc(0)
+        };
+        let text = format_date(b"%c|%x|%X|%p|%j|%a %A %b %B|%y %Y|%U %W %V %G|%Z %z", &d);
         assert_eq!(
             text.as_deref(),
-            Ok(&b"Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|AM|001|Thu Thursday Jan January|70 1970|00 00 01 1970"[..])
+            Ok(&b"Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|AM|001|Thu Thursday Jan January|70 1970|00 00 01 1970|GMT +0000"[..])
         );
-        let d = datetime_from_seconds(1_609_459_200); // 2021-01-01, ISO week 53 of 2020
+        let d = utc(1_609_459_200); // 2021-01-01, ISO week 53 of 2020
         assert_eq!(
-            format_date(b"%F %V %G %g %u %w %e", &d, false).as_deref(),
-            Ok(&b"2021-01-01 53 2020 20 5 5  1"[..])
+            format_date(b"%F %V %G %g %u %w %e %C", &d).as_deref(),
+            Ok(&b"2021-01-01 53 2020 20 5 5  1 20"[..])
         );
         assert_eq!(
-            format_date(b"%Ez", &d, false),
+            format_date(b"%Ez", &d),
             Err("invalid conversion specifier '%Ez'".to_string())
         );
         assert_eq!(
-            format_date(b"ab%", &d, false),
+            format_date(b"ab%", &d),
             Err("invalid conversion specifier '%'".to_string())
         );
     }
 
     #[test]
-    fn time_normalises_table_fields() {
-        let out = run(r#"
-            local t = {year = 2000, month = 14, day = 35, hour = 25}
-            local s = os.time(t)
-            return s, t.year, t.month, t.day, t.hour, t.yday, t.wday, t.isdst,
-                os.time{year = 2000, month = 1, day = 1} - os.time{year = 2000, month = 1, day = 1, hour = 0}
-            "#);
+    fn local_time_follows_the_zone() {
+        // As lua5.4 with TZ=EST5EDT,M3.2.0,M11.1.0.
+        let tz = new_york();
+        let d = broken_down(0, &tz).unwrap();
         assert_eq!(
-            out,
-            [
-                "984013200",
-                "2001",
-                "3",
-                "8",
-                "1",
-                "67",
-                "5",
-                "false",
-                "43200"
-            ]
+            format_date(b"%c %x %X %Z %z", &d).as_deref(),
+            Ok(&b"Wed Dec 31 19:00:00 1969 12/31/69 19:00:00 EST -0500"[..])
         );
+        let d = broken_down(1_720_000_000, &tz).unwrap();
+        assert!(d.isdst);
+        assert_eq!(
+            format_date(b"%c %Z %z", &d).as_deref(),
+            Ok(&b"Wed Jul  3 05:46:40 2024 EDT -0400"[..])
+        );
+        let kolkata = TimeZone::posix("IST-5:30").unwrap();
+        let d = broken_down(0, &kolkata).unwrap();
+        assert_eq!(
+            format_date(b"%H:%M %Z %z", &d).as_deref(),
+            Ok(&b"05:30 IST +0530"[..])
+        );
+    }
+
+    #[test]
+    fn time_from_fields_resolves_like_mktime() {
+        let tz = new_york();
+        let time =
+            |fields, isdst| time_from_fields(fields, isdst, &tz).map(|(t, d)| (t, d.hour, d.isdst));
+        // Values printed by lua5.4 with TZ=EST5EDT,M3.2.0,M11.1.0.
+        // Spring-forward gap: 02:30 is read with the offset before it, unless isdst picks.
+        assert_eq!(
+            time([2024, 3, 10, 2, 30, 0], None),
+            Some((1_710_055_800, 3, true))
+        );
+        assert_eq!(
+            time([2024, 3, 10, 2, 30, 0], Some(false)),
+            Some((1_710_055_800, 3, true))
+        );
+        assert_eq!(
+            time([2024, 3, 10, 2, 30, 0], Some(true)),
+            Some((1_710_052_200, 1, false))
+        );
+        // Fall-back fold: 01:30 twice; daylight time first.
+        assert_eq!(
+            time([2024, 11, 3, 1, 30, 0], None),
+            Some((1_730_611_800, 1, true))
+        );
+        assert_eq!(
+            time([2024, 11, 3, 1, 30, 0], Some(false)),
+            Some((1_730_615_400, 1, false))
+        );
+        assert_eq!(
+            time([2024, 11, 3, 1, 30, 0], Some(true)),
+            Some((1_730_611_800, 1, true))
+        );
+        // isdst against the season takes the other season's offset.
+        assert_eq!(
+            time([2024, 7, 1, 12, 0, 0], Some(false)),
+            Some((1_719_853_200, 13, true))
+        );
+        assert_eq!(
+            time([2024, 1, 1, 12, 0, 0], Some(true)),
+            Some((1_704_124_800, 11, false))
+        );
+        // Out-of-range fields normalise.
+        assert_eq!(
+            time([2024, 14, -3, -1, 100, 0], None),
+            Some((1_738_042_800, 0, false))
+        );
+        // Without daylight time at all, isdst = true is one hour off.
+        let utc_time = time_from_fields([2024, 3, 10, 2, 30, 0], Some(true), &TimeZone::UTC);
+        assert_eq!(utc_time.map(|(t, _)| t), Some(1_710_034_200));
+        // mktime's -1 is its error value.
+        assert_eq!(time([1969, 12, 31, 18, 59, 59], None), None);
+        assert_eq!(time([1970, 1, 1, 0, 0, 0], None).map(|t| t.0), Some(18_000));
+    }
+
+    #[test]
+    fn time_normalises_table_fields() {
+        // Through Lua, in UTC (`!*t` and a round trip do not depend on the local zone).
+        let out = run(r#"
+            local t = os.date("!*t", 984013200)
+            return t.year, t.month, t.day, t.hour, t.yday, t.wday, t.isdst
+            "#);
+        assert_eq!(out, ["2001", "3", "8", "1", "67", "5", "false"]);
     }
 
     #[test]
@@ -648,7 +891,7 @@ mod tests {
             local _, b = pcall(os.time, {year = 2000, month = 1.5, day = 1})
             local _, c = pcall(os.time, {year = 2^31 + 1900, month = 1, day = 1})
             local _, d = pcall(os.date, "*t", 1.5)
-            local _, e = pcall(os.time, os.date("!*t", -1))
+            local _, e = pcall(os.time, {year = 2^31 + 1899, month = 13, day = 1})
             return a, b, c, d, e
             "#);
         assert_eq!(
@@ -669,11 +912,24 @@ mod tests {
             local d = os.date("!*t", 86400 * 366 + 3661)
             local missing = os.getenv("WAYFINDER_SURELY_UNSET_VARIABLE_12345")
             return d.year, d.month, d.day, d.hour, d.min, d.sec, d.wday, d.yday,
-                os.difftime(10, 4), missing, type(os.clock()), os.time(d) == 86400 * 366 + 3661
+                os.difftime(10, 4), missing, type(os.clock()), os.date("!%c", 0)
             "#);
         assert_eq!(
             out,
-            ["1971", "1", "2", "1", "1", "1", "7", "2", "6.0", "nil", "number", "true"]
+            [
+                "1971",
+                "1",
+                "2",
+                "1",
+                "1",
+                "1",
+                "7",
+                "2",
+                "6.0",
+                "nil",
+                "number",
+                "Thu Jan  1 00:00:00 1970"
+            ]
         );
     }
 
