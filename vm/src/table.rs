@@ -344,6 +344,29 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// A table constructor's positional items (`SetList`): keys `start + 1 ..` all land in
+    /// the array part, nils included, as lua5.4 sizes the array to the constructor's items,
+    /// so `#{1, nil, 3}` is 3 and `pairs` visits them in order.
+    pub fn set_list(&mut self, start: i64, values: &[Value<'gc>]) {
+        if start < 0 || start as u64 > self.array.len() as u64 {
+            // Not right after the array part (only a hand-made binary chunk does this).
+            for (i, v) in values.iter().enumerate() {
+                self.set_int(start + 1 + i as i64, *v);
+            }
+            return;
+        }
+        let (start, end) = (start as usize, start as usize + values.len());
+        if end > self.array.len() {
+            if self.hash.live > 0 {
+                for k in self.array.len() + 1..=end {
+                    self.hash.set(Value::Integer(k as i64), Value::Nil);
+                }
+            }
+            self.array.resize(end, Value::Nil);
+        }
+        self.array[start..end].copy_from_slice(values);
+    }
+
     /// After the array grew, move the following integer keys from the hash part.
     fn migrate_from_hash(&mut self) {
         loop {
@@ -360,6 +383,10 @@ impl<'gc> TableData<'gc> {
     pub fn length(&self) -> i64 {
         let n = self.array.len();
         if n > 0 && self.array[n - 1].is_nil() {
+            // As lua5.4: a nil last slot right after a non-nil one is the border.
+            if n >= 2 && !self.array[n - 2].is_nil() {
+                return n as i64 - 1;
+            }
             // Binary search for a border inside the array: array[lo-1] non-nil (or lo == 0),
             // array[hi-1] nil.
             let (mut lo, mut hi) = (0usize, n);

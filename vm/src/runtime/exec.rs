@@ -3271,9 +3271,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                     if let Value::Table(t) = th.stack[ra] {
                         let mut data = t.gc().borrow_mut(mc);
                         let before = data.slot_capacity();
-                        for i in 0..count {
-                            data.set_int(start + 1 + i as i64, th.stack[ra + 1 + i]);
-                        }
+                        data.set_list(start, &th.stack[ra + 1..ra + 1 + count]);
                         crate::table::charge_growth(mc, before, data.slot_capacity());
                     }
                     if n == 0 {
