@@ -334,3 +334,97 @@ fn local_time_follows_tz_as_lua_does() {
         assert_eq!(named, LOCAL_TIME_NEW_YORK);
     }
 }
+
+/// Runs `bin/tool.lua` from `dir` with the given environment variables removed or set.
+fn run_tool_with_path(dir: &Path, lua_path: Option<&str>) -> Output {
+    let mut cmd = wayfinder();
+    cmd.current_dir(dir)
+        .args(["run", "bin/tool.lua"])
+        .env_remove("LUA_PATH")
+        .env_remove("LUA_PATH_5_4");
+    if let Some(p) = lua_path {
+        cmd.env("LUA_PATH", p);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_script_directory_belongs_to_the_default_package_path() {
+    let dir = temp_dir("package-path");
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    // bin/tool.lua requires "tool": with src first it must get the library, not itself.
+    std::fs::write(
+        dir.join("bin/tool.lua"),
+        "if ... == 'tool' then return 'bin' end\n\
+         local ok, lib = pcall(require, 'tool')\n\
+         print(ok and lib or 'not found')\n\
+         print(package.path)\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/tool.lua"), "return 'src'\n").unwrap();
+
+    // No LUA_PATH: the script's directory comes first.
+    let out = run_tool_with_path(&dir, None);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("bin"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("bin/?.lua;bin/?/init.lua;"),
+        "{stdout}"
+    );
+
+    // `;;` at the end: src first, then the default, which holds the script's directory.
+    let out = run_tool_with_path(&dir, Some("src/?.lua;;"));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("src"));
+    let path = lines.next().unwrap();
+    assert!(
+        path.starts_with("src/?.lua;bin/?.lua;bin/?/init.lua;"),
+        "{path}"
+    );
+    assert!(!path.ends_with(';') && !path.contains(";;"), "{path}");
+
+    // `;;` first: the default (with the script's directory), then the rest.
+    let out = run_tool_with_path(&dir, Some(";;src/?.lua"));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("bin"));
+    let path = lines.next().unwrap();
+    assert!(
+        path.starts_with("bin/?.lua;") && path.ends_with(";./?/init.lua;src/?.lua"),
+        "{path}"
+    );
+
+    // Without `;;` LUA_PATH replaces the default entirely, script directory included.
+    let out = run_tool_with_path(&dir, Some("src/?.lua"));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout, "src\nsrc/?.lua\n");
+    let out = run_tool_with_path(&dir, Some("nowhere/?.lua"));
+    assert_eq!(text(&out.stdout), "not found\nnowhere/?.lua\n");
+
+    // `;;` alone is the default path with no empty entry.
+    let out = run_tool_with_path(&dir, Some(";;"));
+    let stdout = text(&out.stdout);
+    let path = stdout.lines().nth(1).unwrap();
+    assert!(
+        path.starts_with("bin/?.lua;") && !path.contains(";;") && !path.ends_with(';'),
+        "{path}"
+    );
+
+    // LUA_PATH_5_4 wins over LUA_PATH.
+    let out = wayfinder()
+        .current_dir(&dir)
+        .args(["run", "bin/tool.lua"])
+        .env("LUA_PATH", "nowhere/?.lua")
+        .env("LUA_PATH_5_4", "src/?.lua")
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout), "src\nsrc/?.lua\n");
+}

@@ -1,6 +1,7 @@
 //! `require` and the `package` library (Lua files only; no C modules).
 //!
-//! The running script's directory comes first on `package.path`. A project file that
+//! The running script's directory comes first on the default `package.path` (where `;;`
+//! of `LUA_PATH` expands). A project file that
 //! shadows a standard library name (`math.lua` next to the script) is what `require("math")`
 //! loads, with a one-time warning; the global `math` stays the standard library.
 
@@ -57,14 +58,49 @@ pub fn register_loaded<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, name: &str, 
     let _ = loaded_table(mc, state).set(mc, key(mc, name), v);
 }
 
-/// The initial `package.path`: `LUA_PATH_5_4` or `LUA_PATH` (`;;` = the default), else the
+/// `LUA_PATH_5_4`, else `LUA_PATH`, if set.
+fn path_env() -> Option<String> {
+    std::env::var("LUA_PATH_5_4")
+        .or_else(|_| std::env::var("LUA_PATH"))
+        .ok()
+}
+
+/// A path from the environment's `env` and the default path `default`, as lua5.4 builds
+/// it: without `;;`, `env` replaces the default entirely; its first `;;` becomes the
+/// default, with no empty entry left on either side.
+fn expand_path(env: Option<&str>, default: &str) -> String {
+    let Some(env) = env else {
+        return default.to_string();
+    };
+    let Some(at) = env.find(";;") else {
+        return env.to_string();
+    };
+    let (prefix, suffix) = (&env[..at], &env[at + 2..]);
+    let mut path = String::with_capacity(env.len() + default.len() + 2);
+    if !prefix.is_empty() {
+        path.push_str(prefix);
+        path.push(';');
+    }
+    path.push_str(default);
+    if !suffix.is_empty() {
+        path.push(';');
+        path.push_str(suffix);
+    }
+    path
+}
+
+/// The initial `package.path`: the environment's path (`;;` = the default), else the
 /// default.
 fn initial_path() -> String {
-    let env = std::env::var("LUA_PATH_5_4").or_else(|_| std::env::var("LUA_PATH"));
-    match env {
-        Ok(p) => p.replace(";;", &format!(";{DEFAULT_PATH};")),
-        Err(_) => DEFAULT_PATH.to_string(),
-    }
+    expand_path(path_env().as_deref(), DEFAULT_PATH)
+}
+
+/// The default path of a script in `dir`: `dir/?.lua;dir/?/init.lua` first, then the usual
+/// default.
+fn script_default_path(dir: &Path) -> String {
+    let d = dir.display().to_string();
+    let d = if d.is_empty() { ".".to_string() } else { d };
+    format!("{d}/?.lua;{d}/?/init.lua;{DEFAULT_PATH}")
 }
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
@@ -111,18 +147,27 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     );
 }
 
-/// Put `dir/?.lua;dir/?/init.lua` first on `package.path`.
+/// The script's directory joins the *default* path (`dir/?.lua;dir/?/init.lua` before the
+/// usual entries), so it is where `;;` of `LUA_PATH` expands and a `LUA_PATH` without `;;`
+/// leaves it out. A path the host already changed keeps its entries, after the directory's.
 pub fn set_script_dir<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, dir: &Path) {
     let Value::Table(package) = state.globals.get(key(mc, "package")) else {
         return;
     };
-    let d = dir.display().to_string();
-    let d = if d.is_empty() { ".".to_string() } else { d };
     let current = match package.get(key(mc, "path")) {
-        Value::String(s) => s.to_str_lossy().into_owned(),
-        _ => initial_path(),
+        Value::String(s) => Some(s.to_str_lossy().into_owned()),
+        _ => None,
     };
-    let path = format!("{d}/?.lua;{d}/?/init.lua;{current}");
+    let env = path_env();
+    let initial = expand_path(env.as_deref(), DEFAULT_PATH);
+    let path = match current {
+        Some(current) if current != initial => {
+            let d = dir.display().to_string();
+            let d = if d.is_empty() { ".".to_string() } else { d };
+            format!("{d}/?.lua;{d}/?/init.lua;{current}")
+        }
+        _ => expand_path(env.as_deref(), &script_default_path(dir)),
+    };
     set_value(mc, state, package, "path", key(mc, &path));
 }
 
