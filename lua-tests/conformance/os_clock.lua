@@ -25,4 +25,9 @@ for i = 1, 2e6 do x = x + i % 7 end
 local spent = os.clock() - start
 assert(spent > 0 and spent < 60, spent)
 
+-- Waiting for a child process costs this process next to no processor time.
+local before = os.clock()
+assert(os.execute("sleep 0.5"))
+assert(os.clock() - before < 0.25, "os.clock counted time spent waiting")
+
 print("os_clock OK")

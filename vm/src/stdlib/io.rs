@@ -8,10 +8,15 @@
 //! destructors. `io.stdout`/`io.stderr` flush after every `write` call by default so that
 //! `print` (which writes straight to stdout) and `io.write` output keep their order and a
 //! script's output reaches a pipe as it is produced; `setvbuf("full"|"line")` relaxes that.
+//!
+//! `io.popen` runs its command with `/bin/sh -c` and gives a handle on the command's standard
+//! output ("r") or input ("w"); closing it waits for the command and returns its status as
+//! `os.execute` does ([`push_exec_result`]).
 
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::rc::{Rc, Weak};
 
 use gc_arena::Mutation;
@@ -54,6 +59,23 @@ enum Raw {
     Stdin,
     Stdout,
     Stderr,
+    Pipe(Pipe),
+}
+
+/// A command started by `io.popen`, with our end of its standard output or input.
+struct Pipe {
+    child: Child,
+    reader: Option<ChildStdout>,
+    writer: Option<ChildStdin>,
+}
+
+impl Pipe {
+    /// Close our end and wait for the command to finish (C's `pclose`).
+    fn finish(mut self) -> std::io::Result<ExitStatus> {
+        drop(self.reader.take());
+        drop(self.writer.take());
+        self.child.wait()
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -93,7 +115,7 @@ impl FileHandle {
     }
 
     fn is_standard(&self) -> bool {
-        !matches!(self.raw, Some(Raw::File(_)) | None)
+        matches!(self.raw, Some(Raw::Stdin | Raw::Stdout | Raw::Stderr))
     }
 
     /// Pass buffered writes to the operating system.
@@ -110,6 +132,10 @@ impl FileHandle {
             }
             Some(Raw::Stderr) => std::io::stderr().lock().write_all(&data),
             Some(Raw::Stdin) => Err(bad_descriptor()),
+            Some(Raw::Pipe(p)) => match &mut p.writer {
+                Some(w) => w.write_all(&data),
+                None => Err(bad_descriptor()),
+            },
             None => Ok(()),
         }
     }
@@ -154,6 +180,9 @@ impl FileHandle {
         self.flush_writes()?;
         match &mut self.raw {
             Some(Raw::File(f)) => f.flush(),
+            Some(Raw::Pipe(Pipe {
+                writer: Some(w), ..
+            })) => w.flush(),
             _ => Ok(()),
         }
     }
@@ -171,6 +200,10 @@ impl FileHandle {
                 Some(Raw::File(f)) => f.read(&mut self.rbuf),
                 Some(Raw::Stdin) => std::io::stdin().lock().read(&mut self.rbuf),
                 Some(Raw::Stdout | Raw::Stderr) => Err(bad_descriptor()),
+                Some(Raw::Pipe(p)) => match &mut p.reader {
+                    Some(r) => r.read(&mut self.rbuf),
+                    None => Err(bad_descriptor()),
+                },
                 None => Ok(0),
             };
             match r {
@@ -277,6 +310,10 @@ impl Drop for FileHandle {
     fn drop(&mut self) {
         // Nobody can see a failure at this point, as with C's exit-time flush.
         let _ = self.flush_writes();
+        // An unclosed `io.popen` command is waited for, as lua5.4's collector closes it.
+        if let Some(Raw::Pipe(p)) = self.raw.take() {
+            let _ = p.finish();
+        }
     }
 }
 
@@ -588,8 +625,82 @@ fn io_tmpfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     push_io_failure(ctx, &e, None)
 }
 
+/// `sh -c command` (the shell C's `system` and `popen` run).
+pub fn shell_command(command: &[u8]) -> Command {
+    let mut c = Command::new("/bin/sh");
+    c.arg("-c");
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        c.arg(std::ffi::OsStr::from_bytes(command));
+    }
+    #[cfg(not(unix))]
+    c.arg(String::from_utf8_lossy(command).into_owned());
+    c
+}
+
+/// Push a command's result as `luaL_execresult` does: `true|nil, "exit"|"signal", code`,
+/// or the failure triple when it could not be run or waited for.
+pub fn push_exec_result<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    status: std::io::Result<ExitStatus>,
+) -> R<'gc> {
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => return push_io_failure(ctx, &e, None),
+    };
+    let (what, code) = match status.code() {
+        Some(code) => ("exit", code),
+        None => {
+            #[cfg(unix)]
+            let signal = std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0);
+            #[cfg(not(unix))]
+            let signal = 0;
+            ("signal", signal)
+        }
+    };
+    if what == "exit" && code == 0 {
+        ctx.push(Value::Boolean(true));
+    } else {
+        ctx.push(Value::Nil);
+    }
+    let what = ctx.new_string(what.as_bytes());
+    ctx.push(what);
+    ctx.push(Value::Integer(i64::from(code)));
+    Ok(3)
+}
+
 fn io_popen<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    Err(ctx.error("'popen' not supported"))
+    let command = ctx.check_string(0)?;
+    let mode = ctx.opt_string(1)?;
+    let mode = mode.as_ref().map_or(&b"r"[..], |m| m.as_bytes());
+    let reading = match mode {
+        b"r" => true,
+        b"w" => false,
+        _ => return Err(ctx.arg_error(1, "invalid mode")),
+    };
+    // Our buffered output goes out before the command's.
+    flush_all();
+    let mut cmd = shell_command(command.as_bytes());
+    if reading {
+        cmd.stdout(Stdio::piped());
+    } else {
+        cmd.stdin(Stdio::piped());
+    }
+    match cmd.spawn() {
+        Ok(mut child) => {
+            let pipe = Pipe {
+                reader: child.stdout.take(),
+                writer: child.stdin.take(),
+                child,
+            };
+            let mut handle = FileHandle::new(Raw::Pipe(pipe), BufMode::Full);
+            handle.read_only = reading;
+            let v = new_file_value(ctx, handle);
+            ctx.ret1(v)
+        }
+        Err(e) => push_io_failure(ctx, &e, Some(command.as_bytes())),
+    }
 }
 
 fn io_type<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -612,11 +723,15 @@ fn close_handle<'gc>(ctx: &mut Ctx<'gc, '_>, h: &Shared) -> R<'gc> {
         return Ok(2);
     }
     let flushed = handle.flush();
-    handle.raw = None;
+    let raw = handle.raw.take();
     handle.rbuf.clear();
     handle.rpos = 0;
     handle.wbuf.clear();
     drop(handle);
+    if let Some(Raw::Pipe(p)) = raw {
+        // A command's status is the result, whatever became of the last writes.
+        return push_exec_result(ctx, p.finish());
+    }
     match flushed {
         Ok(()) => ctx.ret1(Value::Boolean(true)),
         Err(e) => push_io_failure(ctx, &e, None),
@@ -1252,6 +1367,44 @@ mod tests {
         drop(rt);
         let _ = std::fs::remove_file(&path);
         assert_eq!((before.as_str(), after.as_str()), ("", "pending"));
+    }
+
+    #[test]
+    fn popen_reads_writes_and_reports_the_status() {
+        let path = temp_path("popen");
+        let out = run(
+            r#"
+            local name = ...
+            local r = io.popen("printf 'a\\nb'")
+            local kind, first, rest = io.type(r), r:read("l"), r:read("a")
+            local ok, what, code = r:close()
+            local w = io.popen("cat > '" .. name .. "'; exit 4", "w")
+            w:write("via ", 1, "\n")
+            local bad = select(2, w:read("l"))
+            local wok, wwhat, wcode = w:close()
+            local f = io.open(name) local written = f:read("a") f:close()
+            return kind, first, rest, ok, what, code, bad, wok, wwhat, wcode, written, io.type(w)
+            "#,
+            std::slice::from_ref(&path),
+        );
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            out,
+            [
+                "file",
+                "a",
+                "b",
+                "true",
+                "exit",
+                "0",
+                "Bad file descriptor",
+                "nil",
+                "exit",
+                "4",
+                "via 1\n",
+                "closed file"
+            ]
+        );
     }
 
     #[test]

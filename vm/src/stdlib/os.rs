@@ -23,7 +23,7 @@ use crate::runtime::ops;
 use crate::runtime::state::State;
 use crate::value::Value;
 
-use super::io::{flush_all, push_io_failure};
+use super::io::{flush_all, push_exec_result, push_io_failure, shell_command};
 use super::{new_library, set_fn};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
@@ -537,6 +537,8 @@ fn os_difftime<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 /// CPU time used by this process in whole microseconds, as C's `clock()` counts it.
 #[cfg(unix)]
+// `time_t` and `c_long` are `i64` here but 32 bits on some targets, hence the casts.
+#[allow(clippy::unnecessary_cast)]
 fn process_cpu_micros() -> Option<i64> {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -547,7 +549,7 @@ fn process_cpu_micros() -> Option<i64> {
     if r != 0 {
         return None;
     }
-    Some(i64::from(ts.tv_sec) * 1_000_000 + i64::from(ts.tv_nsec) / 1_000)
+    Some(ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1_000)
 }
 
 #[cfg(not(unix))]
@@ -704,11 +706,16 @@ fn os_setlocale<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 }
 
 fn os_execute<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    // No shell is offered: `os.execute()` says so, as C's system(NULL) == 0 would.
-    if ctx.arg(0).is_nil() {
-        return ctx.ret1(Value::Boolean(false));
-    }
-    Err(ctx.error("'os.execute' not supported"))
+    let command = ctx.opt_string(0)?;
+    let Some(command) = command else {
+        // `system(NULL)`: is there a shell?
+        let shell = std::path::Path::new("/bin/sh").exists();
+        return ctx.ret1(Value::Boolean(shell));
+    };
+    // Our buffered output goes out before the command's.
+    flush_all();
+    let status = shell_command(command.as_bytes()).status();
+    push_exec_result(ctx, status)
 }
 
 #[cfg(test)]
