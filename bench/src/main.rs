@@ -1,5 +1,10 @@
 //! `wayfinder-bench`: times the programs in `lua-tests/bench/` on wayfinder, PUC-Rio lua5.4
-//! and piccolo, checks they all print the same checksum line, and prints a comparison table.
+//! and piccolo, checks they all print the same checksum line, and prints a comparison table
+//! of median times, peak memory and their ratios.
+//!
+//! Every run is a child process (piccolo through this binary's hidden `__piccolo` mode), so
+//! each runtime's peak resident set size is its own, and the runtimes take turns run by run
+//! so that a slow phase of the machine is shared between them.
 
 mod external;
 mod outcome;
@@ -14,7 +19,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use external::Interpreter;
-use outcome::{best_of, Outcome};
+use outcome::{Outcome, Samples};
 use report::Row;
 
 #[derive(Parser, Debug)]
@@ -29,10 +34,11 @@ struct Options {
     /// The PUC-Rio Lua 5.4 interpreter [default: `lua5.4` found on $PATH]
     #[arg(long, value_name = "PATH")]
     lua: Option<PathBuf>,
-    /// Runs per program and runtime; the fastest (minimum) wall-clock time is reported
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// Runs per program and runtime, alternating between runtimes; the median wall-clock time
+    /// and the largest peak memory are reported
+    #[arg(long, default_value_t = 5, value_name = "N")]
     runs: u32,
-    /// Kill a wayfinder or lua5.4 run that takes longer than this many seconds
+    /// Kill a run that takes longer than this many seconds
     #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     timeout: f64,
     /// Only run programs whose file name contains NAME
@@ -42,8 +48,11 @@ struct Options {
     #[arg(long)]
     skip_piccolo: bool,
     /// Print JSON instead of the table
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     json: bool,
+    /// Print a Markdown table (for docs/performance.md) instead of the plain-text one
+    #[arg(long)]
+    markdown: bool,
     /// Directory of benchmark programs [default: <workspace>/lua-tests/bench]
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
@@ -92,6 +101,7 @@ fn wayfinder_runtime(options: &Options, root: &Path) -> Runtime {
     Ok(Interpreter {
         program: path,
         args: vec!["run".to_string()],
+        not_available_exit: None,
     })
 }
 
@@ -105,37 +115,59 @@ fn lua_runtime(options: &Options) -> Runtime {
     Ok(Interpreter {
         program: path,
         args: Vec::new(),
+        not_available_exit: None,
     })
 }
 
-fn measure_external(runtime: &Runtime, file: &Path, runs: u32, timeout: Duration) -> Outcome {
-    match runtime {
-        Ok(interpreter) => best_of(runs, || interpreter.run_once(file, timeout)),
-        Err(reason) => Outcome::NotAvailable {
-            reason: reason.clone(),
-        },
+/// piccolo, run by this same binary in its hidden child mode.
+fn piccolo_runtime(options: &Options) -> Runtime {
+    if options.skip_piccolo {
+        return Err("skipped (--skip-piccolo)".to_string());
     }
+    let program =
+        std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+    Ok(Interpreter {
+        program,
+        args: vec![piccolo_run::CHILD_ARG.to_string()],
+        not_available_exit: Some(i32::from(piccolo_run::NOT_AVAILABLE_EXIT)),
+    })
 }
 
-fn measure_piccolo(file: &Path, runs: u32, skip: bool) -> Outcome {
-    if skip {
-        return Outcome::NotAvailable {
-            reason: "skipped (--skip-piccolo)".to_string(),
-        };
-    }
-    let source = match fs::read(file) {
-        Ok(source) => source,
-        Err(e) => {
-            return Outcome::Failed {
-                reason: format!("cannot read {}: {e}", file.display()),
+/// Runs `file` `runs` times on every runtime, taking turns: round `r` starts with runtime
+/// `r mod 3`, so no runtime always runs right after another. Returns the outcomes in the
+/// order of `runtimes`.
+fn measure(runtimes: &[&Runtime; 3], file: &Path, runs: u32, timeout: Duration) -> [Outcome; 3] {
+    let mut samples: [Samples; 3] = Default::default();
+    for round in 0..runs.max(1) as usize {
+        for turn in 0..runtimes.len() {
+            let i = (round + turn) % runtimes.len();
+            if let (Ok(interpreter), true) = (runtimes[i], samples[i].wants_more()) {
+                samples[i].record(interpreter.run_once(file, timeout));
             }
         }
-    };
-    let name = file.to_string_lossy();
-    best_of(runs, || piccolo_run::run_once(&name, &source))
+    }
+    let mut outcomes = samples.map(Samples::finish);
+    for (outcome, runtime) in outcomes.iter_mut().zip(runtimes) {
+        if let Err(reason) = runtime {
+            *outcome = Outcome::NotAvailable {
+                reason: reason.clone(),
+            };
+        }
+    }
+    outcomes
 }
 
 fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == piccolo_run::CHILD_ARG) {
+        return match (args.next(), args.next()) {
+            (Some(file), None) => piccolo_run::child_main(Path::new(&file)),
+            _ => {
+                eprintln!("usage: wayfinder-bench {} FILE", piccolo_run::CHILD_ARG);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let options = Options::parse();
     let root = workspace_root();
     let dir = options
@@ -160,6 +192,7 @@ fn main() -> ExitCode {
     };
     let wayfinder = wayfinder_runtime(&options, &root);
     let lua = lua_runtime(&options);
+    let piccolo = piccolo_runtime(&options);
     for reason in [&wayfinder, &lua]
         .into_iter()
         .filter_map(|r| r.as_ref().err())
@@ -174,16 +207,20 @@ fn main() -> ExitCode {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         eprintln!("running {program} ({} runs each)...", options.runs.max(1));
+        let [wayfinder, lua, piccolo] =
+            measure(&[&wayfinder, &lua, &piccolo], file, options.runs, timeout);
         rows.push(Row {
-            wayfinder: measure_external(&wayfinder, file, options.runs, timeout),
-            lua: measure_external(&lua, file, options.runs, timeout),
-            piccolo: measure_piccolo(file, options.runs, options.skip_piccolo),
+            wayfinder,
+            lua,
+            piccolo,
             program,
         });
     }
 
     if options.json {
         println!("{:#}", report::json(&rows, options.runs.max(1)));
+    } else if options.markdown {
+        print!("{}", report::markdown(&rows));
     } else {
         print!("{}", report::table(&rows));
     }
@@ -206,6 +243,44 @@ mod tests {
             .iter()
             .all(|p| p.file_name().unwrap().to_string_lossy().contains("table_")));
         assert!(find_programs(Path::new("/nonexistent/dir"), None).is_err());
+    }
+
+    #[test]
+    fn runtimes_take_turns_and_missing_ones_are_not_available() {
+        let log = std::env::temp_dir().join(format!("wf-bench-order-{}", std::process::id()));
+        let _ = fs::remove_file(&log);
+        let shell = |name: &str| -> Runtime {
+            Ok(Interpreter {
+                program: PathBuf::from("/bin/sh"),
+                args: vec![
+                    "-c".to_string(),
+                    format!("echo {name} >> {}; echo sum 1", log.display()),
+                ],
+                not_available_exit: None,
+            })
+        };
+        let (a, b) = (shell("a"), shell("b"));
+        let missing: Runtime = Err("not here".to_string());
+        let [first, second, third] = measure(
+            &[&a, &b, &missing],
+            Path::new("x"),
+            3,
+            Duration::from_secs(30),
+        );
+        let order = fs::read_to_string(&log).unwrap();
+        let _ = fs::remove_file(&log);
+        assert_eq!(
+            order.split_whitespace().collect::<Vec<_>>(),
+            ["a", "b", "b", "a", "a", "b"]
+        );
+        assert!(matches!(first, Outcome::Ok { ref times, .. } if times.len() == 3));
+        assert!(matches!(second, Outcome::Ok { .. }));
+        assert_eq!(
+            third,
+            Outcome::NotAvailable {
+                reason: "not here".to_string()
+            }
+        );
     }
 
     #[test]

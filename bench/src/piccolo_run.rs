@@ -1,10 +1,16 @@
-//! Running a Lua program in-process on piccolo (linked as a library) and timing it.
+//! Running a Lua program on piccolo (linked as a library).
 //!
-//! `print` is replaced by a version that writes into a buffer, so the checksum line can be
-//! compared with the other runtimes without piccolo touching our stdout.
+//! The runner measures piccolo like the other runtimes, in a child process of its own, so that
+//! the child's peak memory is piccolo's alone: it re-invokes its own binary as
+//! `wayfinder-bench __piccolo FILE` (see `child_main`), which runs the program once and
+//! prints what it printed. `print` is replaced by a version that writes into a buffer, so
+//! the checksum line can be compared with the other runtimes.
 
 use std::cell::RefCell;
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -28,11 +34,51 @@ pub fn run_once(chunk_name: &str, source: &[u8]) -> Result<SingleRun, Outcome> {
     match result {
         Ok(Ok(())) => Ok(SingleRun {
             elapsed,
+            max_rss_kib: None,
             stdout: String::from_utf8_lossy(&captured.borrow()).into_owned(),
         }),
         Ok(Err(message)) => Err(not_available(message)),
-        Err(_) => Err(not_available("panicked".to_string())),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(not_available(format!("panicked: {message}")))
+        }
     }
+}
+
+/// The hidden first argument that makes the bench binary run one program on piccolo.
+pub const CHILD_ARG: &str = "__piccolo";
+
+/// The child's exit code for "piccolo cannot run this program" (reported as n/a).
+pub const NOT_AVAILABLE_EXIT: u8 = 3;
+
+/// The child mode: runs `file` once on piccolo and writes what it printed to stdout. On an
+/// error or panic, writes the reason as the first line of stderr and exits with
+/// `NOT_AVAILABLE_EXIT`.
+pub fn child_main(file: &Path) -> ExitCode {
+    // The panic is reported through the exit code and message; the default hook's output
+    // would only push the reason off stderr's first line.
+    panic::set_hook(Box::new(|_| {}));
+    let reason = match std::fs::read(file) {
+        Ok(source) => match run_once(&file.to_string_lossy(), &source) {
+            Ok(run) => {
+                let mut stdout = std::io::stdout().lock();
+                if stdout.write_all(run.stdout.as_bytes()).is_err() || stdout.flush().is_err() {
+                    return ExitCode::FAILURE;
+                }
+                return ExitCode::SUCCESS;
+            }
+            Err(Outcome::NotAvailable { reason } | Outcome::Failed { reason }) => reason,
+            Err(Outcome::Ok { .. }) => unreachable!("run_once never fails with Ok"),
+        },
+        Err(e) => format!("cannot read {}: {e}", file.display()),
+    };
+    let first_line = reason.lines().next().unwrap_or("error").to_string();
+    eprintln!("{first_line}");
+    ExitCode::from(NOT_AVAILABLE_EXIT)
 }
 
 fn execute(chunk_name: &str, source: &[u8], output: Rc<RefCell<Vec<u8>>>) -> Result<(), String> {

@@ -1,4 +1,4 @@
-//! Turning measurements into the plain-text table and the JSON document.
+//! Turning measurements into the plain-text table, the Markdown table and the JSON document.
 
 use serde_json::{json, Value as Json};
 
@@ -52,8 +52,10 @@ impl Verdict {
 
 fn judge(outcome: &Outcome, reference: Option<&str>) -> Verdict {
     match outcome {
-        Outcome::Ok { best, checksum } => {
-            let secs = best.as_secs_f64();
+        Outcome::Ok {
+            median, checksum, ..
+        } => {
+            let secs = median.as_secs_f64();
             match reference {
                 Some(expected) if expected != checksum => Verdict::Mismatch(secs),
                 _ => Verdict::Ok(secs),
@@ -70,6 +72,12 @@ struct Judged {
     piccolo: Verdict,
     wf_lua: Option<f64>,
     wf_piccolo: Option<f64>,
+    /// Peak memory (KiB) of each runtime whose result is clean.
+    wayfinder_kib: Option<u64>,
+    lua_kib: Option<u64>,
+    piccolo_kib: Option<u64>,
+    /// wayfinder's peak memory over lua5.4's.
+    mem_wf_lua: Option<f64>,
 }
 
 impl Row {
@@ -82,12 +90,24 @@ impl Row {
             (Some(x), Some(y)) if y > 0.0 => Some(x / y),
             _ => None,
         };
+        let memory =
+            |outcome: &Outcome, verdict: &Verdict| verdict.clean_seconds().and(outcome.peak_kib());
+        let wayfinder_kib = memory(&self.wayfinder, &wayfinder);
+        let lua_kib = memory(&self.lua, &lua);
+        let piccolo_kib = memory(&self.piccolo, &piccolo);
         Judged {
             wf_lua: ratio(&wayfinder, &lua),
             wf_piccolo: ratio(&wayfinder, &piccolo),
             wayfinder,
             lua,
             piccolo,
+            mem_wf_lua: match (wayfinder_kib, lua_kib) {
+                (Some(w), Some(l)) if l > 0 => Some(w as f64 / l as f64),
+                _ => None,
+            },
+            wayfinder_kib,
+            lua_kib,
+            piccolo_kib,
         }
     }
 
@@ -165,20 +185,57 @@ fn ratio_cell(ratio: Option<f64>) -> String {
     ratio.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x"))
 }
 
-/// The aligned plain-text table, followed by notes explaining n/a, error and MISMATCH cells.
-pub fn table(rows: &[Row]) -> String {
-    let header = [
-        "program",
-        "wayfinder s",
-        "lua5.4 s",
-        "piccolo s",
-        "wf/lua",
-        "wf/piccolo",
-    ]
-    .map(str::to_string);
-    let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
-    let mut lines: Vec<[String; 6]> = vec![header];
-    for (row, j) in rows.iter().zip(&judged) {
+fn memory_cell(kib: Option<u64>) -> String {
+    kib.map_or_else(|| "-".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
+}
+
+const COLUMNS: usize = 10;
+
+const HEADER: [&str; COLUMNS] = [
+    "program",
+    "wayfinder s",
+    "lua5.4 s",
+    "piccolo s",
+    "wf/lua",
+    "wf/piccolo",
+    "wayfinder MiB",
+    "lua5.4 MiB",
+    "piccolo MiB",
+    "mem wf/lua",
+];
+
+/// The summary under the table: geometric means and the worst programs.
+struct Summary {
+    geo_wf_lua: Option<f64>,
+    geo_wf_piccolo: Option<f64>,
+    geo_mem: Option<f64>,
+    /// The program with the highest wf/lua time ratio, and that ratio.
+    worst_time: Option<(String, f64)>,
+    /// The program with the highest wf/lua memory ratio, and that ratio.
+    worst_memory: Option<(String, f64)>,
+}
+
+fn worst(rows: &[Row], values: impl Iterator<Item = Option<f64>>) -> Option<(String, f64)> {
+    rows.iter()
+        .zip(values)
+        .filter_map(|(row, v)| v.map(|v| (row.program.clone(), v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+fn summarize(rows: &[Row], judged: &[Judged]) -> Summary {
+    Summary {
+        geo_wf_lua: geometric_mean(judged.iter().map(|j| j.wf_lua)),
+        geo_wf_piccolo: geometric_mean(judged.iter().map(|j| j.wf_piccolo)),
+        geo_mem: geometric_mean(judged.iter().map(|j| j.mem_wf_lua)),
+        worst_time: worst(rows, judged.iter().map(|j| j.wf_lua)),
+        worst_memory: worst(rows, judged.iter().map(|j| j.mem_wf_lua)),
+    }
+}
+
+/// The table's cells: a header, one line per program, and the geomean line.
+fn cells(rows: &[Row], judged: &[Judged], summary: &Summary) -> Vec<[String; COLUMNS]> {
+    let mut lines: Vec<[String; COLUMNS]> = vec![HEADER.map(str::to_string)];
+    for (row, j) in rows.iter().zip(judged) {
         lines.push([
             row.program.clone(),
             j.wayfinder.cell(),
@@ -186,24 +243,64 @@ pub fn table(rows: &[Row]) -> String {
             j.piccolo.cell(),
             ratio_cell(j.wf_lua),
             ratio_cell(j.wf_piccolo),
+            memory_cell(j.wayfinder_kib),
+            memory_cell(j.lua_kib),
+            memory_cell(j.piccolo_kib),
+            ratio_cell(j.mem_wf_lua),
         ]);
     }
-    lines.push([
-        "geomean".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        ratio_cell(geometric_mean(judged.iter().map(|j| j.wf_lua))),
-        ratio_cell(geometric_mean(judged.iter().map(|j| j.wf_piccolo))),
-    ]);
+    let mut geomean: [String; COLUMNS] = Default::default();
+    geomean[0] = "geomean".to_string();
+    geomean[4] = ratio_cell(summary.geo_wf_lua);
+    geomean[5] = ratio_cell(summary.geo_wf_piccolo);
+    geomean[9] = ratio_cell(summary.geo_mem);
+    lines.push(geomean);
+    lines
+}
 
-    let mut widths = [0usize; 6];
+fn summary_lines(summary: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((program, ratio)) = &summary.worst_time {
+        out.push(format!(
+            "slowest relative to lua5.4: {program} ({ratio:.2}x)"
+        ));
+    }
+    if let Some((program, ratio)) = &summary.worst_memory {
+        out.push(format!(
+            "most memory relative to lua5.4: {program} ({ratio:.2}x)"
+        ));
+    }
+    out
+}
+
+fn notes_section(rows: &[Row], bullet: &str) -> String {
+    let notes = notes(rows);
+    let mut out = String::new();
+    if !notes.is_empty() {
+        out.push_str("\nnotes:\n");
+        for note in notes {
+            out.push_str(bullet);
+            out.push_str(&note);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The aligned plain-text table, followed by the worst programs and notes explaining n/a,
+/// error and MISMATCH cells.
+pub fn table(rows: &[Row]) -> String {
+    let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
+    let summary = summarize(rows, &judged);
+    let lines = cells(rows, &judged, &summary);
+
+    let mut widths = [0usize; COLUMNS];
     for line in &lines {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.len());
         }
     }
-    let render = |line: &[String; 6]| {
+    let render = |line: &[String; COLUMNS]| {
         let cells: Vec<String> = line
             .iter()
             .zip(widths)
@@ -216,7 +313,7 @@ pub fn table(rows: &[Row]) -> String {
                 }
             })
             .collect();
-        cells.join(" | ")
+        cells.join(" | ").trim_end().to_string()
     };
     let rule: String = widths
         .iter()
@@ -234,15 +331,58 @@ pub fn table(rows: &[Row]) -> String {
         out.push_str(&render(line));
         out.push('\n');
     }
-    let notes = notes(rows);
-    if !notes.is_empty() {
-        out.push_str("\nnotes:\n");
-        for note in notes {
-            out.push_str("  ");
-            out.push_str(&note);
+    let summary_lines = summary_lines(&summary);
+    if !summary_lines.is_empty() {
+        out.push('\n');
+        for line in summary_lines {
+            out.push_str(&line);
             out.push('\n');
         }
     }
+    out.push_str(&notes_section(rows, "  "));
+    out
+}
+
+/// The same table in GitHub Markdown, for `docs/performance.md`: the geomean line in bold,
+/// then the worst programs and the notes as a list.
+pub fn markdown(rows: &[Row]) -> String {
+    let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
+    let summary = summarize(rows, &judged);
+    let lines = cells(rows, &judged, &summary);
+    let last = lines.len() - 1;
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let cells: Vec<String> = line
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if cell.is_empty() || i == 0 {
+                    cell.clone()
+                } else if i == last {
+                    format!("**{cell}**")
+                } else if c == 0 {
+                    format!("`{cell}`")
+                } else {
+                    cell.replace('|', "\\|")
+                }
+            })
+            .collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        if i == 0 {
+            let align: Vec<&str> = (0..COLUMNS)
+                .map(|c| if c == 0 { "---" } else { "---:" })
+                .collect();
+            out.push_str(&format!("| {} |\n", align.join(" | ")));
+        }
+    }
+    let summary_lines = summary_lines(&summary);
+    if !summary_lines.is_empty() {
+        out.push('\n');
+        for line in summary_lines {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    out.push_str(&notes_section(rows, "- "));
     out
 }
 
@@ -251,9 +391,15 @@ fn outcome_json(outcome: &Outcome, verdict: &Verdict) -> Json {
         Outcome::NotAvailable { reason } | Outcome::Failed { reason } => Some(reason.as_str()),
         Outcome::Ok { .. } => None,
     };
+    let times: Option<Vec<f64>> = match outcome {
+        Outcome::Ok { times, .. } => Some(times.iter().map(|t| t.as_secs_f64()).collect()),
+        _ => None,
+    };
     json!({
         "status": verdict.status(),
         "seconds": outcome.seconds(),
+        "all_seconds": times,
+        "peak_kib": outcome.peak_kib(),
         "checksum": outcome.checksum(),
         "reason": reason,
     })
@@ -262,6 +408,7 @@ fn outcome_json(outcome: &Outcome, verdict: &Verdict) -> Json {
 /// The same data as `table`, as a JSON document for scripts.
 pub fn json(rows: &[Row], runs: u32) -> Json {
     let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
+    let summary = summarize(rows, &judged);
     let programs: Vec<Json> = rows
         .iter()
         .zip(&judged)
@@ -273,6 +420,7 @@ pub fn json(rows: &[Row], runs: u32) -> Json {
                 "piccolo": outcome_json(&row.piccolo, &j.piccolo),
                 "wf_over_lua": j.wf_lua,
                 "wf_over_piccolo": j.wf_piccolo,
+                "memory_wf_over_lua": j.mem_wf_lua,
             })
         })
         .collect();
@@ -280,8 +428,13 @@ pub fn json(rows: &[Row], runs: u32) -> Json {
         "runs": runs,
         "programs": programs,
         "geomean": {
-            "wf_over_lua": geometric_mean(judged.iter().map(|j| j.wf_lua)),
-            "wf_over_piccolo": geometric_mean(judged.iter().map(|j| j.wf_piccolo)),
+            "wf_over_lua": summary.geo_wf_lua,
+            "wf_over_piccolo": summary.geo_wf_piccolo,
+            "memory_wf_over_lua": summary.geo_mem,
+        },
+        "worst": {
+            "wf_over_lua": summary.worst_time.map(|(p, r)| json!({"program": p, "ratio": r})),
+            "memory_wf_over_lua": summary.worst_memory.map(|(p, r)| json!({"program": p, "ratio": r})),
         },
     })
 }
@@ -292,9 +445,11 @@ mod tests {
 
     use super::*;
 
-    fn ok(ms: u64, checksum: &str) -> Outcome {
+    fn ok(ms: u64, kib: u64, checksum: &str) -> Outcome {
         Outcome::Ok {
-            best: Duration::from_millis(ms),
+            median: Duration::from_millis(ms),
+            times: vec![Duration::from_millis(ms)],
+            peak_kib: Some(kib),
             checksum: checksum.to_string(),
         }
     }
@@ -303,14 +458,14 @@ mod tests {
         vec![
             Row {
                 program: "fib".to_string(),
-                wayfinder: ok(200, "fib 1"),
-                lua: ok(100, "fib 1"),
-                piccolo: ok(400, "fib 1"),
+                wayfinder: ok(200, 3072, "fib 1"),
+                lua: ok(100, 2048, "fib 1"),
+                piccolo: ok(400, 4096, "fib 1"),
             },
             Row {
                 program: "strings".to_string(),
-                wayfinder: ok(300, "strings 2"),
-                lua: ok(100, "strings 1"),
+                wayfinder: ok(300, 1024, "strings 2"),
+                lua: ok(100, 1024, "strings 1"),
                 piccolo: Outcome::NotAvailable {
                     reason: "no table.concat".to_string(),
                 },
@@ -330,8 +485,10 @@ mod tests {
         let text = table(&sample_rows());
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("program |") && lines[0].contains("wayfinder s |"));
+        assert!(lines[0].contains("mem wf/lua"), "{}", lines[0]);
         let fib = lines.iter().find(|l| l.starts_with("fib")).unwrap();
         assert!(fib.contains("2.00x") && fib.contains("0.50x"), "{fib}");
+        assert!(fib.contains("3.0") && fib.contains("1.50x"), "{fib}");
         let strings = lines.iter().find(|l| l.starts_with("strings")).unwrap();
         assert!(strings.contains("0.300 MISMATCH"), "{strings}");
         assert!(strings.contains("n/a"), "{strings}");
@@ -340,9 +497,33 @@ mod tests {
             "mismatched rows get no ratio: {strings}"
         );
         let geo = lines.iter().find(|l| l.starts_with("geomean")).unwrap();
-        assert!(geo.contains("2.00x") && geo.contains("0.50x"), "{geo}");
+        assert!(
+            geo.contains("2.00x") && geo.contains("0.50x") && geo.contains("1.50x"),
+            "{geo}"
+        );
+        assert!(text.contains("slowest relative to lua5.4: fib (2.00x)"));
+        assert!(text.contains("most memory relative to lua5.4: fib (1.50x)"));
         assert!(text.contains("strings: wayfinder: MISMATCH"));
         assert!(text.contains("strings: piccolo: no table.concat"));
+    }
+
+    #[test]
+    fn worst_program_is_the_highest_ratio() {
+        let mut rows = sample_rows();
+        rows.push(Row {
+            program: "trees".to_string(),
+            wayfinder: ok(300, 8192, "t"),
+            lua: ok(100, 2048, "t"),
+            piccolo: ok(900, 2048, "t"),
+        });
+        let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
+        let summary = summarize(&rows, &judged);
+        let (program, ratio) = summary.worst_time.unwrap();
+        assert_eq!(program, "trees");
+        assert!((ratio - 3.0).abs() < 1e-9);
+        let (program, ratio) = summary.worst_memory.unwrap();
+        assert_eq!(program, "trees");
+        assert!((ratio - 4.0).abs() < 1e-9);
     }
 
     #[test]
@@ -355,8 +536,8 @@ mod tests {
             .map(|name| Row {
                 program: name.to_string(),
                 wayfinder: missing(),
-                lua: ok(1, "x"),
-                piccolo: ok(1, "x"),
+                lua: ok(1, 1, "x"),
+                piccolo: ok(1, 1, "x"),
             })
             .collect();
         assert_eq!(notes(&rows), vec!["all programs: wayfinder: no binary"]);
@@ -370,18 +551,44 @@ mod tests {
             .take_while(|l| !l.is_empty())
             .filter(|l| l.contains(" | "))
             .map(|l| l.match_indices(" | ").map(|(i, _)| i).collect())
+            .filter(|bars: &Vec<usize>| bars.len() == COLUMNS - 1)
             .collect();
+        assert_eq!(bars.len(), 4, "{text}");
         assert!(bars.windows(2).all(|w| w[0] == w[1]), "{text}");
     }
 
     #[test]
-    fn json_has_statuses_and_ratios() {
+    fn markdown_table_has_a_row_per_program_and_bold_geomean() {
+        let text = markdown(&sample_rows());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("| program | wayfinder s |"), "{text}");
+        assert!(lines[1].starts_with("| --- | ---: |"), "{text}");
+        assert!(
+            lines[2].starts_with("| `fib` | 0.200 | 0.100 | 0.400 | 2.00x"),
+            "{text}"
+        );
+        assert!(lines[4].starts_with("| **geomean** |"), "{text}");
+        assert!(lines[4].contains("**2.00x**"), "{text}");
+        assert!(lines
+            .iter()
+            .take(5)
+            .all(|l| l.matches(" | ").count() == COLUMNS - 1));
+        assert!(text.contains("- slowest relative to lua5.4: fib (2.00x)"));
+        assert!(text.contains("- strings: piccolo: no table.concat"));
+    }
+
+    #[test]
+    fn json_has_statuses_ratios_and_memory() {
         let doc = json(&sample_rows(), 3);
         assert_eq!(doc["runs"], 3);
         assert_eq!(doc["programs"][0]["wf_over_lua"], 2.0);
+        assert_eq!(doc["programs"][0]["memory_wf_over_lua"], 1.5);
+        assert_eq!(doc["programs"][0]["wayfinder"]["peak_kib"], 3072);
+        assert_eq!(doc["programs"][0]["wayfinder"]["all_seconds"][0], 0.2);
         assert_eq!(doc["programs"][1]["wayfinder"]["status"], "mismatch");
         assert_eq!(doc["programs"][1]["piccolo"]["status"], "n/a");
         assert_eq!(doc["programs"][1]["wf_over_lua"], Json::Null);
         assert_eq!(doc["geomean"]["wf_over_piccolo"], 0.5);
+        assert_eq!(doc["worst"]["wf_over_lua"]["program"], "fib");
     }
 }
