@@ -20,7 +20,7 @@
 //!   previous multi-value instruction), `c = nresults + 1` (`c = 0`: keep all results and set
 //!   the top).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// One VM instruction. Kept at 4 bytes (checked below) so code stays cache-dense.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -622,7 +622,7 @@ pub struct LocalInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionProto {
     /// The chunk name as Lua uses it: `@path/to/file.lua`, `=stdin`, or the source string.
-    pub source: Rc<str>,
+    pub source: Arc<str>,
     /// Stable identity path used by reload to match old and new functions, e.g. `M.add`,
     /// `M:draw`, `helper`, `ui.on_click`, `M.add/<anonymous#1>`. Empty for the main chunk.
     pub identity: String,
@@ -641,7 +641,7 @@ pub struct FunctionProto {
     /// Source line of each instruction (`lines.len() == code.len()`).
     pub lines: Vec<u32>,
     pub constants: Vec<Constant>,
-    pub protos: Vec<Rc<FunctionProto>>,
+    pub protos: Vec<Arc<FunctionProto>>,
     pub upvalues: Vec<UpvalueDesc>,
     pub locals: Vec<LocalInfo>,
 }

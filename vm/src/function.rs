@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use gc_arena::{
     lock::{Lock, RefLock},
@@ -17,8 +18,9 @@ use crate::value::Value;
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Proto<'gc> {
+    /// Shared with `Arc` (not `Rc`) so a runtime can move to another thread.
     #[collect(require_static)]
-    pub info: Rc<FunctionProto>,
+    pub info: Arc<FunctionProto>,
     /// Copies of `info`'s code and frame shape, one pointer hop closer for the executor's
     /// call and return paths.
     #[collect(require_static)]
@@ -88,11 +90,16 @@ pub enum UpvalueSource<'gc> {
 
 impl<'gc> Proto<'gc> {
     /// Turn a compiled function (and its children) into GC prototypes.
+    ///
+    /// `info` is the caller's handle on the compiled chunk; the runtime keeps the chunk
+    /// in `Arc`s of its own (its top level is copied if the caller still shares it), so no
+    /// `Rc` links the heap to code outside and the runtime stays `Send`.
     pub fn load(
         mc: &Mutation<'gc>,
         interner: Interner<'gc>,
         info: Rc<FunctionProto>,
     ) -> Gc<'gc, Proto<'gc>> {
+        let info = Arc::new(Rc::try_unwrap(info).unwrap_or_else(|shared| (*shared).clone()));
         Self::load_sharing(mc, interner, info, &mut HashMap::new())
     }
 
@@ -101,7 +108,7 @@ impl<'gc> Proto<'gc> {
     fn load_sharing(
         mc: &Mutation<'gc>,
         interner: Interner<'gc>,
-        info: Rc<FunctionProto>,
+        info: Arc<FunctionProto>,
         strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
     ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
@@ -396,7 +403,19 @@ pub enum NativeKind {
     Builtin(Builtin),
     /// An ordinary native function `f` that the generic `for` may also step inline.
     Iter(FastIter, NativeFn),
+    /// A Rust closure registered by the host ([`NativeData::host`]).
+    Host,
 }
+
+/// A host closure callable from Lua: it may capture host state (it is `Send` so the
+/// runtime stays `Send`; `Fn`, so a closure that Lua re-enters while it runs is fine).
+pub type HostFn = Box<
+    dyn for<'gc, 'a> Fn(
+            &mut crate::runtime::ctx::Ctx<'gc, 'a>,
+        ) -> Result<usize, crate::runtime::error::LuaError<'gc>>
+        + Send
+        + 'static,
+>;
 
 /// A function implemented in Rust, with optional upvalues (like a C closure).
 #[derive(Collect)]
@@ -405,6 +424,9 @@ pub struct NativeData<'gc> {
     pub name: &'static str,
     pub kind: NativeKind,
     pub upvalues: RefLock<Vec<Value<'gc>>>,
+    /// The closure of a [`NativeKind::Host`] function.
+    #[collect(require_static)]
+    pub host: Option<HostFn>,
 }
 
 pub type NativeFunction<'gc> = Gc<'gc, NativeData<'gc>>;
@@ -421,6 +443,25 @@ pub fn new_native<'gc>(
             name,
             kind,
             upvalues: RefLock::new(upvalues),
+            host: None,
+        },
+    )
+}
+
+/// A native function running host closure `f`, with `upvalues` (`Ctx::upvalue`).
+pub fn new_host_native<'gc>(
+    mc: &Mutation<'gc>,
+    name: &'static str,
+    f: HostFn,
+    upvalues: Vec<Value<'gc>>,
+) -> NativeFunction<'gc> {
+    Gc::new(
+        mc,
+        NativeData {
+            name,
+            kind: NativeKind::Host,
+            upvalues: RefLock::new(upvalues),
+            host: Some(f),
         },
     )
 }

@@ -11,8 +11,10 @@
 pub mod arith;
 pub mod bytecode;
 pub mod compiler;
+pub mod embed;
 pub mod function;
 pub mod journal;
+pub mod limits;
 pub mod modules;
 pub mod number;
 pub mod runtime;
@@ -24,4 +26,10 @@ pub mod thread;
 pub mod userdata;
 pub mod value;
 
+pub use embed::{
+    AnyUserData, Bytes, Error, FromLua, FromLuaMulti, Function, IntoLua, IntoLuaMulti, LuaRef,
+    LuaValue, NewUserData, TableRef, UserData, UserDataMethods, Variadic,
+};
+pub use limits::{InterruptHandle, LimitKind, Limits};
 pub use runtime::{Runtime, RuntimeError};
+pub use stdlib::sandbox::StdLib;

@@ -20,6 +20,14 @@ pub struct StringData {
     bytes: Box<[u8]>,
 }
 
+/// The bytes go back to the runtime's memory account (`crate::limits`) when the string
+/// is freed.
+impl Drop for StringData {
+    fn drop(&mut self) {
+        crate::limits::uncharge(self.bytes.len());
+    }
+}
+
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 pub struct LuaString<'gc>(Gc<'gc, StringData>);
@@ -86,6 +94,7 @@ impl<'gc> Interner<'gc> {
         if let Some(s) = found {
             return LuaString(s);
         }
+        crate::limits::charge(bytes.len());
         let s = LuaString(Gc::new(
             mc,
             StringData {
@@ -157,6 +166,7 @@ impl<'gc> LuaString<'gc> {
         if bytes.len() > 64 {
             mc.metrics().adjust_debt(bytes.len() as f64 / 64.0);
         }
+        crate::limits::charge(bytes.len());
         LuaString(Gc::new(
             mc,
             StringData {

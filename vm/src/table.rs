@@ -53,6 +53,10 @@ pub struct TableData<'gc> {
     array: Vec<Value<'gc>>,
     hash: HashPart<'gc>,
     metatable: Option<Table<'gc>>,
+    /// The bytes of `array` and `hash` charged to the runtime's memory account
+    /// (`crate::limits`), given back when the table is freed.
+    #[collect(require_static)]
+    charged: crate::limits::Charged,
 }
 
 impl<'gc> Table<'gc> {
@@ -68,7 +72,8 @@ impl<'gc> Table<'gc> {
         if hash > 0 {
             data.hash.resize(hash);
         }
-        charge_growth(mc, 0, data.slot_capacity());
+        let after = data.slot_capacity();
+        data.grew(mc, 0, after);
         Table(Gc::new(mc, RefLock::new(data)))
     }
 
@@ -102,7 +107,8 @@ impl<'gc> Table<'gc> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
         let res = data.set(key, value);
-        charge_growth(mc, before, data.slot_capacity());
+        let after = data.slot_capacity();
+        data.grew(mc, before, after);
         res
     }
 
@@ -111,7 +117,8 @@ impl<'gc> Table<'gc> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
         data.set_int(key, value);
-        charge_growth(mc, before, data.slot_capacity());
+        let after = data.slot_capacity();
+        data.grew(mc, before, after);
     }
 
     /// The executor's `t[k]` fast path, in one borrow: stores the raw value in `dest` and
@@ -159,7 +166,8 @@ impl<'gc> Table<'gc> {
                 if let Some(slot) = data.array.last_mut() {
                     slot.set_from(value);
                 }
-                charge_growth(mc, before, data.array.capacity());
+                let after = data.array.capacity();
+                data.grew(mc, before, after);
                 true
             }
             _ => false,
@@ -203,7 +211,8 @@ impl<'gc> Table<'gc> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
         let res = data.set_unless_meta(key, *value);
-        charge_growth(mc, before, data.slot_capacity());
+        let after = data.slot_capacity();
+        data.grew(mc, before, after);
         res
     }
 
@@ -466,6 +475,17 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Value slots allocated by both parts (a hash slot holds a key and a value).
+    /// After the table's parts grew from `before` to `after` value slots: GC debt
+    /// ([`charge_growth`]) and the memory account.
+    #[inline]
+    pub fn grew(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
+        if after > before {
+            charge_growth(mc, before, after);
+            self.charged
+                .add((after - before) * std::mem::size_of::<Value<'_>>());
+        }
+    }
+
     pub fn slot_capacity(&self) -> usize {
         self.array.capacity() + 2 * self.hash.slots.len()
     }

@@ -6,6 +6,7 @@
 //! at that marker. A loaded prototype is checked structurally before it can run.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::bytecode::{Constant, FunctionProto, Instr, LocalInfo, LocalSlot, UpvalueDesc};
 
@@ -272,12 +273,12 @@ impl Reader<'_> {
 
     /// One function; `parent_source` is what a nested function without its own source
     /// name inherits.
-    fn function(&mut self, parent_source: Option<&Rc<str>>) -> ReadResult<FunctionProto> {
+    fn function(&mut self, parent_source: Option<&Arc<str>>) -> ReadResult<FunctionProto> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(ReadError::Corrupted);
         }
-        let source: Rc<str> = match (self.u8()?, parent_source) {
+        let source: Arc<str> = match (self.u8()?, parent_source) {
             (1, _) => self.text()?.into(),
             (0, Some(parent)) => parent.clone(),
             (0, None) => STRIPPED_SOURCE.into(),
@@ -312,7 +313,7 @@ impl Reader<'_> {
         let n = self.count(1)?;
         let mut protos = Vec::with_capacity(n);
         for _ in 0..n {
-            protos.push(Rc::new(self.function(Some(&source))?));
+            protos.push(Arc::new(self.function(Some(&source))?));
         }
         let n = self.count(6)?;
         let mut upvalues = Vec::with_capacity(n);

@@ -2,7 +2,7 @@
 //! constant table, jump patching, and the scopes of local variables, blocks and labels.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::bytecode::{
     Constant, FunctionProto, Instr, LocalInfo, LocalSlot, UpvalueDesc, MAX_JUMP,
@@ -76,7 +76,7 @@ enum ConstKey {
 }
 
 pub(super) struct FuncState {
-    pub source: Rc<str>,
+    pub source: Arc<str>,
     pub identity: String,
     pub line_defined: u32,
     pub last_line_defined: u32,
@@ -86,7 +86,7 @@ pub(super) struct FuncState {
     pub lines: Vec<u32>,
     pub constants: Vec<Constant>,
     const_index: HashMap<ConstKey, usize>,
-    pub protos: Vec<Rc<FunctionProto>>,
+    pub protos: Vec<Arc<FunctionProto>>,
     pub upvalues: Vec<UpvalueDesc>,
     pub locals: Vec<LocalInfo>,
 
@@ -120,7 +120,7 @@ pub(super) fn error(message: impl Into<String>, span: Span) -> SyntaxError {
 }
 
 impl FuncState {
-    pub fn new(source: Rc<str>, identity: String, line_defined: u32) -> FuncState {
+    pub fn new(source: Arc<str>, identity: String, line_defined: u32) -> FuncState {
         FuncState {
             source,
             identity,

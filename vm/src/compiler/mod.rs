@@ -21,7 +21,7 @@ mod tests;
 mod validate;
 
 use std::collections::HashSet;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::bytecode::{FunctionProto, Instr, LocalSlot, UpvalueDesc};
 use crate::syntax::ast::{self, Span};
@@ -44,7 +44,7 @@ pub fn compile(
     let mut compiler = Compiler {
         source,
         lines: LineIndex::new(source),
-        chunk_name: Rc::from(chunk_name),
+        chunk_name: Arc::from(chunk_name),
         captured: scope::find_captures(chunk),
         funcs: Vec::new(),
     };
@@ -63,7 +63,7 @@ enum Resolved {
 pub(super) struct Compiler<'a> {
     source: &'a [u8],
     lines: LineIndex,
-    chunk_name: Rc<str>,
+    chunk_name: Arc<str>,
     captured: HashSet<DeclKey>,
     /// The function being compiled is last; its enclosing functions precede it.
     funcs: Vec<FuncState>,
@@ -298,7 +298,7 @@ impl Compiler<'_> {
         if index > u16::MAX as usize {
             return Err(error("too many functions in one function", func.span));
         }
-        parent.protos.push(Rc::new(proto));
+        parent.protos.push(Arc::new(proto));
         parent.line = last_line;
         let pc = parent.emit(Instr::Closure {
             a: 0,

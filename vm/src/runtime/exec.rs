@@ -284,6 +284,7 @@ fn call_native<'gc>(
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let f = match nf.kind {
         NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
+        NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
         }
@@ -297,6 +298,15 @@ fn call_native<'gc>(
         _ => deliver(mc, state, thread, th, ret, n)?,
     };
     Ok(event.or_else(|| full_collection_pause(state)))
+}
+
+/// The native body of a host closure (`NativeKind::Host`): runs the closure it holds.
+fn call_host<'gc>(ctx: &mut Ctx<'gc, '_>) -> LResult<'gc, usize> {
+    let data: &'gc crate::function::NativeData<'gc> = Gc::as_ref(ctx.func);
+    match &data.host {
+        Some(f) => f(ctx),
+        None => Err(ctx.core_error("host function without a body")),
+    }
 }
 
 /// Run native `f` on the arguments after `func_slot`; its `n` results end up at `func_slot..`.
@@ -836,7 +846,21 @@ fn concat_run<'gc>(
             while start > first && is_piece(th.stack[start - 1]) {
                 start -= 1;
             }
-            let mut buf = Vec::new();
+            let len: usize = th.stack[start..end]
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.as_bytes().len(),
+                    _ => 32,
+                })
+                .sum();
+            let mut buf = if len < 1 << 16 {
+                Vec::with_capacity(len)
+            } else {
+                // A large result: within the memory limit, and an error rather than an
+                // abort if the system has no room.
+                crate::limits::try_buffer(mc, len)
+                    .map_err(|e| LuaError::from_str(mc, e.message()))?
+            };
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
@@ -1021,11 +1045,14 @@ pub(crate) fn unwind<'gc>(
     err: LuaError<'gc>,
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let mut err = err;
+    // A run stopped by a limit (`crate::limits`) unwinds past every `pcall`.
+    let stopping = state.host.borrow().limits.stopping;
     loop {
-        let catcher = th
-            .frames
-            .iter()
-            .rposition(|f| matches!(f, Frame::Protected { .. } | Frame::Boundary));
+        let catcher = th.frames.iter().rposition(|f| match f {
+            Frame::Protected { .. } => !stopping,
+            Frame::Boundary => true,
+            _ => false,
+        });
         let Some(i) = catcher else {
             if err.traceback.is_none() {
                 err.traceback = Some(traceback(th, None));
@@ -1512,13 +1539,45 @@ pub(crate) fn call_nested<'gc>(
         if matches!(first, Some(Event::BoundaryReturn)) {
             return Ok(());
         }
-        let mut fuel = i64::MAX;
-        match drive(mc, state, thread, th, &mut fuel, first)? {
-            DriveEnd::Boundary => Ok(()),
-            _ => Err(LuaError::from_str(
-                mc,
-                "internal error: nested call ended without returning",
-            )),
+        // Without limits the nested call runs to its end; with them it stops at safe
+        // points like the driver does, so a runaway callback is stopped too.
+        if !state.host.borrow().limits.active() {
+            let mut fuel = i64::MAX;
+            return match drive(mc, state, thread, th, &mut fuel, first)? {
+                DriveEnd::Boundary => Ok(()),
+                _ => Err(LuaError::from_str(
+                    mc,
+                    "internal error: nested call ended without returning",
+                )),
+            };
+        }
+        let mut first = first;
+        loop {
+            let slice = state
+                .host
+                .borrow()
+                .limits
+                .slice_fuel(crate::runtime::DEFAULT_FUEL);
+            let mut fuel = slice;
+            match drive(mc, state, thread, th, &mut fuel, first.take())? {
+                DriveEnd::Boundary => return Ok(()),
+                DriveEnd::OutOfFuel => {
+                    let spent = (slice - fuel).max(0) as u64;
+                    let depth = running_depth(state, th);
+                    let verdict = state.host.borrow_mut().limits.check(mc, spent, depth);
+                    if let crate::limits::Verdict::Raise(kind)
+                    | crate::limits::Verdict::Stop(kind) = verdict
+                    {
+                        raise_in_running_thread(mc, state, thread, th, kind);
+                    }
+                }
+                DriveEnd::Finished { .. } => {
+                    return Err(LuaError::from_str(
+                        mc,
+                        "internal error: nested call ended without returning",
+                    ))
+                }
+            }
         }
     })();
     state.host.borrow_mut().native_depth -= 1;
@@ -1538,6 +1597,43 @@ pub(crate) fn call_nested<'gc>(
         ensure_len(th, end);
     }
     values
+}
+
+/// Frames running in the chain of threads (for `Limits::max_call_depth`); `base_th` is
+/// the state of the thread that drives, already borrowed.
+pub(crate) fn running_depth<'gc>(state: &State<'gc>, base_th: &ThreadState<'gc>) -> usize {
+    let chain = state.chain.borrow();
+    let others: usize = chain
+        .iter()
+        .filter_map(|t| t.gc().try_borrow().ok().map(|s| s.frames.len()))
+        .sum();
+    others + base_th.frames.len()
+}
+
+/// Raise a limit's error in the thread that is running (the last of the chain) when it
+/// next runs. `base`/`base_th` is the driving thread, already borrowed.
+pub(crate) fn raise_in_running_thread<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+    kind: crate::limits::LimitKind,
+) {
+    let err = LuaError::from_str(mc, kind.message());
+    let cur = *state
+        .chain
+        .borrow()
+        .last()
+        .expect("the thread chain is never empty");
+    if cur.ptr_eq(base) {
+        if base_th.pending.is_none() {
+            base_th.pending = Some(Pending::Raise(err));
+        }
+    } else if let Ok(mut th) = cur.gc().try_borrow_mut(mc) {
+        if th.pending.is_none() {
+            th.pending = Some(Pending::Raise(err));
+        }
+    }
 }
 
 /// `obj[key]` with `__index` (nested calls for function handlers).
@@ -3272,7 +3368,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                         let mut data = t.gc().borrow_mut(mc);
                         let before = data.slot_capacity();
                         data.set_list(start, &th.stack[ra + 1..ra + 1 + count]);
-                        crate::table::charge_growth(mc, before, data.slot_capacity());
+                        let after = data.slot_capacity();
+                        data.grew(mc, before, after);
                     }
                     if n == 0 {
                         ensure_len(th, frame_end!());

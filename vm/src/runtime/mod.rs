@@ -12,7 +12,7 @@ pub mod state;
 
 use std::path::Path;
 
-use gc_arena::{Arena, Rootable};
+use gc_arena::{Arena, Mutation, Rootable};
 
 pub use env::LuaEnv;
 pub use error::RuntimeError;
@@ -33,9 +33,25 @@ pub const DEFAULT_FUEL: i64 = 20_000;
 /// A Lua state with its own heap. Code runs in fuel-sized slices; between slices the
 /// runtime collects garbage (and, later, services reload and debugger commands).
 pub struct Runtime {
-    arena: Arena<Rootable![State<'_>]>,
-    fuel: i64,
+    pub(crate) arena: Arena<Rootable![State<'_>]>,
+    pub(crate) fuel: i64,
+    /// The memory account of this runtime's heap (`crate::limits`); boxed so its address
+    /// stays put while it is the thread's current account.
+    pub(crate) account: Box<crate::limits::Account>,
 }
+
+// SAFETY: a `Runtime` owns everything it reaches. The arena is `!Send` only because of
+// thread-unsafe pieces that never leave it: gc-arena's `Metrics` (an `Rc` the runtime never
+// clones out) and its raw object pointers, which only this arena follows. The values in the
+// heap hold no `Rc` or thread-bound data shared with anything outside: compiled code is
+// shared with `Arc` (`Proto::load` copies a caller's `Rc` top level), host closures and
+// userdata payloads are `Send` by their types, and `io` file handles are `Arc`s. No API hands
+// out a `Gc` pointer or anything else that aliases the heap outside a `mutate` call (whose
+// `'gc` brand keeps it inside), and the memory account's thread-local pointer is set only
+// while a method of this runtime runs. Moving the whole `Runtime` to another thread therefore
+// moves every reference to its data with it. It is not `Sync`: every use needs `&mut`, or
+// interior mutability that is not thread-safe.
+unsafe impl Send for Runtime {}
 
 /// How a call into the runtime ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,15 +69,33 @@ impl Default for Runtime {
 impl Runtime {
     /// A runtime with the whole standard library.
     pub fn new() -> Runtime {
-        let arena = Arena::<Rootable![State<'_>]>::new(|mc| {
-            let state = State::new(mc);
-            crate::stdlib::open_all(mc, &state);
-            state
-        });
+        Runtime::build(|mc, state| crate::stdlib::open_all(mc, state))
+    }
+
+    /// A runtime whose libraries `open` installs.
+    pub(crate) fn build(open: impl for<'gc> FnOnce(&'gc Mutation<'gc>, &State<'gc>)) -> Runtime {
+        let account: Box<crate::limits::Account> = Box::default();
+        let arena = {
+            let _account = crate::limits::enter(&account);
+            Arena::<Rootable![State<'_>]>::new(|mc| {
+                let state = State::new(mc);
+                open(mc, &state);
+                state
+            })
+        };
         Runtime {
             arena,
             fuel: DEFAULT_FUEL,
+            account,
         }
+    }
+
+    /// Make this runtime's memory account the thread's current one (`crate::limits`)
+    /// until the guard drops.
+    pub(crate) fn enter(&self) -> crate::limits::EnterGuard<'static> {
+        // SAFETY: the account is boxed and lives as long as the runtime; every caller
+        // drops the guard before the method that took it returns.
+        unsafe { crate::limits::enter_ptr(&*self.account) }
     }
 
     /// Instructions per slice between safe points.
@@ -80,6 +114,7 @@ impl Runtime {
     /// Set the global `arg` table as `lua script args` does: `arg[0]` is the script,
     /// `arg[-1]` the interpreter.
     pub fn set_arg_table(&mut self, interpreter: &str, script: &str, args: &[String]) {
+        let _account = self.enter();
         self.arena.mutate(|mc, state| {
             let t = Table::new(mc);
             t.set_int(
@@ -121,6 +156,7 @@ impl Runtime {
     ) -> Result<Outcome, RunError> {
         let proto = load::compile_chunk(source, chunk_name).map_err(RunError::Load)?;
         let source_hash = crate::modules::source_hash(source);
+        let _account = self.enter();
         self.arena.mutate(|mc, state| {
             let proto = Proto::load(mc, state.strings, proto);
             if let Some((name, file)) = entry {
@@ -139,7 +175,8 @@ impl Runtime {
                     },
                 );
             }
-            let env = new_cell(mc, Value::Table(state.globals));
+            let env = crate::stdlib::sandbox::default_env(mc, state);
+            let env = new_cell(mc, Value::Table(env));
             let main = new_closure(mc, proto, vec![env].into_boxed_slice());
             let mut th = state.main_thread.gc().borrow_mut(mc);
             th.stack.clear();
@@ -174,14 +211,34 @@ impl Runtime {
     }
 
     fn drive_main(&mut self, nargs: usize) -> Result<Outcome, RunError> {
-        let fuel = self.fuel;
+        self.drive_main_with(nargs, |_, state, values| {
+            values
+                .iter()
+                .map(|v| exec::tostring_primitive(state, *v))
+                .collect()
+        })
+        .map(Outcome::Finished)
+    }
+
+    /// Run the call set up on the main thread's stack (function at slot 0, `nargs`
+    /// arguments after it) to completion, in slices, with the limits checked between them;
+    /// `finish` turns the results into the host's form while they are still on the heap.
+    pub(crate) fn drive_main_with<T>(
+        &mut self,
+        nargs: usize,
+        finish: impl for<'gc> Fn(&'gc Mutation<'gc>, &'gc State<'gc>, &[Value<'gc>]) -> T,
+    ) -> Result<T, RunError> {
+        let _account = self.enter();
+        self.arena
+            .mutate(|_, state| state.host.borrow_mut().limits.begin());
         // First slice: set up the call.
         let mut started = false;
         loop {
             let end = self.arena.mutate(|mc, state| {
                 let main = state.main_thread;
                 let mut th = main.gc().borrow_mut(mc);
-                let mut fuel = fuel;
+                let slice = state.host.borrow().limits.slice_fuel(self.fuel);
+                let mut fuel = slice;
                 let first = if !started {
                     let ret = Ret {
                         func_slot: 0,
@@ -199,26 +256,36 @@ impl Runtime {
                     None
                 };
                 match exec::drive(mc, state, main, &mut th, &mut fuel, first) {
-                    Ok(DriveEnd::OutOfFuel) => Ok(None),
+                    Ok(DriveEnd::OutOfFuel) => Ok(Err((slice - fuel).max(0) as u64)),
                     Ok(DriveEnd::Finished { start }) => {
-                        let results = th.stack[start..th.top]
-                            .iter()
-                            .map(|v| exec::tostring_primitive(state, *v))
-                            .collect();
+                        let top = th.top.max(start);
+                        let results = th.stack[start..top].to_vec();
                         th.stack.clear();
-                        Ok(Some(results))
+                        drop(th);
+                        Ok(Ok(finish(mc, state, &results)))
                     }
-                    Ok(DriveEnd::Boundary) => Ok(Some(Vec::new())),
+                    Ok(DriveEnd::Boundary) => {
+                        drop(th);
+                        Ok(Ok(finish(mc, state, &[])))
+                    }
                     Err(e) => Err(render_error(mc, state, main, &mut th, e)),
                 }
             });
             started = true;
-            match end {
-                Ok(Some(results)) => return Ok(Outcome::Finished(results)),
-                Ok(None) => {
+            let end = match end {
+                Ok(Err(spent)) => {
                     self.collect_between_slices();
                     self.run_safe_point_jobs();
+                    match self.limits_at_safe_point(spent) {
+                        None => continue,
+                        Some(e) => Err(e),
+                    }
                 }
+                other => other.map(|r| r.map_err(|_| unreachable!())),
+            };
+            match end {
+                Ok(Ok(results)) => return Ok(results),
+                Ok(Err(())) => unreachable!(),
                 Err(e) => {
                     self.arena.mutate(|mc, state| {
                         let mut th = state.main_thread.gc().borrow_mut(mc);
@@ -226,13 +293,67 @@ impl Runtime {
                         th.frames.clear();
                         th.cells.clear();
                         th.tbc.clear();
+                        th.pending = None;
                         let mut chain = state.chain.borrow_mut(mc);
                         chain.truncate(1);
+                        state.host.borrow_mut().limits.stopping = false;
                     });
                     return Err(RunError::Runtime(e));
                 }
             }
         }
+    }
+
+    /// The limits' check at a safe point (`crate::limits`): `None` to carry on (perhaps
+    /// with an error raised in the running code), or the error that stops the run.
+    fn limits_at_safe_point(&mut self, spent: u64) -> Option<RuntimeError> {
+        let check = |mc: &Mutation<'_>, state: &State<'_>| {
+            let host = state.host.borrow();
+            let l = &host.limits;
+            l.active()
+                && l.limits
+                    .max_memory
+                    .is_some_and(|max| crate::limits::heap_bytes(mc) > max)
+        };
+        let active = self
+            .arena
+            .mutate(|_, state| state.host.borrow().limits.active());
+        if !active {
+            return None;
+        }
+        // Over the memory limit: first collect whatever is garbage.
+        if self.arena.mutate(check) {
+            self.arena.finish_cycle();
+        }
+        self.arena.mutate(|mc, state| {
+            let main = state.main_thread;
+            let mut th = main.gc().borrow_mut(mc);
+            let depth = exec::running_depth(state, &th);
+            let verdict = state.host.borrow_mut().limits.check(mc, spent, depth);
+            match verdict {
+                crate::limits::Verdict::Continue => None,
+                crate::limits::Verdict::Raise(kind) => {
+                    exec::raise_in_running_thread(mc, state, main, &mut th, kind);
+                    None
+                }
+                crate::limits::Verdict::Stop(kind) => {
+                    let running = *state.chain.borrow().last().expect("chain is never empty");
+                    let traceback = if running.ptr_eq(main) {
+                        error::traceback(&th, None)
+                    } else {
+                        running
+                            .gc()
+                            .try_borrow()
+                            .map(|t| error::traceback(&t, None))
+                            .unwrap_or_default()
+                    };
+                    Some(RuntimeError {
+                        message: kind.message().to_string(),
+                        traceback: Some(traceback),
+                    })
+                }
+            }
+        })
     }
 
     /// Garbage collection between two slices of execution: a full cycle if the script asked
@@ -254,6 +375,7 @@ impl Runtime {
     /// the way the host applies reloads and other commands to a program that is not
     /// inside a native call.
     pub fn with_env<R>(&mut self, f: impl for<'gc> FnOnce(&mut LuaEnv<'gc, '_>) -> R) -> R {
+        let _account = self.enter();
         self.arena.mutate(|mc, state| {
             let thread = state.main_thread;
             let mut th = thread.gc().borrow_mut(mc);
@@ -269,6 +391,7 @@ impl Runtime {
 
     /// Run a full garbage collection cycle.
     pub fn collect_garbage(&mut self) {
+        let _account = self.enter();
         self.arena.finish_cycle();
     }
 

@@ -176,6 +176,10 @@ pub struct HostState {
     pub reload_depth: usize,
     /// Work from other threads, applied at safe points (`runtime::safepoint`).
     pub inbox: Option<crate::runtime::safepoint::Inbox>,
+    /// Resource limits and what the current host call has used (`crate::limits`).
+    pub limits: crate::limits::RunLimits,
+    /// Handles the host holds on Lua values (`crate::embed::LuaRef`).
+    pub refs: crate::embed::RefTable,
 }
 
 /// The metatables Lua shares among all values of a basic type (set with
@@ -286,6 +290,8 @@ impl<'gc> State<'gc> {
                 gc: GcControl::default(),
                 reload_depth: 0,
                 inbox: None,
+                limits: crate::limits::RunLimits::default(),
+                refs: crate::embed::RefTable::default(),
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             threads: Gc::new(mc, RefLock::new(Vec::new())),

@@ -10,6 +10,7 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod pattern;
+pub mod sandbox;
 pub mod socket;
 pub mod string;
 pub mod string_arith;

@@ -146,7 +146,9 @@ fn rep<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return Err(ctx.error("resulting string too large"));
     }
     let n = n as usize;
-    let mut out = Vec::with_capacity(unit * n - sep.len());
+    // Within the memory limit, and an error rather than an abort if the system has no room.
+    let mut out = crate::limits::try_buffer(ctx.mc, unit * n - sep.len())
+        .map_err(|e| ctx.core_error(e.message()))?;
     for i in 0..n {
         if i > 0 {
             out.extend_from_slice(sep);

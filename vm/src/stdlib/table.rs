@@ -166,8 +166,15 @@ fn concat<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let last = ctx.opt_integer(3, n)?;
     let mut out = Vec::new();
     let mut i = first;
+    // The memory limit is checked each time the result doubles.
+    let mut next_check = 1 << 16;
     while i <= last {
         let v = get_i(ctx, t, i)?;
+        if out.len() >= next_check {
+            crate::limits::check_alloc(ctx.mc, out.len())
+                .map_err(|e| ctx.core_error(e.message()))?;
+            next_check = out.len() * 2;
+        }
         if !ops::concat_piece(v, &mut out) {
             return Err(ctx.error(format!(
                 "invalid value ({}) at index {} in table for 'concat'",
