@@ -180,6 +180,8 @@ pub struct HostState {
     pub limits: crate::limits::RunLimits,
     /// Handles the host holds on Lua values (`crate::embed::LuaRef`).
     pub refs: crate::embed::RefTable,
+    /// Writable files `io` opened, flushed by `os.exit`.
+    pub writable_files: crate::stdlib::io::WritableFiles,
 }
 
 /// The metatables Lua shares among all values of a basic type (set with
@@ -292,6 +294,7 @@ impl<'gc> State<'gc> {
                 inbox: None,
                 limits: crate::limits::RunLimits::default(),
                 refs: crate::embed::RefTable::default(),
+                writable_files: Vec::new(),
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             threads: Gc::new(mc, RefLock::new(Vec::new())),

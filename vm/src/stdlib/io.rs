@@ -45,10 +45,9 @@ const METATABLE_KEY: &str = "FILE*";
 const INPUT_KEY: &str = "_IO_input";
 const OUTPUT_KEY: &str = "_IO_output";
 
-thread_local! {
-    /// Every writable file opened on this thread, so `os.exit` can flush them.
-    static WRITABLE_FILES: RefCell<Vec<Weak<RefCell<FileHandle>>>> = const { RefCell::new(Vec::new()) };
-}
+/// Every writable file a runtime opened, so `os.exit` can flush them (kept in its
+/// `HostState`: a per-runtime list, so a runtime moved to another thread takes it along).
+pub type WritableFiles = Vec<Weak<RefCell<FileHandle>>>;
 
 /// What the userdata of a Lua file handle holds.
 pub struct LuaFile(Shared);
@@ -366,23 +365,27 @@ fn bad_descriptor() -> std::io::Error {
 }
 
 /// Flush every open writable file and standard output (for `os.exit`).
-pub fn flush_all() {
-    WRITABLE_FILES.with(|files| {
-        for file in files.borrow().iter().filter_map(Weak::upgrade) {
-            if let Ok(mut h) = file.try_borrow_mut() {
-                let _ = h.flush();
-            }
+pub fn flush_all(state: &State<'_>) {
+    let files: Vec<Shared> = state
+        .host
+        .borrow()
+        .writable_files
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    for file in files {
+        if let Ok(mut h) = file.try_borrow_mut() {
+            let _ = h.flush();
         }
-    });
+    }
     let _ = std::io::stdout().flush();
 }
 
-fn register_writable(handle: &Shared) {
-    WRITABLE_FILES.with(|files| {
-        let mut files = files.borrow_mut();
-        files.retain(|w| w.strong_count() > 0);
-        files.push(Rc::downgrade(handle));
-    });
+fn register_writable(state: &State<'_>, handle: &Shared) {
+    let mut host = state.host.borrow_mut();
+    let files = &mut host.writable_files;
+    files.retain(|w| w.strong_count() > 0);
+    files.push(Rc::downgrade(handle));
 }
 
 /// The operating system's message for `e`, without Rust's " (os error N)" suffix.
@@ -467,9 +470,9 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_value(mc, state, mt, "__gc", native(mc, "gc", f_gc));
     set_value(mc, state, state.registry, METATABLE_KEY, Value::Table(mt));
 
-    let stdin = new_file(mc, mt, FileHandle::new(Raw::Stdin, BufMode::Full));
-    let stdout = new_file(mc, mt, FileHandle::new(Raw::Stdout, BufMode::No));
-    let stderr = new_file(mc, mt, FileHandle::new(Raw::Stderr, BufMode::No));
+    let stdin = new_file(mc, state, mt, FileHandle::new(Raw::Stdin, BufMode::Full));
+    let stdout = new_file(mc, state, mt, FileHandle::new(Raw::Stdout, BufMode::No));
+    let stderr = new_file(mc, state, mt, FileHandle::new(Raw::Stderr, BufMode::No));
     set_value(mc, state, io, "stdin", stdin);
     set_value(mc, state, io, "stdout", stdout);
     set_value(mc, state, io, "stderr", stderr);
@@ -485,10 +488,15 @@ fn native<'gc>(
     Value::NativeFunction(new_native(mc, name, NativeKind::Fn(f), Vec::new()))
 }
 
-fn new_file<'gc>(mc: &Mutation<'gc>, mt: Table<'gc>, handle: FileHandle) -> Value<'gc> {
+fn new_file<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    mt: Table<'gc>,
+    handle: FileHandle,
+) -> Value<'gc> {
     let shared = Rc::new(RefCell::new(handle));
     if !matches!(shared.borrow().raw, Some(Raw::Stdin)) {
-        register_writable(&shared);
+        register_writable(state, &shared);
     }
     Value::UserData(new_userdata(mc, Box::new(LuaFile(shared)), Some(mt)))
 }
@@ -505,7 +513,7 @@ fn new_file_value<'gc>(ctx: &Ctx<'gc, '_>, handle: FileHandle) -> Value<'gc> {
         _ => None,
     };
     let shared = Rc::new(RefCell::new(handle));
-    register_writable(&shared);
+    register_writable(ctx.state, &shared);
     Value::UserData(new_userdata(ctx.mc, Box::new(LuaFile(shared)), mt))
 }
 
@@ -680,7 +688,7 @@ fn io_popen<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         _ => return Err(ctx.arg_error(1, "invalid mode")),
     };
     // Our buffered output goes out before the command's.
-    flush_all();
+    flush_all(ctx.state);
     let mut cmd = shell_command(command.as_bytes());
     if reading {
         cmd.stdout(Stdio::piped());
@@ -1362,7 +1370,7 @@ mod tests {
         );
         assert!(r.is_ok());
         let before = std::fs::read_to_string(&path).unwrap_or_default();
-        super::flush_all();
+        rt.with_env(|env| super::flush_all(env.state));
         let after = std::fs::read_to_string(&path).unwrap_or_default();
         drop(rt);
         let _ = std::fs::remove_file(&path);

@@ -675,7 +675,7 @@ fn os_exit<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
-    flush_all();
+    flush_all(ctx.state);
     let _ = std::io::Write::flush(&mut std::io::stderr());
     std::process::exit(code)
 }
@@ -713,7 +713,7 @@ fn os_execute<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return ctx.ret1(Value::Boolean(shell));
     };
     // Our buffered output goes out before the command's.
-    flush_all();
+    flush_all(ctx.state);
     let status = shell_command(command.as_bytes()).status();
     push_exec_result(ctx, status)
 }
