@@ -2,6 +2,7 @@
 //! reload modules in a running program, check files for syntax errors.
 
 mod control;
+mod limit_args;
 mod watch;
 
 use std::ffi::OsString;
@@ -86,6 +87,19 @@ struct RunArgs {
     /// directory]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run the script as untrusted: no io, os trimmed to clock/date/difftime/time, no
+    /// require/dofile/loadfile, text chunks only, read-only libraries (docs/embedding.md)
+    #[arg(long)]
+    sandbox: bool,
+    /// Stop the script when its heap passes SIZE (64M, 512K, 2G)
+    #[arg(long, value_name = "SIZE", value_parser = limit_args::parse_size)]
+    max_memory: Option<usize>,
+    /// Stop the script after N instructions (counted at calls and loop iterations)
+    #[arg(long, value_name = "N")]
+    max_instructions: Option<u64>,
+    /// Stop the script after SECONDS of wall-clock time
+    #[arg(long, value_name = "SECONDS", value_parser = limit_args::parse_seconds)]
+    max_time: Option<Duration>,
     /// The script to run
     script: PathBuf,
     /// Arguments for the script (`arg[1]`, ... and `...`): everything after the script is
@@ -364,7 +378,15 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
         },
     };
 
-    let mut rt = Runtime::new();
+    let mut rt = if args.sandbox {
+        Runtime::sandboxed()
+    } else {
+        Runtime::new()
+    };
+    if let Some(limits) = limit_args::limits(args.max_memory, args.max_instructions, args.max_time)
+    {
+        rt.set_limits(limits);
+    }
     wayfinder_reload::install(&mut rt, &config.policy);
     let dir = script.parent().unwrap_or(Path::new(""));
     rt.set_script_dir(if dir.as_os_str().is_empty() {

@@ -1,0 +1,102 @@
+//! `wayfinder run --sandbox --max-memory --max-instructions --max-time`: untrusted scripts
+//! from the command line end with a clear error and status 1, never an abort or a hang.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn script(name: &str, source: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wayfinder-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+fn run(args: &[&str], path: &PathBuf) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wayfinder"))
+        .arg("run")
+        .arg("--no-server")
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn limits_end_the_run_with_status_1() {
+    let spin = script(
+        "spin.lua",
+        "local n = 0\nwhile true do pcall(function() n = n + 1 end) end\n",
+    );
+    let start = Instant::now();
+    let o = run(&["--max-instructions", "1000000"], &spin);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--max-time", "0.3"], &spin);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(start.elapsed() < Duration::from_secs(20));
+
+    let bomb = script(
+        "bomb.lua",
+        "local t = {}\nfor i = 1, 1e9 do t[i] = ('x'):rep(64) .. i end\n",
+    );
+    let o = run(&["--sandbox", "--max-memory", "32M"], &bomb);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: not enough memory\n"),
+        "{}",
+        stderr(&o)
+    );
+
+    let rep = script("rep.lua", "local s = ('x'):rep(1 << 28)\n");
+    let o = run(&["--max-memory", "64M"], &rep);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not enough memory"), "{}", stderr(&o));
+
+    let o = run(&["--max-memory", "lots"], &rep);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid size 'lots'"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_sandbox_refuses_io_and_exit() {
+    let probe = script(
+        "probe.lua",
+        "print(io, os.exit, require, dofile, string.dump)\n\
+         print(pcall(function() string.upper = nil end))\n\
+         x = 1 print(x, os.time() > 0)\n",
+    );
+    let o = run(&["--sandbox"], &probe);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "nil\tnil\tnil\tnil\tnil");
+    assert!(
+        lines[1].starts_with("false\t")
+            && lines[1].ends_with("attempt to modify a read-only table"),
+        "{out}"
+    );
+    assert_eq!(lines[2], "1\ttrue");
+    let exit = script("exit.lua", "os.exit(7)\n");
+    let o = run(&["--sandbox"], &exit);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("attempt to call a nil value (field 'exit')"),
+        "{}",
+        stderr(&o)
+    );
+}
