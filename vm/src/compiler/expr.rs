@@ -44,7 +44,6 @@ impl Compiler<'_> {
                 self.function_body(f, false, name)?
             }
             ExprKind::Table(fields) => self.table(fields, hint)?,
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs)?,
             ExprKind::Unary { op, operand } => self.unary(*op, operand)?,
             ExprKind::Paren(inner) => {
                 let mut d = self.expr(inner)?;
@@ -52,22 +51,50 @@ impl Compiler<'_> {
                 d
             }
             ExprKind::Name(n) => self.single_var(n)?,
-            ExprKind::Index { obj, key } => {
-                let mut t = self.expr(obj)?;
+            ExprKind::Binary { .. }
+            | ExprKind::Index { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::MethodCall { .. } => self.chain(e)?,
+        })
+    }
+
+    /// A left-leaning chain (`a + b + c`, `t.a.b`, `f()()`, see [`Expr::left_operand`]),
+    /// compiled with a loop: its innermost left operand first, then each link outwards.
+    fn chain(&mut self, e: &Expr) -> CResult<ExpDesc> {
+        let mut links = Vec::new();
+        let mut cur = e;
+        while let Some(left) = cur.left_operand() {
+            self.at(cur.span);
+            links.push(cur);
+            cur = left;
+        }
+        let mut d = self.expr(cur)?;
+        for link in links.into_iter().rev() {
+            d = self.chain_link(link, d)?;
+        }
+        Ok(d)
+    }
+
+    /// One link of a chain whose left operand is already compiled to `left`.
+    fn chain_link(&mut self, e: &Expr, left: ExpDesc) -> CResult<ExpDesc> {
+        Ok(match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, left, rhs)?,
+            ExprKind::Index { key, .. } => {
+                let mut t = left;
                 self.fs().exp_to_any_reg_up(&mut t)?;
                 let mut k = self.expr(key)?;
                 self.fs().exp_to_val(&mut k)?;
                 self.at(key.span);
                 self.fs().indexed(&mut t, &mut k)?
             }
-            ExprKind::Call { func, args } => {
-                let mut f = self.expr(func)?;
+            ExprKind::Call { args, .. } => {
+                let mut f = left;
                 let base = self.fs().exp_to_next_reg(&mut f)?;
                 // Like lua5.4, a call is on the line where its prefix expression starts.
                 self.call_args(base, args, e.span.start)?
             }
-            ExprKind::MethodCall { obj, method, args } => {
-                let mut o = self.expr(obj)?;
+            ExprKind::MethodCall { method, args, .. } => {
+                let mut o = left;
                 let obj_reg = self.fs().exp_to_any_reg(&mut o)?;
                 self.fs().free_exp(&o);
                 self.at(method.span);
@@ -101,6 +128,7 @@ impl Compiler<'_> {
                 }
                 self.call_args(base, args, e.span.start)?
             }
+            _ => unreachable!("not a chain link"),
         })
     }
 
@@ -251,9 +279,9 @@ impl Compiler<'_> {
         self.line_of(self.next_token(lhs.span.end as usize) as u32)
     }
 
-    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> CResult<ExpDesc> {
+    /// `lhs op rhs` where `lhs` is already compiled to `l`.
+    fn binary(&mut self, op: BinOp, lhs: &Expr, mut l: ExpDesc, rhs: &Expr) -> CResult<ExpDesc> {
         let op_line = self.operator_line(lhs);
-        let mut l = self.expr(lhs)?;
         match op {
             BinOp::And | BinOp::Or => {
                 self.fs().line = op_line;

@@ -53,13 +53,25 @@ pub(super) fn func_name_path(name: &FuncName) -> String {
 /// The dotted path of an assignment target made of a name and identifier-like string
 /// keys (`x`, `t.x`, `t.a.b`); `None` for anything else.
 pub(super) fn target_path(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        ExprKind::Index { obj, key } => {
-            let field = identifier_key(key)?;
-            Some(format!("{}.{}", target_path(obj)?, field))
+    // A loop, not recursion: `t.a.a.a...` may be a million fields long.
+    let mut fields: Vec<&str> = Vec::new();
+    let mut cur = e;
+    loop {
+        match &cur.kind {
+            ExprKind::Name(n) => {
+                let mut path = n.clone();
+                for field in fields.iter().rev() {
+                    path.push('.');
+                    path.push_str(field);
+                }
+                return Some(path);
+            }
+            ExprKind::Index { obj, key } => {
+                fields.push(identifier_key(key)?);
+                cur = obj;
+            }
+            _ => return None,
         }
-        _ => None,
     }
 }
 

@@ -171,6 +171,22 @@ impl Walker {
     }
 
     fn expr(&mut self, e: &Expr) {
+        // Left-leaning chains with a loop (see `Expr::left_operand`): the innermost operand
+        // first, then the other parts of each link outwards, in source order.
+        let mut links = Vec::new();
+        let mut cur = e;
+        while let Some(left) = cur.left_operand() {
+            links.push(cur);
+            cur = left;
+        }
+        self.expr_parts(cur);
+        for link in links.into_iter().rev() {
+            self.expr_parts(link);
+        }
+    }
+
+    /// The sub-expressions of `e` except a chain link's left operand.
+    fn expr_parts(&mut self, e: &Expr) {
         match &e.kind {
             ExprKind::Nil
             | ExprKind::True
@@ -193,23 +209,13 @@ impl Walker {
                     }
                 }
             }
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs);
-                self.expr(rhs);
-            }
+            ExprKind::Binary { rhs, .. } => self.expr(rhs),
             ExprKind::Unary { operand, .. } => self.expr(operand),
             ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Name(n) => self.name_use(n),
-            ExprKind::Index { obj, key } => {
-                self.expr(obj);
-                self.expr(key);
-            }
-            ExprKind::Call { func, args } => {
-                self.expr(func);
-                self.exprs(args);
-            }
-            ExprKind::MethodCall { obj, args, .. } => {
-                self.expr(obj);
+            ExprKind::Index { key, .. } => self.expr(key),
+            ExprKind::Call { args, .. } => self.exprs(args),
+            ExprKind::MethodCall { args, .. } => {
                 self.exprs(args);
             }
         }

@@ -241,11 +241,56 @@ impl Expr {
         Expr { kind, span }
     }
 
+    /// The left operand of a link in a left-leaning chain: `a + b` (`a`), `t.k`/`t[k]` (`t`),
+    /// `f(x)` (`f`), `o:m(x)` (`o`). Such chains (`a + a + ... + a`, `t.a.a.a`, `f()()()`)
+    /// can be a million links deep, so every pass walks them with a loop over this, never by
+    /// recursion; every other kind of nesting is bounded by the parser's nesting limit.
+    pub fn left_operand(&self) -> Option<&Expr> {
+        match &self.kind {
+            ExprKind::Binary { lhs, .. } => Some(lhs),
+            ExprKind::Index { obj, .. } | ExprKind::MethodCall { obj, .. } => Some(obj),
+            ExprKind::Call { func, .. } => Some(func),
+            _ => None,
+        }
+    }
+
+    fn left_operand_mut(&mut self) -> Option<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Binary { lhs, .. } => Some(lhs),
+            ExprKind::Index { obj, .. } | ExprKind::MethodCall { obj, .. } => Some(obj),
+            ExprKind::Call { func, .. } => Some(func),
+            _ => None,
+        }
+    }
+
     /// True for expressions that can produce several values (calls and `...`).
     pub fn is_multi(&self) -> bool {
         matches!(
             self.kind,
             ExprKind::Call { .. } | ExprKind::MethodCall { .. } | ExprKind::Vararg
         )
+    }
+}
+
+/// Dropping a left-leaning chain link by link, so a million-link chain does not recurse a
+/// million times (see [`Expr::left_operand`]).
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let Some(left) = self.left_operand_mut() else {
+            return;
+        };
+        if left.left_operand().is_none() {
+            return;
+        }
+        let mut next = std::mem::replace(&mut left.kind, ExprKind::Nil);
+        loop {
+            let mut link = Expr::new(next, Span::default());
+            match link.left_operand_mut() {
+                Some(left) if left.left_operand().is_some() => {
+                    next = std::mem::replace(&mut left.kind, ExprKind::Nil);
+                }
+                _ => return,
+            }
+        }
     }
 }

@@ -23,6 +23,10 @@ pub struct SyntaxError {
 impl SyntaxError {
     /// The message as Lua prints it: `chunkname:line: message`.
     pub fn lua_message(&self, chunk_display_name: &str, lines: &LineIndex) -> String {
+        if self.message == parser::TOO_DEEP {
+            // Like lua5.4's parser running out of C levels: a bare message.
+            return self.message.clone();
+        }
         format!(
             "{}:{}: {}",
             chunk_display_name,
