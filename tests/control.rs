@@ -355,7 +355,7 @@ fn hot_reload_round_trip_applies_an_edit_and_reports_it() {
     assert!(
         program
             .stderr()
-            .contains("wayfinder: hot reload (save): mod: 1 function rebound"),
+            .contains("[wayfinder] reloaded mod: 1 function rebound"),
         "{}",
         program.stderr()
     );
@@ -887,7 +887,7 @@ fn watch_reloads_saved_modules_and_tells_clients() {
     assert!(
         program
             .stderr()
-            .contains("wayfinder: hot reload (save): mod: 1 function rebound"),
+            .contains("[wayfinder] reloaded mod: 1 function rebound"),
         "{}",
         program.stderr()
     );
@@ -901,7 +901,7 @@ fn watch_reloads_saved_modules_and_tells_clients() {
     program.wait_for_stderr("refused");
     let stderr = program.stderr();
     assert!(
-        stderr.contains("wayfinder: hot reload (save) of mod refused:"),
+        stderr.contains("[wayfinder] reload of mod refused (save):"),
         "{stderr}"
     );
     assert!(stderr.contains("mod.lua:4:1"), "{stderr}");
@@ -954,7 +954,7 @@ fn auto_reload_from_the_config_skips_ignored_paths() {
     let first_b = stdout.lines().find(|l| l.ends_with("/B")).unwrap();
     assert_eq!(first_b, "value one/B", "mod.lua is ignored");
     assert!(
-        !program.stderr().contains("hot reload ("),
+        !program.stderr().contains("[wayfinder] reload"),
         "{}",
         program.stderr()
     );

@@ -127,7 +127,7 @@ fn reload_changed(env: &mut LuaEnv<'_, '_>, changed: &BTreeSet<PathBuf>, setting
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
                 err,
-                "wayfinder: hot reload (save) of {} refused:",
+                "[wayfinder] reload of {} refused (save):",
                 modules.join(", ")
             );
             let _ = write!(err, "{}", error.render());

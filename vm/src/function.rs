@@ -44,35 +44,64 @@ pub struct Proto<'gc> {
 /// Where a replaced prototype's closures go: the new prototype, and where each of its
 /// upvalues comes from for a closure laid out for the old one.
 ///
-/// A rebound closure's upvalue list is the new layout followed by the old cells the new
-/// layout does not use, so a frame still running the old code can get its old layout
-/// back ([`Forward::position`], `detach_rebound_frames`).
+/// A rebound closure's upvalue list is the new layout, then the old cells the new layout
+/// has no place for (variables the new version dropped), then cells such lists already
+/// carried; so a frame still running the old code can get its old layout back
+/// ([`Forward::position`], [`detach_rebound_frames`]).
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct Forward<'gc> {
     pub target: Gc<'gc, Proto<'gc>>,
     pub plan: Box<[UpvalueSource<'gc>]>,
+    /// For each upvalue of the old layout, its index in a rebound closure's list.
+    #[collect(require_static)]
+    positions: Box<[usize]>,
+    /// How many old cells follow the new layout.
+    dropped: usize,
 }
 
-impl Forward<'_> {
-    /// Where old upvalue `i` sits in the list of a closure rebound by this forward.
-    pub fn position(&self, i: usize) -> usize {
-        if let Some(j) = self
-            .plan
+impl<'gc> Forward<'gc> {
+    /// The forward from `old` to `target` under `plan`. An old upvalue keeps its cell in
+    /// the new layout when the plan takes it (`Old(i)`) or shares a module-wide cell under
+    /// its name (a joined chunk local); otherwise it follows the new layout.
+    pub fn new(
+        old: &Proto<'gc>,
+        target: Gc<'gc, Proto<'gc>>,
+        plan: Box<[UpvalueSource<'gc>]>,
+    ) -> Forward<'gc> {
+        let mut dropped = 0;
+        let positions = old
+            .info
+            .upvalues
             .iter()
-            .position(|s| matches!(s, UpvalueSource::Old(k) if *k == i))
-        {
-            return j;
-        }
-        let unused_before = (0..i)
-            .filter(|k| {
-                !self
-                    .plan
-                    .iter()
-                    .any(|s| matches!(s, UpvalueSource::Old(x) if x == k))
+            .enumerate()
+            .map(|(i, desc)| {
+                let kept = plan.iter().enumerate().position(|(j, src)| match src {
+                    UpvalueSource::Old(k) => *k == i,
+                    UpvalueSource::Shared(_) => target.info.upvalues[j].name == desc.name,
+                    UpvalueSource::Fresh => false,
+                });
+                kept.unwrap_or_else(|| {
+                    dropped += 1;
+                    plan.len() + dropped - 1
+                })
             })
-            .count();
-        self.plan.len() + unused_before
+            .collect();
+        Forward {
+            target,
+            plan,
+            positions,
+            dropped,
+        }
+    }
+
+    /// Where old upvalue `i` (or a cell carried past the old layout) sits in the list of a
+    /// closure rebound by this forward.
+    pub fn position(&self, i: usize) -> usize {
+        match self.positions.get(i) {
+            Some(p) => *p,
+            None => self.plan.len() + self.dropped + (i - self.positions.len()),
+        }
     }
 }
 
@@ -250,22 +279,22 @@ pub fn new_closure<'gc>(
 #[cold]
 pub fn follow_forward<'gc>(mc: &Mutation<'gc>, closure: Closure<'gc>) {
     while let Some(fwd) = closure.proto.get().forward.get() {
-        rebind_with_plan(mc, closure, fwd.target, &fwd.plan);
+        rebind_with_forward(mc, closure, &fwd);
     }
 }
 
-/// Point `closure` at `proto`, building its upvalue list from `plan` (one entry per
-/// upvalue of `proto`; see [`UpvalueSource`]). Returns the names of upvalues that got a
-/// fresh cell. The closure keeps its identity; running frames keep their own prototype.
-pub fn rebind_with_plan<'gc>(
+/// Point `closure`, laid out for the prototype `forward` replaces, at `forward.target`,
+/// building its upvalue list from the plan (see [`Forward`]). Returns how many upvalues got
+/// a fresh cell. The closure keeps its identity; running frames keep their own prototype.
+pub fn rebind_with_forward<'gc>(
     mc: &Mutation<'gc>,
     closure: Closure<'gc>,
-    proto: Gc<'gc, Proto<'gc>>,
-    plan: &[UpvalueSource<'gc>],
+    forward: &Forward<'gc>,
 ) -> usize {
     let old = closure.upvalues.borrow().clone();
     let mut fresh = 0;
-    let mut ups: Vec<UpvalueCell<'gc>> = plan
+    let mut ups: Vec<UpvalueCell<'gc>> = forward
+        .plan
         .iter()
         .map(|src| match *src {
             UpvalueSource::Old(i) if i < old.len() => old[i],
@@ -276,17 +305,17 @@ pub fn rebind_with_plan<'gc>(
             }
         })
         .collect();
-    // Old cells the new layout does not use stay behind it, for frames still running the
-    // old code (see `Forward::position`).
-    ups.extend(old.iter().enumerate().filter_map(|(i, c)| {
-        let used = plan
-            .iter()
-            .any(|s| matches!(s, UpvalueSource::Old(k) if *k == i));
-        (!used).then_some(*c)
-    }));
-    let ups = ups.into_boxed_slice();
-    set_closure_parts(mc, closure, proto, ups);
-    register_closure(mc, proto, closure);
+    // Cells of dropped variables, then those carried from earlier reloads, for frames
+    // still running older code.
+    let layout = forward.positions.len();
+    ups.extend(
+        (0..layout)
+            .filter(|i| forward.positions[*i] >= forward.plan.len())
+            .filter_map(|i| old.get(i).copied()),
+    );
+    ups.extend(old.iter().skip(layout).copied());
+    set_closure_parts(mc, closure, forward.target, ups.into_boxed_slice());
+    register_closure(mc, forward.target, closure);
     fresh
 }
 

@@ -490,13 +490,14 @@ fn hot_reload(shared: &Shared, request: &Request) -> (Response, Option<Report>) 
     }
 }
 
-/// The running program's own note of a reload (`notifyOnChange`): one line on stderr.
+/// The running program's own note of a reload (`notifyOnChange`): one line on stderr, e.g.
+/// `[wayfinder] reloaded math: 1 function rebound (2 closures), 1 value kept (0.4 ms)`.
 pub fn note_applied(report: &Report, reason: &str) {
     let mut err = std::io::stderr().lock();
     if report.status == Status::Skipped {
         let _ = writeln!(
             err,
-            "wayfinder: hot reload ({reason}) skipped: {}",
+            "[wayfinder] reload skipped ({reason}): {}",
             report.skipped.as_deref().unwrap_or("condition was false")
         );
         return;
@@ -504,12 +505,13 @@ pub fn note_applied(report: &Report, reason: &str) {
     let modules: Vec<String> = report.modules.iter().map(|m| m.summary()).collect();
     let _ = writeln!(
         err,
-        "wayfinder: hot reload ({reason}): {}",
+        "[wayfinder] reloaded {} ({:.1} ms)",
         if modules.is_empty() {
-            "no changes".to_string()
+            "nothing".to_string()
         } else {
             modules.join("; ")
-        }
+        },
+        report.duration_ms
     );
 }
 

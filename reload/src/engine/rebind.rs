@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use gc_arena::lock::RefLock;
 use gc_arena::{Gc, Mutation};
 use wayfinder_vm::function::{
-    rebind_with_plan, set_forward, Forward, Proto, UpvalueCell, UpvalueSource,
+    rebind_with_forward, set_forward, Forward, Proto, UpvalueCell, UpvalueSource,
 };
 use wayfinder_vm::runtime::LuaEnv;
 use wayfinder_vm::thread::{Frame, ThreadState};
@@ -118,19 +118,13 @@ pub fn rebind_all<'gc>(
     fresh: Vec<String>,
 ) -> Rebound {
     let mc: &Mutation<'gc> = env.mc;
+    let forward = Gc::new(mc, Forward::new(&old, new, plan.into_boxed_slice()));
     let closures = Proto::live_closures(old, mc);
     for c in &closures {
         env.state.before_closure_write(mc, *c);
-        rebind_with_plan(mc, *c, new, &plan);
+        rebind_with_forward(mc, *c, &forward);
     }
     env.state.before_forward_write(mc, old);
-    let forward = Gc::new(
-        mc,
-        Forward {
-            target: new,
-            plan: plan.into_boxed_slice(),
-        },
-    );
     set_forward(mc, old, Some(forward));
     let registry = env.state.modules.borrow();
     let counted = closures
