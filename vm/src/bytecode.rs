@@ -45,6 +45,11 @@ pub enum Instr {
         a: u8,
         k: u16,
     },
+    /// `R[a] = K[k]` for any constant index: `k` is in the next instruction, always an
+    /// `ExtraArg` (functions may have millions of constants, `LoadK` reaches 65,536).
+    LoadKX {
+        a: u8,
+    },
     /// `R[a] = false`
     LoadFalse {
         a: u8,
@@ -532,6 +537,7 @@ impl Instr {
             | LoadI { a, .. }
             | LoadF { a, .. }
             | LoadK { a, .. }
+            | LoadKX { a }
             | LoadFalse { a }
             | LoadTrue { a }
             | GetUpval { a, .. }

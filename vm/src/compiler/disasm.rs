@@ -72,6 +72,12 @@ fn constant(p: &FunctionProto, k: usize) -> String {
 }
 
 fn comment(p: &FunctionProto, pc: usize, instr: &Instr) -> String {
+    if let (Instr::LoadKX { .. }, Some(&Instr::ExtraArg { hi, lo })) = (instr, p.code.get(pc + 1)) {
+        return format!(
+            " ; {}",
+            constant(p, Instr::extra_arg_value(hi, lo) as usize)
+        );
+    }
     let ks = super::validate::constants(instr);
     if !ks.is_empty() {
         let names: Vec<String> = ks.iter().map(|&k| constant(p, k)).collect();

@@ -468,6 +468,7 @@ instr_codec! {
     82 => Closure { a: u8, proto: u16 },
     83 => Vararg { a: u8, c: u8 },
     84 => ExtraArg { hi: u8, lo: u16 },
+    85 => LoadKX { a: u8 },
 }
 
 #[cfg(test)]

@@ -300,10 +300,7 @@ impl FuncState {
                 let Some(k) = self.constant_of_value(e)? else {
                     return Err(error("internal error: constant expected", self.span));
                 };
-                self.emit(Instr::LoadK {
-                    a: reg,
-                    k: k as u16,
-                });
+                self.load_constant(reg, k);
             }
         }
         Ok(())

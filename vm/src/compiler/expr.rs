@@ -115,10 +115,7 @@ impl Compiler<'_> {
                         b: obj_reg,
                     });
                     fs.reserve(1)?;
-                    fs.emit(Instr::LoadK {
-                        a: base + 2,
-                        k: k as u16,
-                    });
+                    fs.load_constant(base + 2, k);
                     fs.emit(Instr::GetTable {
                         a: base,
                         b: obj_reg,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bytecode::{
-    Constant, FunctionProto, Instr, LocalInfo, LocalSlot, UpvalueDesc, MAX_JUMP,
+    Constant, FunctionProto, Instr, LocalInfo, LocalSlot, UpvalueDesc, MAX_EXTRA_ARG, MAX_JUMP,
 };
 use crate::syntax::ast::{Attrib, Span};
 use crate::syntax::SyntaxError;
@@ -284,6 +284,19 @@ impl FuncState {
 
     // ---- constants ---------------------------------------------------------------------
 
+    /// `R[reg] = K[k]`: `LoadK`, or `LoadKX` + `ExtraArg` past `LoadK`'s reach.
+    pub fn load_constant(&mut self, reg: u8, k: usize) {
+        match u16::try_from(k) {
+            Ok(k) => {
+                self.emit(Instr::LoadK { a: reg, k });
+            }
+            Err(_) => {
+                self.emit(Instr::LoadKX { a: reg });
+                self.emit(Instr::extra_arg(k as u32));
+            }
+        }
+    }
+
     pub fn add_constant(&mut self, c: Constant) -> CResult<usize> {
         let key = match &c {
             Constant::Nil => ConstKey::Nil,
@@ -296,7 +309,7 @@ impl FuncState {
             return Ok(i);
         }
         let i = self.constants.len();
-        if i > u16::MAX as usize {
+        if i > MAX_EXTRA_ARG as usize {
             return Err(error("too many constants in function", self.span));
         }
         self.constants.push(c);

@@ -89,6 +89,11 @@ fn check(p: &FunctionProto) -> Result<(), String> {
             {
                 return Err(at("SetList without ExtraArg".into()));
             }
+            Instr::LoadKX { .. } => match p.code.get(pc + 1) {
+                Some(&Instr::ExtraArg { hi, lo })
+                    if (Instr::extra_arg_value(hi, lo) as usize) < p.constants.len() => {}
+                _ => return Err(at("LoadKX without a valid ExtraArg".into())),
+            },
             // Skipping the next instruction must land inside the code (the last one is a
             // return, so nothing else can run off the end).
             Instr::LoadFalseSkip { .. } if pc + 2 >= p.code.len() => {
@@ -146,6 +151,7 @@ fn registers(i: &Instr) -> Vec<u32> {
         LoadI { a, .. }
         | LoadF { a, .. }
         | LoadK { a, .. }
+        | LoadKX { a }
         | LoadFalse { a }
         | LoadFalseSkip { a }
         | LoadTrue { a }

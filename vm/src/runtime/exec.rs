@@ -2708,6 +2708,14 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 Instr::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
                 Instr::LoadF { a, i } => r!(a) = Value::Number(i as f64),
                 Instr::LoadK { a, k } => r!(a) = consts[k as usize],
+                Instr::LoadKX { a } => {
+                    let k = match code.get(pc) {
+                        Some(Instr::ExtraArg { hi, lo }) => Instr::extra_arg_value(*hi, *lo),
+                        _ => rt_err!("internal error: LoadKX without ExtraArg"),
+                    };
+                    pc += 1;
+                    r!(a) = consts[k as usize];
+                }
                 Instr::LoadFalse { a } => r!(a) = Value::Boolean(false),
                 Instr::LoadFalseSkip { a } => {
                     r!(a) = Value::Boolean(false);
