@@ -1038,3 +1038,135 @@ fn without_a_module_the_changed_ones_reload() {
     assert_eq!(r["success"], true, "{r}");
     assert_eq!(r["body"]["status"], "skipped");
 }
+
+/// A program with two modules (`app` requires `base`), a stored function reference and a
+/// config table, printing one line per tick.
+fn write_two_module_program(dir: &Path) {
+    std::fs::write(
+        dir.join("base.lua"),
+        "local B = {}\nfunction B.name() return 'base1' end\nreturn B\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.lua"),
+        "local base = require('base')\nlocal A = { config = { level = 1 } }\n\
+         function A.show() return 'app1+' .. base.name() end\n\
+         function A.extra() return 'extra1' end\nreturn A\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.lua"),
+        "local app = require('app')\nlocal show = app.show -- a stored reference\n\
+         TOUCHED = 'no'\n\
+         while true do\n\
+           print(('tick %s %s level=%s touched=%s'):format(show(), app.extra(), app.config.level, TOUCHED))\n\
+           socket.sleep(0.02)\n\
+         end\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn selective_batch_and_failed_reloads_through_the_client() {
+    let dir = temp_dir("selective");
+    write_two_module_program(&dir);
+    let program = Program::start(&dir, &["run", "--port", "0", "main.lua"]);
+    program.wait_for_output("tick app1+base1 extra1 level=1 touched=no");
+    let port = program.port();
+    let reload = |args: &[&str]| {
+        let mut all = vec!["--port", port.as_str()];
+        all.extend_from_slice(args);
+        hot_reload(&dir, &all)
+    };
+
+    // Several --module: one transaction, base applied before app.
+    std::fs::write(
+        dir.join("base.lua"),
+        "local B = {}\nfunction B.name() return 'base2' end\nreturn B\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.lua"),
+        "local base = require('base')\nlocal A = { config = { level = 2 } }\n\
+         function A.show() return 'app2+' .. base.name() end\n\
+         function A.extra() return 'extra2' end\nreturn A\n",
+    )
+    .unwrap();
+    let out = reload(&["--module", "app", "--module", "base", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["modules"][0]["module"], "base", "{report}");
+    assert_eq!(report["modules"][1]["module"], "app", "{report}");
+    // The stored reference runs the new code; the edited initial value is taken.
+    program.wait_for_output("tick app2+base2 extra2 level=2 touched=no");
+
+    // --function: only that function changes (the chunk does not run).
+    std::fs::write(
+        dir.join("app.lua"),
+        "local base = require('base')\nlocal A = { config = { level = 3 } }\n\
+         function A.show() return 'app3+' .. base.name() end\n\
+         function A.extra() return 'extra3' end\nreturn A\n",
+    )
+    .unwrap();
+    let out = reload(&["--module", "app", "--function", "extra"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("rebound: A.extra (1 closure)"),
+        "{}",
+        text(&out.stdout)
+    );
+    program.wait_for_output("tick app2+base2 extra3 level=2 touched=no");
+
+    // --table: only the config table is merged.
+    let out = reload(&["--module", "app", "--table", "config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    program.wait_for_output("tick app2+base2 extra3 level=3 touched=no");
+
+    // A true --condition applies the reload.
+    let out = reload(&["--module", "app", "--condition", "TOUCHED == 'no'"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    program.wait_for_output("tick app3+base2 extra3 level=3 touched=no");
+
+    // A runtime error while loading: exit 1, and everything the chunk did is rolled back.
+    std::fs::write(
+        dir.join("app.lua"),
+        "TOUCHED = 'yes'\nlocal A = { config = { level = 4 } }\n\
+         function A.show() return 'app4' end\nerror('app4 is broken')\nreturn A\n",
+    )
+    .unwrap();
+    let out = reload(&["--module", "app"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("app4 is broken"), "{stderr}");
+    assert!(
+        stderr.contains("the previous version of 'app' stays active"),
+        "{stderr}"
+    );
+    let before = program.stdout().len();
+    let deadline = Instant::now() + PATIENCE;
+    while program.stdout().len() == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        program.stdout()[before..].contains("tick app3+base2 extra3 level=3 touched=no"),
+        "{}",
+        &program.stdout()[before..]
+    );
+}
+
+#[test]
+fn a_burst_of_saves_is_one_reload() {
+    let dir = temp_dir("burst");
+    write_looping_program(&dir, "one");
+    let program = Program::start(&dir, &["run", "--watch", "--port", "0", "main.lua"]);
+    program.wait_for_stderr("wayfinder: watching ");
+    program.wait_for_output("value one");
+    // Five saves in quick succession (well inside the debounce window).
+    for v in ["b1", "b2", "b3", "b4", "final"] {
+        write_module(&dir, v);
+    }
+    program.wait_for_output("value final");
+    std::thread::sleep(Duration::from_millis(300));
+    let reloads = program.stderr().matches("[wayfinder] reloaded mod").count();
+    assert_eq!(reloads, 1, "{}", program.stderr());
+}
