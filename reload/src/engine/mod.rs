@@ -309,15 +309,17 @@ fn dependency_order(records: Vec<ModuleRecord<'_>>) -> Vec<ModuleRecord<'_>> {
     }
     let mut state = vec![0u8; records.len()];
     let mut order = Vec::new();
-    for i in 0..records.len() {
-        if !records[i].is_main {
+    for (i, record) in records.iter().enumerate() {
+        if !record.is_main {
             visit(i, &records, &mut state, &mut order);
         }
     }
-    for i in 0..records.len() {
-        if records[i].is_main {
-            order.push(i);
-        }
-    }
+    order.extend(
+        records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_main)
+            .map(|(i, _)| i),
+    );
     order.into_iter().map(|i| records[i].clone()).collect()
 }
