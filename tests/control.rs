@@ -1170,3 +1170,27 @@ fn a_burst_of_saves_is_one_reload() {
     let reloads = program.stderr().matches("[wayfinder] reloaded mod").count();
     assert_eq!(reloads, 1, "{}", program.stderr());
 }
+
+#[test]
+fn saving_the_entry_script_rebinds_its_functions_without_rerunning_it() {
+    let dir = temp_dir("entry");
+    let main = |v: &str| {
+        format!(
+            "STARTS = (STARTS or 0) + 1\nfunction greet() return 'hello {v}' end\n\
+             while true do\n  print(greet() .. ' starts=' .. STARTS)\n  socket.sleep(0.02)\nend\n"
+        )
+    };
+    std::fs::write(dir.join("main.lua"), main("v1")).unwrap();
+    let program = Program::start(&dir, &["run", "--watch", "--port", "0", "main.lua"]);
+    program.wait_for_stderr("wayfinder: watching ");
+    program.wait_for_output("hello v1 starts=1");
+    std::fs::write(dir.join("main.lua"), main("v2")).unwrap();
+    program.wait_for_output("hello v2 starts=1");
+    assert!(
+        program.stderr().contains(
+            "[wayfinder] reloaded main: 1 function rebound (1 closure), 1 frame still in old code"
+        ),
+        "{}",
+        program.stderr()
+    );
+}
