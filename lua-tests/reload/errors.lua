@@ -102,6 +102,24 @@ H.reload("svc")
 assert(table.concat(order, ",") == "before:1,after:5:svc:1", table.concat(order, ","))
 assert(call() == "v5")
 
+-- A coroutine made before the reload and resumed by the failing chunk writes its own
+-- local: that write is rolled back too (the coroutine itself stays where it got to).
+local stepper = coroutine.wrap(function()
+  local n = 0
+  local function peek() return n end
+  while true do
+    n = n + 1
+    coroutine.yield(peek)
+  end
+end)
+local peek = stepper()
+STEPPER = stepper
+H.write("svc", "STEPPER(); STEPPER()\nerror('failed after stepping')\nreturn {}\n")
+msg = H.refused("svc")
+assert(msg:find("failed after stepping", 1, true), msg)
+assert(peek() == 1, "the coroutine's local was restored: " .. peek())
+STEPPER = nil
+
 -- A module that was never loaded.
 msg = H.refused("no_such_module")
 assert(msg:find("not loaded", 1, true), msg)

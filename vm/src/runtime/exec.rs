@@ -2757,6 +2757,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                     let mut v = Value::Nil;
                     v.set_from(&r!(a));
                     match th.cells[frame!().cell_base + cell as usize] {
+                        // A coroutine made before a reload transaction may write its own
+                        // older cells while the new chunk runs.
+                        Some(c) if JOURNAL => {
+                            state.before_cell_write(mc, c);
+                            c.set(mc, v)
+                        }
                         Some(c) => c.set(mc, v),
                         None => rt_err!(
                             "internal error: cell {} written before its declaration",
