@@ -71,7 +71,7 @@ pub struct Bytes(pub Vec<u8>);
 
 // ---- single values: Rust → Lua
 
-impl<'a> IntoLua for &'a str {
+impl IntoLua for &str {
     fn into_lua<'gc>(self, heap: &Heap<'gc>) -> Result<Value<'gc>, Error> {
         Ok(heap.string(self.as_bytes()))
     }
@@ -89,7 +89,7 @@ impl IntoLua for Bytes {
     }
 }
 
-impl<'a> IntoLua for &'a [u8] {
+impl IntoLua for &[u8] {
     fn into_lua<'gc>(self, heap: &Heap<'gc>) -> Result<Value<'gc>, Error> {
         Ok(heap.string(self))
     }

@@ -69,7 +69,7 @@ impl Default for Runtime {
 impl Runtime {
     /// A runtime with the whole standard library.
     pub fn new() -> Runtime {
-        Runtime::build(|mc, state| crate::stdlib::open_all(mc, state))
+        Runtime::build(crate::stdlib::open_all)
     }
 
     /// A runtime whose libraries `open` installs.

@@ -68,10 +68,13 @@ impl std::ops::BitOr for StdLib {
     }
 }
 
+/// A library's `open` function.
+type Opener<'gc> = fn(&'gc Mutation<'gc>, &State<'gc>);
+
 /// Install the libraries in `libs`.
 pub fn open_libs<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>, libs: StdLib) {
     use super::*;
-    let opens: [(StdLib, fn(&'gc Mutation<'gc>, &State<'gc>)); 11] = [
+    let opens: [(StdLib, Opener<'gc>); 11] = [
         (StdLib::BASE, base::open),
         (StdLib::COROUTINE, coroutine::open),
         (StdLib::PACKAGE, package::open),
