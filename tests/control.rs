@@ -1194,3 +1194,24 @@ fn saving_the_entry_script_rebinds_its_functions_without_rerunning_it() {
         program.stderr()
     );
 }
+
+#[test]
+fn a_busy_loop_inside_a_required_chunk_still_answers() {
+    // The loop runs inside `require` (a nested call), with no socket.sleep: requests are
+    // applied at the nested call's safe points.
+    let dir = temp_dir("nested-loop");
+    write_module(&dir, "one");
+    std::fs::write(dir.join("main.lua"), "require('app')\n").unwrap();
+    std::fs::write(
+        dir.join("app.lua"),
+        "local mod = require('mod')\nlocal n = 0\nwhile true do\n  n = n + 1\n  \
+         if n % 200000 == 0 then print('value ' .. mod.value()) io.stdout:flush() end\nend\n",
+    )
+    .unwrap();
+    let program = Program::start(&dir, &["run", "--port", "0", "main.lua"]);
+    program.wait_for_output("value one");
+    write_module(&dir, "two");
+    let out = hot_reload(&dir, &["--module", "mod", "--port", &program.port()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    program.wait_for_output("value two");
+}

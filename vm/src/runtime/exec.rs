@@ -1539,9 +1539,14 @@ pub(crate) fn call_nested<'gc>(
         if matches!(first, Some(Event::BoundaryReturn)) {
             return Ok(());
         }
-        // Without limits the nested call runs to its end; with them it stops at safe
-        // points like the driver does, so a runaway callback is stopped too.
-        if !state.host.borrow().limits.active() {
+        // Without limits or a control port the nested call runs to its end; with them it
+        // stops at safe points like the driver does, so a runaway callback is stopped and
+        // a program looping inside a required chunk still serves reloads.
+        let sliced = {
+            let host = state.host.borrow();
+            host.limits.active() || host.inbox.is_some()
+        };
+        if !sliced {
             let mut fuel = i64::MAX;
             return match drive(mc, state, thread, th, &mut fuel, first)? {
                 DriveEnd::Boundary => Ok(()),
@@ -1570,6 +1575,13 @@ pub(crate) fn call_nested<'gc>(
                     {
                         raise_in_running_thread(mc, state, thread, th, kind);
                     }
+                    let mut env = crate::runtime::LuaEnv {
+                        mc,
+                        state,
+                        thread,
+                        th: &mut *th,
+                    };
+                    crate::runtime::safepoint::run_pending(&mut env);
                 }
                 DriveEnd::Finished { .. } => {
                     return Err(LuaError::from_str(
