@@ -204,6 +204,15 @@ impl RunLimits {
         self.interrupt.clear();
     }
 
+    /// End of a host call: what it used is forgotten (the interrupt flag stays until the
+    /// next call begins).
+    pub fn end(&mut self) {
+        self.spent = 0;
+        self.started = None;
+        self.tripped = None;
+        self.stopping = false;
+    }
+
     /// Fuel for the next slice: at most `slice`, and no more than the budget has left, so
     /// the budget ends on a safe point.
     pub fn slice_fuel(&self, slice: i64) -> i64 {

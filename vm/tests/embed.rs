@@ -549,3 +549,19 @@ fn syntax_errors_are_reported() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_budget_spent_by_one_call_does_not_leak_into_the_next_or_into_nested_calls() {
+    let mut rt = Runtime::new();
+    rt.set_limits(budget(50_000));
+    let err = rt.exec::<()>("while true do end", "loop").unwrap_err();
+    assert_eq!(err.limit(), Some(LimitKind::Instructions));
+    // A Rust-driven nested call outside any run (what a reload does) starts afresh.
+    let sorted: Vec<i64> = rt
+        .exec(
+            "local t = {3, 1, 2} table.sort(t, function(a, b) return a < b end) return t",
+            "s",
+        )
+        .unwrap();
+    assert_eq!(sorted, vec![1, 2, 3]);
+}

@@ -231,6 +231,18 @@ impl Runtime {
         let _account = self.enter();
         self.arena
             .mutate(|_, state| state.host.borrow_mut().limits.begin());
+        let result = self.drive_slices(nargs, finish);
+        // Lua run between host calls (a reload's chunk) starts with a fresh budget.
+        self.arena
+            .mutate(|_, state| state.host.borrow_mut().limits.end());
+        result
+    }
+
+    fn drive_slices<T>(
+        &mut self,
+        nargs: usize,
+        finish: impl for<'gc> Fn(&'gc Mutation<'gc>, &'gc State<'gc>, &[Value<'gc>]) -> T,
+    ) -> Result<T, RunError> {
         // First slice: set up the call.
         let mut started = false;
         loop {
