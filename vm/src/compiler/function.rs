@@ -65,14 +65,67 @@ pub(super) struct PendingGoto {
     pub line: u32,
 }
 
-/// Hashable identity of a constant (floats by bit pattern, so `0.0` and `-0.0` differ).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum ConstKey {
-    Nil,
-    Bool(bool),
-    Int(i64),
-    Flt(u64),
-    Str(Box<[u8]>),
+/// The index of a function's constant table, to reuse constants: open addressing over
+/// positions in the table itself, so each constant is stored once and an entry costs 4
+/// bytes (generated data files have hundreds of thousands of constants).
+#[derive(Default)]
+struct ConstIndex {
+    /// `EMPTY` or a position in the constant table.
+    slots: Vec<u32>,
+}
+
+impl ConstIndex {
+    const EMPTY: u32 = u32::MAX;
+
+    /// Identity of a constant: floats by bit pattern, so `0.0` and `-0.0` differ.
+    fn hash(c: &Constant) -> u64 {
+        let mix = |h: u64, x: u64| (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        match c {
+            Constant::Nil => mix(1, 0),
+            Constant::Boolean(b) => mix(2, *b as u64),
+            Constant::Integer(i) => mix(3, *i as u64),
+            Constant::Float(f) => mix(4, f.to_bits()),
+            Constant::String(s) => s.chunks(8).fold(mix(5, s.len() as u64), |h, chunk| {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                mix(h, u64::from_le_bytes(word))
+            }),
+        }
+    }
+
+    fn same(a: &Constant, b: &Constant) -> bool {
+        match (a, b) {
+            (Constant::Float(x), Constant::Float(y)) => x.to_bits() == y.to_bits(),
+            _ => a == b,
+        }
+    }
+
+    /// `Ok(position)` of a constant equal to `c`, else `Err(slot)` where it would go.
+    fn find(&self, constants: &[Constant], c: &Constant) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(c) as usize & mask;
+        loop {
+            match self.slots[i] {
+                Self::EMPTY => return Err(i),
+                k if Self::same(&constants[k as usize], c) => return Ok(k as usize),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Makes room for one more constant (at most half the slots in use).
+    fn reserve(&mut self, constants: &[Constant]) {
+        if (constants.len() + 1) * 2 <= self.slots.len() {
+            return;
+        }
+        let size = (self.slots.len() * 2).max(16);
+        self.slots = vec![Self::EMPTY; size];
+        for (k, c) in constants.iter().enumerate() {
+            if let Err(slot) = self.find(constants, c) {
+                self.slots[slot] = k as u32;
+            }
+        }
+    }
 }
 
 pub(super) struct FuncState {
@@ -85,7 +138,7 @@ pub(super) struct FuncState {
     pub code: Vec<Instr>,
     pub lines: Vec<u32>,
     pub constants: Vec<Constant>,
-    const_index: HashMap<ConstKey, usize>,
+    const_index: ConstIndex,
     pub protos: Vec<Arc<FunctionProto>>,
     pub upvalues: Vec<UpvalueDesc>,
     pub locals: Vec<LocalInfo>,
@@ -131,7 +184,7 @@ impl FuncState {
             code: Vec::new(),
             lines: Vec::new(),
             constants: Vec::new(),
-            const_index: HashMap::new(),
+            const_index: ConstIndex::default(),
             protos: Vec::new(),
             upvalues: Vec::new(),
             locals: Vec::new(),
@@ -298,22 +351,17 @@ impl FuncState {
     }
 
     pub fn add_constant(&mut self, c: Constant) -> CResult<usize> {
-        let key = match &c {
-            Constant::Nil => ConstKey::Nil,
-            Constant::Boolean(b) => ConstKey::Bool(*b),
-            Constant::Integer(i) => ConstKey::Int(*i),
-            Constant::Float(f) => ConstKey::Flt(f.to_bits()),
-            Constant::String(s) => ConstKey::Str(s.clone()),
+        self.const_index.reserve(&self.constants);
+        let slot = match self.const_index.find(&self.constants, &c) {
+            Ok(i) => return Ok(i),
+            Err(slot) => slot,
         };
-        if let Some(&i) = self.const_index.get(&key) {
-            return Ok(i);
-        }
         let i = self.constants.len();
         if i > MAX_EXTRA_ARG as usize {
             return Err(error("too many constants in function", self.span));
         }
         self.constants.push(c);
-        self.const_index.insert(key, i);
+        self.const_index.slots[slot] = i as u32;
         Ok(i)
     }
 

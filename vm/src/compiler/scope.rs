@@ -199,9 +199,8 @@ impl Walker {
             ExprKind::Table(fields) => {
                 for field in fields {
                     match field {
-                        TableField::Positional(v) | TableField::Named { value: v, .. } => {
-                            self.expr(v)
-                        }
+                        TableField::Positional(v) => self.expr(v),
+                        TableField::Named { value, .. } => self.expr(value),
                         TableField::Keyed { key, value } => {
                             self.expr(key);
                             self.expr(value);

@@ -90,14 +90,14 @@ impl Compiler<'_> {
             StatKind::If {
                 branches,
                 else_block,
-            } => self.if_stat(branches, else_block.as_ref()),
+            } => self.if_stat(branches, else_block.as_deref()),
             StatKind::NumericFor {
                 var,
                 start,
                 limit,
                 step,
                 body,
-            } => self.numeric_for(var, start, limit, step.as_ref(), body, stat.span),
+            } => self.numeric_for(var, start, limit, step.as_deref(), body, stat.span),
             StatKind::GenericFor { vars, exprs, body } => {
                 self.generic_for(vars, exprs, body, stat.span)
             }

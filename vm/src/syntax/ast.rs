@@ -72,36 +72,38 @@ pub enum StatKind {
         names: Vec<LocalName>,
         values: Vec<Expr>,
     },
-    Do(Block),
+    // Blocks and rarer parts are boxed so a statement stays small (data files written as
+    // Lua are long lists of assignments).
+    Do(Box<Block>),
     While {
         cond: Expr,
-        body: Block,
+        body: Box<Block>,
     },
     /// `repeat body until cond`; `cond` can see the body's locals.
     Repeat {
-        body: Block,
+        body: Box<Block>,
         cond: Expr,
     },
     /// `if c1 then b1 elseif c2 then b2 ... else e end`
     If {
         branches: Vec<(Expr, Block)>,
-        else_block: Option<Block>,
+        else_block: Option<Box<Block>>,
     },
     NumericFor {
-        var: Name,
-        start: Expr,
-        limit: Expr,
-        step: Option<Expr>,
-        body: Block,
+        var: Box<Name>,
+        start: Box<Expr>,
+        limit: Box<Expr>,
+        step: Option<Box<Expr>>,
+        body: Box<Block>,
     },
     GenericFor {
         vars: Vec<Name>,
         exprs: Vec<Expr>,
-        body: Block,
+        body: Box<Block>,
     },
     /// `function a.b.c:m() ... end`
     Function {
-        name: FuncName,
+        name: Box<FuncName>,
         func: Box<FunctionBody>,
     },
     /// `local function f() ... end` (`f` is in scope inside its own body)
@@ -185,10 +187,11 @@ pub enum ExprKind {
         func: Box<Expr>,
         args: Vec<Expr>,
     },
-    /// `obj:method(args)`
+    /// `obj:method(args)` (`method` boxed to keep every expression small: big data files
+    /// are mostly expressions).
     MethodCall {
         obj: Box<Expr>,
-        method: Name,
+        method: Box<Name>,
         args: Vec<Expr>,
     },
 }
@@ -197,10 +200,10 @@ pub enum ExprKind {
 pub enum TableField {
     /// `{ value }`
     Positional(Expr),
-    /// `{ name = value }`
-    Named { name: Name, value: Expr },
+    /// `{ name = value }` (boxed, so a field is no bigger than an expression)
+    Named { name: Box<Name>, value: Box<Expr> },
     /// `{ [key] = value }`
-    Keyed { key: Expr, value: Expr },
+    Keyed { key: Box<Expr>, value: Box<Expr> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -292,5 +295,26 @@ impl Drop for Expr {
                 _ => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Big data files are mostly expressions and constructor fields: keep them small.
+    #[test]
+    fn nodes_stay_small() {
+        assert!(
+            std::mem::size_of::<Expr>() <= 48,
+            "{}",
+            std::mem::size_of::<Expr>()
+        );
+        assert!(std::mem::size_of::<TableField>() <= 48);
+        assert!(
+            std::mem::size_of::<Stat>() <= 72,
+            "{}",
+            std::mem::size_of::<Stat>()
+        );
     }
 }

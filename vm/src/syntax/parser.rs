@@ -422,14 +422,17 @@ impl<'s> Parser<'s> {
         self.expect(&Tok::Do)?;
         let body = self.block()?;
         self.expect_closing(&Tok::End, &Tok::While, kw, kw.start)?;
-        Ok(StatKind::While { cond, body })
+        Ok(StatKind::While {
+            cond,
+            body: Box::new(body),
+        })
     }
 
     fn do_stat(&mut self, kw: Span) -> Result<StatKind, SyntaxError> {
         self.advance()?;
         let body = self.block()?;
         self.expect_closing(&Tok::End, &Tok::Do, kw, kw.start)?;
-        Ok(StatKind::Do(body))
+        Ok(StatKind::Do(Box::new(body)))
     }
 
     fn repeat_stat(&mut self, kw: Span) -> Result<StatKind, SyntaxError> {
@@ -437,7 +440,10 @@ impl<'s> Parser<'s> {
         let body = self.block()?;
         self.expect_closing(&Tok::Until, &Tok::Repeat, kw, kw.start)?;
         let cond = self.expr()?;
-        Ok(StatKind::Repeat { body, cond })
+        Ok(StatKind::Repeat {
+            body: Box::new(body),
+            cond,
+        })
     }
 
     fn function_stat(&mut self, kw: Span) -> Result<StatKind, SyntaxError> {
@@ -445,7 +451,10 @@ impl<'s> Parser<'s> {
         let name = self.func_name()?;
         let has_self = name.method.is_some();
         let func = Box::new(self.function_body(kw, kw.start, has_self)?);
-        Ok(StatKind::Function { name, func })
+        Ok(StatKind::Function {
+            name: Box::new(name),
+            func,
+        })
     }
 
     fn label_stat(&mut self) -> Result<StatKind, SyntaxError> {
@@ -491,7 +500,7 @@ impl<'s> Parser<'s> {
         self.expect_closing(&Tok::End, &Tok::If, kw, kw.start)?;
         Ok(StatKind::If {
             branches,
-            else_block,
+            else_block: else_block.map(Box::new),
         })
     }
 
@@ -515,11 +524,11 @@ impl<'s> Parser<'s> {
                 self.expect(&Tok::Do)?;
                 let body = self.block()?;
                 StatKind::NumericFor {
-                    var: first,
-                    start,
-                    limit,
-                    step,
-                    body,
+                    var: Box::new(first),
+                    start: Box::new(start),
+                    limit: Box::new(limit),
+                    step: step.map(Box::new),
+                    body: Box::new(body),
                 }
             }
             Tok::Char(b',') | Tok::In => {
@@ -534,7 +543,11 @@ impl<'s> Parser<'s> {
                 let exprs = self.expr_list()?;
                 self.expect(&Tok::Do)?;
                 let body = self.block()?;
-                StatKind::GenericFor { vars, exprs, body }
+                StatKind::GenericFor {
+                    vars,
+                    exprs,
+                    body: Box::new(body),
+                }
             }
             _ => return Err(self.error_near("'=' or 'in' expected")),
         };
@@ -831,7 +844,7 @@ impl<'s> Parser<'s> {
             }
             Tok::Char(b':') => {
                 self.advance()?;
-                let method = self.expect_name()?;
+                let method = Box::new(self.expect_name()?);
                 let args = self.call_args(start)?;
                 ExprKind::MethodCall { obj, method, args }
             }
@@ -879,6 +892,8 @@ impl<'s> Parser<'s> {
             }
         }
         self.expect_closing(&Tok::Char(b'}'), &Tok::Char(b'{'), open, open.start)?;
+        // Data files are mostly constructors: no spare capacity.
+        fields.shrink_to_fit();
         Ok(Expr::new(
             ExprKind::Table(fields),
             Span::new(open.start, self.prev_end),
@@ -899,7 +914,10 @@ impl<'s> Parser<'s> {
         let name = self.expect_name()?;
         self.advance()?;
         let value = self.expr()?;
-        Ok(TableField::Named { name, value })
+        Ok(TableField::Named {
+            name: Box::new(name),
+            value: Box::new(value),
+        })
     }
 
     /// `[key] = value`
@@ -909,7 +927,10 @@ impl<'s> Parser<'s> {
         self.expect(&Tok::Char(b']'))?;
         self.expect(&Tok::Char(b'='))?;
         let value = self.expr()?;
-        Ok(TableField::Keyed { key, value })
+        Ok(TableField::Keyed {
+            key: Box::new(key),
+            value: Box::new(value),
+        })
     }
 }
 
