@@ -205,7 +205,13 @@ impl FuncState {
         }
     }
 
-    pub fn into_proto(self) -> FunctionProto {
+    pub fn into_proto(mut self) -> FunctionProto {
+        // Prototypes live as long as their closures: no spare capacity from growing.
+        self.code.shrink_to_fit();
+        self.lines.shrink_to_fit();
+        self.constants.shrink_to_fit();
+        self.protos.shrink_to_fit();
+        self.locals.shrink_to_fit();
         FunctionProto {
             source: self.source,
             identity: self.identity,
