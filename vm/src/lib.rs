@@ -25,6 +25,7 @@ pub mod table;
 pub mod thread;
 pub mod userdata;
 pub mod value;
+pub mod weak;
 
 pub use embed::{
     AnyUserData, Bytes, Error, FromLua, FromLuaMulti, Function, IntoLua, IntoLuaMulti, LuaRef,

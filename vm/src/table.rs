@@ -47,16 +47,70 @@ pub fn charge_growth(mc: &Mutation<'_>, before: usize, after: usize) {
     }
 }
 
-#[derive(Collect, Default, Clone)]
-#[collect(no_drop)]
+#[derive(Default, Clone)]
 pub struct TableData<'gc> {
     array: Vec<Value<'gc>>,
     hash: HashPart<'gc>,
     metatable: Option<Table<'gc>>,
     /// The bytes of `array` and `hash` charged to the runtime's memory account
     /// (`crate::limits`), given back when the table is freed.
-    #[collect(require_static)]
     charged: crate::limits::Charged,
+    /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
+    weak: WeakMode,
+}
+
+/// The weak parts of a table, from its metatable's `__mode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WeakMode {
+    pub keys: bool,
+    pub values: bool,
+}
+
+impl WeakMode {
+    pub fn is_weak(self) -> bool {
+        self.keys || self.values
+    }
+}
+
+/// Whether the collector may remove `v` from a weak table: strings (and non-objects) are
+/// values, never removed, so they are always traced.
+#[inline]
+pub fn is_collectable(v: &Value<'_>) -> bool {
+    matches!(
+        v,
+        Value::Table(_)
+            | Value::Function(_)
+            | Value::NativeFunction(_)
+            | Value::Thread(_)
+            | Value::UserData(_)
+    )
+}
+
+// SAFETY: every `Gc` the table owns is traced, except the weak entries of a weak table
+// (collectable keys of a weak-key table, and all its values, which are ephemerons;
+// collectable values of a weak-value table). Those are never read after their object is
+// freed: `crate::weak::process` runs after every marking phase, before sweeping, and
+// clears each entry whose weak part is dead (see `Runtime`'s collection functions, the
+// only callers of gc-arena's collector).
+unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
+    fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
+        let weak = self.weak;
+        let strong_values = !weak.keys && !weak.values;
+        for v in &self.array {
+            if strong_values || !is_collectable(v) {
+                cc.trace(v);
+            }
+        }
+        for (k, v) in &self.hash.slots {
+            if !weak.keys || !is_collectable(k) {
+                cc.trace(k);
+            }
+            if strong_values || !is_collectable(v) {
+                cc.trace(v);
+            }
+        }
+        cc.trace(&self.metatable);
+    }
 }
 
 impl<'gc> Table<'gc> {
@@ -498,8 +552,7 @@ impl<'gc> TableData<'gc> {
 
 /// Open addressing with linear probing. A slot with a `Nil` key is empty; a slot with a key
 /// and a `Nil` value is a tombstone (kept so `next` can continue past cleared fields).
-#[derive(Collect, Default, Clone)]
-#[collect(no_drop)]
+#[derive(Default, Clone)]
 struct HashPart<'gc> {
     slots: Vec<(Value<'gc>, Value<'gc>)>,
     /// Slots whose key is set (live entries and tombstones).
@@ -718,5 +771,63 @@ mod tests {
             "integer keys cluster: {}",
             max_probe(&ints)
         );
+    }
+}
+
+/// Weak-table support for the collector (`crate::weak`).
+impl<'gc> TableData<'gc> {
+    pub fn weak_mode(&self) -> WeakMode {
+        self.weak
+    }
+
+    pub fn set_weak_mode(&mut self, mode: WeakMode) {
+        self.weak = mode;
+    }
+
+    /// The hash entries `(key, value)` with a non-nil value, and the array values, for
+    /// the collector's passes.
+    pub fn weak_entries(&self) -> impl Iterator<Item = (Option<Value<'gc>>, Value<'gc>)> + '_ {
+        self.array.iter().map(|v| (None, *v)).chain(
+            self.hash
+                .slots
+                .iter()
+                .filter(|(_, v)| !v.is_nil())
+                .map(|(k, v)| (Some(*k), *v)),
+        )
+    }
+
+    /// Clear the entries `dead` says must go: array values become nil; a hash entry
+    /// becomes a tombstone, and a dead key is replaced by a NaN (never a valid key, so no
+    /// lookup can match it) so no freed object stays in the table.
+    pub fn clear_weak(&mut self, dead: impl Fn(&Value<'gc>) -> bool) -> bool {
+        let weak = self.weak;
+        let mut changed = false;
+        if weak.values {
+            for v in self.array.iter_mut() {
+                if dead(v) {
+                    *v = Value::Nil;
+                    changed = true;
+                }
+            }
+        }
+        let mut cleared = 0;
+        for (k, v) in self.hash.slots.iter_mut() {
+            if k.is_nil() {
+                continue;
+            }
+            let key_dead = dead(k);
+            if key_dead || (!v.is_nil() && ((weak.values || weak.keys) && dead(v))) {
+                if !v.is_nil() {
+                    cleared += 1;
+                }
+                *v = Value::Nil;
+                if key_dead {
+                    *k = Value::Number(f64::NAN);
+                }
+                changed = true;
+            }
+        }
+        self.hash.live -= cleared;
+        changed
     }
 }

@@ -335,7 +335,7 @@ impl Runtime {
         }
         // Over the memory limit: first collect whatever is garbage.
         if self.arena.mutate(check) {
-            self.arena.finish_cycle();
+            self.full_collection();
         }
         self.arena.mutate(|mc, state| {
             let main = state.main_thread;
@@ -377,9 +377,55 @@ impl Runtime {
             (full, host.gc.running)
         });
         if full {
-            self.arena.finish_cycle();
+            self.full_collection();
         } else if running {
-            self.arena.collect_debt();
+            self.paced_collection();
+        }
+    }
+
+    /// The collector's paced work. Every path to sweeping goes through `sweep_when_marked`,
+    /// which clears weak tables first (their dead entries must not outlive the sweep).
+    fn paced_collection(&mut self) {
+        if self.arena.collection_phase() != gc_arena::arena::CollectionPhase::Sweeping {
+            if self.arena.mark_debt().is_none() {
+                return; // still marking (debt paid), or sleeping
+            }
+            self.sweep_when_marked();
+        }
+        // Sweep as far as the debt allows; stop at the end of the cycle, so the next cycle
+        // starts in `mark_debt` above.
+        self.arena.cycle_debt();
+    }
+
+    /// A whole collection cycle, as `collectgarbage()`: any cycle in progress is finished
+    /// first (it may keep objects that died after it began), then a complete new one runs.
+    fn full_collection(&mut self) {
+        use gc_arena::arena::CollectionPhase;
+        if self.arena.collection_phase() != CollectionPhase::Sleeping {
+            if self.arena.collection_phase() != CollectionPhase::Sweeping {
+                self.sweep_when_marked();
+            }
+            self.arena.finish_cycle();
+        }
+        // From sleeping, `finish_marking` starts the new cycle.
+        self.sweep_when_marked();
+        self.arena.finish_cycle();
+    }
+
+    /// With the heap fully marked: let the weak tables keep ephemeron values and clear
+    /// dead entries (marking again as often as that keeps more alive), then start sweeping.
+    fn sweep_when_marked(&mut self) {
+        loop {
+            let Some(marked) = self.arena.finish_marking() else {
+                return;
+            };
+            let again = marked.finalize(|fc, state| crate::weak::process(fc, state));
+            if !again {
+                if let Some(marked) = self.arena.finish_marking() {
+                    marked.start_sweeping();
+                }
+                return;
+            }
         }
     }
 
@@ -404,7 +450,7 @@ impl Runtime {
     /// Run a full garbage collection cycle.
     pub fn collect_garbage(&mut self) {
         let _account = self.enter();
-        self.arena.finish_cycle();
+        self.full_collection();
     }
 
     /// Bytes currently allocated on the Lua heap.

@@ -249,6 +249,8 @@ pub struct State<'gc> {
     pub host: RefCell<HostState>,
     /// Module records kept by `require` for hot reload.
     pub modules: Gc<'gc, RefLock<ModuleRegistry<'gc>>>,
+    /// Weak tables (`__mode`), weakly: the collector clears their dead entries (`weak.rs`).
+    pub weak_tables: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::table::TableData<'gc>>>>>>,
     /// Coroutines, weakly: reload counts frames suspended in old code.
     pub threads: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::thread::ThreadState<'gc>>>>>>,
     /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
@@ -298,6 +300,7 @@ impl<'gc> State<'gc> {
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             threads: Gc::new(mc, RefLock::new(Vec::new())),
+            weak_tables: Gc::new(mc, RefLock::new(Vec::new())),
             txn_open: Cell::new(false),
             reload_generation: Cell::new(0),
             journal: Gc::new(mc, RefLock::new(None)),

@@ -243,7 +243,7 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
     }
     ctx.state.before_table_write(ctx.mc, t);
-    t.set_metatable(ctx.mc, mt);
+    crate::weak::set_metatable(ctx.mc, ctx.state, t, mt);
     ctx.ret1(Value::Table(t))
 }
 
@@ -472,6 +472,16 @@ pub(crate) fn load_dofile_chunk<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Value<'gc
     build_chunk(ctx, &src, &name, b"bt", None).map_err(|m| LuaError::from_str(ctx.mc, &m))
 }
 
+/// Registers above this call belong to no live local (a call takes the caller's first free
+/// register), and slots past them are left over from finished calls: clear them so stale
+/// values do not keep objects alive, as Lua's collector ignores the stack above its top.
+fn clear_dead_registers(ctx: &mut Ctx<'_, '_>) {
+    let from = (ctx.args_start + ctx.nargs).min(ctx.th.stack.len());
+    for v in ctx.th.stack[from..].iter_mut() {
+        *v = Value::Nil;
+    }
+}
+
 /// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
 /// so "collect" and "step" ask the runtime for a full cycle, which it runs as soon as the
 /// executor hands control back; a step therefore always completes a cycle.
@@ -490,6 +500,7 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     match opt.as_str() {
         "collect" => {
             state.host.borrow_mut().gc.full_cycle_requested = true;
+            clear_dead_registers(ctx);
             ctx.ret1(Value::Integer(0))
         }
         "step" => {

@@ -787,7 +787,7 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     match v {
         Value::Table(t) => {
             ctx.state.before_table_write(ctx.mc, t);
-            t.set_metatable(ctx.mc, mt)
+            crate::weak::set_metatable(ctx.mc, ctx.state, t, mt)
         }
         Value::UserData(u) => set_userdata_metatable(ctx.mc, u, mt),
         Value::String(_) => *ctx.state.string_metatable.borrow_mut(ctx.mc) = mt,
