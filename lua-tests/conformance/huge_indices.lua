@@ -62,4 +62,17 @@ fails("initial position out of bounds", utf8.len, "abc", mi, ma)
 fails("value out of range", string.char, ma)
 fails("value out of range", utf8.char, ma)
 
+-- file:read with a negative count: a huge size_t to lua5.4, which cannot allocate it
+-- (and not a zero count, which would make a lines loop spin forever).
+do
+  local f = io.tmpfile()
+  f:write("abc")
+  f:seek("set")
+  fails("not enough memory", f.read, f, -1)
+  fails("not enough memory", f.read, f, mi)
+  fails("not enough memory", f:lines(-5))
+  assert(f:read(2) == "ab")
+  f:close()
+end
+
 print("huge_indices OK")

@@ -961,6 +961,22 @@ fn f_seek<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
 }
 
+/// The count a negative `read` count stands for. lua5.4 takes it as a `size_t` and fails
+/// to allocate a buffer that large, so reading with it raises "not enough memory" (no `i64`
+/// count is this large).
+const NEGATIVE_COUNT: usize = usize::MAX;
+
+/// lua5.4's error for a negative count among `formats` (see `NEGATIVE_COUNT`).
+fn check_counts<'gc>(ctx: &Ctx<'gc, '_>, formats: &[Format]) -> Result<(), LuaError<'gc>> {
+    if formats
+        .iter()
+        .any(|f| matches!(f, Format::Count(NEGATIVE_COUNT)))
+    {
+        return Err(ctx.core_error("not enough memory"));
+    }
+    Ok(())
+}
+
 /// One `read` format.
 #[derive(Clone, Copy)]
 enum Format {
@@ -974,7 +990,8 @@ fn parse_format(v: Value<'_>) -> Option<Format> {
     match v {
         Value::Integer(_) | Value::Number(_) => {
             let n = ops::to_integer(v)?;
-            Some(Format::Count(usize::try_from(n).unwrap_or(0)))
+            // A negative count is a huge `size_t` to C: see `NEGATIVE_COUNT`.
+            Some(Format::Count(usize::try_from(n).unwrap_or(NEGATIVE_COUNT)))
         }
         Value::String(s) => {
             let b = s.as_bytes();
@@ -1033,6 +1050,7 @@ fn read_args<'gc>(ctx: &mut Ctx<'gc, '_>, h: &Shared, first: usize) -> R<'gc> {
             keep_newline: false,
         });
     }
+    check_counts(ctx, &formats)?;
     match read_formats(ctx.mc, h, &formats) {
         Ok(values) => {
             let n = values.len();
@@ -1076,6 +1094,7 @@ fn lines_iterator<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             keep_newline: false,
         });
     }
+    check_counts(ctx, &formats)?;
     match read_formats(ctx.mc, &h, &formats) {
         Ok(values) => {
             if values.first().is_some_and(|v| !v.is_nil()) {
