@@ -1,6 +1,7 @@
 -- dijkstra.lua: shortest paths on a generated road grid with Dijkstra's algorithm and a
 -- binary heap class (push/pop with sift up/down, lazy deletion of stale entries), then path
--- reconstruction through predecessor links.
+-- reconstruction through predecessor links. (piccolo 0.3.3 panics part-way with "map slot
+-- must be pre-reserved".)
 
 local Heap = {}
 Heap.__index = Heap
