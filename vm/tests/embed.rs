@@ -202,6 +202,14 @@ fn userdata_methods_fields_and_metamethods() {
         .exec("return pcall(function() c.nope = 1 end)", "u")
         .unwrap();
     assert_eq!(msg, "u:1: cannot set field 'nope' of Counter");
+    // The shared metatable is protected.
+    let r: (bool, bool) = rt
+        .exec(
+            "return getmetatable(c) == false, pcall(setmetatable, c, {})",
+            "u",
+        )
+        .unwrap();
+    assert_eq!(r, (true, false));
 }
 
 struct Guard(Arc<AtomicI64>);

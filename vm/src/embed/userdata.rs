@@ -203,6 +203,9 @@ pub(crate) fn metatable<'gc, T: UserData>(heap: &Heap<'gc>) -> Table<'gc> {
         MetaName::Name.as_str(),
         heap.string(T::TYPE_NAME.as_bytes()),
     );
+    // Scripts cannot read or change the type's metatable, which every instance (and every
+    // script) shares.
+    set(MetaName::Metatable.as_str(), Value::Boolean(false));
     for (name, f) in reg.meta {
         set(
             name,
