@@ -289,11 +289,16 @@ impl Compiler<'_> {
                 }
                 let mut r = self.expr(rhs)?;
                 self.fs().discharge_vars(&mut r);
-                if op == BinOp::And {
-                    r.f.splice(0..0, l.f);
+                // The left operand's pending jumps first; appending to them (not
+                // prepending) keeps a long `a and b and c ...` chain linear.
+                let (mine, theirs) = if op == BinOp::And {
+                    (&mut r.f, l.f)
                 } else {
-                    r.t.splice(0..0, l.t);
-                }
+                    (&mut r.t, l.t)
+                };
+                let mut jumps = theirs;
+                jumps.append(mine);
+                *mine = jumps;
                 Ok(r)
             }
             BinOp::Concat => {
