@@ -205,7 +205,8 @@ impl Compiler<'_> {
                         pending = 0;
                     }
                 }
-                TableField::Named { name, value } => {
+                TableField::Named(field) => {
+                    let (name, value) = &**field;
                     hash += 1;
                     let hint = prefix.map(|p| identity::join(p, &name.name));
                     let level = self.fs().free_reg;
@@ -214,7 +215,8 @@ impl Compiler<'_> {
                     self.table_store(treg, key, value, hint)?;
                     self.fs().free_reg = level;
                 }
-                TableField::Keyed { key, value } => {
+                TableField::Keyed(field) => {
+                    let (key, value) = &**field;
                     hash += 1;
                     let hint = match (prefix, identity::identifier_key(key)) {
                         (Some(p), Some(k)) => Some(identity::join(p, k)),

@@ -200,8 +200,9 @@ impl Walker {
                 for field in fields {
                     match field {
                         TableField::Positional(v) => self.expr(v),
-                        TableField::Named { value, .. } => self.expr(value),
-                        TableField::Keyed { key, value } => {
+                        TableField::Named(field) => self.expr(&field.1),
+                        TableField::Keyed(field) => {
+                            let (key, value) = &**field;
                             self.expr(key);
                             self.expr(value);
                         }

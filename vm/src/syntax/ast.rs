@@ -200,10 +200,10 @@ pub enum ExprKind {
 pub enum TableField {
     /// `{ value }`
     Positional(Expr),
-    /// `{ name = value }` (boxed, so a field is no bigger than an expression)
-    Named { name: Box<Name>, value: Box<Expr> },
+    /// `{ name = value }` (one box, so a field is no bigger than an expression)
+    Named(Box<(Name, Expr)>),
     /// `{ [key] = value }`
-    Keyed { key: Box<Expr>, value: Box<Expr> },
+    Keyed(Box<(Expr, Expr)>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -914,10 +914,7 @@ impl<'s> Parser<'s> {
         let name = self.expect_name()?;
         self.advance()?;
         let value = self.expr()?;
-        Ok(TableField::Named {
-            name: Box::new(name),
-            value: Box::new(value),
-        })
+        Ok(TableField::Named(Box::new((name, value))))
     }
 
     /// `[key] = value`
@@ -927,10 +924,7 @@ impl<'s> Parser<'s> {
         self.expect(&Tok::Char(b']'))?;
         self.expect(&Tok::Char(b'='))?;
         let value = self.expr()?;
-        Ok(TableField::Keyed {
-            key: Box::new(key),
-            value: Box::new(value),
-        })
+        Ok(TableField::Keyed(Box::new((key, value))))
     }
 }
 
@@ -1258,8 +1252,8 @@ mod tests {
                     .iter()
                     .map(|f| match f {
                         TableField::Positional(v) => sx(v),
-                        TableField::Named { name, value } => format!("{}={}", name.name, sx(value)),
-                        TableField::Keyed { key, value } => format!("[{}]={}", sx(key), sx(value)),
+                        TableField::Named(f) => format!("{}={}", f.0.name, sx(&f.1)),
+                        TableField::Keyed(f) => format!("[{}]={}", sx(&f.0), sx(&f.1)),
                     })
                     .collect();
                 format!("{{{}}}", fs.join(" "))
