@@ -573,3 +573,31 @@ fn a_budget_spent_by_one_call_does_not_leak_into_the_next_or_into_nested_calls()
         .unwrap();
     assert_eq!(sorted, vec![1, 2, 3]);
 }
+
+#[test]
+fn memory_accounting_does_not_drift_over_many_calls() {
+    let mut rt = Runtime::new();
+    rt.set_limits(Limits {
+        max_memory: Some(8 << 20),
+        ..Limits::default()
+    });
+    rt.collect_garbage();
+    let base = rt.memory_used();
+    // Each call builds about 2 MB of tables and strings and drops them: 100 calls allocate
+    // 200 MB in all, far past the limit, and never hold more than the limit.
+    for i in 0..100 {
+        let n: i64 = rt
+            .exec(
+                format!(
+                    "local t = {{}} for i = 1, 10000 do t[i] = {{ ('y'):rep(100) .. i, i }} end
+                     local s = table.concat({{ 'a', 'b', '{i}' }}) return #t"
+                ),
+                "churn",
+            )
+            .unwrap();
+        assert_eq!(n, 10_000);
+    }
+    rt.collect_garbage();
+    let after = rt.memory_used();
+    assert!(after < base + (256 << 10), "{base} -> {after}");
+}
