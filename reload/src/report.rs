@@ -71,7 +71,8 @@ pub struct ModuleReport {
     pub joined: Vec<String>,
     /// Upvalues new to a closure created before the reload (they start as nil).
     pub fresh_upvalues: Vec<String>,
-    /// Frames (running, or suspended in coroutines) that finish on the old code.
+    /// Frames in the running threads that finish on the old code (suspended coroutines
+    /// are not counted).
     pub frames_in_old_code: usize,
     pub warnings: Vec<Warning>,
 }

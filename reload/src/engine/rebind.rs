@@ -143,23 +143,19 @@ pub fn rebind_all<'gc>(
 
 type ThreadCell<'gc> = Gc<'gc, RefLock<ThreadState<'gc>>>;
 
-/// Every thread but the one `env` runs on: the running chain and live coroutines.
+/// The running threads other than the one `env` runs on (the coroutines that resumed it).
+/// Suspended coroutines are not listed: the VM keeps no registry of them (a weak list of
+/// every coroutine cost coroutine-heavy programs several times their memory); their
+/// frames still finish on old code, they are just not counted.
 fn other_threads<'gc>(env: &LuaEnv<'gc, '_>) -> Vec<ThreadCell<'gc>> {
     let mut seen = HashSet::new();
     seen.insert(addr(env.thread.gc()));
     let mut all: Vec<ThreadCell<'gc>> = env.state.chain.borrow().iter().map(|t| t.gc()).collect();
-    all.extend(
-        env.state
-            .threads
-            .borrow()
-            .iter()
-            .filter_map(|w| w.upgrade(env.mc)),
-    );
     all.retain(|t| seen.insert(addr(*t)));
     all
 }
 
-/// Frames running (or suspended in coroutines) on any of `protos`.
+/// Frames on any of `protos` in the running threads.
 pub fn frames_in<'gc>(env: &LuaEnv<'gc, '_>, protos: &[Gc<'gc, Proto<'gc>>]) -> usize {
     let set: HashSet<usize> = protos.iter().map(|p| addr(*p)).collect();
     let count = |th: &ThreadState<'gc>| {

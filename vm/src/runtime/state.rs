@@ -251,8 +251,6 @@ pub struct State<'gc> {
     pub modules: Gc<'gc, RefLock<ModuleRegistry<'gc>>>,
     /// Weak tables (`__mode`), weakly: the collector clears their dead entries (`weak.rs`).
     pub weak_tables: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::table::TableData<'gc>>>>>>,
-    /// Coroutines, weakly: reload counts frames suspended in old code.
-    pub threads: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::thread::ThreadState<'gc>>>>>>,
     /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
     #[collect(require_static)]
     pub txn_open: Cell<bool>,
@@ -299,7 +297,6 @@ impl<'gc> State<'gc> {
                 writable_files: Vec::new(),
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
-            threads: Gc::new(mc, RefLock::new(Vec::new())),
             weak_tables: Gc::new(mc, RefLock::new(Vec::new())),
             txn_open: Cell::new(false),
             reload_generation: Cell::new(0),
@@ -397,19 +394,6 @@ impl<'gc> State<'gc> {
             .borrow()
             .as_ref()
             .and_then(|j| j.original_table(t).cloned())
-    }
-
-    /// Record a new coroutine (weakly) so reload can find frames suspended in old code.
-    pub fn register_thread(&self, mc: &Mutation<'gc>, t: crate::thread::Thread<'gc>) {
-        let mut list = self.threads.borrow_mut(mc);
-        if list.len() == list.capacity() && list.len() >= 8 {
-            list.retain(|w| !w.is_dropped());
-            let len = list.len();
-            if len * 2 > list.capacity() {
-                list.reserve(len);
-            }
-        }
-        list.push(Gc::downgrade(t.gc()));
     }
 
     /// The interned string with these bytes.

@@ -31,9 +31,7 @@ fn new_thread<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Thread<'gc>, LuaError<'gc>>
     if !matches!(f, Value::Function(_) | Value::NativeFunction(_)) {
         return Err(ctx.type_error(0, "function"));
     }
-    let t = Thread::with_start(ctx.mc, f);
-    ctx.state.register_thread(ctx.mc, t);
-    Ok(t)
+    Ok(Thread::with_start(ctx.mc, f))
 }
 
 fn create<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
