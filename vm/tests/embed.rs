@@ -171,6 +171,18 @@ fn userdata_methods_fields_and_metamethods() {
         )
         .unwrap();
     assert_eq!(r, (6, 10, 101, "Counter(10)".to_string(), 10));
+    // A Rust function taking the userdata as an argument.
+    let reset = rt.create_function_with_ctx("reset", |ctx, ud: wayfinder_vm::AnyUserData| {
+        ctx.with_userdata(&ud, |c: &mut Counter| std::mem::replace(&mut c.count, 0))
+    });
+    rt.set_global("reset", reset).unwrap();
+    let r: (i64, i64) = rt
+        .exec(
+            "local before = reset(c) local n = c.count c:add(10) return before, n",
+            "u",
+        )
+        .unwrap();
+    assert_eq!(r, (10, 0));
     // The host sees the same value, borrowed mutably.
     let n = rt.with_userdata(&c, |c: &mut Counter| {
         c.count += 1;

@@ -381,21 +381,8 @@ impl Runtime {
         ud: &AnyUserData,
         f: impl FnOnce(&mut T) -> R,
     ) -> Result<R, Error> {
-        self.arena.mutate(|mc, state| {
-            let heap = Heap::new(mc, state);
-            let Value::UserData(u) = heap.fetch(&ud.0)? else {
-                return Err(Error::Host("not a userdata".into()));
-            };
-            let u: &crate::userdata::UserDataData<'_> = gc_arena::Gc::as_ref(u);
-            let mut data = u
-                .data
-                .try_borrow_mut()
-                .map_err(|_| Error::Host(format!("{} is already in use", T::TYPE_NAME)))?;
-            let this = data
-                .downcast_mut::<T>()
-                .ok_or_else(|| Error::Host(format!("userdata is not a {}", T::TYPE_NAME)))?;
-            Ok(f(this))
-        })
+        self.arena
+            .mutate(|mc, state| borrow_userdata(&Heap::new(mc, state), ud, f))
     }
 
     /// Load `source` as module `name`, as `require(name)` would (`package.loaded[name]`
@@ -446,6 +433,26 @@ impl Runtime {
     }
 }
 
+/// Run `f` on the `T` inside `ud`, borrowed mutably (an error if it is in use or not a `T`).
+fn borrow_userdata<T: UserData, R>(
+    heap: &Heap<'_>,
+    ud: &AnyUserData,
+    f: impl FnOnce(&mut T) -> R,
+) -> Result<R, Error> {
+    let Value::UserData(u) = heap.fetch(&ud.0)? else {
+        return Err(Error::Host("not a userdata".into()));
+    };
+    let u: &crate::userdata::UserDataData<'_> = gc_arena::Gc::as_ref(u);
+    let mut data = u
+        .data
+        .try_borrow_mut()
+        .map_err(|_| Error::Host(format!("{} is already in use", T::TYPE_NAME)))?;
+    let this = data
+        .downcast_mut::<T>()
+        .ok_or_else(|| Error::Host(format!("userdata is not a {}", T::TYPE_NAME)))?;
+    Ok(f(this))
+}
+
 enum LuaCallee<'a> {
     Ref(&'a Function),
 }
@@ -487,6 +494,16 @@ impl<'gc> Ctx<'gc, '_> {
     /// The heap, for conversions.
     pub fn heap(&self) -> Heap<'gc> {
         Heap::new(self.mc, self.state)
+    }
+
+    /// Run `f` on the Rust value inside userdata `ud` (say, an argument of this Rust
+    /// function), borrowed mutably.
+    pub fn with_userdata<T: UserData, R>(
+        &self,
+        ud: &AnyUserData,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Result<R, Error> {
+        borrow_userdata(&self.heap(), ud, f)
     }
 
     /// Call a Lua function held by handle from inside a Rust function (nested: the callee
