@@ -317,6 +317,27 @@ pub fn check_alloc(mc: &Mutation<'_>, len: usize) -> Result<(), AllocError> {
     })
 }
 
+/// [`check_alloc`] for a buffer built outside a `Mutation` (reading a file): against the
+/// exactly-counted bytes only.
+pub fn check_external(len: usize) -> Result<(), AllocError> {
+    CURRENT.with(|c| {
+        let p = c.get();
+        if p.is_null() {
+            return Ok(());
+        }
+        // SAFETY: see `check_alloc`.
+        let acct = unsafe { &*p };
+        if len > acct.max_string.get() {
+            return Err(AllocError::StringLength);
+        }
+        let limit = acct.max_memory.get();
+        if limit != usize::MAX && acct.bytes.get().saturating_add(len) > limit {
+            return Err(AllocError::Memory);
+        }
+        Ok(())
+    })
+}
+
 /// A byte buffer of capacity `len` for a result about to be built: [`check_alloc`], then a
 /// fallible reservation, so a request the system cannot satisfy is an error, not an abort.
 pub fn try_buffer(mc: &Mutation<'_>, len: usize) -> Result<Vec<u8>, AllocError> {

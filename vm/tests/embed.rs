@@ -613,3 +613,23 @@ fn memory_accounting_does_not_drift_over_many_calls() {
     let after = rt.memory_used();
     assert!(after < base + (256 << 10), "{base} -> {after}");
 }
+
+#[test]
+fn reading_a_file_larger_than_the_memory_limit_is_not_enough_memory() {
+    let path = std::env::temp_dir().join(format!("wayfinder-embed-big-{}", std::process::id()));
+    std::fs::write(&path, vec![b'x'; 4 << 20]).unwrap();
+    let mut rt = Runtime::new();
+    rt.set_limits(Limits {
+        max_memory: Some(2 << 20),
+        ..Limits::default()
+    });
+    rt.set_global("path", path.display().to_string()).unwrap();
+    let r: (bool, String) = rt
+        .exec(
+            "local f = io.open(path) local ok, e = pcall(f.read, f, 'a') f:close() return ok, e",
+            "read",
+        )
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(r, (false, "not enough memory".to_string()));
+}

@@ -244,9 +244,15 @@ impl FileHandle {
     }
 
     fn read_all(&mut self) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::new();
+        let mut out: Vec<u8> = Vec::new();
         while self.fill()? {
-            out.extend_from_slice(&self.rbuf[self.rpos..]);
+            let chunk = &self.rbuf[self.rpos..];
+            // A huge file: within the runtime's memory limit, and an error (raised as
+            // "not enough memory" by `read_args`) rather than an abort.
+            let refused = || std::io::Error::from(std::io::ErrorKind::OutOfMemory);
+            crate::limits::check_external(out.len() + chunk.len()).map_err(|_| refused())?;
+            out.try_reserve(chunk.len()).map_err(|_| refused())?;
+            out.extend_from_slice(chunk);
             self.rpos = self.rbuf.len();
         }
         Ok(out)
@@ -1058,6 +1064,9 @@ fn read_args<'gc>(ctx: &mut Ctx<'gc, '_>, h: &Shared, first: usize) -> R<'gc> {
                 ctx.push(v);
             }
             Ok(n)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => {
+            Err(ctx.core_error("not enough memory"))
         }
         Err(e) => push_io_failure(ctx, &e, None),
     }
