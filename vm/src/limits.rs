@@ -16,7 +16,9 @@
 //! (the account is found through a thread-local pointer that [`Runtime`](crate::Runtime) sets
 //! while it runs). Every other heap object (closures, upvalue cells, userdata, coroutines,
 //! the headers of strings and tables) is counted as [`OBJECT_BYTES`] from gc-arena's object
-//! count.
+//! count. At safe points the stacks of the running threads are added (their capacity), so a
+//! deep recursion counts too; the stacks of suspended coroutines are not counted (each is
+//! bounded by the VM's stack limit).
 //!
 //! # What a limit does
 //!
@@ -227,9 +229,11 @@ impl RunLimits {
 
     /// Check every limit at a safe point, after `spent` more fuel units; `depth` is the
     /// number of frames running.
-    pub fn check(&mut self, mc: &Mutation<'_>, spent: u64, depth: usize) -> Verdict {
+    /// `stacks` is the bytes of the threads' stacks (`exec::stack_bytes`; 0 without a
+    /// memory limit).
+    pub fn check(&mut self, mc: &Mutation<'_>, spent: u64, depth: usize, stacks: usize) -> Verdict {
         self.spent = self.spent.saturating_add(spent);
-        let hit = self.over(mc, depth);
+        let hit = self.over(mc, depth, stacks);
         match (hit, self.tripped) {
             (None, Some(LimitKind::Memory)) => {
                 // The script freed what it had: it recovered, as from a caught memory error.
@@ -248,7 +252,7 @@ impl RunLimits {
         }
     }
 
-    fn over(&self, mc: &Mutation<'_>, depth: usize) -> Option<LimitKind> {
+    fn over(&self, mc: &Mutation<'_>, depth: usize, stacks: usize) -> Option<LimitKind> {
         let l = &self.limits;
         if self.interrupt.is_interrupted() {
             return Some(LimitKind::Interrupted);
@@ -264,7 +268,9 @@ impl RunLimits {
         if l.max_call_depth.is_some_and(|max| depth > max) {
             return Some(LimitKind::CallDepth);
         }
-        if l.max_memory.is_some_and(|max| heap_bytes(mc) > max) {
+        if l.max_memory
+            .is_some_and(|max| heap_bytes(mc).saturating_add(stacks) > max)
+        {
             return Some(LimitKind::Memory);
         }
         None

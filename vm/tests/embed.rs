@@ -633,3 +633,24 @@ fn reading_a_file_larger_than_the_memory_limit_is_not_enough_memory() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(r, (false, "not enough memory".to_string()));
 }
+
+#[test]
+fn a_deep_recursion_counts_against_the_memory_limit() {
+    let mut rt = Runtime::new();
+    rt.set_limits(Limits {
+        max_memory: Some(4 << 20),
+        max_time: Some(Duration::from_secs(10)),
+        ..Limits::default()
+    });
+    let err = rt
+        .exec::<()>(
+            "local function deep(n) if n == 0 then while true do end end
+               return deep(n - 1) + 1 end
+             deep(200000)",
+            "stack",
+        )
+        .unwrap_err();
+    assert_eq!(err.limit(), Some(LimitKind::Memory), "{err:?}");
+    let r: i64 = rt.exec("return 1", "ok").unwrap();
+    assert_eq!(r, 1);
+}

@@ -1569,7 +1569,16 @@ pub(crate) fn call_nested<'gc>(
                 DriveEnd::OutOfFuel => {
                     let spent = (slice - fuel).max(0) as u64;
                     let depth = running_depth(state, th);
-                    let verdict = state.host.borrow_mut().limits.check(mc, spent, depth);
+                    let stacks = if state.host.borrow().limits.limits.max_memory.is_some() {
+                        stack_bytes(mc, state, Some(th))
+                    } else {
+                        0
+                    };
+                    let verdict = state
+                        .host
+                        .borrow_mut()
+                        .limits
+                        .check(mc, spent, depth, stacks);
                     if let crate::limits::Verdict::Raise(kind)
                     | crate::limits::Verdict::Stop(kind) = verdict
                     {
@@ -1620,6 +1629,33 @@ pub(crate) fn running_depth<'gc>(state: &State<'gc>, base_th: &ThreadState<'gc>)
         .filter_map(|t| t.gc().try_borrow().ok().map(|s| s.frames.len()))
         .sum();
     others + base_th.frames.len()
+}
+
+/// Bytes held by the stacks of the main thread and the running coroutines (for
+/// `Limits::max_memory`); `base_th` is the state of the driving thread, already borrowed.
+pub(crate) fn stack_bytes<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    base_th: Option<&ThreadState<'gc>>,
+) -> usize {
+    fn of(t: &ThreadState<'_>) -> usize {
+        t.stack.capacity() * std::mem::size_of::<Value<'_>>()
+            + t.frames.capacity() * std::mem::size_of::<Frame<'_>>()
+            + t.cells.capacity() * std::mem::size_of::<Option<crate::function::UpvalueCell<'_>>>()
+    }
+    let mut total = base_th.map_or(0, of);
+    if let Ok(main) = state.main_thread.gc().try_borrow() {
+        total += of(&main);
+    }
+    // The running coroutines (there is no list of suspended ones: see reload's
+    // `other_threads`; their stacks are not counted).
+    let _ = mc;
+    for t in state.chain.borrow().iter().skip(1) {
+        if let Ok(t) = t.gc().try_borrow() {
+            total += of(&t);
+        }
+    }
+    total
 }
 
 /// Raise a limit's error in the thread that is running (the last of the chain) when it

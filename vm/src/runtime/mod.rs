@@ -319,14 +319,14 @@ impl Runtime {
     /// The limits' check at a safe point (`crate::limits`): `None` to carry on (perhaps
     /// with an error raised in the running code), or the error that stops the run.
     fn limits_at_safe_point(&mut self, spent: u64) -> Option<RuntimeError> {
-        let check = |mc: &Mutation<'_>, state: &State<'_>| {
+        fn over_memory<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> bool {
             let host = state.host.borrow();
             let l = &host.limits;
             l.active()
-                && l.limits
-                    .max_memory
-                    .is_some_and(|max| crate::limits::heap_bytes(mc) > max)
-        };
+                && l.limits.max_memory.is_some_and(|max| {
+                    crate::limits::heap_bytes(mc) + exec::stack_bytes(mc, state, None) > max
+                })
+        }
         let active = self
             .arena
             .mutate(|_, state| state.host.borrow().limits.active());
@@ -334,14 +334,23 @@ impl Runtime {
             return None;
         }
         // Over the memory limit: first collect whatever is garbage.
-        if self.arena.mutate(check) {
+        if self.arena.mutate(over_memory) {
             self.full_collection();
         }
         self.arena.mutate(|mc, state| {
             let main = state.main_thread;
             let mut th = main.gc().borrow_mut(mc);
             let depth = exec::running_depth(state, &th);
-            let verdict = state.host.borrow_mut().limits.check(mc, spent, depth);
+            let stacks = if state.host.borrow().limits.limits.max_memory.is_some() {
+                exec::stack_bytes(mc, state, Some(&th))
+            } else {
+                0
+            };
+            let verdict = state
+                .host
+                .borrow_mut()
+                .limits
+                .check(mc, spent, depth, stacks);
             match verdict {
                 crate::limits::Verdict::Continue => None,
                 crate::limits::Verdict::Raise(kind) => {
