@@ -171,6 +171,9 @@ pub enum Frame<'gc> {
         /// this error and replacing it with any error it raises. Then `pcall` returns
         /// `false` and this error.
         closing: Option<Value<'gc>>,
+        /// How many `pcall`s are nested here (see `exec::protected_depth`).
+        #[collect(require_static)]
+        depth: u16,
     },
     /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
     Boundary,

@@ -430,11 +430,17 @@ fn call_builtin<'gc>(
             if nargs == 0 {
                 return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
             }
+            let depth = protected_depth(th);
             th.frames.push(Frame::Protected {
                 ret,
                 handler: None,
                 closing: None,
+                depth,
             });
+            if depth > MAX_PROTECTED_DEPTH {
+                // Raised inside the new pcall, which returns false and the message.
+                return Err(LuaError::from_str(mc, "C stack overflow"));
+            }
             setup_call(
                 mc,
                 state,
@@ -455,11 +461,16 @@ fn call_builtin<'gc>(
             let handler = th.stack[func_slot + 2];
             th.stack
                 .copy_within(func_slot + 3..func_slot + 1 + nargs, func_slot + 2);
+            let depth = protected_depth(th);
             th.frames.push(Frame::Protected {
                 ret,
                 handler: Some(handler),
                 closing: None,
+                depth,
             });
+            if depth > MAX_PROTECTED_DEPTH {
+                return Err(LuaError::from_str(mc, "C stack overflow"));
+            }
             setup_call(
                 mc,
                 state,
@@ -1109,6 +1120,26 @@ pub(crate) fn unwind<'gc>(
             _ => unreachable!("catcher is Protected or Boundary"),
         }
     }
+}
+
+/// How deeply `pcall`/`xpcall` may nest, as lua5.4's C-call limit (LUAI_MAXCCALLS) bounds
+/// them there. Without it, `local function f() return pcall(f) end` would run to the Lua
+/// stack limit and spend minutes returning ever longer result lists.
+const MAX_PROTECTED_DEPTH: u16 = 200;
+
+/// The nesting depth a new `pcall` frame has: one more than the nearest enclosing one,
+/// looked for among the last few frames only (so a pcall deep in a recursion stays O(1);
+/// nesting with many frames between pcalls is bounded by the stack limit instead).
+fn protected_depth(th: &ThreadState<'_>) -> u16 {
+    th.frames
+        .iter()
+        .rev()
+        .take(16)
+        .find_map(|f| match f {
+            Frame::Protected { depth, .. } => Some(depth.saturating_add(1)),
+            _ => None,
+        })
+        .unwrap_or(1)
 }
 
 /// An `xpcall` message handler's result for error value `value`. As in Lua, an error raised

@@ -205,7 +205,10 @@ fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     // Elements minus one, computed without overflow.
     let count = (last as u64).wrapping_sub(first as u64);
-    let room = MAX_RESULTS.saturating_sub(ctx.th.stack.len()) as u64;
+    // Count from the end of the arguments: slots above them are dead (a caught stack
+    // overflow leaves the stack vector long), so they do not count against the limit.
+    let top = (ctx.args_start + ctx.nargs).min(ctx.th.stack.len());
+    let room = MAX_RESULTS.saturating_sub(top) as u64;
     if count >= room {
         return Err(ctx.error("too many results to unpack"));
     }
