@@ -731,49 +731,6 @@ impl<'gc> HashPart<'gc> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Longest probe sequence over the present keys: a measure of clustering.
-    fn max_probe(hash: &HashPart<'_>) -> usize {
-        let mask = hash.slots.len() - 1;
-        hash.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, (k, _))| !k.is_nil())
-            .map(|(i, (k, _))| (i.wrapping_sub(key_hash(*k) as usize)) & mask)
-            .max()
-            .unwrap_or(0)
-    }
-
-    #[test]
-    fn float_and_spaced_integer_keys_do_not_cluster() {
-        let mut floats = HashPart::default();
-        let mut ints = HashPart::default();
-        for i in 1..=2000 {
-            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i));
-            ints.set(Value::Integer(i * 1000), Value::Integer(i));
-        }
-        assert_eq!(floats.live, 2000);
-        assert!(floats
-            .get(Value::Number(1234.5))
-            .raw_eq(Value::Integer(1234)));
-        // With keys hashed well, linear probing stays short; clustered keys would need
-        // probe runs in the thousands.
-        assert!(
-            max_probe(&floats) < 64,
-            "float keys cluster: {}",
-            max_probe(&floats)
-        );
-        assert!(
-            max_probe(&ints) < 64,
-            "integer keys cluster: {}",
-            max_probe(&ints)
-        );
-    }
-}
-
 /// Weak-table support for the collector (`crate::weak`).
 impl<'gc> TableData<'gc> {
     pub fn weak_mode(&self) -> WeakMode {
@@ -831,3 +788,47 @@ impl<'gc> TableData<'gc> {
         changed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Longest probe sequence over the present keys: a measure of clustering.
+    fn max_probe(hash: &HashPart<'_>) -> usize {
+        let mask = hash.slots.len() - 1;
+        hash.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, _))| !k.is_nil())
+            .map(|(i, (k, _))| (i.wrapping_sub(key_hash(*k) as usize)) & mask)
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn float_and_spaced_integer_keys_do_not_cluster() {
+        let mut floats = HashPart::default();
+        let mut ints = HashPart::default();
+        for i in 1..=2000 {
+            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i));
+            ints.set(Value::Integer(i * 1000), Value::Integer(i));
+        }
+        assert_eq!(floats.live, 2000);
+        assert!(floats
+            .get(Value::Number(1234.5))
+            .raw_eq(Value::Integer(1234)));
+        // With keys hashed well, linear probing stays short; clustered keys would need
+        // probe runs in the thousands.
+        assert!(
+            max_probe(&floats) < 64,
+            "float keys cluster: {}",
+            max_probe(&floats)
+        );
+        assert!(
+            max_probe(&ints) < 64,
+            "integer keys cluster: {}",
+            max_probe(&ints)
+        );
+    }
+}
+

@@ -428,7 +428,7 @@ impl Runtime {
             let Some(marked) = self.arena.finish_marking() else {
                 return;
             };
-            let again = marked.finalize(|fc, state| crate::weak::process(fc, state));
+            let again = marked.finalize(crate::weak::process);
             if !again {
                 if let Some(marked) = self.arena.finish_marking() {
                     marked.start_sweeping();
