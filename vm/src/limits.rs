@@ -58,6 +58,9 @@ pub struct Limits {
     /// Longest string a single operation may build (`string.rep`, `..`, `table.concat`,
     /// `string.format`, reads).
     pub max_string_len: Option<usize>,
+    /// Entries one table may have room for (array slots plus hash slots). Checked when a
+    /// table grows and raised at the next safe point, like `max_call_depth`.
+    pub max_table_len: Option<usize>,
     /// Wall-clock time for one host call.
     pub max_time: Option<Duration>,
     /// Whether a limit hit is first raised as a Lua error the script may catch (see the
@@ -72,6 +75,7 @@ impl Default for Limits {
             max_memory: None,
             max_call_depth: None,
             max_string_len: None,
+            max_table_len: None,
             max_time: None,
             catchable: true,
         }
@@ -89,6 +93,7 @@ impl Limits {
             && self.max_memory.is_none()
             && self.max_call_depth.is_none()
             && self.max_string_len.is_none()
+            && self.max_table_len.is_none()
             && self.max_time.is_none()
     }
 }
@@ -100,6 +105,7 @@ pub enum LimitKind {
     Memory,
     CallDepth,
     StringLength,
+    TableSize,
     Time,
     Interrupted,
 }
@@ -113,6 +119,7 @@ impl LimitKind {
             LimitKind::Memory => "not enough memory",
             LimitKind::CallDepth => "call depth limit exceeded",
             LimitKind::StringLength => "string length limit exceeded",
+            LimitKind::TableSize => "table size limit exceeded",
             LimitKind::Time => "time limit exceeded",
             LimitKind::Interrupted => "interrupted",
         }
@@ -125,6 +132,7 @@ impl LimitKind {
             LimitKind::Memory,
             LimitKind::CallDepth,
             LimitKind::StringLength,
+            LimitKind::TableSize,
             LimitKind::Time,
             LimitKind::Interrupted,
         ]
@@ -268,6 +276,9 @@ impl RunLimits {
         if l.max_call_depth.is_some_and(|max| depth > max) {
             return Some(LimitKind::CallDepth);
         }
+        if take_table_over() {
+            return Some(LimitKind::TableSize);
+        }
         if l.max_memory
             .is_some_and(|max| heap_bytes(mc).saturating_add(stacks) > max)
         {
@@ -359,6 +370,9 @@ pub struct Account {
     bytes: Cell<usize>,
     max_memory: Cell<usize>,
     max_string: Cell<usize>,
+    max_table: Cell<usize>,
+    /// A table grew past `max_table` since the last check.
+    table_over: Cell<bool>,
 }
 
 impl Default for Account {
@@ -367,6 +381,8 @@ impl Default for Account {
             bytes: Cell::new(0),
             max_memory: Cell::new(usize::MAX),
             max_string: Cell::new(usize::MAX),
+            max_table: Cell::new(usize::MAX),
+            table_over: Cell::new(false),
         }
     }
 }
@@ -376,6 +392,9 @@ impl Account {
         self.max_memory.set(limits.max_memory.unwrap_or(usize::MAX));
         self.max_string
             .set(limits.max_string_len.unwrap_or(usize::MAX));
+        self.max_table
+            .set(limits.max_table_len.unwrap_or(usize::MAX));
+        self.table_over.set(false);
     }
 
     pub fn bytes(&self) -> usize {
@@ -440,6 +459,31 @@ pub fn uncharge(n: usize) {
             let acct = unsafe { &*p };
             acct.bytes.set(acct.bytes.get().saturating_sub(n));
         }
+    })
+}
+
+/// A table now has room for `entries`: past the running runtime's `max_table_len`, the
+/// limit is raised at the next safe point.
+#[inline]
+pub fn note_table_size(entries: usize) {
+    CURRENT.with(|c| {
+        let p = c.get();
+        if !p.is_null() {
+            // SAFETY: see `check_alloc`.
+            let acct = unsafe { &*p };
+            if entries > acct.max_table.get() {
+                acct.table_over.set(true);
+            }
+        }
+    })
+}
+
+/// Whether a table grew past the cap since the last check (and clear that).
+fn take_table_over() -> bool {
+    CURRENT.with(|c| {
+        let p = c.get();
+        // SAFETY: see `check_alloc`.
+        !p.is_null() && unsafe { &*p }.table_over.replace(false)
     })
 }
 

@@ -534,6 +534,7 @@ impl<'gc> TableData<'gc> {
     #[inline]
     pub fn grew(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
         if after > before {
+            crate::limits::note_table_size(self.array.capacity() + self.hash.slots.len());
             charge_growth(mc, before, after);
             self.charged
                 .add((after - before) * std::mem::size_of::<Value<'_>>());

@@ -433,6 +433,41 @@ fn call_depth_and_string_length_limits() {
 }
 
 #[test]
+fn table_size_limit() {
+    let mut rt = Runtime::new();
+    rt.set_limits(Limits {
+        max_table_len: Some(10_000),
+        ..Limits::default()
+    });
+    // Small tables are fine; one that grows past the cap is stopped (catchably) at the next
+    // safe point, and the runtime stays usable.
+    let n: i64 = rt
+        .exec(
+            "local t = {} for i = 1, 5000 do t[i] = i end return #t",
+            "small",
+        )
+        .unwrap();
+    assert_eq!(n, 5000);
+    let (ok, msg): (bool, String) = rt
+        .exec(
+            "return pcall(function() local t = {} for i = 1, 1e7 do t[i] = i end end)",
+            "big",
+        )
+        .unwrap();
+    assert!(!ok);
+    assert!(msg.ends_with("table size limit exceeded"), "{msg}");
+    let (ok, msg): (bool, String) = rt
+        .exec(
+            "return pcall(function() local t = {} for i = 1, 1e7 do t['k' .. i] = i end end)",
+            "big hash",
+        )
+        .unwrap();
+    assert!(!ok && msg.ends_with("table size limit exceeded"), "{msg}");
+    let back: i64 = rt.exec("return 1 + 1", "after").unwrap();
+    assert_eq!(back, 2);
+}
+
+#[test]
 fn the_sandbox_has_no_io_exit_or_binary_chunks() {
     let mut rt = Runtime::sandboxed();
     let r: (String, String, String, String, String) = rt
