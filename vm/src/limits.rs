@@ -315,14 +315,7 @@ impl AllocError {
 /// Before allocating a string of `len` bytes: within the running runtime's memory limit and
 /// string cap?
 pub fn check_alloc(mc: &Mutation<'_>, len: usize) -> Result<(), AllocError> {
-    CURRENT.with(|c| {
-        let p = c.get();
-        if p.is_null() {
-            return Ok(());
-        }
-        // SAFETY: `CURRENT` points at the account of a runtime that is running on this
-        // thread (set by `enter`, cleared when its guard drops).
-        let acct = unsafe { &*p };
+    with_current(Ok(()), |acct| {
         if len > acct.max_string.get() {
             return Err(AllocError::StringLength);
         }
@@ -337,13 +330,7 @@ pub fn check_alloc(mc: &Mutation<'_>, len: usize) -> Result<(), AllocError> {
 /// [`check_alloc`] for a buffer built outside a `Mutation` (reading a file): against the
 /// exactly-counted bytes only.
 pub fn check_external(len: usize) -> Result<(), AllocError> {
-    CURRENT.with(|c| {
-        let p = c.get();
-        if p.is_null() {
-            return Ok(());
-        }
-        // SAFETY: see `check_alloc`.
-        let acct = unsafe { &*p };
+    with_current(Ok(()), |acct| {
         if len > acct.max_string.get() {
             return Err(AllocError::StringLength);
         }
@@ -439,26 +426,14 @@ impl Drop for EnterGuard<'_> {
 /// `n` bytes allocated for the current runtime.
 #[inline]
 pub fn charge(n: usize) {
-    CURRENT.with(|c| {
-        let p = c.get();
-        if !p.is_null() {
-            // SAFETY: see `check_alloc`.
-            let acct = unsafe { &*p };
-            acct.bytes.set(acct.bytes.get().wrapping_add(n));
-        }
-    })
+    with_current((), |acct| acct.bytes.set(acct.bytes.get().wrapping_add(n)))
 }
 
 /// `n` bytes freed.
 #[inline]
 pub fn uncharge(n: usize) {
-    CURRENT.with(|c| {
-        let p = c.get();
-        if !p.is_null() {
-            // SAFETY: see `check_alloc`.
-            let acct = unsafe { &*p };
-            acct.bytes.set(acct.bytes.get().saturating_sub(n));
-        }
+    with_current((), |acct| {
+        acct.bytes.set(acct.bytes.get().saturating_sub(n))
     })
 }
 
@@ -466,36 +441,33 @@ pub fn uncharge(n: usize) {
 /// limit is raised at the next safe point.
 #[inline]
 pub fn note_table_size(entries: usize) {
-    CURRENT.with(|c| {
-        let p = c.get();
-        if !p.is_null() {
-            // SAFETY: see `check_alloc`.
-            let acct = unsafe { &*p };
-            if entries > acct.max_table.get() {
-                acct.table_over.set(true);
-            }
+    with_current((), |acct| {
+        if entries > acct.max_table.get() {
+            acct.table_over.set(true);
         }
     })
 }
 
 /// Whether a table grew past the cap since the last check (and clear that).
 fn take_table_over() -> bool {
-    CURRENT.with(|c| {
-        let p = c.get();
-        // SAFETY: see `check_alloc`.
-        !p.is_null() && unsafe { &*p }.table_over.replace(false)
-    })
+    with_current(false, |acct| acct.table_over.replace(false))
 }
 
 fn charged_bytes() -> usize {
+    with_current(0, |acct| acct.bytes.get())
+}
+
+/// `f` on the account of the runtime running on this thread, or `none` if none runs.
+#[inline]
+fn with_current<R>(none: R, f: impl FnOnce(&Account) -> R) -> R {
     CURRENT.with(|c| {
         let p = c.get();
         if p.is_null() {
-            0
-        } else {
-            // SAFETY: see `check_alloc`.
-            unsafe { &*p }.bytes.get()
+            return none;
         }
+        // SAFETY: `CURRENT` points at the account of a runtime that is running on this
+        // thread (set by `enter`, cleared when its guard drops).
+        f(unsafe { &*p })
     })
 }
 
