@@ -93,23 +93,33 @@ pub fn is_collectable(v: &Value<'_>) -> bool {
 // clears each entry whose weak part is dead (see `Runtime`'s collection functions, the
 // only callers of gc-arena's collector).
 unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
+    #[inline]
     fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
         let weak = self.weak;
-        let strong_values = !weak.keys && !weak.values;
+        if !weak.is_weak() {
+            // The common case, traced as the derived impl would (inlined per element).
+            self.array.trace(cc);
+            for (k, v) in &self.hash.slots {
+                k.trace(cc);
+                v.trace(cc);
+            }
+            self.metatable.trace(cc);
+            return;
+        }
         for v in &self.array {
-            if strong_values || !is_collectable(v) {
-                cc.trace(v);
+            if !is_collectable(v) {
+                v.trace(cc);
             }
         }
         for (k, v) in &self.hash.slots {
             if !weak.keys || !is_collectable(k) {
-                cc.trace(k);
+                k.trace(cc);
             }
-            if strong_values || !is_collectable(v) {
-                cc.trace(v);
+            if !is_collectable(v) {
+                v.trace(cc);
             }
         }
-        cc.trace(&self.metatable);
+        self.metatable.trace(cc);
     }
 }
 
