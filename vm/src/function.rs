@@ -466,15 +466,7 @@ pub fn new_native<'gc>(
     kind: NativeKind,
     upvalues: Vec<Value<'gc>>,
 ) -> NativeFunction<'gc> {
-    Gc::new(
-        mc,
-        NativeData {
-            name,
-            kind,
-            upvalues: RefLock::new(upvalues),
-            host: None,
-        },
-    )
+    native(mc, name, kind, upvalues, None)
 }
 
 /// A native function running host closure `f`, with `upvalues` (`Ctx::upvalue`).
@@ -484,13 +476,23 @@ pub fn new_host_native<'gc>(
     f: HostFn,
     upvalues: Vec<Value<'gc>>,
 ) -> NativeFunction<'gc> {
+    native(mc, name, NativeKind::Host, upvalues, Some(f))
+}
+
+fn native<'gc>(
+    mc: &Mutation<'gc>,
+    name: &'static str,
+    kind: NativeKind,
+    upvalues: Vec<Value<'gc>>,
+    host: Option<HostFn>,
+) -> NativeFunction<'gc> {
     Gc::new(
         mc,
         NativeData {
             name,
-            kind: NativeKind::Host,
+            kind,
             upvalues: RefLock::new(upvalues),
-            host: Some(f),
+            host,
         },
     )
 }
