@@ -100,3 +100,28 @@ fn the_sandbox_refuses_io_and_exit() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_load_reader_that_never_ends_is_stopped_by_the_limits() {
+    let reader = script(
+        "reader.lua",
+        "local n = 0\nload(function() n = n + 1 return ' ' end)\n",
+    );
+    let o = run(&["--max-time", "0.5"], &reader);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--max-instructions", "100000"], &reader);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--max-memory", "8M"], &reader);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not enough memory"), "{}", stderr(&o));
+}

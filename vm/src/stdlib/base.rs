@@ -358,6 +358,21 @@ fn build_chunk<'gc>(
     )))
 }
 
+/// How many reader calls `load` makes between two checks of the runtime's limits.
+const READER_CHECK_EVERY: u64 = 1024;
+
+/// The limit a reader loop has run into, if any (`spent` reader calls since the last check).
+fn reader_limit(ctx: &mut Ctx<'_, '_>, spent: u64) -> Option<crate::limits::LimitKind> {
+    let mut host = ctx.state.host.borrow_mut();
+    if !host.limits.active() {
+        return None;
+    }
+    match host.limits.check(ctx.mc, spent, 0, 0) {
+        crate::limits::Verdict::Continue => None,
+        crate::limits::Verdict::Raise(kind) | crate::limits::Verdict::Stop(kind) => Some(kind),
+    }
+}
+
 fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let chunk = ctx.arg(0);
     let mode = match ctx.opt_string(2)? {
@@ -380,7 +395,16 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();
+            let mut calls: u64 = 0;
             loop {
+                // A reader that never ends is stopped by the runtime's limits like any loop:
+                // each call counts as one instruction, checked every so often.
+                calls += 1;
+                if calls % READER_CHECK_EVERY == 0 {
+                    if let Some(kind) = reader_limit(ctx, READER_CHECK_EVERY) {
+                        return Err(ctx.core_error(kind.message()));
+                    }
+                }
                 // As lua5.4, a failing reader fails the load: nil plus the error value.
                 let piece = match ctx.call(chunk, &[]) {
                     Ok(r) => r.first().copied().unwrap_or(Value::Nil),
@@ -393,7 +417,11 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 match piece {
                     Value::Nil => break,
                     Value::String(s) if s.is_empty() => break,
-                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    Value::String(s) => {
+                        crate::limits::check_external(buf.len() + s.len())
+                            .map_err(|e| ctx.core_error(e.message()))?;
+                        buf.extend_from_slice(s.as_bytes())
+                    }
                     Value::Integer(_) | Value::Number(_) => {
                         let text = crate::runtime::ops::number_to_string(piece);
                         buf.extend_from_slice(text.unwrap_or_default().as_bytes());
