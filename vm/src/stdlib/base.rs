@@ -400,7 +400,7 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 // A reader that never ends is stopped by the runtime's limits like any loop:
                 // each call counts as one instruction, checked every so often.
                 calls += 1;
-                if calls % READER_CHECK_EVERY == 0 {
+                if calls.is_multiple_of(READER_CHECK_EVERY) {
                     if let Some(kind) = reader_limit(ctx, READER_CHECK_EVERY) {
                         return Err(ctx.core_error(kind.message()));
                     }
