@@ -94,6 +94,12 @@ impl<'gc> ModuleRegistry<'gc> {
             .any(|w| std::ptr::eq(w.as_ptr(), Gc::as_ptr(c)))
     }
 
+    /// How many of `closures` are the program's (not replaced by a merge): the count a
+    /// report gives.
+    pub fn count_kept(&self, closures: &[Closure<'gc>]) -> usize {
+        closures.iter().filter(|c| !self.is_discarded(**c)).count()
+    }
+
     /// Note closures a merge replaced, dropping entries for collected ones.
     pub fn discard(&mut self, closures: impl IntoIterator<Item = Closure<'gc>>) {
         self.discarded.retain(|w| !w.is_dropped());

@@ -165,13 +165,8 @@ fn rebind_tree<'gc>(
         }
     }
     for old in m.unmatched {
-        let n = {
-            let registry = env.state.modules.borrow();
-            Proto::live_closures(old, env.mc)
-                .into_iter()
-                .filter(|c| !registry.is_discarded(*c))
-                .count()
-        };
+        let live = Proto::live_closures(old, env.mc);
+        let n = env.state.modules.borrow().count_kept(&live);
         if n > 0 && !old.info.identity.is_empty() {
             report.unmatched.push(FunctionCount {
                 function: old.info.identity.clone(),

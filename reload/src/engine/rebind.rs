@@ -126,11 +126,7 @@ pub fn rebind_all<'gc>(
     }
     env.state.before_forward_write(mc, old);
     set_forward(mc, old, Some(forward));
-    let registry = env.state.modules.borrow();
-    let counted = closures
-        .iter()
-        .filter(|c| !registry.is_discarded(**c))
-        .count();
+    let counted = env.state.modules.borrow().count_kept(&closures);
     Rebound {
         closures: counted,
         fresh: if closures.is_empty() {
@@ -148,11 +144,13 @@ type ThreadCell<'gc> = Gc<'gc, RefLock<ThreadState<'gc>>>;
 /// every coroutine cost coroutine-heavy programs several times their memory); their
 /// frames still finish on old code, they are just not counted.
 fn other_threads<'gc>(env: &LuaEnv<'gc, '_>) -> Vec<ThreadCell<'gc>> {
-    let mut seen = HashSet::new();
-    seen.insert(addr(env.thread.gc()));
-    let mut all: Vec<ThreadCell<'gc>> = env.state.chain.borrow().iter().map(|t| t.gc()).collect();
-    all.retain(|t| seen.insert(addr(*t)));
-    all
+    env.state
+        .chain
+        .borrow()
+        .iter()
+        .filter(|t| !t.ptr_eq(env.thread))
+        .map(|t| t.gc())
+        .collect()
 }
 
 /// Frames on any of `protos` in the running threads.
