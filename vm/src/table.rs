@@ -544,11 +544,19 @@ impl<'gc> TableData<'gc> {
     #[inline]
     pub fn grew(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
         if after > before {
-            crate::limits::note_table_size(self.array.capacity() + self.hash.slots.len());
-            charge_growth(mc, before, after);
-            self.charged
-                .add((after - before) * std::mem::size_of::<Value<'_>>());
+            self.account_growth(mc, before, after);
         }
+    }
+
+    /// Out of line: growth is rare, and keeping it out keeps every table write that may
+    /// grow (`Table::set_int`, `set`) small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn account_growth(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
+        crate::limits::note_table_size(self.array.capacity() + self.hash.slots.len());
+        charge_growth(mc, before, after);
+        self.charged
+            .add((after - before) * std::mem::size_of::<Value<'_>>());
     }
 
     pub fn slot_capacity(&self) -> usize {
