@@ -125,3 +125,48 @@ fn a_load_reader_that_never_ends_is_stopped_by_the_limits() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not enough memory"), "{}", stderr(&o));
 }
+
+/// Without any `--max-memory`, an allocation the system refuses (here an address-space
+/// limit set with `ulimit -v`) is Lua's catchable "not enough memory", as in lua5.4, for
+/// table growth (array and hash parts, `table.insert`), `string.rep` and concatenation,
+/// and the program goes on. The expected lines are lua5.4's output under the same limit.
+#[test]
+fn allocation_the_system_refuses_is_not_enough_memory() {
+    let path = script(
+        "refused.lua",
+        r#"local function try(name, f)
+  local ok, err = pcall(f)
+  print(name, ok, err)
+end
+local t = {}
+try("array", function() for i = 1, 2^40 do t[i] = i end end)
+local filled = #t
+t = nil
+local h = {}
+try("hash", function() for i = 1, 2^40 do h[i + 0.5] = i end end)
+h = nil
+try("concat", function() local s = string.rep("y", 2^27) return s .. s .. s .. s .. s end)
+try("insert", function() local q = {} for i = 1, 2^40 do table.insert(q, i) end end)
+try("table.concat", function() local s = string.rep("z", 2^26) return table.concat({s, s, s, s, s, s, s, s}) end)
+collectgarbage()
+print("still usable", filled > 1000, #table.concat({"a", "b"}))
+"#,
+    );
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 500000 && exec "$0" run --no-server "$1""#)
+        .arg(env!("CARGO_BIN_EXE_wayfinder"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "array\tfalse\tnot enough memory\n\
+         hash\tfalse\tnot enough memory\n\
+         concat\tfalse\tnot enough memory\n\
+         insert\tfalse\tnot enough memory\n\
+         table.concat\tfalse\tnot enough memory\n\
+         still usable\ttrue\t2\n"
+    );
+}

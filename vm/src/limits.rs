@@ -483,6 +483,19 @@ impl Charged {
     }
 }
 
+impl Charged {
+    /// Charge exactly `n` bytes from now on (more or fewer than before).
+    #[inline]
+    pub fn set(&mut self, n: usize) {
+        if n > self.0 {
+            charge(n - self.0);
+        } else {
+            uncharge(self.0 - n);
+        }
+        self.0 = n;
+    }
+}
+
 impl Clone for Charged {
     fn clone(&self) -> Self {
         charge(self.0);

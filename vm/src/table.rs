@@ -17,18 +17,21 @@ impl std::fmt::Debug for Table<'_> {
     }
 }
 
-/// Why a key cannot be stored.
+/// Why a value cannot be stored: a key Lua refuses, or growth the allocator refused (the
+/// table is left as it was, and Lua raises "not enough memory" as lua5.4 does).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvalidKey {
-    Nil,
-    NaN,
+pub enum SetError {
+    NilKey,
+    NaNKey,
+    NoMemory,
 }
 
-impl InvalidKey {
+impl SetError {
     pub fn message(self) -> &'static str {
         match self {
-            InvalidKey::Nil => "table index is nil",
-            InvalidKey::NaN => "table index is NaN",
+            SetError::NilKey => "table index is nil",
+            SetError::NaNKey => "table index is NaN",
+            SetError::NoMemory => "not enough memory",
         }
     }
 }
@@ -133,8 +136,10 @@ impl<'gc> Table<'gc> {
             array: Vec::with_capacity(array),
             ..TableData::default()
         };
-        if hash > 0 {
-            data.hash.resize(hash);
+        // Sizes come from a constructor or a native's argument count, bounded by the
+        // code and stack limits: a refusal is handled as `Vec::with_capacity` handles it.
+        if hash > 0 && data.hash.resize(hash).is_err() {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<(Value<'gc>, Value<'gc>)>());
         }
         let after = data.slot_capacity();
         data.grew(mc, 0, after);
@@ -167,7 +172,7 @@ impl<'gc> Table<'gc> {
         mc: &Mutation<'gc>,
         key: Value<'gc>,
         value: Value<'gc>,
-    ) -> Result<(), InvalidKey> {
+    ) -> Result<(), SetError> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
         let res = data.set(key, value);
@@ -177,12 +182,23 @@ impl<'gc> Table<'gc> {
     }
 
     #[inline]
-    pub fn set_int(self, mc: &Mutation<'gc>, key: i64, value: Value<'gc>) {
+    pub fn set_int(self, mc: &Mutation<'gc>, key: i64, value: Value<'gc>) -> Result<(), SetError> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
-        data.set_int(key, value);
+        let res = data.set_int(key, value);
         let after = data.slot_capacity();
         data.grew(mc, before, after);
+        res
+    }
+
+    /// `set_int` for tables the runtime fills itself with a handful of entries (`arg`,
+    /// registry handles, `activelines`): a refused growth there is the process running out
+    /// of memory, handled like any other small Rust allocation (the global allocation
+    /// error handler), not a Lua error a script could catch.
+    pub fn set_int_internal(self, mc: &Mutation<'gc>, key: i64, value: Value<'gc>) {
+        if self.set_int(mc, key, value).is_err() {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<Value<'gc>>());
+        }
     }
 
     /// The executor's `t[k]` fast path, in one borrow: stores the raw value in `dest` and
@@ -216,7 +232,11 @@ impl<'gc> Table<'gc> {
         let mut data = self.0.borrow_mut(mc);
         let has_meta = data.metatable.is_some();
         let index = (i as usize).wrapping_sub(1);
-        let appendable = index == data.array.len() && data.hash.live == 0;
+        // Appending needs spare capacity: a full array grows on the general path, where
+        // growth is fallible.
+        let appendable = index == data.array.len()
+            && data.hash.live == 0
+            && data.array.len() < data.array.capacity();
         match data.array.get_mut(index) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
                 slot.set_from(value);
@@ -271,7 +291,7 @@ impl<'gc> Table<'gc> {
         mc: &Mutation<'gc>,
         key: Value<'gc>,
         value: &Value<'gc>,
-    ) -> Result<bool, InvalidKey> {
+    ) -> Result<bool, SetError> {
         let mut data = self.0.borrow_mut(mc);
         let before = data.slot_capacity();
         let res = data.set_unless_meta(key, *value);
@@ -316,12 +336,12 @@ impl<'gc> Table<'gc> {
 
 /// Normalise a key: floats with an exact integer value become integers.
 #[inline]
-fn normalize_key(key: Value<'_>) -> Result<Value<'_>, InvalidKey> {
+fn normalize_key(key: Value<'_>) -> Result<Value<'_>, SetError> {
     match key {
-        Value::Nil => Err(InvalidKey::Nil),
+        Value::Nil => Err(SetError::NilKey),
         Value::Number(f) => {
             if f.is_nan() {
-                Err(InvalidKey::NaN)
+                Err(SetError::NaNKey)
             } else if let Some(i) = crate::arith::float_to_int_exact(f) {
                 Ok(Value::Integer(i))
             } else {
@@ -379,7 +399,7 @@ impl<'gc> TableData<'gc> {
 
     /// The general case of [`Table::set_unless_meta`].
     #[inline(never)]
-    fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, InvalidKey> {
+    fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, SetError> {
         if self.metatable.is_some() {
             // Overwriting a present field (an object's own field, say) cannot reach
             // `__newindex`: one lookup settles it.
@@ -394,61 +414,66 @@ impl<'gc> TableData<'gc> {
         Ok(true)
     }
 
-    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), InvalidKey> {
+    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
         match normalize_key(key)? {
             Value::Integer(i) => self.set_int(i, value),
             key => self.hash.set(key, value),
         }
-        Ok(())
     }
 
-    pub fn set_int(&mut self, key: i64, value: Value<'gc>) {
+    pub fn set_int(&mut self, key: i64, value: Value<'gc>) -> Result<(), SetError> {
         let len = self.array.len();
         if key >= 1 && (key as u64) <= len as u64 {
             self.array[key as usize - 1] = value;
         } else if key as u64 == len as u64 + 1 && key >= 1 && !value.is_nil() {
+            reserve(&mut self.array, 1)?;
             self.array.push(value);
             if self.hash.live > 0 {
-                self.hash.set(Value::Integer(key), Value::Nil);
-                self.migrate_from_hash();
+                self.hash.set(Value::Integer(key), Value::Nil)?;
+                self.migrate_from_hash()?;
             }
         } else {
-            self.hash.set(Value::Integer(key), value);
+            self.hash.set(Value::Integer(key), value)?;
         }
+        Ok(())
     }
 
     /// A table constructor's positional items (`SetList`): keys `start + 1 ..` all land in
     /// the array part, nils included, as lua5.4 sizes the array to the constructor's items,
     /// so `#{1, nil, 3}` is 3 and `pairs` visits them in order.
-    pub fn set_list(&mut self, start: i64, values: &[Value<'gc>]) {
+    pub fn set_list(&mut self, start: i64, values: &[Value<'gc>]) -> Result<(), SetError> {
         if start < 0 || start as u64 > self.array.len() as u64 {
             // Not right after the array part (only a hand-made binary chunk does this).
             for (i, v) in values.iter().enumerate() {
-                self.set_int(start + 1 + i as i64, *v);
+                self.set_int(start + 1 + i as i64, *v)?;
             }
-            return;
+            return Ok(());
         }
         let (start, end) = (start as usize, start as usize + values.len());
         if end > self.array.len() {
+            let extra = end - self.array.len();
+            reserve(&mut self.array, extra)?;
             if self.hash.live > 0 {
                 for k in self.array.len() + 1..=end {
-                    self.hash.set(Value::Integer(k as i64), Value::Nil);
+                    self.hash.set(Value::Integer(k as i64), Value::Nil)?;
                 }
             }
             self.array.resize(end, Value::Nil);
         }
         self.array[start..end].copy_from_slice(values);
+        Ok(())
     }
 
     /// After the array grew, move the following integer keys from the hash part.
-    fn migrate_from_hash(&mut self) {
+    fn migrate_from_hash(&mut self) -> Result<(), SetError> {
         loop {
             let next = Value::Integer(self.array.len() as i64 + 1);
             let v = self.hash.get(next);
             if v.is_nil() {
-                break;
+                return Ok(());
             }
-            self.hash.set(next, Value::Nil);
+            reserve(&mut self.array, 1)?;
+            self.hash.set(next, Value::Nil)?;
             self.array.push(v);
         }
     }
@@ -695,7 +720,7 @@ impl<'gc> HashPart<'gc> {
         }
     }
 
-    fn set(&mut self, key: Value<'gc>, value: Value<'gc>) {
+    fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
         if let Some(i) = self.slot_of(key) {
             let old = self.slots[i].1;
             match (old.is_nil(), value.is_nil()) {
@@ -704,13 +729,13 @@ impl<'gc> HashPart<'gc> {
                 _ => {}
             }
             self.slots[i].1 = value;
-            return;
+            return Ok(());
         }
         if value.is_nil() {
-            return;
+            return Ok(());
         }
         if (self.used + 1) * 4 > self.slots.len() * 3 {
-            self.resize(self.live + 1);
+            self.resize(self.live + 1)?;
         }
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
@@ -720,10 +745,12 @@ impl<'gc> HashPart<'gc> {
         self.slots[i] = (key, value);
         self.used += 1;
         self.live += 1;
+        Ok(())
     }
 
-    /// Rebuild with room for `entries` live entries, dropping tombstones.
-    fn resize(&mut self, entries: usize) {
+    /// Rebuild with room for `entries` live entries, dropping tombstones. Fails, leaving
+    /// the part as it was, when the allocator refuses the new slots.
+    fn resize(&mut self, entries: usize) -> Result<(), SetError> {
         let mut cap = 4;
         while cap * 3 < entries * 4 + 4 {
             cap *= 2;
@@ -732,7 +759,12 @@ impl<'gc> HashPart<'gc> {
         if cap < entries * 2 {
             cap *= 2;
         }
-        let old = std::mem::replace(&mut self.slots, vec![(Value::Nil, Value::Nil); cap]);
+        let mut slots = Vec::new();
+        slots
+            .try_reserve_exact(cap)
+            .map_err(|_| SetError::NoMemory)?;
+        slots.resize(cap, (Value::Nil, Value::Nil));
+        let old = std::mem::replace(&mut self.slots, slots);
         self.used = 0;
         self.live = 0;
         let mask = cap - 1;
@@ -747,7 +779,18 @@ impl<'gc> HashPart<'gc> {
                 self.live += 1;
             }
         }
+        Ok(())
     }
+}
+
+/// Room for `extra` more values in `array`, growing as `Vec::push` would (doubling), or
+/// `NoMemory` when the allocator refuses: Lua's "not enough memory", never an abort.
+#[inline]
+fn reserve<T>(array: &mut Vec<T>, extra: usize) -> Result<(), SetError> {
+    if array.capacity() - array.len() >= extra {
+        return Ok(());
+    }
+    array.try_reserve(extra).map_err(|_| SetError::NoMemory)
 }
 
 /// Weak-table support for the collector (`crate::weak`).
@@ -829,8 +872,8 @@ mod tests {
         let mut floats = HashPart::default();
         let mut ints = HashPart::default();
         for i in 1..=2000 {
-            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i));
-            ints.set(Value::Integer(i * 1000), Value::Integer(i));
+            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i)).unwrap();
+            ints.set(Value::Integer(i * 1000), Value::Integer(i)).unwrap();
         }
         assert_eq!(floats.live, 2000);
         assert!(floats

@@ -102,6 +102,20 @@ pub struct ThreadState<'gc> {
     /// The reload generation this thread's frames were last checked against (see
     /// `function::detach_rebound_frames`).
     pub reload_generation: u64,
+    /// While the coroutine is suspended, its buffers' bytes, charged to the memory
+    /// account (running threads are measured at each check instead; there is no list of
+    /// suspended ones to walk).
+    #[collect(require_static)]
+    pub suspended_bytes: crate::limits::Charged,
+}
+
+impl ThreadState<'_> {
+    /// Bytes held by the stack, frame and cell buffers.
+    pub fn buffer_bytes(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Value<'_>>()
+            + self.frames.capacity() * std::mem::size_of::<Frame<'_>>()
+            + self.cells.capacity() * std::mem::size_of::<Option<UpvalueCell<'_>>>()
+    }
 }
 
 /// Work a thread must do first when it runs next, set by a thread switch. The values a

@@ -13,6 +13,10 @@ pub struct UserDataData<'gc> {
     #[collect(require_static)]
     pub data: RefCell<Box<dyn Any>>,
     pub metatable: Lock<Option<Table<'gc>>>,
+    /// The Rust value's own size, charged to the memory account while it lives (what
+    /// the value owns on the heap is not visible here).
+    #[collect(require_static)]
+    _charged: crate::limits::Charged,
 }
 
 pub type UserData<'gc> = Gc<'gc, UserDataData<'gc>>;
@@ -22,11 +26,14 @@ pub fn new_userdata<'gc>(
     data: Box<dyn Any>,
     metatable: Option<Table<'gc>>,
 ) -> UserData<'gc> {
+    let mut charged = crate::limits::Charged::default();
+    charged.add(std::mem::size_of_val(&*data));
     Gc::new(
         mc,
         UserDataData {
             data: RefCell::new(data),
             metatable: Lock::new(metatable),
+            _charged: charged,
         },
     )
 }

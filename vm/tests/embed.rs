@@ -341,6 +341,51 @@ fn a_time_limit_stops_a_script() {
     assert_eq!(err.limit(), Some(LimitKind::Time));
 }
 
+/// Suspended coroutines hold their stacks outside the GC heap's object count: a script
+/// that parks deep coroutines is stopped by the memory limit after a few thousand of them
+/// (each holds ~20 KiB here), not after the million that would fit if only their objects
+/// were counted. Once they are dropped the runtime runs again.
+#[test]
+fn suspended_coroutine_stacks_count_against_the_memory_limit() {
+    let mut rt = Runtime::sandboxed();
+    rt.set_limits(Limits {
+        max_memory: Some(32 << 20),
+        ..Limits::default()
+    });
+    let (ok, msg, parked): (bool, String, i64) = rt
+        .exec(
+            "local function deep(n)
+               if n == 0 then coroutine.yield() return 0 end
+               local r = deep(n - 1)
+               return r + 1
+             end
+             parked = {}
+             local ok, msg = pcall(function()
+               for i = 1, 1000000 do
+                 local co = coroutine.create(deep)
+                 local ok, err = coroutine.resume(co, 200)
+                 if not ok then error(err, 0) end
+                 parked[i] = co
+               end
+             end)
+             local n = #parked
+             parked = nil
+             return ok, msg, n",
+            "parked",
+        )
+        .unwrap();
+    assert!(!ok, "the limit was never hit");
+    assert_eq!(msg, "not enough memory");
+    assert!(
+        parked < 20_000,
+        "{parked} coroutines parked under a 32 MiB limit"
+    );
+    let n: i64 = rt
+        .exec("collectgarbage() return #string.rep('x', 1000)", "after")
+        .unwrap();
+    assert_eq!(n, 1000);
+}
+
 #[test]
 fn a_memory_bomb_is_stopped_and_the_runtime_stays_usable() {
     let mut rt = Runtime::sandboxed();

@@ -24,7 +24,7 @@ fn set<'gc>(env: &LuaEnv<'gc, '_>, t: Table<'gc>, k: &str, v: Value<'gc>) {
 fn list<'gc>(env: &LuaEnv<'gc, '_>, items: impl IntoIterator<Item = String>) -> Value<'gc> {
     let t = Table::new(env.mc);
     for (i, item) in items.into_iter().enumerate() {
-        t.set_int(env.mc, i as i64 + 1, s(env, &item));
+        t.set_int_internal(env.mc, i as i64 + 1, s(env, &item));
     }
     Value::Table(t)
 }
@@ -114,7 +114,7 @@ fn whole_report<'gc>(env: &mut LuaEnv<'gc, '_>, r: &Report) -> Value<'gc> {
     for (i, m) in r.modules.iter().enumerate() {
         let mt = Table::new(env.mc);
         fill_module(env, mt, m);
-        mods.set_int(env.mc, i as i64 + 1, Value::Table(mt));
+        mods.set_int_internal(env.mc, i as i64 + 1, Value::Table(mt));
     }
     set(env, t, "modules", Value::Table(mods));
     Value::Table(t)

@@ -142,7 +142,11 @@ impl<T: IntoLua> IntoLua for Vec<T> {
     fn into_lua<'gc>(self, heap: &Heap<'gc>) -> Result<Value<'gc>, Error> {
         let t = Table::with_capacity(heap.mc, self.len(), 0);
         for (i, v) in self.into_iter().enumerate() {
-            t.set_int(heap.mc, i as i64 + 1, v.into_lua(heap)?);
+            t.set_int(heap.mc, i as i64 + 1, v.into_lua(heap)?)
+                .map_err(|e| Error::Runtime {
+                    message: e.message().to_string(),
+                    traceback: None,
+                })?;
         }
         Ok(Value::Table(t))
     }

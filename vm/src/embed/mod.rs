@@ -148,14 +148,14 @@ impl<'gc> Heap<'gc> {
         // Entries whose last handle dropped since the last time.
         let dropped = std::mem::take(&mut *table.dropped.lock().unwrap_or_else(|e| e.into_inner()));
         for id in dropped {
-            refs.set_int(self.mc, id, Value::Nil);
+            refs.set_int_internal(self.mc, id, Value::Nil);
             table.free.push(id);
         }
         let id = table.free.pop().unwrap_or_else(|| {
             table.next += 1;
             table.next
         });
-        refs.set_int(self.mc, id, v);
+        refs.set_int_internal(self.mc, id, v);
         LuaRef(Arc::new(RefInner {
             id,
             runtime: table.runtime,

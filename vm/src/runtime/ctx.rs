@@ -64,6 +64,12 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Value::String(LuaString::new(self.mc, bytes))
     }
 
+    /// A string that takes over `bytes` without copying them: for results built in a
+    /// buffer, so a large one needs its size once, not twice.
+    pub fn new_string_owned(&self, bytes: Vec<u8>) -> Value<'gc> {
+        Value::String(LuaString::from_boxed(self.mc, bytes.into_boxed_slice()))
+    }
+
     pub fn new_table(&self) -> Table<'gc> {
         Table::new(self.mc)
     }

@@ -1415,6 +1415,8 @@ pub(crate) fn drive<'gc>(
                     cur = hand_back(mc, state, base, base_th, |to| {
                         return_values(mc, th, start, to)
                     });
+                    let bytes = th.buffer_bytes();
+                    th.suspended_bytes.set(bytes);
                     continue;
                 }
                 Ok(Event::Finished { start }) => {
@@ -1460,6 +1462,7 @@ fn begin_resume<'gc>(
     let args = &from.stack[args_start..from.top];
     let mut to = target.gc().borrow_mut(mc);
     to.status = CoStatus::Running;
+    to.suspended_bytes.set(0);
     if let Some(f) = to.start.take() {
         to.stack.clear();
         to.stack.reserve(first_stack_size(f, args.len()));
@@ -1669,21 +1672,16 @@ pub(crate) fn stack_bytes<'gc>(
     state: &State<'gc>,
     base_th: Option<&ThreadState<'gc>>,
 ) -> usize {
-    fn of(t: &ThreadState<'_>) -> usize {
-        t.stack.capacity() * std::mem::size_of::<Value<'_>>()
-            + t.frames.capacity() * std::mem::size_of::<Frame<'_>>()
-            + t.cells.capacity() * std::mem::size_of::<Option<crate::function::UpvalueCell<'_>>>()
-    }
-    let mut total = base_th.map_or(0, of);
+    let mut total = base_th.map_or(0, ThreadState::buffer_bytes);
     if let Ok(main) = state.main_thread.gc().try_borrow() {
-        total += of(&main);
+        total += main.buffer_bytes();
     }
-    // The running coroutines (there is no list of suspended ones: see reload's
-    // `other_threads`; their stacks are not counted).
+    // The running coroutines. Suspended ones are charged to the account when they yield
+    // (`ThreadState::suspended_bytes`).
     let _ = mc;
     for t in state.chain.borrow().iter().skip(1) {
         if let Ok(t) = t.gc().try_borrow() {
-            total += of(&t);
+            total += t.buffer_bytes();
         }
     }
     total
@@ -1757,7 +1755,7 @@ pub(crate) fn set_index_nested<'gc>(
             mc,
             &format!("attempt to index a {} value", v.type_name()),
         )),
-        NewIndex::BadKey(msg) => Err(core_error(mc, msg)),
+        NewIndex::BadKey(e) => Err(core_error(mc, e.message())),
         NewIndex::Loop => Err(core_error(mc, "'__newindex' chain too long; possible loop")),
     }
 }
@@ -1904,7 +1902,7 @@ pub(crate) enum NewIndex<'gc> {
     Done,
     Call(Value<'gc>, Value<'gc>),
     NotIndexable(Value<'gc>),
-    BadKey(&'static str),
+    BadKey(crate::table::SetError),
     Loop,
 }
 
@@ -1933,7 +1931,7 @@ pub(crate) fn newindex_step<'gc>(
                     state.before_table_write(mc, t);
                     return match t.set(mc, key, value) {
                         Ok(()) => NewIndex::Done,
-                        Err(e) => NewIndex::BadKey(e.message()),
+                        Err(e) => NewIndex::BadKey(e),
                     };
                 }
                 h
@@ -2246,7 +2244,9 @@ fn newindex_slow<'gc>(
             RetKind::Discard,
         )),
         NewIndex::NotIndexable(v) => Err(not_indexable_error(mc, th, v, obj, src)),
-        NewIndex::BadKey(m) => Err(runtime_error(mc, th, m)),
+        // As lua5.4: a refused allocation's message carries no position.
+        NewIndex::BadKey(e @ crate::table::SetError::NoMemory) => Err(core_error(mc, e.message())),
+        NewIndex::BadKey(e) => Err(runtime_error(mc, th, e.message())),
         NewIndex::Loop => Err(runtime_error(
             mc,
             th,
@@ -3460,9 +3460,14 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                     if let Value::Table(t) = th.stack[ra] {
                         let mut data = t.gc().borrow_mut(mc);
                         let before = data.slot_capacity();
-                        data.set_list(start, &th.stack[ra + 1..ra + 1 + count]);
+                        let res = data.set_list(start, &th.stack[ra + 1..ra + 1 + count]);
                         let after = data.slot_capacity();
                         data.grew(mc, before, after);
+                        drop(data);
+                        if let Err(e) = res {
+                            save_pc!();
+                            return Err(core_error(mc, e.message()));
+                        }
                     }
                     if n == 0 {
                         ensure_len(th, frame_end!());

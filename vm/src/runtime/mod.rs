@@ -117,14 +117,14 @@ impl Runtime {
         let _account = self.enter();
         self.arena.mutate(|mc, state| {
             let t = Table::new(mc);
-            t.set_int(
+            t.set_int_internal(
                 mc,
                 -1,
                 Value::String(LuaString::new(mc, interpreter.as_bytes())),
             );
-            t.set_int(mc, 0, Value::String(LuaString::new(mc, script.as_bytes())));
+            t.set_int_internal(mc, 0, Value::String(LuaString::new(mc, script.as_bytes())));
             for (i, a) in args.iter().enumerate() {
-                t.set_int(
+                t.set_int_internal(
                     mc,
                     i as i64 + 1,
                     Value::String(LuaString::new(mc, a.as_bytes())),

@@ -459,7 +459,7 @@ fn info_table<'gc>(
                 .take_while(|ins| matches!(ins, Instr::NewCell { a, .. } if *a < p.num_params))
                 .count();
             for &line in p.lines.iter().skip(prologue) {
-                lines.set_int(mc, line as i64, Value::Boolean(true));
+                lines.set_int_internal(mc, line as i64, Value::Boolean(true));
             }
             set("activelines", Value::Table(lines));
         }
@@ -743,7 +743,7 @@ fn upvalueid<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         v @ Value::UserData(_) => v,
         _ => {
             let u = Value::UserData(new_userdata(ctx.mc, Box::new(UpvalueId), None));
-            ids.set_int(ctx.mc, addr as i64, u);
+            ids.set_int_internal(ctx.mc, addr as i64, u);
             u
         }
     };

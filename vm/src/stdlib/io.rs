@@ -1026,7 +1026,8 @@ fn read_formats<'gc>(
     let mut out = Vec::with_capacity(formats.len());
     for &format in formats {
         let string = |bytes: Option<Vec<u8>>| match bytes {
-            Some(b) => Value::String(LuaString::new(mc, &b)),
+            // Taken over, not copied: a huge read needs its size once.
+            Some(b) => Value::String(LuaString::from_boxed(mc, b.into_boxed_slice())),
             None => Value::Nil,
         };
         let v = match format {

@@ -128,7 +128,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     ];
     for (i, (name, f)) in fns.into_iter().enumerate() {
         let nf = new_native(mc, name, NativeKind::Fn(f), vec![Value::Table(package)]);
-        searchers.set_int(mc, i as i64 + 1, Value::NativeFunction(nf));
+        searchers.set_int_internal(mc, i as i64 + 1, Value::NativeFunction(nf));
     }
     set_value(mc, state, package, "searchers", Value::Table(searchers));
     set_fn(mc, state, package, "searchpath", searchpath);

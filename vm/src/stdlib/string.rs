@@ -155,7 +155,7 @@ fn rep<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         }
         out.extend_from_slice(s);
     }
-    let v = ctx.new_string(&out);
+    let v = ctx.new_string_owned(out);
     ctx.ret1(v)
 }
 

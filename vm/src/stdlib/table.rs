@@ -67,8 +67,8 @@ fn set_i<'gc>(
     match plain(obj) {
         Some(t) => {
             ctx.state.before_table_write(ctx.mc, t);
-            t.set_int(ctx.mc, i, v);
-            Ok(())
+            t.set_int(ctx.mc, i, v)
+                .map_err(|e| ctx.core_error(e.message()))
         }
         None => ctx.set_index(obj, Value::Integer(i), v),
     }
@@ -175,6 +175,15 @@ fn concat<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 .map_err(|e| ctx.core_error(e.message()))?;
             next_check = out.len() * 2;
         }
+        // Grow fallibly: a result the system has no room for is "not enough memory".
+        let piece = match v {
+            Value::String(s) => s.len(),
+            _ => 32,
+        };
+        if out.capacity() - out.len() < piece + sep.len() {
+            out.try_reserve(piece + sep.len())
+                .map_err(|_| ctx.core_error("not enough memory"))?;
+        }
         if !ops::concat_piece(v, &mut out) {
             return Err(ctx.error(format!(
                 "invalid value ({}) at index {} in table for 'concat'",
@@ -188,7 +197,7 @@ fn concat<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         out.extend_from_slice(sep);
         i += 1;
     }
-    let s = ctx.new_string(&out);
+    let s = ctx.new_string_owned(out);
     ctx.ret1(s)
 }
 
@@ -228,7 +237,8 @@ fn pack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let n = ctx.nargs();
     let t = Table::with_capacity(ctx.mc, n, 1);
     for i in 0..n {
-        t.set_int(ctx.mc, i as i64 + 1, ctx.arg(i));
+        t.set_int(ctx.mc, i as i64 + 1, ctx.arg(i))
+            .map_err(|e| ctx.core_error(e.message()))?;
     }
     set_value(ctx.mc, ctx.state, t, "n", Value::Integer(n as i64));
     ctx.ret1(Value::Table(t))
