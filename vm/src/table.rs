@@ -232,11 +232,7 @@ impl<'gc> Table<'gc> {
         let mut data = self.0.borrow_mut(mc);
         let has_meta = data.metatable.is_some();
         let index = (i as usize).wrapping_sub(1);
-        // Appending needs spare capacity: a full array grows on the general path, where
-        // growth is fallible.
-        let appendable = index == data.array.len()
-            && data.hash.live == 0
-            && data.array.len() < data.array.capacity();
+        let appendable = index == data.array.len() && data.hash.live == 0;
         match data.array.get_mut(index) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
                 slot.set_from(value);
@@ -245,13 +241,15 @@ impl<'gc> Table<'gc> {
             // Appending right after the array part (`t[#t + 1] = v`, a fill loop): no
             // hash entry can hold this key when the hash part has no live entries.
             None if appendable && !has_meta && !value.is_nil() => {
-                let before = data.array.capacity();
+                // A full array grows on the general path, where growth is fallible; so
+                // this push never reallocates.
+                if data.array.len() == data.array.capacity() {
+                    return false;
+                }
                 data.array.push(Value::Nil);
                 if let Some(slot) = data.array.last_mut() {
                     slot.set_from(value);
                 }
-                let after = data.array.capacity();
-                data.grew(mc, before, after);
                 true
             }
             _ => false,
@@ -872,8 +870,11 @@ mod tests {
         let mut floats = HashPart::default();
         let mut ints = HashPart::default();
         for i in 1..=2000 {
-            floats.set(Value::Number(i as f64 + 0.5), Value::Integer(i)).unwrap();
-            ints.set(Value::Integer(i * 1000), Value::Integer(i)).unwrap();
+            floats
+                .set(Value::Number(i as f64 + 0.5), Value::Integer(i))
+                .unwrap();
+            ints.set(Value::Integer(i * 1000), Value::Integer(i))
+                .unwrap();
         }
         assert_eq!(floats.live, 2000);
         assert!(floats
