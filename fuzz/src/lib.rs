@@ -76,6 +76,7 @@ fn run_lua(_input: &[u8], f: impl FnOnce(&mut Runtime)) {
         max_call_depth: None,
         max_string_len: Some(16 << 20),
         max_time: Some(Duration::from_secs(2)),
+        max_table_len: Some(1 << 22),
         catchable: false,
     });
     f(&mut rt);
