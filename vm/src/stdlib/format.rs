@@ -555,9 +555,13 @@ fn fixed(abs: f64, precision: usize, alt: bool) -> String {
 
 /// Rust's `{:.*e}` split into mantissa and decimal exponent.
 fn rust_exponential(abs: f64, precision: usize) -> (String, i32) {
-    let s = format!("{abs:.precision$e}");
-    match s.split_once('e') {
-        Some((mantissa, exp)) => (mantissa.to_string(), exp.parse().unwrap_or(0)),
+    let mut s = format!("{abs:.precision$e}");
+    match s.find('e') {
+        Some(at) => {
+            let exp = s[at + 1..].parse().unwrap_or(0);
+            s.truncate(at);
+            (s, exp)
+        }
         None => (s, 0),
     }
 }
@@ -566,7 +570,51 @@ fn rust_exponential(abs: f64, precision: usize) -> (String, i32) {
 fn push_exponent(s: &mut String, exp: i32) {
     s.push('e');
     s.push(if exp < 0 { '-' } else { '+' });
-    s.push_str(&format!("{:02}", exp.unsigned_abs()));
+    let e = exp.unsigned_abs();
+    if e < 10 {
+        s.push('0');
+    }
+    s.push_str(itoa_u32(e, &mut [0; 10]));
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa_u32(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
+}
+
+/// The `%f` form of a number whose `%e` form is `mantissa`e`exp`, with as many decimals
+/// as keep the mantissa's significant digits (`P - 1 - exp` for `P` digits). Rounding to
+/// that many decimals rounds at the same digit as the `%e` form did (and a carry there
+/// makes the value exactly `10^exp`, which the coarser position rounds to as well), so
+/// the digits can be reused instead of formatting the number a second time.
+fn fixed_from_mantissa(mantissa: &str, exp: i32) -> String {
+    let digits = mantissa.bytes().filter(|&b| b != b'.');
+    let mut s = String::with_capacity(mantissa.len() + 6);
+    if exp < 0 {
+        s.push_str("0.");
+        for _ in 1..exp.unsigned_abs() {
+            s.push('0');
+        }
+        s.extend(digits.map(char::from));
+    } else {
+        let int_len = exp as usize + 1;
+        for (i, d) in digits.enumerate() {
+            if i == int_len {
+                s.push('.');
+            }
+            s.push(char::from(d));
+        }
+    }
+    s
 }
 
 /// `%.*e` of a finite non-negative number.
@@ -588,8 +636,7 @@ fn general(abs: f64, precision: usize, alt: bool) -> String {
     let p_i = p as i64;
     let exp_i = i64::from(exp);
     let (mut digits, suffix) = if exp_i >= -4 && exp_i < p_i {
-        let decimals = (p_i - 1 - exp_i) as usize;
-        (format!("{abs:.decimals$}"), None)
+        (fixed_from_mantissa(&mantissa, exp), None)
     } else if alt && exp_i == p_i && rounding_reached_power_of_ten(abs, exp) {
         // glibc quirk: it picks the style from the unrounded exponent (f style
         // with no decimals here), and when rounding carries the value up to
@@ -995,6 +1042,48 @@ mod tests {
                 String::from_utf8_lossy(expected),
                 "{x:e}"
             );
+        }
+    }
+
+    /// `%g`'s fixed style reuses the `%e` digits: check it against formatting the number
+    /// a second time with the decimals C would use, over many magnitudes and precisions.
+    #[test]
+    fn fixed_style_from_exponential_digits_matches_direct_formatting() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values = vec![
+            0.0,
+            0.5,
+            0.05,
+            9.5,
+            99.95,
+            9.999_999_999_999_999,
+            0.000_099_995,
+        ];
+        for _ in 0..20_000 {
+            // xorshift: spread over all exponents, then also near powers of ten.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = f64::from_bits(state >> 1);
+            if x.is_finite() {
+                values.push(x);
+            }
+            let near = 10f64.powi((state % 40) as i32 - 20) * (1.0 - (state >> 40) as f64 * 1e-17);
+            values.push(near);
+        }
+        for &abs in &values {
+            for p in 1..=20usize {
+                let (mantissa, exp) = rust_exponential(abs, p - 1);
+                let exp = if abs == 0.0 { 0 } else { exp };
+                if exp >= -4 && (exp as i64) < p as i64 {
+                    let decimals = (p as i64 - 1 - exp as i64) as usize;
+                    assert_eq!(
+                        fixed_from_mantissa(&mantissa, exp),
+                        format!("{abs:.decimals$}"),
+                        "{abs:e} %.{p}g"
+                    );
+                }
+            }
         }
     }
 

@@ -39,6 +39,15 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, m, "min", min);
     set_fn(mc, state, m, "random", random);
     set_fn(mc, state, m, "randomseed", randomseed);
+    // Lua 5.4's standard build (LUA_COMPAT_5_3 in its makefile, as in the distributions'
+    // `lua5.4`) keeps these 5.3 functions; libraries such as Moses still call them.
+    set_fn(mc, state, m, "pow", pow);
+    set_fn(mc, state, m, "cosh", cosh);
+    set_fn(mc, state, m, "sinh", sinh);
+    set_fn(mc, state, m, "tanh", tanh);
+    set_fn(mc, state, m, "log10", log10);
+    set_fn(mc, state, m, "frexp", frexp);
+    set_fn(mc, state, m, "ldexp", ldexp);
     set_value(mc, state, m, "pi", Value::Number(std::f64::consts::PI));
     set_value(mc, state, m, "huge", Value::Number(f64::INFINITY));
     set_value(mc, state, m, "maxinteger", Value::Integer(i64::MAX));
@@ -115,6 +124,87 @@ fn modf<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn float_fn<'gc>(ctx: &mut Ctx<'gc, '_>, f: fn(f64) -> f64) -> R<'gc> {
     let x = ctx.check_float(0)?;
     ctx.ret1(Value::Number(f(x)))
+}
+
+fn pow<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let x = ctx.check_float(0)?;
+    let y = ctx.check_float(1)?;
+    ctx.ret1(Value::Number(x.powf(y)))
+}
+
+fn cosh<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::cosh)
+}
+
+fn sinh<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::sinh)
+}
+
+fn tanh<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::tanh)
+}
+
+fn log10<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    float_fn(ctx, f64::log10)
+}
+
+/// `math.frexp(x)`: `m, e` with `x == m * 2^e` and `0.5 <= |m| < 1` (a float and an
+/// integer); zero, infinities and NaN come back unchanged with exponent 0.
+fn frexp<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (m, e) = split_exponent(ctx.check_float(0)?);
+    ctx.push(Value::Number(m));
+    ctx.push(Value::Integer(e));
+    Ok(2)
+}
+
+fn split_exponent(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    // Subnormals have no implicit leading bit: bring them into the normal range first.
+    let (x, bias) = if x.abs() < f64::MIN_POSITIVE {
+        (x * 2f64.powi(64), 64)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    // Keep sign and fraction, set the exponent field so the magnitude is in [0.5, 1).
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, biased - 1022 - bias)
+}
+
+/// `math.ldexp(m, e)`: `m * 2^e`, rounded once. The exponent is converted to a C
+/// `int` as Lua does, so only its low 32 bits count.
+fn ldexp<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let x = ctx.check_float(0)?;
+    let e = ctx.check_integer(1)? as i32;
+    ctx.ret1(Value::Number(scale_by_power_of_two(x, e)))
+}
+
+fn scale_by_power_of_two(mut x: f64, mut e: i32) -> f64 {
+    // 2^k as a float for k in the normal exponent range.
+    let two_to = |k: i32| f64::from_bits(((k + 1023) as u64) << 52);
+    // Large exponents: apply at most two steps of 2^1023 exactly (they only overflow
+    // to infinity, which is the right answer), then clamp.
+    if e > 1023 {
+        x *= two_to(1023);
+        e -= 1023;
+        if e > 1023 {
+            x *= two_to(1023);
+            e = (e - 1023).min(1023);
+        }
+    } else if e < -1022 {
+        // Small exponents: steps of 2^-969 (= 2^-1022 * 2^53) stay exact while the
+        // value is normal, so rounding happens only in the final multiplication.
+        x *= two_to(-969);
+        e += 969;
+        if e < -1022 {
+            x *= two_to(-969);
+            e = (e + 969).max(-1022);
+        }
+    }
+    x * two_to(e)
 }
 
 fn sqrt<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
