@@ -305,12 +305,16 @@ fn handle(
     }
     match command {
         "initialize" => {
+            // Registered before the response goes out: a client that has its answer can
+            // count on hearing about every reload after it (another client's included).
+            {
+                let mut peers = shared.peers.lock().unwrap_or_else(|p| p.into_inner());
+                if !peers.iter().any(|p| p.id == peer.id) {
+                    peers.push(Arc::clone(peer));
+                }
+            }
             peer.send_response(Response::ok(seq, command, Some(dap::capabilities())))?;
             peer.send_event(Event::new("initialized", None))?;
-            let mut peers = shared.peers.lock().unwrap_or_else(|p| p.into_inner());
-            if !peers.iter().any(|p| p.id == peer.id) {
-                peers.push(Arc::clone(peer));
-            }
         }
         "attach" | "configurationDone" => {
             peer.send_response(Response::ok(seq, command, None))?;
