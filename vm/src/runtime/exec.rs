@@ -73,9 +73,55 @@ pub fn metatable_of<'gc>(state: &State<'gc>, v: Value<'gc>) -> Option<Table<'gc>
 #[inline]
 pub fn metamethod<'gc>(state: &State<'gc>, v: Value<'gc>, m: MetaName) -> Value<'gc> {
     match metatable_of(state, v) {
-        Some(mt) => mt.get_str(state.meta_name(m)),
+        Some(mt) => mt.meta_get(state.meta_name(m), m as u32),
         None => Value::Nil,
     }
+}
+
+/// Whether `==` between the table `t` and another table cannot call `__eq` from `t`'s
+/// metatable: none, or one known to lack `__eq`. `false` when unknown (`eq_slow` finds out
+/// and remembers).
+#[inline(always)]
+fn no_eq_meta(t: Table<'_>) -> bool {
+    match t.metatable() {
+        None => true,
+        Some(mt) => mt.meta_known_absent(MetaName::Eq as u32),
+    }
+}
+
+/// `obj.key` when `obj`'s own field is nil and it has a metatable: follows `__index`
+/// while it is a table (class and inheritance chains), writing the value to `dest`.
+/// `false` (nothing written) when a handler is a function or anything but a table, or
+/// the chain is too long: `index_slow` then handles it.
+#[inline(never)]
+fn index_chain_str<'gc>(
+    state: &State<'gc>,
+    t: Table<'gc>,
+    key: crate::string::LuaString<'gc>,
+    dest: &mut Value<'gc>,
+) -> bool {
+    let name = state.meta_name(MetaName::Index);
+    let mut t = t;
+    for _ in 0..MAX_META_CHAIN {
+        let handler = match t.metatable() {
+            Some(mt) => mt.meta_get(name, MetaName::Index as u32),
+            None => Value::Nil,
+        };
+        match handler {
+            Value::Table(h) => {
+                if h.get_str_into(key, dest) {
+                    return true;
+                }
+                t = h;
+            }
+            Value::Nil => {
+                *dest = Value::Nil;
+                return true;
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 fn is_callable(v: Value<'_>) -> bool {
@@ -1876,7 +1922,8 @@ pub(crate) fn index_step<'gc>(state: &State<'gc>, obj: Value<'gc>, key: Value<'g
                 match t.metatable() {
                     None => return Index::Value(Value::Nil),
                     Some(mt) => {
-                        let h = mt.get_str(state.meta_name(MetaName::Index));
+                        let h =
+                            mt.meta_get(state.meta_name(MetaName::Index), MetaName::Index as u32);
                         if h.is_nil() {
                             return Index::Value(Value::Nil);
                         }
@@ -1923,7 +1970,10 @@ pub(crate) fn newindex_step<'gc>(
                     None => Value::Nil,
                     Some(mt) => {
                         if t.get(key).is_nil() {
-                            mt.get_str(state.meta_name(MetaName::NewIndex))
+                            mt.meta_get(
+                                state.meta_name(MetaName::NewIndex),
+                                MetaName::NewIndex as u32,
+                            )
                         } else {
                             Value::Nil
                         }
@@ -2660,7 +2710,9 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
         macro_rules! get_fast {
             (str, $t:expr, $key:expr, $dest:expr) => {
                 match $key {
-                    &Value::String(s) => $t.get_str_into(s, $dest),
+                    &Value::String(s) => {
+                        $t.get_str_into(s, $dest) || index_chain_str(state, $t, s, $dest)
+                    }
                     _ => false,
                 }
             };
@@ -3185,14 +3237,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 Instr::Eq { a, b, k } => {
                     let (x, y) = (r!(a), r!(b));
                     let eq = x.raw_eq(y);
-                    if !eq
-                        && matches!(
-                            (x, y),
-                            (Value::Table(_), Value::Table(_))
-                                | (Value::UserData(_), Value::UserData(_))
-                        )
-                    {
-                        step!(eq_slow(mc, state, thread, th, x, y, k));
+                    if !eq {
+                        let maybe_meta = match (x, y) {
+                            (Value::Table(p), Value::Table(q)) => !(no_eq_meta(p) && no_eq_meta(q)),
+                            (Value::UserData(_), Value::UserData(_)) => true,
+                            _ => false,
+                        };
+                        if maybe_meta {
+                            step!(eq_slow(mc, state, thread, th, x, y, k));
+                        }
                     }
                     skip_or_jump!(eq != k);
                 }
