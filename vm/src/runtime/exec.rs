@@ -1589,16 +1589,74 @@ pub(crate) fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Vec<Value<'gc>>> {
+    call_nested_with(mc, state, thread, th, f, args, |r| r.to_vec())
+}
+
+/// [`call_nested`] for callers that want only the first result (nil if none): no `Vec`
+/// per call (`table.sort`'s comparator).
+pub(crate) fn call_nested1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> LResult<'gc, Value<'gc>> {
+    call_nested_with(mc, state, thread, th, f, args, |r| {
+        r.first().copied().unwrap_or(Value::Nil)
+    })
+}
+
+/// The nested call; `take` reads the results in place on the stack before they are dropped.
+#[inline]
+fn call_nested_with<'gc, T>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    take: impl FnOnce(&[Value<'gc>]) -> T,
+) -> LResult<'gc, T> {
+    let (func_slot, saved_top, result) = call_nested_run(mc, state, thread, th, f, args);
+    let values = match result {
+        Ok(()) => Ok(take(&th.stack[func_slot..th.top.max(func_slot)])),
+        Err(e) => Err(e),
+    };
+    th.stack.truncate(func_slot);
+    th.top = saved_top;
+    if let Some(Frame::Lua(lf)) = th.frames.last() {
+        let end = lua_frame_end(lf);
+        ensure_len(th, end);
+    }
+    values
+}
+
+/// The body of [`call_nested`]: runs `f(args)` behind a boundary frame, leaving its results
+/// at `stack[func_slot..top]`; returns `func_slot`, the caller's `top` to restore, and the
+/// outcome.
+fn call_nested_run<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> (usize, usize, LResult<'gc, ()>) {
+    let saved_top = th.top;
+    let func_slot = th.stack.len();
     {
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
             drop(host);
-            return Err(runtime_error(mc, th, "C stack overflow"));
+            return (
+                func_slot,
+                saved_top,
+                Err(runtime_error(mc, th, "C stack overflow")),
+            );
         }
         host.native_depth += 1;
     }
-    let saved_top = th.top;
-    let func_slot = th.stack.len();
     th.stack.push(f);
     th.stack.extend_from_slice(args);
     th.frames.push(Frame::Boundary);
@@ -1684,17 +1742,7 @@ pub(crate) fn call_nested<'gc>(
         th.frames.pop();
     }
     th.boundaries -= 1;
-    let values = match result {
-        Ok(()) => Ok(th.stack[func_slot..th.top.max(func_slot)].to_vec()),
-        Err(e) => Err(e),
-    };
-    th.stack.truncate(func_slot);
-    th.top = saved_top;
-    if let Some(Frame::Lua(lf)) = th.frames.last() {
-        let end = lua_frame_end(lf);
-        ensure_len(th, end);
-    }
-    values
+    (func_slot, saved_top, result)
 }
 
 /// Frames running in the chain of threads (for `Limits::max_call_depth`); `base_th` is
