@@ -84,6 +84,19 @@ table.sort({})
 local recs = {{k = 2}, {k = 1}, {k = 3}}
 table.sort(recs, function(a, b) return a.k < b.k end)
 assert(recs[1].k == 1 and recs[3].k == 3, "sort records")
+-- Only the comparator's first result counts; no result is false; a native comparator works.
+local multi = {3, 1, 2}
+table.sort(multi, function(a, b) return a < b, "extra", "values" end)
+assert(str(multi) == "1,2,3", "comparator with several results")
+local calls = 0
+table.sort({3, 1, 2}, function() calls = calls + 1 end)
+assert(calls > 0, "comparator without results")
+local firstonly = {1, 2, 3}
+table.sort(firstonly, function(a, b) return false, true end)
+assert(#firstonly == 3, "first result false")
+local nums = {"10", "9", "100"}
+table.sort(nums, rawequal)
+assert(#nums == 3, "native comparator")
 assert(string.find(err(function() table.sort({1, "a", 2}) end), "attempt to compare", 1, true), "sort incomparable")
 assert(string.find(err(function() table.sort({3, 2, 1}, 5) end), "bad argument #2 to 'sort' (function expected, got number)", 1, true), "bad comparator")
 local withmeta = setmetatable({}, {__lt = function(a, b) return a.v < b.v end})

@@ -3,6 +3,8 @@
 //! Removing a key only sets its value to nil (the key stays as a tombstone until the next
 //! rehash), which is what lets `next` continue a traversal while fields are cleared.
 
+use std::cell::Cell;
+
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
 use crate::value::Value;
@@ -60,6 +62,11 @@ pub struct TableData<'gc> {
     charged: crate::limits::Charged,
     /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
     weak: WeakMode,
+    /// For a table used as a metatable: bit `e` set means the metamethod of event `e`
+    /// (`MetaName as u32`) is known to be absent. Set by [`Table::meta_get`] when a lookup
+    /// misses, cleared whenever a key that is not an integer is stored (the only way a
+    /// metamethod can appear), and by [`Table::restore`].
+    meta_absent: Cell<u32>,
 }
 
 /// The weak parts of a table, from its metatable's `__mode`.
@@ -302,6 +309,31 @@ impl<'gc> Table<'gc> {
         self.0.borrow().metatable
     }
 
+    /// The raw field `name` of this table used as a metatable, for event `event` (a bit
+    /// number below 32): a miss is remembered, so the next lookup of an absent metamethod
+    /// is one bit test (as lua5.4's `flags`).
+    #[inline]
+    pub fn meta_get(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
+        let data = self.0.borrow();
+        let bit = 1u32 << event;
+        let absent = data.meta_absent.get();
+        if absent & bit != 0 {
+            return Value::Nil;
+        }
+        let v = data.hash.get_str(name);
+        if v.is_nil() {
+            data.meta_absent.set(absent | bit);
+        }
+        v
+    }
+
+    /// Whether this table, used as a metatable, is known to lack the metamethod of `event`
+    /// (`false` when unknown: [`Table::meta_get`] finds out).
+    #[inline]
+    pub fn meta_known_absent(self, event: u32) -> bool {
+        self.0.borrow().meta_absent.get() & (1u32 << event) != 0
+    }
+
     pub fn set_metatable(self, mc: &Mutation<'gc>, mt: Option<Table<'gc>>) {
         self.0.borrow_mut(mc).metatable = mt;
     }
@@ -324,7 +356,9 @@ impl<'gc> Table<'gc> {
 
     /// Put back a copy taken by [`Table::snapshot`].
     pub fn restore(self, mc: &Mutation<'gc>, data: TableData<'gc>) {
-        *self.0.borrow_mut(mc) = data;
+        let mut cur = self.0.borrow_mut(mc);
+        *cur = data;
+        cur.meta_absent.set(0);
     }
 
     pub fn ptr_eq(self, other: Table<'gc>) -> bool {
@@ -404,7 +438,10 @@ impl<'gc> TableData<'gc> {
             if self.hash.replace_present(key, value) {
                 return Ok(true);
             }
-            if self.get(key).is_nil() {
+            // Adding a key: plain when the metatable is known to have no `__newindex`.
+            if !self.metatable_lacks(crate::runtime::state::MetaName::NewIndex as u32)
+                && self.get(key).is_nil()
+            {
                 return Ok(false);
             }
         }
@@ -412,10 +449,27 @@ impl<'gc> TableData<'gc> {
         Ok(true)
     }
 
+    /// Whether the metatable is known to lack the metamethod of `event`. `false` when unknown,
+    /// and when the metatable is this table itself (borrowed for writing by the caller).
+    #[inline]
+    fn metatable_lacks(&self, event: u32) -> bool {
+        match self.metatable {
+            Some(mt) => {
+                mt.0.try_borrow()
+                    .is_ok_and(|d| d.meta_absent.get() & (1u32 << event) != 0)
+            }
+            None => true,
+        }
+    }
+
     pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
         match normalize_key(key)? {
             Value::Integer(i) => self.set_int(i, value),
-            key => self.hash.set(key, value),
+            key => {
+                // A new field may be a metamethod (integer keys never are).
+                self.meta_absent.set(0);
+                self.hash.set(key, value)
+            }
         }
     }
 

@@ -241,6 +241,15 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         exec::call_nested(self.mc, self.state, self.thread, self.th, f, args)
     }
 
+    /// [`Ctx::call`] keeping only the first result (nil if none), without a `Vec` per call.
+    pub fn call1(
+        &mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> Result<Value<'gc>, LuaError<'gc>> {
+        exec::call_nested1(self.mc, self.state, self.thread, self.th, f, args)
+    }
+
     /// `obj[key]` with metamethods.
     pub fn index(&mut self, obj: Value<'gc>, key: Value<'gc>) -> Result<Value<'gc>, LuaError<'gc>> {
         if let Value::Table(t) = obj {

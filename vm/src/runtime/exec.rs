@@ -73,9 +73,55 @@ pub fn metatable_of<'gc>(state: &State<'gc>, v: Value<'gc>) -> Option<Table<'gc>
 #[inline]
 pub fn metamethod<'gc>(state: &State<'gc>, v: Value<'gc>, m: MetaName) -> Value<'gc> {
     match metatable_of(state, v) {
-        Some(mt) => mt.get_str(state.meta_name(m)),
+        Some(mt) => mt.meta_get(state.meta_name(m), m as u32),
         None => Value::Nil,
     }
+}
+
+/// Whether `==` between the table `t` and another table cannot call `__eq` from `t`'s
+/// metatable: none, or one known to lack `__eq`. `false` when unknown (`eq_slow` finds out
+/// and remembers).
+#[inline(always)]
+fn no_eq_meta(t: Table<'_>) -> bool {
+    match t.metatable() {
+        None => true,
+        Some(mt) => mt.meta_known_absent(MetaName::Eq as u32),
+    }
+}
+
+/// `obj.key` when `obj`'s own field is nil and it has a metatable: follows `__index`
+/// while it is a table (class and inheritance chains), writing the value to `dest`.
+/// `false` (nothing written) when a handler is a function or anything but a table, or
+/// the chain is too long: `index_slow` then handles it.
+#[inline(never)]
+fn index_chain_str<'gc>(
+    state: &State<'gc>,
+    t: Table<'gc>,
+    key: crate::string::LuaString<'gc>,
+    dest: &mut Value<'gc>,
+) -> bool {
+    let name = state.meta_name(MetaName::Index);
+    let mut t = t;
+    for _ in 0..MAX_META_CHAIN {
+        let handler = match t.metatable() {
+            Some(mt) => mt.meta_get(name, MetaName::Index as u32),
+            None => Value::Nil,
+        };
+        match handler {
+            Value::Table(h) => {
+                if h.get_str_into(key, dest) {
+                    return true;
+                }
+                t = h;
+            }
+            Value::Nil => {
+                *dest = Value::Nil;
+                return true;
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 fn is_callable(v: Value<'_>) -> bool {
@@ -1546,16 +1592,74 @@ pub(crate) fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Vec<Value<'gc>>> {
+    call_nested_with(mc, state, thread, th, f, args, |r| r.to_vec())
+}
+
+/// [`call_nested`] for callers that want only the first result (nil if none): no `Vec`
+/// per call (`table.sort`'s comparator).
+pub(crate) fn call_nested1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> LResult<'gc, Value<'gc>> {
+    call_nested_with(mc, state, thread, th, f, args, |r| {
+        r.first().copied().unwrap_or(Value::Nil)
+    })
+}
+
+/// The nested call; `take` reads the results in place on the stack before they are dropped.
+#[inline]
+fn call_nested_with<'gc, T>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    take: impl FnOnce(&[Value<'gc>]) -> T,
+) -> LResult<'gc, T> {
+    let (func_slot, saved_top, result) = call_nested_run(mc, state, thread, th, f, args);
+    let values = match result {
+        Ok(()) => Ok(take(&th.stack[func_slot..th.top.max(func_slot)])),
+        Err(e) => Err(e),
+    };
+    th.stack.truncate(func_slot);
+    th.top = saved_top;
+    if let Some(Frame::Lua(lf)) = th.frames.last() {
+        let end = lua_frame_end(lf);
+        ensure_len(th, end);
+    }
+    values
+}
+
+/// The body of [`call_nested`]: runs `f(args)` behind a boundary frame, leaving its results
+/// at `stack[func_slot..top]`; returns `func_slot`, the caller's `top` to restore, and the
+/// outcome.
+fn call_nested_run<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> (usize, usize, LResult<'gc, ()>) {
+    let saved_top = th.top;
+    let func_slot = th.stack.len();
     {
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
             drop(host);
-            return Err(runtime_error(mc, th, "C stack overflow"));
+            return (
+                func_slot,
+                saved_top,
+                Err(runtime_error(mc, th, "C stack overflow")),
+            );
         }
         host.native_depth += 1;
     }
-    let saved_top = th.top;
-    let func_slot = th.stack.len();
     th.stack.push(f);
     th.stack.extend_from_slice(args);
     th.frames.push(Frame::Boundary);
@@ -1641,17 +1745,7 @@ pub(crate) fn call_nested<'gc>(
         th.frames.pop();
     }
     th.boundaries -= 1;
-    let values = match result {
-        Ok(()) => Ok(th.stack[func_slot..th.top.max(func_slot)].to_vec()),
-        Err(e) => Err(e),
-    };
-    th.stack.truncate(func_slot);
-    th.top = saved_top;
-    if let Some(Frame::Lua(lf)) = th.frames.last() {
-        let end = lua_frame_end(lf);
-        ensure_len(th, end);
-    }
-    values
+    (func_slot, saved_top, result)
 }
 
 /// Frames running in the chain of threads (for `Limits::max_call_depth`); `base_th` is
@@ -1874,7 +1968,8 @@ pub(crate) fn index_step<'gc>(state: &State<'gc>, obj: Value<'gc>, key: Value<'g
                 match t.metatable() {
                     None => return Index::Value(Value::Nil),
                     Some(mt) => {
-                        let h = mt.get_str(state.meta_name(MetaName::Index));
+                        let h =
+                            mt.meta_get(state.meta_name(MetaName::Index), MetaName::Index as u32);
                         if h.is_nil() {
                             return Index::Value(Value::Nil);
                         }
@@ -1921,7 +2016,10 @@ pub(crate) fn newindex_step<'gc>(
                     None => Value::Nil,
                     Some(mt) => {
                         if t.get(key).is_nil() {
-                            mt.get_str(state.meta_name(MetaName::NewIndex))
+                            mt.meta_get(
+                                state.meta_name(MetaName::NewIndex),
+                                MetaName::NewIndex as u32,
+                            )
                         } else {
                             Value::Nil
                         }
@@ -2660,7 +2758,9 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
         macro_rules! get_fast {
             (str, $t:expr, $key:expr, $dest:expr) => {
                 match $key {
-                    &Value::String(s) => $t.get_str_into(s, $dest),
+                    &Value::String(s) => {
+                        $t.get_str_into(s, $dest) || index_chain_str(state, $t, s, $dest)
+                    }
                     _ => false,
                 }
             };
@@ -3185,14 +3285,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 Instr::Eq { a, b, k } => {
                     let (x, y) = (r!(a), r!(b));
                     let eq = x.raw_eq(y);
-                    if !eq
-                        && matches!(
-                            (x, y),
-                            (Value::Table(_), Value::Table(_))
-                                | (Value::UserData(_), Value::UserData(_))
-                        )
-                    {
-                        step!(eq_slow(mc, state, thread, th, x, y, k));
+                    if !eq {
+                        let maybe_meta = match (x, y) {
+                            (Value::Table(p), Value::Table(q)) => !(no_eq_meta(p) && no_eq_meta(q)),
+                            (Value::UserData(_), Value::UserData(_)) => true,
+                            _ => false,
+                        };
+                        if maybe_meta {
+                            step!(eq_slow(mc, state, thread, th, x, y, k));
+                        }
                     }
                     skip_or_jump!(eq != k);
                 }

@@ -314,10 +314,7 @@ impl<'gc> Sorter<'_, 'gc, '_> {
     fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
         match self.cmp {
             None => self.ctx.less_than(a, b),
-            Some(f) => {
-                let r = self.ctx.call(f, &[a, b])?;
-                Ok(r.first().is_some_and(|v| v.is_truthy()))
-            }
+            Some(f) => Ok(self.ctx.call1(f, &[a, b])?.is_truthy()),
         }
     }
 
