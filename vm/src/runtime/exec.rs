@@ -865,7 +865,12 @@ fn concat_run<'gc>(
                 })
                 .sum();
             let mut buf = if len < 1 << 16 {
-                Vec::with_capacity(len)
+                // Short results are built in the state's scratch buffer and copied into
+                // the string object; the buffer is kept for the next one.
+                let mut buf = std::mem::take(&mut *state.scratch.borrow_mut());
+                buf.clear();
+                buf.reserve(len);
+                buf
             } else {
                 // A large result: within the memory limit, and an error rather than an
                 // abort if the system has no room.
@@ -875,7 +880,14 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
+            let s = if buf.len() <= crate::string::MAX_INLINE_LEN {
+                let s = state.new_string(mc, &buf);
+                *state.scratch.borrow_mut() = buf;
+                s
+            } else {
+                LuaString::from_boxed(mc, buf.into())
+            };
+            th.stack[start] = Value::String(s);
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -1784,7 +1796,7 @@ pub(crate) fn tostring_nested<'gc>(
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
+        _ => state.new_string(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 
