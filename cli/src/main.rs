@@ -1,6 +1,7 @@
 //! The `wayfinder` command: run Lua 5.4 scripts (with the control port for hot reload),
 //! reload modules in a running program, check files for syntax errors.
 
+mod alloc;
 mod control;
 mod limit_args;
 mod watch;
@@ -17,6 +18,10 @@ use wayfinder_reload::config::Config;
 use wayfinder_vm::runtime::{LoadError, RunError, Runtime};
 
 use control::server::{self, DEFAULT_PORT};
+
+/// Small blocks from per-thread size classes (see `alloc`): Lua's many small objects.
+#[global_allocator]
+static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses;
 
 #[derive(Parser)]
 #[command(

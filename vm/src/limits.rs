@@ -453,7 +453,7 @@ fn take_table_over() -> bool {
     with_current(false, |acct| acct.table_over.replace(false))
 }
 
-fn charged_bytes() -> usize {
+pub(crate) fn charged_bytes() -> usize {
     with_current(0, |acct| acct.bytes.get())
 }
 

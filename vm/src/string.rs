@@ -5,28 +5,72 @@
 //! contents give the same object, so the constant-key lookups that dominate Lua code
 //! (globals, fields, methods) compare pointers. Strings built at run time (concatenation,
 //! `string.*` results) are not interned: programs make them in bulk, and the interner
-//! would then dominate, in time and in GC work. Equality therefore never *relies* on
-//! interning: different objects compare by hash and bytes.
+//! would then dominate, in time and in GC work. Only the empty and one-byte strings are
+//! shared among run-time strings (`State::new_string`: `s:sub(i, i)`, `string.char`).
+//! Equality therefore never *relies* on interning: different objects compare by hash and
+//! bytes.
 
 use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 
 use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation};
 
-#[derive(Collect)]
-#[collect(require_static)]
+/// The head of every string object, which a [`LuaString`] points to: the hash and the
+/// length. The bytes follow it in the same allocation for strings up to
+/// [`MAX_INLINE_LEN`] bytes (one allocation per string, in a few size classes); a longer
+/// string's head is followed by a pointer to its bytes in a separate allocation, so that
+/// long strings (built by concatenation, `string.rep`, reading files) do not round up to
+/// a size class and can be handed over from a buffer without copying.
+#[repr(C)]
 pub struct StringData {
     hash: u64,
-    bytes: Box<[u8]>,
+    len: usize,
 }
 
 /// The bytes go back to the runtime's memory account (`crate::limits`) when the string
 /// is freed.
 impl Drop for StringData {
     fn drop(&mut self) {
-        crate::limits::uncharge(self.bytes.len());
+        crate::limits::uncharge(self.len);
     }
 }
+
+/// Longest string stored in the same allocation as its head.
+pub const MAX_INLINE_LEN: usize = 480;
+
+/// A string of at most `N` bytes with its bytes inline (`len` of them are used).
+#[repr(C)]
+struct Inline<const N: usize> {
+    head: StringData,
+    bytes: [u8; N],
+}
+
+/// A longer string: its bytes are a `Box<[u8]>` of `head.len` bytes, kept as a raw pointer
+/// so that its place after the head is fixed.
+#[repr(C)]
+struct Outline {
+    head: StringData,
+    bytes: *mut u8,
+}
+
+impl Drop for Outline {
+    fn drop(&mut self) {
+        let slice = std::ptr::slice_from_raw_parts_mut(self.bytes, self.head.len);
+        // SAFETY: made by `Box::into_raw` of a box of this length in `LuaString::outline`.
+        drop(unsafe { Box::from_raw(slice) });
+    }
+}
+
+// SAFETY: neither holds a `Gc` pointer, so there is nothing to trace.
+unsafe impl<'gc, const N: usize> Collect<'gc> for Inline<N> {
+    const NEEDS_TRACE: bool = false;
+}
+unsafe impl<'gc> Collect<'gc> for Outline {
+    const NEEDS_TRACE: bool = false;
+}
+
+/// Byte offset of the bytes (inline) or of the bytes' pointer (outline) from the head.
+const BODY: usize = std::mem::size_of::<StringData>();
 
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
@@ -90,18 +134,16 @@ impl<'gc> Interner<'gc> {
             .borrow()
             .iter()
             .filter(|(h, _)| *h == hash)
-            .find_map(|(_, weak)| weak.upgrade(mc).filter(|s| *s.bytes == *bytes));
+            .find_map(|(_, weak)| {
+                weak.upgrade(mc)
+                    .map(LuaString)
+                    .filter(|s| s.as_bytes() == bytes)
+            });
         if let Some(s) = found {
-            return LuaString(s);
+            return s;
         }
         crate::limits::charge(bytes.len());
-        let s = LuaString(Gc::new(
-            mc,
-            StringData {
-                hash,
-                bytes: bytes.into(),
-            },
-        ));
+        let s = LuaString(new_inline(mc, hash, bytes));
         bucket.borrow_mut(mc).push((hash, Gc::downgrade(s.0)));
         set.count.set(set.count.get() + 1);
         let grow = set.count.get() > set.buckets.len() * 2;
@@ -155,39 +197,71 @@ impl<'gc> Interner<'gc> {
 
 impl<'gc> LuaString<'gc> {
     /// A string outside the interner: for text that is rarely compared (error messages).
-    /// Prefer `Interner::intern` (via `State::intern` or `Ctx::new_string`).
+    /// Run-time strings go through `State::new_string` (shared one-byte strings), names
+    /// through `Interner::intern` (`State::intern`).
     pub fn new(mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
-        Self::from_boxed(mc, bytes.into())
+        if bytes.len() > MAX_INLINE_LEN {
+            return Self::outline(mc, bytes.into());
+        }
+        Self::charge(mc, bytes.len());
+        LuaString(new_inline(mc, hash_bytes(bytes), bytes))
     }
 
+    /// A string of these bytes; a long one keeps the box (no copy).
     pub fn from_boxed(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
-        // The bytes live outside the GC heap: charge long strings as extra allocation debt
-        // (see `table::charge_growth`), one object's worth per 64 bytes.
-        if bytes.len() > 64 {
-            mc.metrics().adjust_debt(bytes.len() as f64 / 64.0);
+        if bytes.len() > MAX_INLINE_LEN {
+            return Self::outline(mc, bytes);
         }
-        crate::limits::charge(bytes.len());
-        LuaString(Gc::new(
-            mc,
-            StringData {
-                hash: hash_bytes(&bytes),
-                bytes,
-            },
-        ))
+        Self::new(mc, &bytes)
+    }
+
+    fn outline(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
+        Self::charge(mc, bytes.len());
+        let head = StringData {
+            hash: hash_bytes(&bytes),
+            len: bytes.len(),
+        };
+        let bytes = Box::into_raw(bytes) as *mut u8;
+        let gc = Gc::new(mc, Outline { head, bytes });
+        // SAFETY: `Outline` is `repr(C)` with the head first.
+        LuaString(unsafe { Gc::cast::<StringData>(gc) })
+    }
+
+    fn charge(mc: &Mutation<'gc>, len: usize) {
+        // Charge long strings as extra allocation debt (see `table::charge_growth`), one
+        // object's worth per 64 bytes: gc-arena paces by object count.
+        if len > 64 {
+            mc.metrics().adjust_debt(len as f64 / 64.0);
+        }
+        crate::limits::charge(len);
     }
 
     #[inline(always)]
     pub fn as_bytes(self) -> &'gc [u8] {
-        &Gc::as_ref(self.0).bytes
+        let head = Gc::as_ptr(self.0);
+        // SAFETY: the object is a `repr(C)` `Inline` (bytes right after the head) when the
+        // length is at most `MAX_INLINE_LEN`, else an `Outline` (a pointer to the bytes
+        // after the head); the pointer from `Gc::as_ptr` covers the whole object, which
+        // lives as long as `'gc`.
+        unsafe {
+            let len = (*head).len;
+            let body = (head as *const u8).add(BODY);
+            let data = if len <= MAX_INLINE_LEN {
+                body
+            } else {
+                *(body as *const *const u8)
+            };
+            std::slice::from_raw_parts(data, len)
+        }
     }
 
     #[inline(always)]
     pub fn len(self) -> usize {
-        self.0.bytes.len()
+        self.0.len
     }
 
     pub fn is_empty(self) -> bool {
-        self.0.bytes.is_empty()
+        self.0.len == 0
     }
 
     #[inline(always)]
@@ -209,7 +283,7 @@ impl PartialEq for LuaString<'_> {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         Gc::ptr_eq(self.0, other.0)
-            || (self.0.hash == other.0.hash && self.0.bytes == other.0.bytes)
+            || (self.0.hash == other.0.hash && self.as_bytes() == other.as_bytes())
     }
 }
 impl Eq for LuaString<'_> {}
@@ -224,6 +298,41 @@ impl std::fmt::Debug for LuaString<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.to_str_lossy())
     }
+}
+
+/// Size classes of inline strings: with the 16-byte head and gc-arena's 16-byte object
+/// header, each is an allocation of 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+/// 448 or 512 bytes.
+macro_rules! inline_classes {
+    ($($n:literal),*) => {
+        fn new_inline<'gc>(mc: &Mutation<'gc>, hash: u64, bytes: &[u8]) -> Gc<'gc, StringData> {
+            $(
+                if bytes.len() <= $n {
+                    return new_inline_n::<$n>(mc, hash, bytes);
+                }
+            )*
+            unreachable!("inline string longer than MAX_INLINE_LEN")
+        }
+    };
+}
+inline_classes!(16, 32, 48, 64, 80, 96, 128, 160, 192, 224, 288, 352, 416, 480);
+
+fn new_inline_n<'gc, const N: usize>(
+    mc: &Mutation<'gc>,
+    hash: u64,
+    bytes: &[u8],
+) -> Gc<'gc, StringData> {
+    let mut obj = Inline::<N> {
+        head: StringData {
+            hash,
+            len: bytes.len(),
+        },
+        bytes: [0; N],
+    };
+    obj.bytes[..bytes.len()].copy_from_slice(bytes);
+    let gc = Gc::new(mc, obj);
+    // SAFETY: `Inline` is `repr(C)` with the head first.
+    unsafe { Gc::cast::<StringData>(gc) }
 }
 
 /// FNV-1a over at most 64 sampled bytes plus the length: fast for long strings, and good

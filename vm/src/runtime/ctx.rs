@@ -61,7 +61,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     }
 
     pub fn new_string(&self, bytes: &[u8]) -> Value<'gc> {
-        Value::String(LuaString::new(self.mc, bytes))
+        Value::String(self.state.new_string(self.mc, bytes))
     }
 
     /// A string that takes over `bytes` without copying them: for results built in a
@@ -206,7 +206,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
             Value::String(s) => Ok(s),
             v @ (Value::Integer(_) | Value::Number(_)) => {
                 let s = ops::number_to_string(v).unwrap_or_default();
-                Ok(LuaString::new(self.mc, s.as_bytes()))
+                Ok(self.state.new_string(self.mc, s.as_bytes()))
             }
             _ => Err(self.type_error(i, "string")),
         }

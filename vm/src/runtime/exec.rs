@@ -881,6 +881,41 @@ fn call_meta_at<'gc>(
     setup_call(mc, state, thread, th, slot, args.len(), ret, false)
 }
 
+/// Allocation debt (in gc-arena's object units; a long string adds one per 64 bytes) past
+/// which a concatenation hands control back to the runtime to collect (`concat_op`).
+const CONCAT_DEBT_PAUSE: f64 = 4096.0;
+
+/// The `Concat` instruction: `concat_run` into `stack[first]`. The collector runs only
+/// between slices, and a slice is 20,000 calls or loop iterations, which `s = s .. x` on a
+/// growing string (each result a new long string) can fill with tens of megabytes of
+/// garbage. So a long result, once the allocation debt is past `CONCAT_DEBT_PAUSE`, ends
+/// the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose driver
+/// cannot stop early, nor while the collector is stopped).
+#[inline(always)]
+fn concat_op<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    first: usize,
+    end: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let r = concat_run(mc, state, thread, th, first, end, first)?;
+    if r.is_none() && matches!(th.stack[first], Value::String(s) if s.len() > 64) {
+        return Ok(concat_pause(mc, state));
+    }
+    Ok(r)
+}
+
+#[cold]
+fn concat_pause<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Option<Event<'gc>> {
+    if mc.metrics().allocation_debt() <= CONCAT_DEBT_PAUSE {
+        return None;
+    }
+    let host = state.host.borrow();
+    (host.gc.running && host.native_depth == 0).then_some(Event::OutOfFuel)
+}
+
 /// Concatenate `stack[first..end]` right to left (as Lua does), calling `__concat` where
 /// needed; the final value goes to `stack[dest]`.
 fn concat_run<'gc>(
@@ -911,7 +946,12 @@ fn concat_run<'gc>(
                 })
                 .sum();
             let mut buf = if len < 1 << 16 {
-                Vec::with_capacity(len)
+                // Short results are built in the state's scratch buffer and copied into
+                // the string object; the buffer is kept for the next one.
+                let mut buf = std::mem::take(&mut *state.scratch.borrow_mut());
+                buf.clear();
+                buf.reserve(len);
+                buf
             } else {
                 // A large result: within the memory limit, and an error rather than an
                 // abort if the system has no room.
@@ -921,7 +961,14 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            th.stack[start] = Value::String(LuaString::from_boxed(mc, buf.into()));
+            let s = if buf.len() <= crate::string::MAX_INLINE_LEN {
+                let s = state.new_string(mc, &buf);
+                *state.scratch.borrow_mut() = buf;
+                s
+            } else {
+                LuaString::from_boxed(mc, buf.into())
+            };
+            th.stack[start] = Value::String(s);
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -1876,7 +1923,7 @@ pub(crate) fn tostring_nested<'gc>(
     }
     Ok(match v {
         Value::String(s) => s,
-        _ => LuaString::new(mc, tostring_primitive(state, v).as_bytes()),
+        _ => state.new_string(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
 
@@ -3235,7 +3282,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 Instr::Concat { a, n } => {
                     let first = base + a as usize;
                     save_pc!();
-                    match concat_run(mc, state, thread, th, first, first + n as usize, first) {
+                    match concat_op(mc, state, thread, th, first, first + n as usize) {
                         Ok(None) => {
                             if !matches!(th.frames.last(), Some(Frame::Lua(f)) if f.base == base && f.pc == pc)
                             {

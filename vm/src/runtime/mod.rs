@@ -610,6 +610,76 @@ mod tests {
         });
     }
 
+    #[test]
+    fn strings_of_every_length_keep_their_bytes_and_are_uncharged_when_freed() {
+        let mut rt = Runtime::new();
+        rt.collect_garbage();
+        let before = {
+            let _account = rt.enter();
+            crate::limits::charged_bytes()
+        };
+        {
+            let _account = rt.enter();
+            rt.arena.mutate(|mc, _| {
+                // Every inline size class and its edges, and outline strings past them.
+                for len in 0..=1100usize {
+                    let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+                    let a = LuaString::new(mc, &bytes);
+                    let b = LuaString::from_boxed(mc, bytes.clone().into());
+                    assert_eq!(a.as_bytes(), &bytes[..], "len {len}");
+                    assert_eq!(b.as_bytes(), &bytes[..], "len {len}");
+                    assert_eq!(a.len(), len);
+                    assert_eq!(a, b);
+                    assert_eq!(a.hash_value(), b.hash_value());
+                    if len > 0 {
+                        let mut other = bytes.clone();
+                        other[len - 1] ^= 1;
+                        assert_ne!(a, LuaString::new(mc, &other), "len {len}");
+                    }
+                }
+            });
+        }
+        rt.collect_garbage();
+        let after = {
+            let _account = rt.enter();
+            crate::limits::charged_bytes()
+        };
+        assert_eq!(before, after, "freed strings gave their bytes back");
+    }
+
+    #[test]
+    fn empty_and_one_byte_run_time_strings_are_the_interned_ones() {
+        let mut rt = Runtime::new();
+        rt.run_chunk(
+            b"A = ('xay'):sub(2, 2) B = 'q' .. '' C = string.char(0) D = tostring(7) \
+              E = ('abc'):sub(3, 2) F = ('abc'):sub(2, 3)",
+            "=test",
+            &[],
+        )
+        .unwrap();
+        rt.arena.mutate(|mc, state| {
+            let global =
+                |name: &[u8]| match state.globals.get(Value::String(state.intern(mc, name))) {
+                    Value::String(s) => s,
+                    v => panic!("{v:?}"),
+                };
+            for (name, bytes) in [
+                (&b"A"[..], &b"a"[..]),
+                (b"B", b"q"),
+                (b"C", b"\0"),
+                (b"D", b"7"),
+                (b"E", b""),
+            ] {
+                let s = global(name);
+                assert!(gc_arena::Gc::ptr_eq(s.gc(), state.intern(mc, bytes).gc()));
+            }
+            // Longer run-time strings are new objects.
+            let f = global(b"F");
+            assert_eq!(f.as_bytes(), b"bc");
+            assert!(!gc_arena::Gc::ptr_eq(f.gc(), state.intern(mc, b"bc").gc()));
+        });
+    }
+
     /// Test-only native `rebind(f, src)`: point closure `f` at the first function defined
     /// by chunk `src`, as hot reload will.
     fn rebind<'gc>(

@@ -227,7 +227,11 @@ pub fn number_to_string(v: Value<'_>) -> Option<String> {
 pub fn concat_piece(v: Value<'_>, out: &mut Vec<u8>) -> bool {
     match v {
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
-        Value::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Value::Integer(i) => {
+            use std::io::Write;
+            // Formatted in place (writing to a Vec cannot fail).
+            let _ = write!(out, "{i}");
+        }
         Value::Number(_) => {
             out.extend_from_slice(number_to_string(v).unwrap_or_default().as_bytes())
         }

@@ -242,6 +242,14 @@ pub struct State<'gc> {
     /// Short strings, shared (see `crate::string`).
     pub strings: Interner<'gc>,
     meta_names: Vec<LuaString<'gc>>,
+    /// The strings of length 0 and 1 (index 0 the empty string, 1 + b the byte `b`),
+    /// interned and always alive: `s:sub(i, i)`, `string.char(c)`, one-character
+    /// concatenations and `tostring` of a digit reuse them instead of allocating (see
+    /// `State::new_string`).
+    tiny_strings: Box<[LuaString<'gc>]>,
+    /// Scratch buffer for building strings (concatenation), kept between uses.
+    #[collect(require_static)]
+    pub scratch: RefCell<Vec<u8>>,
     /// Threads currently running, outermost first: the main thread, then each coroutine
     /// resumed from the one before it.
     pub chain: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
@@ -277,6 +285,10 @@ impl<'gc> State<'gc> {
                 .iter()
                 .map(|m| strings.intern(mc, m.as_str().as_bytes()))
                 .collect(),
+            tiny_strings: std::iter::once(strings.intern(mc, b""))
+                .chain((0..=255u8).map(|b| strings.intern(mc, &[b])))
+                .collect(),
+            scratch: RefCell::new(Vec::new()),
             chain: Gc::new(mc, RefLock::new(vec![main_thread])),
             host: RefCell::new(HostState {
                 rng: [
@@ -400,6 +412,17 @@ impl<'gc> State<'gc> {
     #[inline]
     pub fn intern(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         self.strings.intern(mc, bytes)
+    }
+
+    /// A run-time string with these bytes: the shared object for the empty string and
+    /// one-byte strings, else a new one.
+    #[inline]
+    pub fn new_string(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
+        match bytes {
+            [] => self.tiny_strings[0],
+            [b] => self.tiny_strings[1 + *b as usize],
+            _ => LuaString::new(mc, bytes),
+        }
     }
 
     #[inline]

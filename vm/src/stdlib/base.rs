@@ -545,8 +545,9 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             ctx.ret1(Value::Boolean(running))
         }
         "count" => {
-            // gc-arena counts objects, not bytes: estimate with an average object size.
-            let bytes = (ctx.mc.metrics().total_gc_count() * 64) as f64;
+            // gc-arena counts objects, not bytes: estimate with an average object size,
+            // plus the string and table bytes the memory account holds.
+            let bytes = crate::limits::heap_bytes(ctx.mc) as f64;
             ctx.ret1(Value::Number(bytes / 1024.0))
         }
         "setpause" | "setstepmul" => {
