@@ -57,6 +57,9 @@ pub struct TableData<'gc> {
     charged: crate::limits::Charged,
     /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
     weak: WeakMode,
+    /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
+    /// handed to its finalizer: see `weak.rs`.
+    finalizer: bool,
 }
 
 /// The weak parts of a table, from its metatable's `__mode`.
@@ -144,6 +147,12 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
         self.0
+    }
+
+    /// The table behind a pointer from [`Table::gc`].
+    #[inline(always)]
+    pub fn from_gc(gc: Gc<'gc, RefLock<TableData<'gc>>>) -> Table<'gc> {
+        Table(gc)
     }
 
     #[inline]
@@ -760,6 +769,41 @@ impl<'gc> TableData<'gc> {
         self.weak = mode;
     }
 
+    /// Whether the table is marked for finalization (see `weak.rs`).
+    pub fn finalizer_mark(&self) -> bool {
+        self.finalizer
+    }
+
+    pub fn set_finalizer_mark(&mut self, marked: bool) {
+        self.finalizer = marked;
+    }
+
+    /// Clear the entries whose value is dead, in a table with weak values (the pass
+    /// before finalized objects are resurrected: see `weak.rs`). Keys stay; a dead key
+    /// left behind is handled by [`TableData::clear_weak`] at the end of the cycle.
+    pub fn clear_weak_values(&mut self, dead: impl Fn(&Value<'gc>) -> bool) {
+        if !self.weak.values {
+            return;
+        }
+        for v in self.array.iter_mut() {
+            if dead(v) {
+                *v = Value::Nil;
+            }
+        }
+        let mut cleared = 0;
+        for (k, v) in self.hash.slots.iter_mut() {
+            if !k.is_nil() && !v.is_nil() && dead(v) {
+                *v = Value::Nil;
+                cleared += 1;
+                // As in `clear_weak`.
+                if matches!(k, Value::String(_)) {
+                    *k = Value::Number(f64::NAN);
+                }
+            }
+        }
+        self.hash.live -= cleared;
+    }
+
     /// The hash entries `(key, value)` with a non-nil value, and the array values, for
     /// the collector's passes.
     pub fn weak_entries(&self) -> impl Iterator<Item = (Option<Value<'gc>>, Value<'gc>)> + '_ {
@@ -797,7 +841,9 @@ impl<'gc> TableData<'gc> {
                     cleared += 1;
                 }
                 *v = Value::Nil;
-                if key_dead {
+                // A string key of a cleared entry goes too (as Lua's dead keys), or a long
+                // string would stay alive in the tombstone.
+                if key_dead || matches!(k, Value::String(_)) {
                     *k = Value::Number(f64::NAN);
                 }
                 changed = true;

@@ -13,6 +13,10 @@ pub struct UserDataData<'gc> {
     #[collect(require_static)]
     pub data: RefCell<Box<dyn Any>>,
     pub metatable: Lock<Option<Table<'gc>>>,
+    /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
+    /// handed to its finalizer: see `weak.rs`.
+    #[collect(require_static)]
+    pub finalizer: std::cell::Cell<bool>,
 }
 
 pub type UserData<'gc> = Gc<'gc, UserDataData<'gc>>;
@@ -27,6 +31,7 @@ pub fn new_userdata<'gc>(
         UserDataData {
             data: RefCell::new(data),
             metatable: Lock::new(metatable),
+            finalizer: std::cell::Cell::new(false),
         },
     )
 }

@@ -369,6 +369,43 @@ fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nr
     ensure_len(th, frame_end.max(th.top));
 }
 
+/// Before a collection at a safe point: if the running thread stopped at a loop's
+/// backward jump, only its top frame's local variables are live (no temporary is live
+/// across a loop edge), so clear the registers above them and everything above the frame.
+/// Lua marks a running frame only up to its live registers; without this a stale copy of
+/// an object left in a temporary register would keep it alive (and unfinalized) while the
+/// loop runs.
+pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) {
+    let thread = *state.chain.borrow().last().expect("chain is never empty");
+    let mut th = thread.gc().borrow_mut(mc);
+    let Some(edge) = th.at_loop_edge.take() else {
+        return;
+    };
+    let Some(Frame::Lua(f)) = th.frames.last() else {
+        return;
+    };
+    let pc = f.pc;
+    if edge != (th.frames.len(), pc) {
+        return;
+    }
+    let live = f
+        .proto
+        .info
+        .locals
+        .iter()
+        .filter(|l| (l.start_pc as usize) <= pc && pc < l.end_pc as usize)
+        .filter_map(|l| match l.slot {
+            crate::bytecode::LocalSlot::Register(r) => Some(r as usize + 1),
+            crate::bytecode::LocalSlot::Cell(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let from = (f.base + live).min(th.stack.len());
+    for v in &mut th.stack[from..] {
+        *v = Value::Nil;
+    }
+}
+
 /// After a native returned: a full collection it asked for (`collectgarbage`) runs before any
 /// more Lua code, by handing control back to the runtime as if fuel ran out. Not inside a
 /// nested Rust->Lua call, whose driver cannot stop early.
@@ -2772,6 +2809,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 *fuel -= 1;
                 if *fuel <= 0 {
                     save_pc!();
+                    th.at_loop_edge = Some((th.frames.len(), pc));
                     return Ok(Event::OutOfFuel);
                 }
             };
