@@ -11,6 +11,20 @@ s = nil
 collectgarbage()
 assert(collectgarbage("count") < base + 64, "freed: " .. (collectgarbage("count") - base))
 
+-- a table weak in keys and values loses a dead entry's string key in the same cycle; a
+-- string key of a live entry stays
+do
+  collectgarbage()
+  local before = collectgarbage("count")
+  local a = setmetatable({}, {__mode = "kv"})
+  a[string.rep("b", 1 << 22)] = {}
+  a[string.rep("k", 1 << 20)] = 1
+  collectgarbage()
+  local kept = collectgarbage("count") - before
+  assert(kept >= 1024 and kept < 1024 + 64, "kept " .. kept .. " KB")
+  assert(next(a) == string.rep("k", 1 << 20) and next(a, next(a)) == nil)
+end
+
 -- a loop that creates and drops garbage runs in flat memory
 local peak = 0
 for i = 1, 300000 do
@@ -28,7 +42,9 @@ collectgarbage("stop")
 local x = collectgarbage("count")
 for i = 1, 100000 do _ENV.garbage = {i} end
 assert(collectgarbage("count") > x + 4000, "a stopped collector collected")
-assert(collectgarbage("step", 0) == true, "a step completes a cycle")
+local mode = collectgarbage("incremental")
+assert(collectgarbage("step", 1 << 20) == true, "a big step completes a cycle")
+collectgarbage(mode)
 assert(not collectgarbage("isrunning"), "a step does not restart the collector")
 assert(collectgarbage("count") < x + 1000, "the step collected")
 collectgarbage("restart")

@@ -109,6 +109,19 @@ do
   print("paced finalizer ran", finish)
 end
 
+-- a copy of the object left in a temporary register (an argument of setmetatable) does
+-- not keep it alive while a loop runs
+local function stale_loop()
+  local tries = 0
+  local u
+  local finish = false
+  u = setmetatable({}, {__gc = function() finish = true end})
+  repeat local i; u = function() return i end; tries = tries + 1
+  until finish or tries == 3000000
+  return finish
+end
+print("stale temporary collected", stale_loop())
+
 -- collectgarbage options and their return values
 print("mode", collectgarbage("incremental"), collectgarbage("generational"),
       collectgarbage("incremental"))

@@ -114,8 +114,14 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
                 v.trace(cc);
             }
         }
+        // In a table weak in both keys and values, a string key is left out too: it stays
+        // only with its entry (`crate::weak::process` resurrects the string keys of the
+        // entries that survive, and turns the others into NaN tombstones).
+        let all_weak = weak.keys && weak.values;
         for (k, v) in &self.hash.slots {
-            if !weak.keys || !is_collectable(k) {
+            let weak_key =
+                weak.keys && (is_collectable(k) || (all_weak && matches!(k, Value::String(_))));
+            if !weak_key {
                 k.trace(cc);
             }
             if !is_collectable(v) {
@@ -814,6 +820,20 @@ impl<'gc> TableData<'gc> {
                 .filter(|(_, v)| !v.is_nil())
                 .map(|(k, v)| (Some(*k), *v)),
         )
+    }
+
+    /// The string keys of live entries that `dead` says are dead, in a table weak in both
+    /// keys and values (where string keys are not traced): the collector resurrects them.
+    pub fn dead_string_keys(&self, dead: impl Fn(&Value<'gc>) -> bool) -> Vec<Value<'gc>> {
+        if !(self.weak.keys && self.weak.values) {
+            return Vec::new();
+        }
+        self.hash
+            .slots
+            .iter()
+            .filter(|(k, v)| matches!(k, Value::String(_)) && !v.is_nil() && dead(k))
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     /// Clear the entries `dead` says must go: array values become nil; a hash entry

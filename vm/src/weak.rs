@@ -151,6 +151,7 @@ fn dead<'gc>(fc: &Finalization<'gc>, v: &Value<'gc>) -> bool {
         Value::NativeFunction(n) => Gc::is_dead(fc, n),
         Value::Thread(t) => Gc::is_dead(fc, t.gc()),
         Value::UserData(u) => Gc::is_dead(fc, u),
+        Value::String(s) => Gc::is_dead(fc, s.gc()),
         _ => false,
     }
 }
@@ -162,6 +163,7 @@ fn resurrect<'gc>(fc: &Finalization<'gc>, v: &Value<'gc>) {
         Value::NativeFunction(n) => Gc::resurrect(fc, n),
         Value::Thread(t) => Gc::resurrect(fc, t.gc()),
         Value::UserData(u) => Gc::resurrect(fc, u),
+        Value::String(s) => Gc::resurrect(fc, s.gc()),
         _ => {}
     }
 }
@@ -201,6 +203,27 @@ pub fn process<'gc>(fc: &Finalization<'gc>, state: &State<'gc>, cycle: &mut Cycl
         let mut data = t.borrow_mut(fc);
         if data.weak_mode().is_weak() {
             data.clear_weak(|v| is_collectable(v) && dead(fc, v));
+        }
+    }
+    // Tables weak in keys and values do not trace string keys: keep those of the entries
+    // that survived, then drop the rest (tombstones) as dead keys.
+    let mut kept = false;
+    for t in &tables {
+        for k in t.borrow().dead_string_keys(|k| dead(fc, k)) {
+            resurrect(fc, &k);
+            kept = true;
+        }
+    }
+    if kept {
+        return true;
+    }
+    for t in &tables {
+        let mut data = t.borrow_mut(fc);
+        let mode = data.weak_mode();
+        if mode.keys && mode.values {
+            data.clear_weak(|v| {
+                (is_collectable(v) || matches!(v, Value::String(_))) && dead(fc, v)
+            });
         }
     }
     false

@@ -388,22 +388,26 @@ pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) 
     if edge != (th.frames.len(), pc) {
         return;
     }
-    let live = f
-        .proto
+    let from = (f.base + locals_bound(f, pc)).min(th.stack.len());
+    for v in &mut th.stack[from..] {
+        *v = Value::Nil;
+    }
+}
+
+/// One past the highest register of a local variable of `f` in scope at `pc` (or whose
+/// scope ends there: a to-be-closed variable is still closed by the next instruction).
+fn locals_bound(f: &LuaFrame<'_>, pc: usize) -> usize {
+    f.proto
         .info
         .locals
         .iter()
-        .filter(|l| (l.start_pc as usize) <= pc && pc < l.end_pc as usize)
+        .filter(|l| (l.start_pc as usize) <= pc && pc <= l.end_pc as usize)
         .filter_map(|l| match l.slot {
             crate::bytecode::LocalSlot::Register(r) => Some(r as usize + 1),
             crate::bytecode::LocalSlot::Cell(_) => None,
         })
         .max()
-        .unwrap_or(0);
-    let from = (f.base + live).min(th.stack.len());
-    for v in &mut th.stack[from..] {
-        *v = Value::Nil;
-    }
+        .unwrap_or(0)
 }
 
 /// After a native returned: a full collection it asked for (`collectgarbage`) runs before any
