@@ -394,6 +394,14 @@ pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) 
     }
 }
 
+/// The running thread stops for a safe point at a loop edge (see `clear_dead_registers`);
+/// out of line to keep the dispatch loop's fuel check small.
+#[cold]
+#[inline(never)]
+fn note_loop_edge(th: &mut ThreadState<'_>, pc: usize) {
+    th.at_loop_edge = Some((th.frames.len(), pc));
+}
+
 /// One past the highest register of a local variable of `f` in scope at `pc` (or whose
 /// scope ends there: a to-be-closed variable is still closed by the next instruction).
 fn locals_bound(f: &LuaFrame<'_>, pc: usize) -> usize {
@@ -2813,7 +2821,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 *fuel -= 1;
                 if *fuel <= 0 {
                     save_pc!();
-                    th.at_loop_edge = Some((th.frames.len(), pc));
+                    note_loop_edge(th, pc);
                     return Ok(Event::OutOfFuel);
                 }
             };

@@ -486,7 +486,20 @@ impl Runtime {
     pub fn collect_garbage(&mut self) {
         let _account = self.enter();
         self.full_collection();
-        self.run_finalizers();
+        self.under_limits(Runtime::run_finalizers);
+    }
+
+    /// Run `f` (which runs finalizers, Lua code the host did not call) under the limits
+    /// (`set_limits`), with a budget of its own, as a host call would be.
+    fn under_limits(&mut self, f: impl FnOnce(&mut Runtime)) {
+        self.arena
+            .mutate(|_, state| state.host.borrow_mut().limits.begin());
+        f(self);
+        self.arena.mutate(|_, state| {
+            let mut host = state.host.borrow_mut();
+            host.limits.end();
+            host.limits.stopping = false;
+        });
     }
 
     /// Run the finalizers the collector queued (`weak.rs`), on the running thread, as
@@ -505,15 +518,17 @@ impl Runtime {
 
     /// Close the runtime as `lua_close` does: run the queued finalizers, then the
     /// finalizer of every object still marked for finalization, newest first (objects
-    /// marked from here on are not finalized). The `wayfinder` binary calls this when a
+    /// marked from here on are not finalized), under the limits like a host call. The `wayfinder` binary calls this when a
     /// script ends (normally or with an error); the runtime stays usable, but finalizers
     /// do not run again for the objects they ran for.
     pub fn close(&mut self) {
         let _account = self.enter();
-        self.arena.mutate(|mc, state| {
-            let thread = state.main_thread;
-            let mut th = thread.gc().borrow_mut(mc);
-            close_state(mc, state, thread, &mut th);
+        self.under_limits(|rt| {
+            rt.arena.mutate(|mc, state| {
+                let thread = state.main_thread;
+                let mut th = thread.gc().borrow_mut(mc);
+                close_state(mc, state, thread, &mut th);
+            })
         });
     }
 
