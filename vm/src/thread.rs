@@ -102,11 +102,6 @@ pub struct ThreadState<'gc> {
     /// The reload generation this thread's frames were last checked against (see
     /// `function::detach_rebound_frames`).
     pub reload_generation: u64,
-    /// Where the thread last stopped for a safe point at a loop's backward jump (frame
-    /// count and saved pc of its top frame): if it is still stopped there (not at a call),
-    /// no temporary register of its top frame is live (`exec::clear_dead_registers`).
-    #[collect(require_static)]
-    pub at_loop_edge: Option<(usize, usize)>,
 }
 
 /// Work a thread must do first when it runs next, set by a thread switch. The values a

@@ -376,11 +376,11 @@ fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nr
 /// an object left in a temporary register would keep it alive (and unfinalized) while the
 /// loop runs.
 pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) {
-    let thread = *state.chain.borrow().last().expect("chain is never empty");
-    let mut th = thread.gc().borrow_mut(mc);
-    let Some(edge) = th.at_loop_edge.take() else {
+    let Some(edge) = state.host.borrow_mut().loop_edge.take() else {
         return;
     };
+    let thread = *state.chain.borrow().last().expect("chain is never empty");
+    let mut th = thread.gc().borrow_mut(mc);
     let Some(Frame::Lua(f)) = th.frames.last() else {
         return;
     };
@@ -398,8 +398,8 @@ pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) 
 /// out of line to keep the dispatch loop's fuel check small.
 #[cold]
 #[inline(never)]
-fn note_loop_edge(th: &mut ThreadState<'_>, pc: usize) {
-    th.at_loop_edge = Some((th.frames.len(), pc));
+fn note_loop_edge(state: &State<'_>, th: &ThreadState<'_>, pc: usize) {
+    state.host.borrow_mut().loop_edge = Some((th.frames.len(), pc));
 }
 
 /// One past the highest register of a local variable of `f` in scope at `pc` (or whose
@@ -2821,7 +2821,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 *fuel -= 1;
                 if *fuel <= 0 {
                     save_pc!();
-                    note_loop_edge(th, pc);
+                    note_loop_edge(state, th, pc);
                     return Ok(Event::OutOfFuel);
                 }
             };

@@ -190,6 +190,10 @@ pub struct HostState {
     pub closing: bool,
     /// `warn`: whether warnings are shown (`@on`/`@off`; off at start, as in `lua`).
     pub warnings_on: bool,
+    /// Where the running thread last stopped for a safe point at a loop's backward jump
+    /// (frame count and saved pc of its top frame): if it is still stopped there (not at
+    /// a call), no temporary register of that frame is live (`exec::clear_dead_registers`).
+    pub loop_edge: Option<(usize, usize)>,
 }
 
 /// The metatables Lua shares among all values of a basic type (set with
@@ -312,6 +316,7 @@ impl<'gc> State<'gc> {
                 in_finalizer: false,
                 closing: false,
                 warnings_on: false,
+                loop_edge: None,
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             weak_tables: Gc::new(mc, RefLock::new(Vec::new())),
