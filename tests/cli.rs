@@ -428,3 +428,55 @@ fn the_script_directory_belongs_to_the_default_package_path() {
         .unwrap();
     assert_eq!(text(&out.stdout), "src\nsrc/?.lua\n");
 }
+
+#[test]
+fn finalizer_errors_are_warnings_on_stderr_as_lua_prints_them() {
+    // Expected output produced by lua5.4 (5.4.4) for the same script.
+    let (code, out, err) = run_script(
+        "gcwarn",
+        "w.lua",
+        "setmetatable({}, {__gc = function() error('hidden') end})\n\
+         collectgarbage()\n\
+         warn('not shown')\n\
+         warn('@on')\n\
+         setmetatable({}, {__gc = function() error('boom') end})\n\
+         setmetatable({}, {__gc = function() error({}) end})\n\
+         setmetatable({}, {__gc = true})\n\
+         collectgarbage()\n\
+         warn('a', 'b', 'c')\n\
+         warn('@off')\n\
+         warn('off again')\n\
+         warn('@on')\n\
+         print('still running')\n\
+         setmetatable({}, {__gc = function() print('at exit') error('exit err') end})\n",
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(out, "still running\nat exit\n");
+    assert_eq!(
+        err,
+        "Lua warning: error in __gc (attempt to call a boolean value (metamethod '__gc'))\n\
+         Lua warning: error in __gc (error object is not a string)\n\
+         Lua warning: error in __gc (w.lua:5: boom)\n\
+         Lua warning: abc\n\
+         Lua warning: error in __gc (w.lua:14: exit err)\n"
+    );
+}
+
+#[test]
+fn pending_finalizers_run_after_an_uncaught_error_but_not_on_a_plain_os_exit() {
+    let (code, out, err) = run_script(
+        "gcerr",
+        "e.lua",
+        "setmetatable({}, {__gc = function() print('finalized') end})\nerror('e')\n",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "finalized\n");
+    assert!(err.starts_with("wayfinder: e.lua:2: e\n"), "{err}");
+    let (code, out, _) = run_script(
+        "gcexit",
+        "x.lua",
+        "setmetatable({}, {__gc = function() print('finalized') end})\nos.exit(3)\n",
+    );
+    assert_eq!(code, Some(3));
+    assert_eq!(out, "");
+}

@@ -434,7 +434,7 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
     } else {
         None
     };
-    match rt.run_file(script, script_args) {
+    let code = match rt.run_file(script, script_args) {
         Ok(_) => ExitCode::SUCCESS,
         Err(RunError::Load(LoadError::Syntax { message, .. })) => {
             eprintln!("wayfinder: {message}");
@@ -451,7 +451,10 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
             }
             ExitCode::FAILURE
         }
-    }
+    };
+    // As `lua` closes its state: the finalizers still pending run, after any error report.
+    rt.close();
+    code
 }
 
 fn check(files: &[PathBuf]) -> ExitCode {

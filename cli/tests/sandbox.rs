@@ -170,3 +170,54 @@ print("still usable", filled > 1000, #table.concat({"a", "b"}))
          still usable\ttrue\t2\n"
     );
 }
+
+/// `run`, but a run that has not ended after a minute (a hang, not slowness) is killed and
+/// reported.
+fn run_or_hang(args: &[&str], path: &PathBuf) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wayfinder"))
+        .arg("run")
+        .arg("--no-server")
+        .args(args)
+        .arg(path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{} never ended", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn finalizers_run_under_the_limits_at_exit_too() {
+    // A finalizer that never ends, run when the script ends: the limits stop it (its error
+    // is a warning, off by default) and the run ends normally.
+    let script_path = script(
+        "gc_spin.lua",
+        "setmetatable({}, {__gc = function() while true do end end})\nprint('done')\n",
+    );
+    let o = run_or_hang(&["--max-instructions", "1000000"], &script_path);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "done\n");
+    let o = run_or_hang(&["--max-time", "0.3"], &script_path);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "done\n");
+    // The same after the script itself was stopped by the limit.
+    let script_path = script(
+        "gc_spin2.lua",
+        "setmetatable({}, {__gc = function() while true do end end})\nwhile true do end\n",
+    );
+    let o = run_or_hang(&["--max-instructions", "1000000"], &script_path);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -67,6 +67,9 @@ pub struct TableData<'gc> {
     /// misses, cleared whenever a key that is not an integer is stored (the only way a
     /// metamethod can appear), and by [`Table::restore`].
     meta_absent: Cell<u32>,
+    /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
+    /// handed to its finalizer: see `weak.rs`.
+    finalizer: bool,
 }
 
 /// The weak parts of a table, from its metatable's `__mode`.
@@ -121,8 +124,14 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
                 v.trace(cc);
             }
         }
+        // In a table weak in both keys and values, a string key is left out too: it stays
+        // only with its entry (`crate::weak::process` resurrects the string keys of the
+        // entries that survive, and turns the others into NaN tombstones).
+        let all_weak = weak.keys && weak.values;
         for (k, v) in &self.hash.slots {
-            if !weak.keys || !is_collectable(k) {
+            let weak_key =
+                weak.keys && (is_collectable(k) || (all_weak && matches!(k, Value::String(_))));
+            if !weak_key {
                 k.trace(cc);
             }
             if !is_collectable(v) {
@@ -156,6 +165,12 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn gc(self) -> Gc<'gc, RefLock<TableData<'gc>>> {
         self.0
+    }
+
+    /// The table behind a pointer from [`Table::gc`].
+    #[inline(always)]
+    pub fn from_gc(gc: Gc<'gc, RefLock<TableData<'gc>>>) -> Table<'gc> {
+        Table(gc)
     }
 
     #[inline]
@@ -855,6 +870,41 @@ impl<'gc> TableData<'gc> {
         self.weak = mode;
     }
 
+    /// Whether the table is marked for finalization (see `weak.rs`).
+    pub fn finalizer_mark(&self) -> bool {
+        self.finalizer
+    }
+
+    pub fn set_finalizer_mark(&mut self, marked: bool) {
+        self.finalizer = marked;
+    }
+
+    /// Clear the entries whose value is dead, in a table with weak values (the pass
+    /// before finalized objects are resurrected: see `weak.rs`). Keys stay; a dead key
+    /// left behind is handled by [`TableData::clear_weak`] at the end of the cycle.
+    pub fn clear_weak_values(&mut self, dead: impl Fn(&Value<'gc>) -> bool) {
+        if !self.weak.values {
+            return;
+        }
+        for v in self.array.iter_mut() {
+            if dead(v) {
+                *v = Value::Nil;
+            }
+        }
+        let mut cleared = 0;
+        for (k, v) in self.hash.slots.iter_mut() {
+            if !k.is_nil() && !v.is_nil() && dead(v) {
+                *v = Value::Nil;
+                cleared += 1;
+                // As in `clear_weak`.
+                if matches!(k, Value::String(_)) {
+                    *k = Value::Number(f64::NAN);
+                }
+            }
+        }
+        self.hash.live -= cleared;
+    }
+
     /// The hash entries `(key, value)` with a non-nil value, and the array values, for
     /// the collector's passes.
     pub fn weak_entries(&self) -> impl Iterator<Item = (Option<Value<'gc>>, Value<'gc>)> + '_ {
@@ -865,6 +915,20 @@ impl<'gc> TableData<'gc> {
                 .filter(|(_, v)| !v.is_nil())
                 .map(|(k, v)| (Some(*k), *v)),
         )
+    }
+
+    /// The string keys of live entries that `dead` says are dead, in a table weak in both
+    /// keys and values (where string keys are not traced): the collector resurrects them.
+    pub fn dead_string_keys(&self, dead: impl Fn(&Value<'gc>) -> bool) -> Vec<Value<'gc>> {
+        if !(self.weak.keys && self.weak.values) {
+            return Vec::new();
+        }
+        self.hash
+            .slots
+            .iter()
+            .filter(|(k, v)| matches!(k, Value::String(_)) && !v.is_nil() && dead(k))
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     /// Clear the entries `dead` says must go: array values become nil; a hash entry
@@ -892,7 +956,9 @@ impl<'gc> TableData<'gc> {
                     cleared += 1;
                 }
                 *v = Value::Nil;
-                if key_dead {
+                // A string key of a cleared entry goes too (as Lua's dead keys), or a long
+                // string would stay alive in the tombstone.
+                if key_dead || matches!(k, Value::String(_)) {
                     *k = Value::Number(f64::NAN);
                 }
                 changed = true;

@@ -17,6 +17,10 @@ pub struct UserDataData<'gc> {
     /// the value owns on the heap is not visible here).
     #[collect(require_static)]
     _charged: crate::limits::Charged,
+    /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
+    /// handed to its finalizer: see `weak.rs`.
+    #[collect(require_static)]
+    pub finalizer: std::cell::Cell<bool>,
 }
 
 pub type UserData<'gc> = Gc<'gc, UserDataData<'gc>>;
@@ -34,6 +38,7 @@ pub fn new_userdata<'gc>(
             data: RefCell::new(data),
             metatable: Lock::new(metatable),
             _charged: charged,
+            finalizer: std::cell::Cell::new(false),
         },
     )
 }

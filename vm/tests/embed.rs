@@ -734,3 +734,60 @@ fn a_deep_recursion_counts_against_the_memory_limit() {
     let r: i64 = rt.exec("return 1", "ok").unwrap();
     assert_eq!(r, 1);
 }
+
+struct Finalized(Arc<AtomicI64>);
+
+impl UserData for Finalized {
+    const TYPE_NAME: &'static str = "Finalized";
+    fn add_methods(m: &mut UserDataMethods<Self>) {
+        m.meta_method("__gc", |f: &mut Finalized, ()| {
+            f.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        });
+    }
+}
+
+impl Drop for Finalized {
+    fn drop(&mut self) {
+        self.0.fetch_add(100, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn userdata_gc_meta_method_runs_once_before_drop_and_at_close() {
+    let mut rt = Runtime::new();
+    let hits = Arc::new(AtomicI64::new(0));
+    let h = hits.clone();
+    rt.register("finalized", move |()| Ok(NewUserData(Finalized(h.clone()))))
+        .unwrap();
+    rt.exec::<()>("do local f = finalized() end", "f").unwrap();
+    rt.collect_garbage();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "__gc ran, the value survived it"
+    );
+    rt.collect_garbage();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        101,
+        "then it was dropped, __gc once"
+    );
+    // A Lua table's finalizer runs from collect_garbage too; one still alive at close.
+    rt.exec::<()>(
+        "log = {}
+         setmetatable({}, {__gc = function() log[#log + 1] = 'garbage' end})
+         keep = finalized()",
+        "g",
+    )
+    .unwrap();
+    rt.collect_garbage();
+    let n: i64 = rt.exec("return #log", "n").unwrap();
+    assert_eq!(n, 1);
+    rt.close();
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        102,
+        "the live one was finalized at close"
+    );
+}

@@ -267,7 +267,10 @@ pub(crate) fn metatable<'gc, T: UserData>(heap: &Heap<'gc>) -> Table<'gc> {
 /// A new full userdata holding `value`.
 pub(crate) fn create<'gc, T: UserData>(heap: &Heap<'gc>, value: T) -> Value<'gc> {
     let mt = metatable::<T>(heap);
-    Value::UserData(new_userdata(heap.mc, Box::new(value), Some(mt)))
+    let u = new_userdata(heap.mc, Box::new(value), Some(mt));
+    // A `__gc` meta method makes the value finalizable like any Lua object.
+    crate::weak::mark_userdata(heap.mc, heap.state, u, Some(mt));
+    Value::UserData(u)
 }
 
 impl<T: UserData> IntoLua for NewUserData<T> {

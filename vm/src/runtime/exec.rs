@@ -415,6 +415,55 @@ fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nr
     ensure_len(th, frame_end.max(th.top));
 }
 
+/// Before a collection at a safe point: if the running thread stopped at a loop's
+/// backward jump, only its top frame's local variables are live (no temporary is live
+/// across a loop edge), so clear the registers above them and everything above the frame.
+/// Lua marks a running frame only up to its live registers; without this a stale copy of
+/// an object left in a temporary register would keep it alive (and unfinalized) while the
+/// loop runs.
+pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) {
+    let Some(edge) = state.host.borrow_mut().loop_edge.take() else {
+        return;
+    };
+    let thread = *state.chain.borrow().last().expect("chain is never empty");
+    let mut th = thread.gc().borrow_mut(mc);
+    let Some(Frame::Lua(f)) = th.frames.last() else {
+        return;
+    };
+    let pc = f.pc;
+    if edge != (th.frames.len(), pc) {
+        return;
+    }
+    let from = (f.base + locals_bound(f, pc)).min(th.stack.len());
+    for v in &mut th.stack[from..] {
+        *v = Value::Nil;
+    }
+}
+
+/// The running thread stops for a safe point at a loop edge (see `clear_dead_registers`);
+/// out of line to keep the dispatch loop's fuel check small.
+#[cold]
+#[inline(never)]
+fn note_loop_edge(state: &State<'_>, th: &ThreadState<'_>, pc: usize) {
+    state.host.borrow_mut().loop_edge = Some((th.frames.len(), pc));
+}
+
+/// One past the highest register of a local variable of `f` in scope at `pc` (or whose
+/// scope ends there: a to-be-closed variable is still closed by the next instruction).
+fn locals_bound(f: &LuaFrame<'_>, pc: usize) -> usize {
+    f.proto
+        .info
+        .locals
+        .iter()
+        .filter(|l| (l.start_pc as usize) <= pc && pc <= l.end_pc as usize)
+        .filter_map(|l| match l.slot {
+            crate::bytecode::LocalSlot::Register(r) => Some(r as usize + 1),
+            crate::bytecode::LocalSlot::Cell(_) => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// After a native returned: a full collection it asked for (`collectgarbage`) runs before any
 /// more Lua code, by handing control back to the runtime as if fuel ran out. Not inside a
 /// nested Rust->Lua call, whose driver cannot stop early.
@@ -2919,6 +2968,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 *fuel -= 1;
                 if *fuel <= 0 {
                     save_pc!();
+                    note_loop_edge(state, th, pc);
                     return Ok(Event::OutOfFuel);
                 }
             };

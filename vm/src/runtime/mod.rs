@@ -287,6 +287,7 @@ impl Runtime {
             let end = match end {
                 Ok(Err(spent)) => {
                     self.collect_between_slices();
+                    self.run_finalizers();
                     self.run_safe_point_jobs();
                     match self.limits_at_safe_point(spent) {
                         None => continue,
@@ -380,7 +381,8 @@ impl Runtime {
     /// Garbage collection between two slices of execution: a full cycle if the script asked
     /// for one, otherwise the collector's paced work unless the script stopped it.
     fn collect_between_slices(&mut self) {
-        let (full, running) = self.arena.mutate(|_, state| {
+        let (full, running) = self.arena.mutate(|mc, state| {
+            exec::clear_dead_registers(mc, state);
             let mut host = state.host.borrow_mut();
             let full = std::mem::take(&mut host.gc.full_cycle_requested);
             (full, host.gc.running)
@@ -395,7 +397,7 @@ impl Runtime {
     /// The collector's paced work. Every path to sweeping goes through `sweep_when_marked`,
     /// which clears weak tables first (their dead entries must not outlive the sweep).
     fn paced_collection(&mut self) {
-        if !self.has_weak_tables() {
+        if !self.needs_finalization_step() {
             // Nothing needs the pause between marking and sweeping: gc-arena's own pacing
             // (measured faster on allocation-heavy programs than the split calls below).
             self.arena.collect_debt();
@@ -412,17 +414,19 @@ impl Runtime {
         self.arena.cycle_debt();
     }
 
-    /// Whether any weak table is alive (or not yet collected).
-    fn has_weak_tables(&mut self) -> bool {
-        self.arena
-            .mutate(|_, state| !state.weak_tables.borrow().is_empty())
+    /// Whether a collection must stop between marking and sweeping (`weak.rs`): some weak
+    /// table or some object marked for finalization is alive (or not yet collected).
+    fn needs_finalization_step(&mut self) -> bool {
+        self.arena.mutate(|_, state| {
+            !state.weak_tables.borrow().is_empty() || !state.finalizable.borrow().is_empty()
+        })
     }
 
     /// A whole collection cycle, as `collectgarbage()`: any cycle in progress is finished
     /// first (it may keep objects that died after it began), then a complete new one runs.
     fn full_collection(&mut self) {
         use gc_arena::arena::CollectionPhase;
-        if !self.has_weak_tables() {
+        if !self.needs_finalization_step() {
             if self.arena.collection_phase() != CollectionPhase::Sleeping {
                 self.arena.finish_cycle();
             }
@@ -440,14 +444,16 @@ impl Runtime {
         self.arena.finish_cycle();
     }
 
-    /// With the heap fully marked: let the weak tables keep ephemeron values and clear
-    /// dead entries (marking again as often as that keeps more alive), then start sweeping.
+    /// With the heap fully marked: let the weak tables keep ephemeron values, queue the
+    /// dead objects marked for finalization, and clear dead weak entries (marking again as
+    /// often as that keeps more alive), then start sweeping.
     fn sweep_when_marked(&mut self) {
+        let mut cycle = crate::weak::Cycle::default();
         loop {
             let Some(marked) = self.arena.finish_marking() else {
                 return;
             };
-            let again = marked.finalize(crate::weak::process);
+            let again = marked.finalize(|fc, state| crate::weak::process(fc, state, &mut cycle));
             if !again {
                 if let Some(marked) = self.arena.finish_marking() {
                     marked.start_sweeping();
@@ -475,16 +481,130 @@ impl Runtime {
         })
     }
 
-    /// Run a full garbage collection cycle.
+    /// Run a full garbage collection cycle, and the finalizers (`__gc`) of the objects it
+    /// found dead.
     pub fn collect_garbage(&mut self) {
         let _account = self.enter();
         self.full_collection();
+        self.under_limits(Runtime::run_finalizers);
+    }
+
+    /// Run `f` (which runs finalizers, Lua code the host did not call) under the limits
+    /// (`set_limits`), with a budget of its own, as a host call would be.
+    fn under_limits(&mut self, f: impl FnOnce(&mut Runtime)) {
+        self.arena
+            .mutate(|_, state| state.host.borrow_mut().limits.begin());
+        f(self);
+        self.arena.mutate(|_, state| {
+            let mut host = state.host.borrow_mut();
+            host.limits.end();
+            host.limits.stopping = false;
+        });
+    }
+
+    /// Run the finalizers the collector queued (`weak.rs`), on the running thread, as
+    /// lua5.4 runs them after a collection step.
+    fn run_finalizers(&mut self) {
+        let _account = self.enter();
+        self.arena.mutate(|mc, state| {
+            if state.to_finalize.borrow().is_empty() || state.host.borrow().in_finalizer {
+                return;
+            }
+            let thread = *state.chain.borrow().last().expect("chain is never empty");
+            let mut th = thread.gc().borrow_mut(mc);
+            run_queued_finalizers(mc, state, thread, &mut th);
+        });
+    }
+
+    /// Close the runtime as `lua_close` does: run the queued finalizers, then the
+    /// finalizer of every object still marked for finalization, newest first (objects
+    /// marked from here on are not finalized), under the limits like a host call. The `wayfinder` binary calls this when a
+    /// script ends (normally or with an error); the runtime stays usable, but finalizers
+    /// do not run again for the objects they ran for.
+    pub fn close(&mut self) {
+        let _account = self.enter();
+        self.under_limits(|rt| {
+            rt.arena.mutate(|mc, state| {
+                let thread = state.main_thread;
+                let mut th = thread.gc().borrow_mut(mc);
+                close_state(mc, state, thread, &mut th);
+            })
+        });
     }
 
     /// Bytes currently allocated on the Lua heap.
     pub fn heap_bytes(&self) -> usize {
         // gc-arena counts objects, not bytes: estimate with an average object size.
         self.arena.metrics().total_gc_count() * 64
+    }
+}
+
+/// Run every finalizer queued in `State::to_finalize`, in order, on `thread`.
+pub(crate) fn run_queued_finalizers<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: crate::thread::Thread<'gc>,
+    th: &mut crate::thread::ThreadState<'gc>,
+) {
+    loop {
+        let next = state.to_finalize.borrow_mut(mc).pop_front();
+        let Some(obj) = next else {
+            return;
+        };
+        call_finalizer(mc, state, thread, th, obj);
+    }
+}
+
+/// `lua_close`'s finalizers (see [`Runtime::close`]), from code running on `thread`.
+pub(crate) fn close_state<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: crate::thread::Thread<'gc>,
+    th: &mut crate::thread::ThreadState<'gc>,
+) {
+    if std::mem::replace(&mut state.host.borrow_mut().closing, true) {
+        return;
+    }
+    run_queued_finalizers(mc, state, thread, th);
+    for obj in crate::weak::take_all_marked(mc, state) {
+        call_finalizer(mc, state, thread, th, obj);
+    }
+    run_queued_finalizers(mc, state, thread, th);
+}
+
+/// Call `obj`'s `__gc` metamethod (as it is now: a field removed since marking means no
+/// call), with the collector held off; an error becomes a warning.
+fn call_finalizer<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: crate::thread::Thread<'gc>,
+    th: &mut crate::thread::ThreadState<'gc>,
+    obj: Value<'gc>,
+) {
+    crate::weak::unmark(mc, obj);
+    let mm = exec::metamethod(state, obj, state::MetaName::Gc);
+    if mm.is_nil() {
+        return;
+    }
+    let callable = matches!(mm, Value::Function(_) | Value::NativeFunction(_))
+        || !exec::metamethod(state, mm, state::MetaName::Call).is_nil();
+    if !callable {
+        let msg = format!(
+            "error in __gc (attempt to call a {} value (metamethod '__gc'))",
+            mm.type_name()
+        );
+        crate::stdlib::base::warning(state, msg.as_bytes());
+        return;
+    }
+    let was = std::mem::replace(&mut state.host.borrow_mut().in_finalizer, true);
+    let result = exec::call_nested(mc, state, thread, th, mm, &[obj]);
+    state.host.borrow_mut().in_finalizer = was;
+    if let Err(e) = result {
+        let msg = match e.value {
+            Value::String(s) => s.to_str_lossy().into_owned(),
+            _ => "error object is not a string".to_string(),
+        };
+        crate::stdlib::base::warning(state, format!("error in __gc ({msg})").as_bytes());
     }
 }
 

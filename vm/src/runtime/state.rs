@@ -142,10 +142,10 @@ pub struct GcControl {
 
 impl Default for GcControl {
     /// Lua 5.4's defaults (LUAI_GCPAUSE, LUAI_GCMUL, LUAI_GCSTEPSIZE, LUAI_GENMINORMUL,
-    /// LUAI_GENMAJORMUL).
+    /// LUAI_GENMAJORMUL), in generational mode as the standalone `lua` starts.
     fn default() -> Self {
         GcControl {
-            mode: GcMode::Incremental,
+            mode: GcMode::Generational,
             running: true,
             full_cycle_requested: false,
             pause: 200,
@@ -182,6 +182,18 @@ pub struct HostState {
     pub refs: crate::embed::RefTable,
     /// Writable files `io` opened, flushed by `os.exit`.
     pub writable_files: crate::stdlib::io::WritableFiles,
+    /// True while finalizers run: `collectgarbage` does nothing and returns fail, and no
+    /// collection starts, as in lua5.4.
+    pub in_finalizer: bool,
+    /// Set once the runtime is closing (its last finalizers run): `setmetatable` no longer
+    /// marks objects for finalization.
+    pub closing: bool,
+    /// `warn`: whether warnings are shown (`@on`/`@off`; off at start, as in `lua`).
+    pub warnings_on: bool,
+    /// Where the running thread last stopped for a safe point at a loop's backward jump
+    /// (frame count and saved pc of its top frame): if it is still stopped there (not at
+    /// a call), no temporary register of that frame is live (`exec::clear_dead_registers`).
+    pub loop_edge: Option<(usize, usize)>,
 }
 
 /// The metatables Lua shares among all values of a basic type (set with
@@ -259,6 +271,12 @@ pub struct State<'gc> {
     pub modules: Gc<'gc, RefLock<ModuleRegistry<'gc>>>,
     /// Weak tables (`__mode`), weakly: the collector clears their dead entries (`weak.rs`).
     pub weak_tables: Gc<'gc, RefLock<Vec<GcWeak<'gc, RefLock<crate::table::TableData<'gc>>>>>>,
+    /// Objects marked for finalization (`__gc`), weakly, in the order they were marked
+    /// (`weak.rs`).
+    pub finalizable: Gc<'gc, RefLock<Vec<crate::weak::Finalizable<'gc>>>>,
+    /// Objects found dead whose finalizers have not run yet, strongly, in the order they
+    /// run (`weak.rs`).
+    pub to_finalize: Gc<'gc, RefLock<std::collections::VecDeque<Value<'gc>>>>,
     /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
     #[collect(require_static)]
     pub txn_open: Cell<bool>,
@@ -307,9 +325,15 @@ impl<'gc> State<'gc> {
                 limits: crate::limits::RunLimits::default(),
                 refs: crate::embed::RefTable::default(),
                 writable_files: Vec::new(),
+                in_finalizer: false,
+                closing: false,
+                warnings_on: false,
+                loop_edge: None,
             }),
             modules: Gc::new(mc, RefLock::new(ModuleRegistry::new(mc))),
             weak_tables: Gc::new(mc, RefLock::new(Vec::new())),
+            finalizable: Gc::new(mc, RefLock::new(Vec::new())),
+            to_finalize: Gc::new(mc, RefLock::new(std::collections::VecDeque::new())),
             txn_open: Cell::new(false),
             reload_generation: Cell::new(0),
             journal: Gc::new(mc, RefLock::new(None)),

@@ -73,6 +73,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, g, "loadfile", loadfile);
     set_builtin(mc, state, g, "dofile", Builtin::Dofile);
     set_fn(mc, state, g, "collectgarbage", collectgarbage);
+    set_fn(mc, state, g, "warn", warn);
     set_builtin(mc, state, g, "error", Builtin::Error);
     set_builtin(mc, state, g, "pcall", Builtin::Pcall);
     set_builtin(mc, state, g, "xpcall", Builtin::Xpcall);
@@ -510,17 +511,77 @@ fn clear_dead_registers(ctx: &mut Ctx<'_, '_>) {
     }
 }
 
+/// Emit a warning as the standalone `lua` does: "Lua warning: " and the message on
+/// stderr, when warnings are on (`warn("@on")`; off at start).
+pub(crate) fn warning(state: &State<'_>, msg: &[u8]) {
+    if !state.host.borrow().warnings_on {
+        return;
+    }
+    let mut line = b"Lua warning: ".to_vec();
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    let _ = std::io::stdout().flush();
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(&line);
+    let _ = err.flush();
+}
+
+/// `warn(msg1, ...)`: the pieces make one message. A single piece starting with `@` is a
+/// control message: `@on` and `@off` switch warnings on and off, others are ignored.
+fn warn<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let n = ctx.nargs().max(1);
+    let mut msg = Vec::new();
+    for i in 0..n {
+        msg.extend_from_slice(ctx.check_string(i)?.as_bytes());
+    }
+    if n == 1 && msg.first() == Some(&b'@') {
+        match &msg[..] {
+            b"@on" => ctx.state.host.borrow_mut().warnings_on = true,
+            b"@off" => ctx.state.host.borrow_mut().warnings_on = false,
+            _ => {}
+        }
+        return Ok(0);
+    }
+    warning(ctx.state, &msg);
+    Ok(0)
+}
+
+/// A collector parameter as Lua 5.4 keeps it: a quarter of the value in one byte.
+fn gc_param(value: i64) -> i64 {
+    i64::from((value as i32 / 4) as u8) * 4
+}
+
 /// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
-/// so "collect" and "step" ask the runtime for a full cycle, which it runs as soon as the
-/// executor hands control back; a step therefore always completes a cycle.
+/// so "collect" and "step" ask the runtime for a full cycle, which it runs (with the
+/// finalizers it makes due) as soon as the executor hands control back, before the next
+/// instruction; a step therefore always completes a cycle and returns true. Inside a
+/// finalizer every option does nothing and returns fail, as in lua5.4.
 fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    const OPTIONS: [&str; 10] = [
+        "collect",
+        "stop",
+        "restart",
+        "count",
+        "step",
+        "setpause",
+        "setstepmul",
+        "isrunning",
+        "generational",
+        "incremental",
+    ];
     let opt = match ctx.opt_string(0)? {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".into(),
     };
+    if !OPTIONS.contains(&opt.as_str()) {
+        return Err(ctx.arg_error(0, format!("invalid option '{opt}'")));
+    }
     // Optional integer arguments, 0 meaning "keep the current value" (as in lua_gc).
     let param = |ctx: &mut Ctx<'gc, '_>, i: usize| ctx.opt_integer(i, 0);
     let state = ctx.state;
+    if state.host.borrow().in_finalizer {
+        return ctx.ret1(Value::Nil);
+    }
     let mode_name = |mode: GcMode| match mode {
         GcMode::Incremental => &b"incremental"[..],
         GcMode::Generational => &b"generational"[..],
@@ -534,6 +595,7 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         "step" => {
             param(ctx, 1)?;
             state.host.borrow_mut().gc.full_cycle_requested = true;
+            clear_dead_registers(ctx);
             ctx.ret1(Value::Boolean(true))
         }
         "stop" | "restart" => {
@@ -545,8 +607,8 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             ctx.ret1(Value::Boolean(running))
         }
         "count" => {
-            // gc-arena counts objects, not bytes: estimate with an average object size,
-            // plus the string and table bytes the memory account holds.
+            // Strings and table parts exactly, other objects at a fixed size
+            // (`crate::limits`).
             let bytes = crate::limits::heap_bytes(ctx.mc) as f64;
             ctx.ret1(Value::Number(bytes / 1024.0))
         }
@@ -558,11 +620,11 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             } else {
                 &mut host.gc.step_mul
             };
-            let previous = std::mem::replace(slot, value);
+            let previous = std::mem::replace(slot, gc_param(value));
             drop(host);
             ctx.ret1(Value::Integer(previous))
         }
-        "incremental" | "generational" => {
+        _ => {
             let mode = if opt == "incremental" {
                 GcMode::Incremental
             } else {
@@ -580,9 +642,11 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 GcMode::Incremental => vec![&mut gc.pause, &mut gc.step_mul, &mut gc.step_size],
                 GcMode::Generational => vec![&mut gc.minor_mul, &mut gc.major_mul],
             };
-            for (slot, value) in slots.into_iter().zip(args) {
+            for (i, (slot, value)) in slots.into_iter().zip(args).enumerate() {
                 if value != 0 {
-                    *slot = value;
+                    // The step size is kept as it is; the others in Lua's units.
+                    let stepsize = mode == GcMode::Incremental && i == 2;
+                    *slot = if stepsize { value } else { gc_param(value) };
                 }
             }
             let previous = std::mem::replace(&mut gc.mode, mode);
@@ -590,7 +654,6 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             let v = ctx.new_string(mode_name(previous));
             ctx.ret1(v)
         }
-        _ => Err(ctx.arg_error(0, format!("invalid option '{opt}'"))),
     }
 }
 

@@ -789,7 +789,10 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             ctx.state.before_table_write(ctx.mc, t);
             crate::weak::set_metatable(ctx.mc, ctx.state, t, mt)
         }
-        Value::UserData(u) => set_userdata_metatable(ctx.mc, u, mt),
+        Value::UserData(u) => {
+            set_userdata_metatable(ctx.mc, u, mt);
+            crate::weak::mark_userdata(ctx.mc, ctx.state, u, mt);
+        }
         Value::String(_) => *ctx.state.string_metatable.borrow_mut(ctx.mc) = mt,
         // Every other type shares one metatable among all its values.
         other => {

@@ -471,8 +471,9 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         native(mc, "tostring", f_tostring),
     );
     set_value(mc, state, mt, "__close", native(mc, "close", f_gc));
-    // gc-arena has no finalizers, so the VM never calls `__gc`; dropping the handle
-    // flushes it instead. The entry is kept because Lua code may look for it.
+    // Files are not marked for finalization (that would keep every runtime off the
+    // collector's fast path, `weak.rs`): dropping the handle flushes and closes it
+    // instead. The entry is kept because Lua code may look for it.
     set_value(mc, state, mt, "__gc", native(mc, "gc", f_gc));
     set_value(mc, state, state.registry, METATABLE_KEY, Value::Table(mt));
 

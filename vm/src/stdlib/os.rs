@@ -675,6 +675,11 @@ fn os_exit<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
+    // `close`: close the state first, as `lua_close` does, which runs the pending
+    // finalizers.
+    if ctx.arg(1).is_truthy() {
+        crate::runtime::close_state(ctx.mc, ctx.state, ctx.thread, ctx.th);
+    }
     flush_all(ctx.state);
     let _ = std::io::Write::flush(&mut std::io::stderr());
     std::process::exit(code)
