@@ -15,6 +15,7 @@ use crate::function::{
 };
 use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
+use crate::runtime::hook::{self, HookEvent};
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
 };
@@ -52,6 +53,9 @@ pub(crate) enum Event<'gc> {
     Yield { start: usize },
     /// The thread's outermost function returned `stack[start..top]`.
     Finished { start: usize },
+    /// `debug.sethook` changed the running thread's hook: `run` enters the dispatch loop
+    /// again, in the mode the hook now asks for.
+    Redispatch,
 }
 
 /// How a driver run ended.
@@ -209,6 +213,14 @@ pub(crate) fn setup_call<'gc>(
                     is_tail,
                     meta_depth,
                 }));
+                if th.hook.is_some() {
+                    let event = if is_tail {
+                        HookEvent::TailCall
+                    } else {
+                        HookEvent::Call
+                    };
+                    hook::call_hook(mc, state, thread, th, event, None, Value::Nil)?;
+                }
                 return Ok(None);
             }
             Value::NativeFunction(nf) => {
@@ -282,6 +294,9 @@ fn call_native<'gc>(
     nargs: usize,
     ret: Ret,
 ) -> LResult<'gc, Option<Event<'gc>>> {
+    if th.hook.is_some() {
+        return call_native_hooked(mc, state, thread, th, nf, func_slot, nargs, ret);
+    }
     let f = match nf.kind {
         NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
         NativeKind::Host => call_host,
@@ -290,6 +305,48 @@ fn call_native<'gc>(
         }
     };
     let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+    let event = match (ret.kind, th.frames.last()) {
+        (RetKind::Normal, Some(Frame::Lua(_))) => {
+            place_for_lua_caller(th, func_slot, n, ret.nresults);
+            None
+        }
+        _ => deliver(mc, state, thread, th, ret, n)?,
+    };
+    Ok(event.or_else(|| full_collection_pause(state)))
+}
+
+/// `call_native` on a thread with a hook: "call" and "return" events around the native.
+/// Builtins that return later (`pcall`, `coroutine.resume`) report only their call;
+/// `coroutine.yield` reports its return when the thread is resumed.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn call_native_hooked<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let native = Value::NativeFunction(nf);
+    hook::call_hook(mc, state, thread, th, HookEvent::Call, None, native)?;
+    let f = match nf.kind {
+        NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
+        NativeKind::Host => call_host,
+        NativeKind::Builtin(b) => {
+            if b == Builtin::CoroutineYield && hook::wants(th, HookEvent::Return) {
+                if let Some(h) = th.hook.as_mut() {
+                    h.pending_return = native;
+                }
+            }
+            return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);
+        }
+    };
+    let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+    hook::call_hook(mc, state, thread, th, HookEvent::Return, None, native)?;
     let event = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
             place_for_lua_caller(th, func_slot, n, ret.nresults);
@@ -575,6 +632,22 @@ fn call_builtin<'gc>(
                 start: func_slot + 1,
             }))
         }
+        Builtin::Sethook => {
+            let f = crate::stdlib::debug::sethook;
+            let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+            // A hook just set with "r" reports sethook's own return, as in lua5.4.
+            let native = Value::NativeFunction(nf);
+            hook::call_hook(mc, state, thread, th, HookEvent::Return, None, native)?;
+            let event = match (ret.kind, th.frames.last()) {
+                (RetKind::Normal, Some(Frame::Lua(_))) => {
+                    place_for_lua_caller(th, func_slot, n, ret.nresults);
+                    None
+                }
+                _ => deliver(mc, state, thread, th, ret, n)?,
+            };
+            // The running loop is left so that `run` enters the loop the hook asks for.
+            Ok(Some(event.unwrap_or(Event::Redispatch)))
+        }
         Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Dofile => builtin_dofile(mc, state, thread, th, nf, func_slot, nargs, ret),
     }
@@ -715,7 +788,7 @@ pub(crate) fn deliver<'gc>(
                     start: ret.func_slot,
                 }));
             }
-            Some(Frame::Boundary) => {
+            Some(Frame::Boundary | Frame::Hook { .. }) => {
                 th.top = ret.func_slot + n;
                 return Ok(Some(Event::BoundaryReturn));
             }
@@ -1061,7 +1134,7 @@ pub(crate) fn unwind<'gc>(
     loop {
         let catcher = th.frames.iter().rposition(|f| match f {
             Frame::Protected { .. } => !stopping,
-            Frame::Boundary => true,
+            Frame::Boundary | Frame::Hook { .. } => true,
             _ => false,
         });
         let Some(i) = catcher else {
@@ -1086,7 +1159,7 @@ pub(crate) fn unwind<'gc>(
             })
             .unwrap_or(th.cells.len());
         match th.frames[i] {
-            Frame::Boundary => {
+            Frame::Boundary | Frame::Hook { .. } => {
                 let level = th.frames[i + 1..]
                     .iter()
                     .find_map(|f| match f {
@@ -1240,6 +1313,7 @@ pub(crate) fn run<'gc>(
             Err(e) => Err(e),
         };
         match step {
+            Ok(Event::Redispatch) => next = Ok(None),
             Ok(ev) => return Ok(ev),
             // An error nobody catches in this thread leaves `run` from inside `unwind`.
             Err(e) => next = Ok(unwind(mc, state, thread, th, e)?),
@@ -1380,6 +1454,7 @@ pub(crate) fn drive<'gc>(
             match ev {
                 Event::BoundaryReturn => return Ok(DriveEnd::Boundary),
                 Event::OutOfFuel => return Ok(DriveEnd::OutOfFuel),
+                Event::Redispatch => continue,
                 Event::Finished { start } => return Ok(DriveEnd::Finished { start }),
                 Event::Resume { target, args_start } => {
                     begin_resume(mc, state, base_th, target, args_start);
@@ -1405,6 +1480,7 @@ pub(crate) fn drive<'gc>(
             match result {
                 Ok(Event::BoundaryReturn) => return Ok(DriveEnd::Boundary),
                 Ok(Event::OutOfFuel) => return Ok(DriveEnd::OutOfFuel),
+                Ok(Event::Redispatch) => continue,
                 Ok(Event::Resume { target, args_start }) => {
                     begin_resume(mc, state, th, target, args_start);
                     cur = target;
@@ -1543,6 +1619,19 @@ pub(crate) fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Vec<Value<'gc>>> {
+    call_nested_behind(mc, state, thread, th, f, args, Frame::Boundary)
+}
+
+/// `call_nested` behind the given boundary frame (`Boundary` or `Hook`).
+pub(crate) fn call_nested_behind<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    boundary: Frame<'gc>,
+) -> LResult<'gc, Vec<Value<'gc>>> {
     {
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
@@ -1555,7 +1644,7 @@ pub(crate) fn call_nested<'gc>(
     let func_slot = th.stack.len();
     th.stack.push(f);
     th.stack.extend_from_slice(args);
-    th.frames.push(Frame::Boundary);
+    th.frames.push(boundary);
     th.boundaries += 1;
     let ret = Ret {
         func_slot,
@@ -1634,7 +1723,7 @@ pub(crate) fn call_nested<'gc>(
     })();
     state.host.borrow_mut().native_depth -= 1;
     // The boundary frame is on top again (unwinding stops at it).
-    if matches!(th.frames.last(), Some(Frame::Boundary)) {
+    if matches!(th.frames.last(), Some(Frame::Boundary | Frame::Hook { .. })) {
         th.frames.pop();
     }
     th.boundaries -= 1;
@@ -2475,17 +2564,45 @@ fn dispatch<'gc>(
     let mut budget = *fuel;
     // While a reload transaction is open, every table write takes the slow path, which
     // journals it; the ordinary loop has no such check on its fast paths.
-    let result = if state.txn_open.get() {
-        dispatch_loop::<true>(mc, state, thread, th, &mut budget)
-    } else {
-        dispatch_loop::<false>(mc, state, thread, th, &mut budget)
+    // Likewise a thread with a debug hook runs the hooked loop, which reports line and count
+    // events before each instruction and call/return events of Lua functions.
+    let result = match (state.txn_open.get(), th.hook.is_some()) {
+        (false, false) => dispatch_loop::<false, false>(mc, state, thread, th, &mut budget),
+        (true, false) => dispatch_loop::<true, false>(mc, state, thread, th, &mut budget),
+        (journal, true) => dispatch_hooked(mc, state, thread, th, &mut budget, journal),
     };
     *fuel = budget;
     result
 }
 
+/// `dispatch` for a thread with a hook (kept out of line, away from the ordinary loop).
+#[cold]
+#[inline(never)]
+fn dispatch_hooked<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    journal: bool,
+) -> LResult<'gc, Event<'gc>> {
+    // The return of the `coroutine.yield` this thread was suspended in.
+    let pending = th
+        .hook
+        .as_mut()
+        .map_or(Value::Nil, |h| std::mem::replace(&mut h.pending_return, Value::Nil));
+    if !pending.is_nil() {
+        hook::call_hook(mc, state, thread, th, HookEvent::Return, None, pending)?;
+    }
+    if journal {
+        dispatch_loop::<true, true>(mc, state, thread, th, fuel)
+    } else {
+        dispatch_loop::<false, true>(mc, state, thread, th, fuel)
+    }
+}
+
 #[inline(always)]
-fn dispatch_loop<'gc, const JOURNAL: bool>(
+fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
@@ -2777,7 +2894,20 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
             };
         }
 
+        // A return hook (hooked loop only), with the returning frame still on top.
+        macro_rules! hook_return {
+            () => {
+                if HOOKED && th.hook.is_some() {
+                    save_pc!();
+                    hook::call_hook(mc, state, thread, th, HookEvent::Return, None, Value::Nil)?;
+                }
+            };
+        }
+
         loop {
+            if HOOKED && th.hook.is_some() {
+                hook::trace_step(mc, state, thread, th, pc)?;
+            }
             let ins = code[pc];
             pc += 1;
             match ins {
@@ -3261,7 +3391,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                         _ => 0,
                     };
                     *fuel -= 1;
-                    if let Value::Function(callee) = th.stack[func_slot] {
+                    if let (false, Value::Function(callee)) = (HOOKED, th.stack[func_slot]) {
                         // Inline fast path for the common Lua→Lua call: the callee's state
                         // goes straight into the loop's variables.
                         if let Some(callee_proto) =
@@ -3333,6 +3463,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                             // A native finished: return its results (the next instruction
                             // would be the `Return` anyway).
                             let n = th.top - func_slot;
+                            hook_return!();
                             after_call!(do_return(mc, state, thread, th, func_slot, n))
                         }
                     }
@@ -3345,17 +3476,20 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                         open_count(th, start)
                     };
                     save_pc!();
+                    hook_return!();
                     after_call!(do_return(mc, state, thread, th, start, n))
                 }
                 Instr::Return0 => {
-                    if !return_one_fast(th, base, None) {
+                    hook_return!();
+                    if HOOKED || !return_one_fast(th, base, None) {
                         save_pc!();
                         after_call!(do_return(mc, state, thread, th, base, 0))
                     }
                     load_frame!();
                 }
                 Instr::Return1 { a } => {
-                    if !return_one_fast(th, base, Some(base + a as usize)) {
+                    hook_return!();
+                    if HOOKED || !return_one_fast(th, base, Some(base + a as usize)) {
                         save_pc!();
                         after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
                     }
@@ -3410,7 +3544,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool>(
                 Instr::TForCall { a, c } => {
                     let ra = base + a as usize;
                     if let Value::NativeFunction(nf) = th.stack[ra] {
-                        if let NativeKind::Iter(kind, _) = nf.kind {
+                        if let (false, NativeKind::Iter(kind, _)) = (HOOKED, nf.kind) {
                             if for_iter_fast(th, ra, kind, c as usize) {
                                 continue;
                             }

@@ -1,5 +1,5 @@
-//! The `debug` library (Lua 5.4 manual §6.10), without hooks (`sethook`/`gethook` need
-//! dispatch support) and without the interactive `debug.debug`.
+//! The `debug` library (Lua 5.4 manual §6.10). Hooks are run by `runtime::hook`; `sethook`
+//! is a builtin (`Builtin::Sethook`) because the running loop must switch modes.
 //!
 //! Stack levels are counted as lua5.4 counts them: level 0 is the running debug function,
 //! level 1 its caller, and every native function on the way (`pcall`, `table.sort`, the
@@ -8,18 +8,21 @@
 use gc_arena::{Gc, Mutation};
 
 use crate::bytecode::{FunctionProto, Instr, LocalInfo, LocalSlot};
-use crate::function::{new_native, set_native_upvalue, ClosureData, NativeKind};
+use crate::function::{new_native, set_native_upvalue, Builtin, ClosureData, NativeKind};
 use crate::runtime::callsite::{call_site_name, loaded_function_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{chunk_display_name, current_line, traceback_frame_line, LuaError};
 use crate::runtime::exec::metatable_of;
 use crate::runtime::state::State;
 use crate::table::Table;
-use crate::thread::{CoStatus, Frame, Thread, ThreadState};
+use crate::thread::{
+    CoStatus, Frame, HookState, Thread, ThreadState, HOOK_CALL, HOOK_COUNT, HOOK_LINE,
+    HOOK_RETURN,
+};
 use crate::userdata::{new_userdata, set_userdata_metatable};
 use crate::value::Value;
 
-use super::{new_library, set_fn, set_value};
+use super::{new_library, set_builtin, set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -37,6 +40,14 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, d, "getuservalue", getuservalue);
     set_fn(mc, state, d, "setuservalue", setuservalue);
     set_fn(mc, state, d, "getregistry", getregistry);
+    set_builtin(mc, state, d, "sethook", Builtin::Sethook);
+    set_fn(mc, state, d, "gethook", gethook);
+    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks.
+    let hooks = Table::new(mc);
+    let mt = Table::new(mc);
+    set_value(mc, state, mt, "__mode", Value::String(state.intern(mc, b"k")));
+    crate::weak::set_metatable(mc, state, hooks, Some(mt));
+    set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(hooks));
     // upvalueid keeps the ids it handed out (upvalue 0), so the same upvalue always gives
     // the same (equal) userdata.
     let ids = Value::Table(Table::new(mc));
@@ -82,6 +93,11 @@ fn stack_levels<'gc>(
                     levels.push(Level::Native(f, i.checked_sub(1)));
                 }
             }
+            // A hook for an event of a native function shows that function below it.
+            Frame::Hook { native } if !native.is_nil() => {
+                levels.push(Level::Native(*native, i.checked_sub(1)))
+            }
+            Frame::Hook { .. } => {}
         }
     }
     if is_main {
@@ -548,6 +564,8 @@ fn frame_limit(view: &StackView<'_, '_>, i: usize, lf: &crate::thread::LuaFrame<
             Frame::Protected { ret, .. } | Frame::Resume { ret, .. } | Frame::Forward { ret, .. },
         ) => Some(ret.func_slot),
         Some(Frame::Boundary) => callee_slot(lf),
+        // Under a hook the whole register window is visible, as lua5.4 protects it.
+        Some(Frame::Hook { .. }) => None,
         None => view.top_slot,
     };
     callee.map_or(registers_end, |c| c.min(registers_end))
@@ -1070,4 +1088,91 @@ mod tests {
             ]
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Hooks
+
+/// `debug.sethook([thread,] hook, mask [, count])`, run by `Builtin::Sethook`.
+pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, a) = thread_arg(ctx);
+    let hook = if ctx.arg(a).is_nil() {
+        None
+    } else {
+        let smask = ctx.check_string(a + 1)?;
+        if !matches!(ctx.arg(a), Value::Function(_) | Value::NativeFunction(_)) {
+            return Err(ctx.type_error(a, "function"));
+        }
+        let count = ctx.opt_integer(a + 2, 0)?;
+        let mut mask = 0;
+        for &c in smask.as_bytes() {
+            mask |= match c {
+                b'c' => HOOK_CALL,
+                b'r' => HOOK_RETURN,
+                b'l' => HOOK_LINE,
+                _ => 0,
+            };
+        }
+        // lua5.4 keeps the count in an int.
+        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
+        if count > 0 {
+            mask |= HOOK_COUNT;
+        }
+        (mask != 0).then(|| HookState {
+            func: ctx.arg(a),
+            mask,
+            count,
+            count_left: count,
+            old_pc: 0,
+            old_frame: (usize::MAX, 0),
+            pending_return: Value::Nil,
+        })
+    };
+    let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
+    let key = match other {
+        Some(t) => {
+            let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
+                return Err(ctx.error("cannot set the hook of a running thread"));
+            };
+            th.hook = hook;
+            t
+        }
+        None => {
+            ctx.th.hook = hook;
+            ctx.thread
+        }
+    };
+    if let Value::Table(hooks) = ctx.state.registry.get(Value::String(
+        ctx.state.intern(ctx.mc, b"_HOOKKEY"),
+    )) {
+        ctx.state.before_table_write(ctx.mc, hooks);
+        let _ = hooks.set(ctx.mc, Value::Thread(key), func);
+    }
+    Ok(0)
+}
+
+/// `debug.gethook([thread])`: the hook, its mask and its count, or fail.
+fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, _) = thread_arg(ctx);
+    let found = match other {
+        None => ctx.th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+        Some(t) => match t.gc().try_borrow() {
+            Ok(th) => th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+            Err(_) => return Err(ctx.error("cannot inspect a thread that is running")),
+        },
+    };
+    let Some((func, mask, count)) = found else {
+        return ctx.ret1(Value::Nil);
+    };
+    let mut smask = Vec::new();
+    for (bit, c) in [(HOOK_CALL, b'c'), (HOOK_RETURN, b'r'), (HOOK_LINE, b'l')] {
+        if mask & bit != 0 {
+            smask.push(c);
+        }
+    }
+    let smask = ctx.new_string(&smask);
+    ctx.push(func);
+    ctx.push(smask);
+    ctx.push(Value::Integer(i64::from(count)));
+    Ok(3)
 }
