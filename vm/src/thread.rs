@@ -110,6 +110,23 @@ pub struct ThreadState<'gc> {
     pub in_hook: bool,
 }
 
+/// The values a call or return event transfers (getinfo's 'r': parameters or results),
+/// for the hooked function as the hook sees it.
+#[derive(Clone, Copy, Debug, Default, Collect)]
+#[collect(require_static)]
+pub struct Transfer {
+    /// A call event (the transferred values are the parameters, from the first local).
+    pub call: bool,
+    /// The stack slot of the hooked native function (local `i` of it is `func_slot + i`).
+    pub func_slot: usize,
+    /// The first transferred value's slot, and how many there are.
+    pub first: usize,
+    pub count: usize,
+    /// The end of the values the hooked function has on the stack, which its locals and
+    /// temporaries may reach while the hook runs.
+    pub end: usize,
+}
+
 /// Event bits of a hook mask.
 pub const HOOK_CALL: u8 = 1;
 pub const HOOK_RETURN: u8 = 2;
@@ -211,7 +228,10 @@ pub enum Frame<'gc> {
     /// A boundary under a running debug hook. `native` is the native function whose call or
     /// return event it reports (nil for events of Lua functions): stack levels show it
     /// between the hook and its caller, as lua5.4 does.
-    Hook { native: Value<'gc> },
+    Hook {
+        native: Value<'gc>,
+        transfer: Transfer,
+    },
     /// A `coroutine.resume` (or a wrapped coroutine's call) waiting for the coroutine.
     Resume {
         ret: Ret,

@@ -156,6 +156,10 @@ impl Compiler<'_> {
         }
         let hints: Vec<Option<String>> = targets.iter().map(identity::target_path).collect();
         let (n, mut last) = self.explist(values, &hints)?;
+        // The stores have the line of the last value's last token, as in lua5.4.
+        if let Some(v) = values.last() {
+            self.fs().line = self.end_line(v);
+        }
         let mut pending = vars.len();
         if n == vars.len() {
             self.fs().set_one_ret(&mut last);

@@ -16,7 +16,7 @@ use crate::bytecode::{FunctionProto, Instr};
 use crate::runtime::error::LuaError;
 use crate::runtime::state::State;
 use crate::thread::{
-    Frame, Thread, ThreadState, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RETURN,
+    Frame, Thread, ThreadState, Transfer, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RETURN,
 };
 use crate::value::Value;
 
@@ -62,9 +62,11 @@ pub(crate) fn wants(th: &ThreadState<'_>, event: HookEvent) -> bool {
 }
 
 /// Call the hook of `th` for `event` (`line` for line events). `native` is the native
-/// function the event is about (nil for Lua functions and line/count events).
+/// function the event is about (nil for Lua functions and line/count events); `transfer`
+/// the values a call or return event hands over.
 #[cold]
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn call_hook<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -73,6 +75,7 @@ pub(crate) fn call_hook<'gc>(
     event: HookEvent,
     line: Option<i64>,
     native: Value<'gc>,
+    transfer: Transfer,
 ) -> LResult<'gc, ()> {
     if !wants(th, event) {
         return Ok(());
@@ -85,10 +88,15 @@ pub(crate) fn call_hook<'gc>(
         line.map_or(Value::Nil, Value::Integer),
     ];
     th.in_hook = true;
-    let result =
-        crate::runtime::exec::call_nested_behind(mc, state, thread, th, f, &args, Frame::Hook {
-            native,
-        });
+    let result = crate::runtime::exec::call_nested_behind(
+        mc,
+        state,
+        thread,
+        th,
+        f,
+        &args,
+        Frame::Hook { native, transfer },
+    );
     th.in_hook = false;
     result.map(|_| ())
 }
@@ -106,8 +114,9 @@ pub(crate) fn prologue_len(p: &FunctionProto) -> usize {
 /// fires there; breakpoints are meant to stop there too), as lua5.4's `luaG_traceexec`
 /// decides it: the first instruction of the function, a jump back (`pc <= old_pc`, loops
 /// staying on one line included) or a line different from the last instruction traced in
-/// this activation (`old_pc`). Returns that line.
-pub(crate) fn new_line_at(p: &FunctionProto, pc: usize, old_pc: usize) -> Option<u32> {
+/// this activation (`old_pc`). Returns that line (-1 in code without line information,
+/// where only entries and jumps back are events, as in lua5.4).
+pub(crate) fn new_line_at(p: &FunctionProto, pc: usize, old_pc: usize) -> Option<i64> {
     let start = if pc <= p.num_params as usize {
         prologue_len(p)
     } else {
@@ -116,9 +125,12 @@ pub(crate) fn new_line_at(p: &FunctionProto, pc: usize, old_pc: usize) -> Option
     if pc < start {
         return None;
     }
-    let line = *p.lines.get(pc)?;
+    let Some(&line) = p.lines.get(pc) else {
+        let stripped = p.lines.is_empty() && pc < p.code.len();
+        return (stripped && (pc == start || pc <= old_pc)).then_some(-1);
+    };
     let changed = pc == start || pc <= old_pc || p.lines.get(old_pc) != Some(&line);
-    changed.then_some(line)
+    changed.then_some(i64::from(line))
 }
 
 /// Before the instruction at `pc` of the running Lua frame, in the hooked loop: report the
@@ -178,7 +190,17 @@ pub(crate) fn trace_step<'gc>(
     // Hooks see the frame as lua5.4 does while tracing: `pc` past the current instruction.
     f.pc = pc + 1;
     if count {
-        call_hook(mc, state, thread, th, HookEvent::Count, None, Value::Nil)?;
+        let none = Transfer::default();
+        call_hook(
+            mc,
+            state,
+            thread,
+            th,
+            HookEvent::Count,
+            None,
+            Value::Nil,
+            none,
+        )?;
     }
     if let Some(line) = line {
         call_hook(
@@ -187,8 +209,9 @@ pub(crate) fn trace_step<'gc>(
             thread,
             th,
             HookEvent::Line,
-            Some(i64::from(line)),
+            Some(line).filter(|&l| l >= 0),
             Value::Nil,
+            Transfer::default(),
         )?;
     }
     Ok(())

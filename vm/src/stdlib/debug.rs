@@ -16,7 +16,7 @@ use crate::runtime::exec::metatable_of;
 use crate::runtime::state::State;
 use crate::table::Table;
 use crate::thread::{
-    CoStatus, Frame, HookState, Thread, ThreadState, HOOK_CALL, HOOK_COUNT, HOOK_LINE,
+    CoStatus, Frame, HookState, Thread, ThreadState, Transfer, HOOK_CALL, HOOK_COUNT, HOOK_LINE,
     HOOK_RETURN,
 };
 use crate::userdata::{new_userdata, set_userdata_metatable};
@@ -42,12 +42,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, d, "getregistry", getregistry);
     set_builtin(mc, state, d, "sethook", Builtin::Sethook);
     set_fn(mc, state, d, "gethook", gethook);
-    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks.
-    let hooks = Table::new(mc);
-    let mt = Table::new(mc);
-    set_value(mc, state, mt, "__mode", Value::String(state.intern(mc, b"k")));
-    crate::weak::set_metatable(mc, state, hooks, Some(mt));
-    set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(hooks));
+    set_fn(mc, state, d, "debug", debug_debug);
     // upvalueid keeps the ids it handed out (upvalue 0), so the same upvalue always gives
     // the same (equal) userdata.
     let ids = Value::Table(Table::new(mc));
@@ -94,7 +89,7 @@ fn stack_levels<'gc>(
                 }
             }
             // A hook for an event of a native function shows that function below it.
-            Frame::Hook { native } if !native.is_nil() => {
+            Frame::Hook { native, .. } if !native.is_nil() => {
                 levels.push(Level::Native(*native, i.checked_sub(1)))
             }
             Frame::Hook { .. } => {}
@@ -190,9 +185,16 @@ fn with_stack<'gc, T>(
             let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
                 return Err(ctx.error("cannot inspect a thread that is running"));
             };
-            let (running, top_slot) = match th.yield_ret {
-                Some(ret) if th.status == CoStatus::Suspended && !th.frames.is_empty() => {
+            let (running, top_slot) = match (th.yield_ret, th.frames.last()) {
+                (Some(ret), Some(_)) if th.status == CoStatus::Suspended => {
                     (Some(native_at(&th, ret.func_slot)), Some(ret.func_slot))
+                }
+                // A coroutine that died in a native function (`error`) shows it on top.
+                (_, Some(Frame::Lua(lf))) if th.status == CoStatus::Dead => {
+                    match callee_slot(lf).map(|slot| (slot, native_at(&th, slot))) {
+                        Some((slot, f @ Value::NativeFunction(_))) => (Some(f), Some(slot)),
+                        _ => (None, None),
+                    }
                 }
                 _ => (None, None),
             };
@@ -314,8 +316,50 @@ fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 struct Activation {
     current_line: i64,
     is_tail: bool,
+    /// getinfo's `ftransfer` and `ntransfer`: set while a call or return hook runs.
+    transfer: (i64, i64),
     /// `namewhat` and `name`, from the instruction that called the function.
     name: Option<(&'static str, String)>,
+}
+
+/// The hook frame right above level `lv`, when a hook for an event of `lv` is running.
+fn hook_above(th: &ThreadState<'_>, lv: Level<'_>) -> Option<Transfer> {
+    let above = match lv {
+        Level::Lua(i) => i + 1,
+        Level::Native(f, Some(c)) if !f.is_nil() => c + 1,
+        Level::Native(..) => return None,
+    };
+    match th.frames.get(above) {
+        Some(Frame::Hook { transfer, .. }) => Some(*transfer),
+        _ => None,
+    }
+}
+
+/// getinfo's `ftransfer` and `ntransfer` for level `lv`: the local index of the first value
+/// a call or return event transfers, and how many.
+fn level_transfer(th: &ThreadState<'_>, lv: Level<'_>) -> (i64, i64) {
+    let Some(t) = hook_above(th, lv) else {
+        return (0, 0);
+    };
+    let count = t.count as i64;
+    if t.call {
+        return (1, count);
+    }
+    match lv {
+        Level::Lua(i) => match &th.frames[i] {
+            Frame::Lua(lf) => {
+                // Locals number registers from the base, after the captured locals.
+                let proto = &Gc::as_ref(lf.proto).info;
+                let in_cells = active_locals(proto, lf.pc.saturating_sub(1))
+                    .filter(|l| matches!(l.slot, LocalSlot::Cell(_)))
+                    .count();
+                let first = t.first as i64 - lf.base as i64 + 1 + in_cells as i64;
+                (first, count)
+            }
+            _ => (0, 0),
+        },
+        Level::Native(..) => (t.first as i64 - t.func_slot as i64, count),
+    }
 }
 
 /// How the caller of level `lv` named the function running there (getinfo's 'n').
@@ -351,6 +395,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 let lv = *view.levels.get(level_index(&view.levels, level)?)?;
                 let func = level_function(view.th, lv);
                 let name = level_name(view.th, lv);
+                let transfer = level_transfer(view.th, lv);
                 let activation = match lv {
                     Level::Lua(i) => match &view.th.frames[i] {
                         Frame::Lua(lf) => {
@@ -358,18 +403,21 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                             Activation {
                                 current_line: current_line(proto, lf.pc),
                                 is_tail: lf.is_tail,
+                                transfer,
                                 name,
                             }
                         }
                         _ => Activation {
                             current_line: -1,
                             is_tail: false,
+                            transfer,
                             name: None,
                         },
                     },
                     Level::Native(..) => Activation {
                         current_line: -1,
                         is_tail: false,
+                        transfer,
                         name,
                     },
                 };
@@ -455,8 +503,9 @@ fn info_table<'gc>(
         }
     }
     if has(b'r') {
-        set("ftransfer", Value::Integer(0));
-        set("ntransfer", Value::Integer(0));
+        let (first, count) = activation.map_or((0, 0), |a| a.transfer);
+        set("ftransfer", Value::Integer(first));
+        set("ntransfer", Value::Integer(count));
     }
     if has(b't') {
         set(
@@ -515,7 +564,12 @@ fn find_level_local(view: &StackView<'_, '_>, index: usize, n: i64) -> Option<(S
             args.contains(&slot)
                 .then(|| ("(C temporary)".into(), Place::Stack(slot)))
         }
-        Level::Native(..) => None,
+        // A native whose call or return event a hook reports: its arguments and results.
+        lv @ Level::Native(..) => {
+            let t = hook_above(view.th, lv)?;
+            let slot = t.func_slot + usize::try_from(n).ok().filter(|&n| n > 0)?;
+            (slot < t.end).then(|| ("(C temporary)".into(), Place::Stack(slot)))
+        }
     }
 }
 
@@ -564,8 +618,9 @@ fn frame_limit(view: &StackView<'_, '_>, i: usize, lf: &crate::thread::LuaFrame<
             Frame::Protected { ret, .. } | Frame::Resume { ret, .. } | Frame::Forward { ret, .. },
         ) => Some(ret.func_slot),
         Some(Frame::Boundary) => callee_slot(lf),
-        // Under a hook the whole register window is visible, as lua5.4 protects it.
-        Some(Frame::Hook { .. }) => None,
+        // Under a hook the whole register window is visible, as lua5.4 protects it, and
+        // so are the results a return event reports.
+        Some(Frame::Hook { transfer, .. }) => return registers_end.max(transfer.end),
         None => view.top_slot,
     };
     callee.map_or(registers_end, |c| c.min(registers_end))
@@ -1142,12 +1197,31 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             ctx.thread
         }
     };
-    if let Value::Table(hooks) = ctx.state.registry.get(Value::String(
-        ctx.state.intern(ctx.mc, b"_HOOKKEY"),
-    )) {
-        ctx.state.before_table_write(ctx.mc, hooks);
-        let _ = hooks.set(ctx.mc, Value::Thread(key), func);
-    }
+    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks. It is
+    // made by the first `sethook`: while no weak table exists the collector takes its
+    // faster path (see `weak.rs`), which a table made at startup cost every program.
+    let (mc, state) = (ctx.mc, ctx.state);
+    let name = Value::String(state.intern(mc, b"_HOOKKEY"));
+    let hooks = match state.registry.get(name) {
+        Value::Table(t) => t,
+        _ => {
+            let t = Table::new(mc);
+            let mt = Table::new(mc);
+            set_value(
+                mc,
+                state,
+                mt,
+                "__mode",
+                Value::String(state.intern(mc, b"k")),
+            );
+            crate::weak::set_metatable(mc, state, t, Some(mt));
+            state.before_table_write(mc, state.registry);
+            set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(t));
+            t
+        }
+    };
+    state.before_table_write(mc, hooks);
+    let _ = hooks.set(mc, Value::Thread(key), func);
     Ok(0)
 }
 
@@ -1175,4 +1249,36 @@ fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.push(smask);
     ctx.push(Value::Integer(i64::from(count)));
     Ok(3)
+}
+
+/// `debug.debug()`: runs each line read from the standard input as a chunk, until a line
+/// `cont` or the end of the input, printing errors to the standard error (as lua5.4).
+fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    use std::io::{BufRead, Write};
+    loop {
+        let mut err = std::io::stderr();
+        let _ = err.write_all(b"lua_debug> ");
+        let _ = err.flush();
+        let mut line = Vec::new();
+        match std::io::stdin().lock().read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return Ok(0),
+            Ok(_) => {}
+        }
+        if line == b"cont\n" || line == b"cont" {
+            return Ok(0);
+        }
+        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
+        let message = match chunk {
+            Ok(f) => match ctx.call(f, &[]) {
+                Ok(_) => continue,
+                Err(e) => match ctx.to_display_string(e.value) {
+                    Ok(s) => s.as_bytes().to_vec(),
+                    Err(_) => b"(error object is not a string)".to_vec(),
+                },
+            },
+            Err(msg) => msg.into_bytes(),
+        };
+        let _ = err.write_all(&message);
+        let _ = err.write_all(b"\n");
+    }
 }
