@@ -900,6 +900,144 @@ fn getregistry<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.ret1(Value::Table(ctx.state.registry))
 }
 
+// ---------------------------------------------------------------------------------------
+// Hooks
+
+/// `debug.sethook([thread,] hook, mask [, count])`, run by `Builtin::Sethook`.
+pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, a) = thread_arg(ctx);
+    let hook = if ctx.arg(a).is_nil() {
+        None
+    } else {
+        let smask = ctx.check_string(a + 1)?;
+        if !matches!(ctx.arg(a), Value::Function(_) | Value::NativeFunction(_)) {
+            return Err(ctx.type_error(a, "function"));
+        }
+        let count = ctx.opt_integer(a + 2, 0)?;
+        let mut mask = 0;
+        for &c in smask.as_bytes() {
+            mask |= match c {
+                b'c' => HOOK_CALL,
+                b'r' => HOOK_RETURN,
+                b'l' => HOOK_LINE,
+                _ => 0,
+            };
+        }
+        // lua5.4 keeps the count in an int.
+        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
+        if count > 0 {
+            mask |= HOOK_COUNT;
+        }
+        (mask != 0).then(|| HookState {
+            func: ctx.arg(a),
+            mask,
+            count,
+            count_left: count,
+            old_pc: 0,
+            old_frame: (usize::MAX, 0),
+            pending_return: Value::Nil,
+        })
+    };
+    let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
+    let key = match other {
+        Some(t) => {
+            let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
+                return Err(ctx.error("cannot set the hook of a running thread"));
+            };
+            th.hook = hook;
+            t
+        }
+        None => {
+            ctx.th.hook = hook;
+            ctx.thread
+        }
+    };
+    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks. It is
+    // made by the first `sethook`: while no weak table exists the collector takes its
+    // faster path (see `weak.rs`), which a table made at startup cost every program.
+    let (mc, state) = (ctx.mc, ctx.state);
+    let name = Value::String(state.intern(mc, b"_HOOKKEY"));
+    let hooks = match state.registry.get(name) {
+        Value::Table(t) => t,
+        _ => {
+            let t = Table::new(mc);
+            let mt = Table::new(mc);
+            set_value(
+                mc,
+                state,
+                mt,
+                "__mode",
+                Value::String(state.intern(mc, b"k")),
+            );
+            crate::weak::set_metatable(mc, state, t, Some(mt));
+            state.before_table_write(mc, state.registry);
+            set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(t));
+            t
+        }
+    };
+    state.before_table_write(mc, hooks);
+    let _ = hooks.set(mc, Value::Thread(key), func);
+    Ok(0)
+}
+
+/// `debug.gethook([thread])`: the hook, its mask and its count, or fail.
+fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, _) = thread_arg(ctx);
+    let found = match other {
+        None => ctx.th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+        Some(t) => match t.gc().try_borrow() {
+            Ok(th) => th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+            Err(_) => return Err(ctx.error("cannot inspect a thread that is running")),
+        },
+    };
+    let Some((func, mask, count)) = found else {
+        return ctx.ret1(Value::Nil);
+    };
+    let mut smask = Vec::new();
+    for (bit, c) in [(HOOK_CALL, b'c'), (HOOK_RETURN, b'r'), (HOOK_LINE, b'l')] {
+        if mask & bit != 0 {
+            smask.push(c);
+        }
+    }
+    let smask = ctx.new_string(&smask);
+    ctx.push(func);
+    ctx.push(smask);
+    ctx.push(Value::Integer(i64::from(count)));
+    Ok(3)
+}
+
+/// `debug.debug()`: runs each line read from the standard input as a chunk, until a line
+/// `cont` or the end of the input, printing errors to the standard error (as lua5.4).
+fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    use std::io::{BufRead, Write};
+    loop {
+        let mut err = std::io::stderr();
+        let _ = err.write_all(b"lua_debug> ");
+        let _ = err.flush();
+        let mut line = Vec::new();
+        match std::io::stdin().lock().read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return Ok(0),
+            Ok(_) => {}
+        }
+        if line == b"cont\n" || line == b"cont" {
+            return Ok(0);
+        }
+        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
+        let message = match chunk {
+            Ok(f) => match ctx.call(f, &[]) {
+                Ok(_) => continue,
+                Err(e) => match ctx.to_display_string(e.value) {
+                    Ok(s) => s.as_bytes().to_vec(),
+                    Err(_) => b"(error object is not a string)".to_vec(),
+                },
+            },
+            Err(msg) => msg.into_bytes(),
+        };
+        let _ = err.write_all(&message);
+        let _ = err.write_all(b"\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::stdlib::test_support::{run, run_err};
@@ -1142,143 +1280,5 @@ mod tests {
                 ":nil"
             ]
         );
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Hooks
-
-/// `debug.sethook([thread,] hook, mask [, count])`, run by `Builtin::Sethook`.
-pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let (other, a) = thread_arg(ctx);
-    let hook = if ctx.arg(a).is_nil() {
-        None
-    } else {
-        let smask = ctx.check_string(a + 1)?;
-        if !matches!(ctx.arg(a), Value::Function(_) | Value::NativeFunction(_)) {
-            return Err(ctx.type_error(a, "function"));
-        }
-        let count = ctx.opt_integer(a + 2, 0)?;
-        let mut mask = 0;
-        for &c in smask.as_bytes() {
-            mask |= match c {
-                b'c' => HOOK_CALL,
-                b'r' => HOOK_RETURN,
-                b'l' => HOOK_LINE,
-                _ => 0,
-            };
-        }
-        // lua5.4 keeps the count in an int.
-        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
-        if count > 0 {
-            mask |= HOOK_COUNT;
-        }
-        (mask != 0).then(|| HookState {
-            func: ctx.arg(a),
-            mask,
-            count,
-            count_left: count,
-            old_pc: 0,
-            old_frame: (usize::MAX, 0),
-            pending_return: Value::Nil,
-        })
-    };
-    let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
-    let key = match other {
-        Some(t) => {
-            let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
-                return Err(ctx.error("cannot set the hook of a running thread"));
-            };
-            th.hook = hook;
-            t
-        }
-        None => {
-            ctx.th.hook = hook;
-            ctx.thread
-        }
-    };
-    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks. It is
-    // made by the first `sethook`: while no weak table exists the collector takes its
-    // faster path (see `weak.rs`), which a table made at startup cost every program.
-    let (mc, state) = (ctx.mc, ctx.state);
-    let name = Value::String(state.intern(mc, b"_HOOKKEY"));
-    let hooks = match state.registry.get(name) {
-        Value::Table(t) => t,
-        _ => {
-            let t = Table::new(mc);
-            let mt = Table::new(mc);
-            set_value(
-                mc,
-                state,
-                mt,
-                "__mode",
-                Value::String(state.intern(mc, b"k")),
-            );
-            crate::weak::set_metatable(mc, state, t, Some(mt));
-            state.before_table_write(mc, state.registry);
-            set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(t));
-            t
-        }
-    };
-    state.before_table_write(mc, hooks);
-    let _ = hooks.set(mc, Value::Thread(key), func);
-    Ok(0)
-}
-
-/// `debug.gethook([thread])`: the hook, its mask and its count, or fail.
-fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let (other, _) = thread_arg(ctx);
-    let found = match other {
-        None => ctx.th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
-        Some(t) => match t.gc().try_borrow() {
-            Ok(th) => th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
-            Err(_) => return Err(ctx.error("cannot inspect a thread that is running")),
-        },
-    };
-    let Some((func, mask, count)) = found else {
-        return ctx.ret1(Value::Nil);
-    };
-    let mut smask = Vec::new();
-    for (bit, c) in [(HOOK_CALL, b'c'), (HOOK_RETURN, b'r'), (HOOK_LINE, b'l')] {
-        if mask & bit != 0 {
-            smask.push(c);
-        }
-    }
-    let smask = ctx.new_string(&smask);
-    ctx.push(func);
-    ctx.push(smask);
-    ctx.push(Value::Integer(i64::from(count)));
-    Ok(3)
-}
-
-/// `debug.debug()`: runs each line read from the standard input as a chunk, until a line
-/// `cont` or the end of the input, printing errors to the standard error (as lua5.4).
-fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    use std::io::{BufRead, Write};
-    loop {
-        let mut err = std::io::stderr();
-        let _ = err.write_all(b"lua_debug> ");
-        let _ = err.flush();
-        let mut line = Vec::new();
-        match std::io::stdin().lock().read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return Ok(0),
-            Ok(_) => {}
-        }
-        if line == b"cont\n" || line == b"cont" {
-            return Ok(0);
-        }
-        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
-        let message = match chunk {
-            Ok(f) => match ctx.call(f, &[]) {
-                Ok(_) => continue,
-                Err(e) => match ctx.to_display_string(e.value) {
-                    Ok(s) => s.as_bytes().to_vec(),
-                    Err(_) => b"(error object is not a string)".to_vec(),
-                },
-            },
-            Err(msg) => msg.into_bytes(),
-        };
-        let _ = err.write_all(&message);
-        let _ = err.write_all(b"\n");
     }
 }
