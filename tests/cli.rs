@@ -480,3 +480,37 @@ fn pending_finalizers_run_after_an_uncaught_error_but_not_on_a_plain_os_exit() {
     assert_eq!(code, Some(3));
     assert_eq!(out, "");
 }
+
+#[test]
+fn debug_debug_runs_commands_from_stdin_until_cont() {
+    use std::io::Write;
+    let dir = temp_dir("debugdebug");
+    std::fs::write(
+        dir.join("dbg.lua"),
+        "local x = 1\ndebug.debug()\nprint('after', X)\n",
+    )
+    .unwrap();
+    let mut child = wayfinder()
+        .current_dir(&dir)
+        .args(["run", "dbg.lua"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"X = 41 + 1\nerror('oops')\nprint(\ncont\nprint('not run')\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "after\t42\n");
+    // As lua5.4: a prompt per line read, then the error messages.
+    assert_eq!(
+        text(&out.stderr),
+        "lua_debug> lua_debug> (debug command):1: oops\nlua_debug> \
+         (debug command):2: unexpected symbol near <eof>\nlua_debug> "
+    );
+}

@@ -412,6 +412,8 @@ pub enum Builtin {
     Pairs,
     /// `dofile`: runs the loaded chunk through a `Forward` frame.
     Dofile,
+    /// `debug.sethook`: the running thread's loop must switch to (or from) its hooked mode.
+    Sethook,
 }
 
 /// Iterator functions that a generic `for` steps inline, without a native call, when the

@@ -102,6 +102,12 @@ pub struct ThreadState<'gc> {
     /// The reload generation this thread's frames were last checked against (see
     /// `function::detach_rebound_frames`).
     pub reload_generation: u64,
+    /// The debug hook set on this thread (`debug.sethook`): while one is set the executor
+    /// runs its hooked loop (`exec::dispatch`), the ordinary loop has no hook checks.
+    pub hook: Option<HookState<'gc>>,
+    /// A hook is running on this thread: no hook is called from inside it (lua5.4's
+    /// `allowhook`).
+    pub in_hook: bool,
     /// While the coroutine is suspended, its buffers' bytes, charged to the memory
     /// account (running threads are measured at each check instead; there is no list of
     /// suspended ones to walk).
@@ -116,6 +122,48 @@ impl ThreadState<'_> {
             + self.frames.capacity() * std::mem::size_of::<Frame<'_>>()
             + self.cells.capacity() * std::mem::size_of::<Option<UpvalueCell<'_>>>()
     }
+}
+
+/// The values a call or return event transfers (getinfo's 'r': parameters or results),
+/// for the hooked function as the hook sees it.
+#[derive(Clone, Copy, Debug, Default, Collect)]
+#[collect(require_static)]
+pub struct Transfer {
+    /// A call event (the transferred values are the parameters, from the first local).
+    pub call: bool,
+    /// The stack slot of the hooked native function (local `i` of it is `func_slot + i`).
+    pub func_slot: usize,
+    /// The first transferred value's slot, and how many there are.
+    pub first: usize,
+    pub count: usize,
+    /// The end of the values the hooked function has on the stack, which its locals and
+    /// temporaries may reach while the hook runs.
+    pub end: usize,
+}
+
+/// Event bits of a hook mask.
+pub const HOOK_CALL: u8 = 1;
+pub const HOOK_RETURN: u8 = 2;
+pub const HOOK_LINE: u8 = 4;
+pub const HOOK_COUNT: u8 = 8;
+
+/// A thread's debug hook and its line/count tracing state.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct HookState<'gc> {
+    pub func: Value<'gc>,
+    /// `HOOK_*` bits.
+    pub mask: u8,
+    /// The count of a count hook (0: none) and the instructions left until it fires.
+    pub count: u32,
+    pub count_left: u32,
+    /// The last instruction traced for line events, and the frame it ran in (depth, base):
+    /// a different frame means the function was entered or returned to since.
+    pub old_pc: usize,
+    pub old_frame: (usize, usize),
+    /// The `coroutine.yield` this suspended thread called with a return hook set: its
+    /// "return" event is reported when the thread is resumed (nil: none).
+    pub pending_return: Value<'gc>,
 }
 
 /// Work a thread must do first when it runs next, set by a thread switch. The values a
@@ -191,6 +239,13 @@ pub enum Frame<'gc> {
     },
     /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
     Boundary,
+    /// A boundary under a running debug hook. `native` is the native function whose call or
+    /// return event it reports (nil for events of Lua functions): stack levels show it
+    /// between the hook and its caller, as lua5.4 does.
+    Hook {
+        native: Value<'gc>,
+        transfer: Transfer,
+    },
     /// A `coroutine.resume` (or a wrapped coroutine's call) waiting for the coroutine.
     Resume {
         ret: Ret,

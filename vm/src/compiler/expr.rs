@@ -273,6 +273,11 @@ impl Compiler<'_> {
 
     // ---- operators ----------------------------------------------------------------------
 
+    /// Line of the last token of `e`.
+    pub(super) fn end_line(&self, e: &Expr) -> u32 {
+        self.line_of(e.span.end.saturating_sub(1).max(e.span.start))
+    }
+
     /// Line of the operator between `lhs` and the right operand.
     fn operator_line(&self, lhs: &Expr) -> u32 {
         self.line_of(self.next_token(lhs.span.end as usize) as u32)
@@ -304,8 +309,10 @@ impl Compiler<'_> {
                 Ok(r)
             }
             BinOp::Concat => {
+                self.fs().line = op_line;
                 let lreg = self.fs().exp_to_next_reg(&mut l)?;
                 let mut r = self.expr(rhs)?;
+                self.fs().line = self.end_line(rhs);
                 self.fs().exp_to_next_reg(&mut r)?;
                 let fs = self.fs();
                 fs.line = op_line;
@@ -328,34 +335,46 @@ impl Compiler<'_> {
                 }
                 Ok(ExpDesc::new(ExpKind::NonReloc(lreg)))
             }
+            // Lines as lua5.4 gives them (what line hooks see): the left operand is
+            // discharged at the operator's line, the right one at its last token, which
+            // comparisons keep; arithmetic is at the operator's line.
             BinOp::Eq | BinOp::Ne => {
+                self.fs().line = op_line;
                 if !l.is_constant() {
                     self.fs().exp_to_any_reg(&mut l)?;
                 }
                 let r = self.expr(rhs)?;
-                self.fs().line = op_line;
+                self.fs().line = self.end_line(rhs);
                 self.equality(op == BinOp::Eq, l, r)
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                self.fs().line = op_line;
                 if l.as_imm8().is_none() {
                     self.fs().exp_to_any_reg(&mut l)?;
                 }
                 let r = self.expr(rhs)?;
-                self.fs().line = op_line;
+                self.fs().line = self.end_line(rhs);
                 self.order(op, l, r)
             }
             _ => {
+                self.fs().line = op_line;
                 if l.as_number().is_none() {
                     self.fs().exp_to_any_reg(&mut l)?;
                 }
                 let r = self.expr(rhs)?;
-                self.fs().line = op_line;
-                self.arith(op, l, r)
+                self.fs().line = self.end_line(rhs);
+                self.arith(op, l, r, op_line)
             }
         }
     }
 
-    fn arith(&mut self, op: BinOp, mut l: ExpDesc, mut r: ExpDesc) -> CResult<ExpDesc> {
+    fn arith(
+        &mut self,
+        op: BinOp,
+        mut l: ExpDesc,
+        mut r: ExpDesc,
+        op_line: u32,
+    ) -> CResult<ExpDesc> {
         if let (Some(a), Some(b)) = (l.as_number(), r.as_number()) {
             if let Some(n) = fold_binary(op, a, b) {
                 return Ok(ExpDesc::from_num(n));
@@ -367,6 +386,7 @@ impl Compiler<'_> {
         if let (BinOp::Add | BinOp::Shr, Some(i)) = (op, r.as_imm8()) {
             let b = fs.exp_to_any_reg(&mut l)?;
             fs.free_exp(&l);
+            fs.line = op_line;
             let instr = if op == BinOp::Add {
                 Instr::AddI { a: 0, b, i }
             } else {
@@ -377,6 +397,7 @@ impl Compiler<'_> {
         if let (BinOp::Shl, Some(i)) = (op, l.as_imm8()) {
             let b = fs.exp_to_any_reg(&mut r)?;
             fs.free_exp(&r);
+            fs.line = op_line;
             let pc = fs.emit(Instr::ShlI { a: 0, b, i });
             return Ok(ExpDesc::new(ExpKind::Reloc(pc)));
         }
@@ -398,6 +419,7 @@ impl Compiler<'_> {
             if let Some(k) = fs.constant_k8(&r)? {
                 let b = fs.exp_to_any_reg(&mut l)?;
                 fs.free_exp(&l);
+                fs.line = op_line;
                 let instr = match op {
                     BinOp::Add => Instr::AddK { a: 0, b, k },
                     BinOp::Sub => Instr::SubK { a: 0, b, k },
@@ -416,6 +438,7 @@ impl Compiler<'_> {
         let c = fs.exp_to_any_reg(&mut r)?;
         let b = fs.exp_to_any_reg(&mut l)?;
         fs.free_exps(&l, &r);
+        fs.line = op_line;
         let instr = match op {
             BinOp::Add => Instr::Add { a: 0, b, c },
             BinOp::Sub => Instr::Sub { a: 0, b, c },

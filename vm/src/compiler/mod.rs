@@ -211,7 +211,14 @@ impl Compiler<'_> {
         self.fs().enter_block(false);
         self.block_body(&chunk.block)?;
         let end = Span::new(chunk.span.end, chunk.span.end);
-        self.finish_function(end, self.line_of(chunk.span.end))?;
+        // The final return has the line of the last token, as in lua5.4.
+        let block = &chunk.block;
+        let last_token = if block.stats.is_empty() && block.ret.is_none() {
+            0
+        } else {
+            block.span.end.saturating_sub(1)
+        };
+        self.finish_function(end, self.line_of(last_token))?;
         let fs = self.funcs.pop().expect("main function state");
         Ok(fs.into_proto())
     }

@@ -156,6 +156,10 @@ impl Compiler<'_> {
         }
         let hints: Vec<Option<String>> = targets.iter().map(identity::target_path).collect();
         let (n, mut last) = self.explist(values, &hints)?;
+        // The stores have the line of the last value's last token, as in lua5.4.
+        if let Some(v) = values.last() {
+            self.fs().line = self.end_line(v);
+        }
         let mut pending = vars.len();
         if n == vars.len() {
             self.fs().set_one_ret(&mut last);
@@ -377,11 +381,16 @@ impl Compiler<'_> {
     // ---- control flow -----------------------------------------------------------------
 
     /// Compiles a condition; returns the jumps taken when it is false.
-    fn cond(&mut self, e: &Expr) -> CResult<Vec<usize>> {
+    /// The false exits of condition `e`. Its test gets the line lua5.4 gives it (which line
+    /// hooks report): that of the condition's last token, or `test_line` when given (the
+    /// `then` of an `if`).
+    fn cond(&mut self, e: &Expr, test_line: Option<u32>) -> CResult<Vec<usize>> {
         let mut d = self.expr(e)?;
         if d.kind == ExpKind::Nil {
             d.kind = ExpKind::False;
         }
+        let line = test_line.unwrap_or_else(|| self.line_of(e.span.end.saturating_sub(1)));
+        self.fs().line = line;
         self.fs().go_if_true(&mut d)?;
         Ok(d.f)
     }
@@ -390,7 +399,8 @@ impl Compiler<'_> {
         let mut escapes = Vec::new();
         for (i, (cond, body)) in branches.iter().enumerate() {
             self.at(cond.span);
-            let false_jumps = self.cond(cond)?;
+            let then = self.next_token(cond.span.end as usize) as u32;
+            let false_jumps = self.cond(cond, Some(self.line_of(then)))?;
             self.scoped_block(body)?;
             if i + 1 < branches.len() || else_block.is_some() {
                 escapes.push(self.fs().emit_jump());
@@ -405,10 +415,18 @@ impl Compiler<'_> {
 
     fn while_stat(&mut self, cond: &Expr, body: &Block, span: Span) -> CResult<()> {
         let start = self.fs().label_here();
-        let exits = self.cond(cond)?;
+        let exits = self.cond(cond, None)?;
         self.fs().enter_block(true);
         self.block_body(body)?;
-        self.at_end_of(span);
+        // The jump back has the line of the body's last token, as in lua5.4 (the `do` when
+        // the body is empty).
+        if body.stats.is_empty() && body.ret.is_none() {
+            let line = self.line_of(self.next_token(cond.span.end as usize) as u32);
+            self.fs().line = line;
+        } else {
+            self.at_end_of(body.span);
+        }
+        let _ = span;
         let block = self.fs().leave_block(true)?;
         let fs = self.fs();
         fs.jump_to(start)?;
@@ -421,7 +439,7 @@ impl Compiler<'_> {
         self.fs().enter_block(true);
         self.statements(body, false)?;
         self.at(cond.span);
-        let repeat_jumps = self.cond(cond)?;
+        let repeat_jumps = self.cond(cond, None)?;
         let fs = self.fs();
         let first_active = fs.blocks.last().map_or(0, |b| b.first_active);
         if fs.has_tbc_from(first_active) {

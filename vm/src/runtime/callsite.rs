@@ -22,8 +22,11 @@ use crate::value::Value;
 /// own). For the Lua function in frame `i`, it is `i - 1`, unless frame `i` was entered by
 /// a tail call, which leaves no caller to ask.
 pub fn call_site_name(th: &ThreadState<'_>, caller: usize) -> Option<(&'static str, String)> {
-    let Some(Frame::Lua(frame)) = th.frames.get(caller) else {
-        return None;
+    let frame = match th.frames.get(caller) {
+        Some(Frame::Lua(frame)) => frame,
+        // A hook function is called by the hook machinery, as lua5.4 names it.
+        Some(Frame::Hook { .. }) => return Some(("hook", "?".into())),
+        _ => return None,
     };
     let proto = Gc::as_ref(frame.proto);
     let ins = *proto.info.code.get(frame.pc.checked_sub(1)?)?;

@@ -5,6 +5,7 @@ pub mod ctx;
 pub mod env;
 pub mod error;
 pub mod exec;
+pub(crate) mod hook;
 pub mod load;
 pub mod ops;
 pub mod safepoint;

@@ -309,7 +309,7 @@ fn load_source<'gc>(
 
 /// The function for chunk `source` (binary or text, as `mode` allows), or the message
 /// saying why not.
-fn build_chunk<'gc>(
+pub(crate) fn build_chunk<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     source: &[u8],
     chunk_name: &str,

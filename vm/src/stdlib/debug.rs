@@ -1,5 +1,5 @@
-//! The `debug` library (Lua 5.4 manual §6.10), without hooks (`sethook`/`gethook` need
-//! dispatch support) and without the interactive `debug.debug`.
+//! The `debug` library (Lua 5.4 manual §6.10). Hooks are run by `runtime::hook`; `sethook`
+//! is a builtin (`Builtin::Sethook`) because the running loop must switch modes.
 //!
 //! Stack levels are counted as lua5.4 counts them: level 0 is the running debug function,
 //! level 1 its caller, and every native function on the way (`pcall`, `table.sort`, the
@@ -8,18 +8,21 @@
 use gc_arena::{Gc, Mutation};
 
 use crate::bytecode::{FunctionProto, Instr, LocalInfo, LocalSlot};
-use crate::function::{new_native, set_native_upvalue, ClosureData, NativeKind};
+use crate::function::{new_native, set_native_upvalue, Builtin, ClosureData, NativeKind};
 use crate::runtime::callsite::{call_site_name, loaded_function_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{chunk_display_name, current_line, traceback_frame_line, LuaError};
 use crate::runtime::exec::metatable_of;
 use crate::runtime::state::State;
 use crate::table::Table;
-use crate::thread::{CoStatus, Frame, Thread, ThreadState};
+use crate::thread::{
+    CoStatus, Frame, HookState, Thread, ThreadState, Transfer, HOOK_CALL, HOOK_COUNT, HOOK_LINE,
+    HOOK_RETURN,
+};
 use crate::userdata::{new_userdata, set_userdata_metatable};
 use crate::value::Value;
 
-use super::{new_library, set_fn, set_value};
+use super::{new_library, set_builtin, set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -37,6 +40,9 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, d, "getuservalue", getuservalue);
     set_fn(mc, state, d, "setuservalue", setuservalue);
     set_fn(mc, state, d, "getregistry", getregistry);
+    set_builtin(mc, state, d, "sethook", Builtin::Sethook);
+    set_fn(mc, state, d, "gethook", gethook);
+    set_fn(mc, state, d, "debug", debug_debug);
     // upvalueid keeps the ids it handed out (upvalue 0), so the same upvalue always gives
     // the same (equal) userdata.
     let ids = Value::Table(Table::new(mc));
@@ -82,6 +88,11 @@ fn stack_levels<'gc>(
                     levels.push(Level::Native(f, i.checked_sub(1)));
                 }
             }
+            // A hook for an event of a native function shows that function below it.
+            Frame::Hook { native, .. } if !native.is_nil() => {
+                levels.push(Level::Native(*native, i.checked_sub(1)))
+            }
+            Frame::Hook { .. } => {}
         }
     }
     if is_main {
@@ -174,9 +185,16 @@ fn with_stack<'gc, T>(
             let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
                 return Err(ctx.error("cannot inspect a thread that is running"));
             };
-            let (running, top_slot) = match th.yield_ret {
-                Some(ret) if th.status == CoStatus::Suspended && !th.frames.is_empty() => {
+            let (running, top_slot) = match (th.yield_ret, th.frames.last()) {
+                (Some(ret), Some(_)) if th.status == CoStatus::Suspended => {
                     (Some(native_at(&th, ret.func_slot)), Some(ret.func_slot))
+                }
+                // A coroutine that died in a native function (`error`) shows it on top.
+                (_, Some(Frame::Lua(lf))) if th.status == CoStatus::Dead => {
+                    match callee_slot(lf).map(|slot| (slot, native_at(&th, slot))) {
+                        Some((slot, f @ Value::NativeFunction(_))) => (Some(f), Some(slot)),
+                        _ => (None, None),
+                    }
                 }
                 _ => (None, None),
             };
@@ -298,8 +316,50 @@ fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 struct Activation {
     current_line: i64,
     is_tail: bool,
+    /// getinfo's `ftransfer` and `ntransfer`: set while a call or return hook runs.
+    transfer: (i64, i64),
     /// `namewhat` and `name`, from the instruction that called the function.
     name: Option<(&'static str, String)>,
+}
+
+/// The hook frame right above level `lv`, when a hook for an event of `lv` is running.
+fn hook_above(th: &ThreadState<'_>, lv: Level<'_>) -> Option<Transfer> {
+    let above = match lv {
+        Level::Lua(i) => i + 1,
+        Level::Native(f, Some(c)) if !f.is_nil() => c + 1,
+        Level::Native(..) => return None,
+    };
+    match th.frames.get(above) {
+        Some(Frame::Hook { transfer, .. }) => Some(*transfer),
+        _ => None,
+    }
+}
+
+/// getinfo's `ftransfer` and `ntransfer` for level `lv`: the local index of the first value
+/// a call or return event transfers, and how many.
+fn level_transfer(th: &ThreadState<'_>, lv: Level<'_>) -> (i64, i64) {
+    let Some(t) = hook_above(th, lv) else {
+        return (0, 0);
+    };
+    let count = t.count as i64;
+    if t.call {
+        return (1, count);
+    }
+    match lv {
+        Level::Lua(i) => match &th.frames[i] {
+            Frame::Lua(lf) => {
+                // Locals number registers from the base, after the captured locals.
+                let proto = &Gc::as_ref(lf.proto).info;
+                let in_cells = active_locals(proto, lf.pc.saturating_sub(1))
+                    .filter(|l| matches!(l.slot, LocalSlot::Cell(_)))
+                    .count();
+                let first = t.first as i64 - lf.base as i64 + 1 + in_cells as i64;
+                (first, count)
+            }
+            _ => (0, 0),
+        },
+        Level::Native(..) => (t.first as i64 - t.func_slot as i64, count),
+    }
 }
 
 /// How the caller of level `lv` named the function running there (getinfo's 'n').
@@ -335,6 +395,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 let lv = *view.levels.get(level_index(&view.levels, level)?)?;
                 let func = level_function(view.th, lv);
                 let name = level_name(view.th, lv);
+                let transfer = level_transfer(view.th, lv);
                 let activation = match lv {
                     Level::Lua(i) => match &view.th.frames[i] {
                         Frame::Lua(lf) => {
@@ -342,18 +403,21 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                             Activation {
                                 current_line: current_line(proto, lf.pc),
                                 is_tail: lf.is_tail,
+                                transfer,
                                 name,
                             }
                         }
                         _ => Activation {
                             current_line: -1,
                             is_tail: false,
+                            transfer,
                             name: None,
                         },
                     },
                     Level::Native(..) => Activation {
                         current_line: -1,
                         is_tail: false,
+                        transfer,
                         name,
                     },
                 };
@@ -439,8 +503,9 @@ fn info_table<'gc>(
         }
     }
     if has(b'r') {
-        set("ftransfer", Value::Integer(0));
-        set("ntransfer", Value::Integer(0));
+        let (first, count) = activation.map_or((0, 0), |a| a.transfer);
+        set("ftransfer", Value::Integer(first));
+        set("ntransfer", Value::Integer(count));
     }
     if has(b't') {
         set(
@@ -499,7 +564,12 @@ fn find_level_local(view: &StackView<'_, '_>, index: usize, n: i64) -> Option<(S
             args.contains(&slot)
                 .then(|| ("(C temporary)".into(), Place::Stack(slot)))
         }
-        Level::Native(..) => None,
+        // A native whose call or return event a hook reports: its arguments and results.
+        lv @ Level::Native(..) => {
+            let t = hook_above(view.th, lv)?;
+            let slot = t.func_slot + usize::try_from(n).ok().filter(|&n| n > 0)?;
+            (slot < t.end).then(|| ("(C temporary)".into(), Place::Stack(slot)))
+        }
     }
 }
 
@@ -548,6 +618,9 @@ fn frame_limit(view: &StackView<'_, '_>, i: usize, lf: &crate::thread::LuaFrame<
             Frame::Protected { ret, .. } | Frame::Resume { ret, .. } | Frame::Forward { ret, .. },
         ) => Some(ret.func_slot),
         Some(Frame::Boundary) => callee_slot(lf),
+        // Under a hook the whole register window is visible, as lua5.4 protects it, and
+        // so are the results a return event reports.
+        Some(Frame::Hook { transfer, .. }) => return registers_end.max(transfer.end),
         None => view.top_slot,
     };
     callee.map_or(registers_end, |c| c.min(registers_end))
@@ -828,6 +901,144 @@ fn setuservalue<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn getregistry<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     ctx.ret1(Value::Table(ctx.state.registry))
+}
+
+// ---------------------------------------------------------------------------------------
+// Hooks
+
+/// `debug.sethook([thread,] hook, mask [, count])`, run by `Builtin::Sethook`.
+pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, a) = thread_arg(ctx);
+    let hook = if ctx.arg(a).is_nil() {
+        None
+    } else {
+        let smask = ctx.check_string(a + 1)?;
+        if !matches!(ctx.arg(a), Value::Function(_) | Value::NativeFunction(_)) {
+            return Err(ctx.type_error(a, "function"));
+        }
+        let count = ctx.opt_integer(a + 2, 0)?;
+        let mut mask = 0;
+        for &c in smask.as_bytes() {
+            mask |= match c {
+                b'c' => HOOK_CALL,
+                b'r' => HOOK_RETURN,
+                b'l' => HOOK_LINE,
+                _ => 0,
+            };
+        }
+        // lua5.4 keeps the count in an int.
+        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
+        if count > 0 {
+            mask |= HOOK_COUNT;
+        }
+        (mask != 0).then(|| HookState {
+            func: ctx.arg(a),
+            mask,
+            count,
+            count_left: count,
+            old_pc: 0,
+            old_frame: (usize::MAX, 0),
+            pending_return: Value::Nil,
+        })
+    };
+    let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
+    let key = match other {
+        Some(t) => {
+            let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
+                return Err(ctx.error("cannot set the hook of a running thread"));
+            };
+            th.hook = hook;
+            t
+        }
+        None => {
+            ctx.th.hook = hook;
+            ctx.thread
+        }
+    };
+    // As lua5.4, the registry's `_HOOKKEY` maps threads (weak keys) to their hooks. It is
+    // made by the first `sethook`: while no weak table exists the collector takes its
+    // faster path (see `weak.rs`), which a table made at startup cost every program.
+    let (mc, state) = (ctx.mc, ctx.state);
+    let name = Value::String(state.intern(mc, b"_HOOKKEY"));
+    let hooks = match state.registry.get(name) {
+        Value::Table(t) => t,
+        _ => {
+            let t = Table::new(mc);
+            let mt = Table::new(mc);
+            set_value(
+                mc,
+                state,
+                mt,
+                "__mode",
+                Value::String(state.intern(mc, b"k")),
+            );
+            crate::weak::set_metatable(mc, state, t, Some(mt));
+            state.before_table_write(mc, state.registry);
+            set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(t));
+            t
+        }
+    };
+    state.before_table_write(mc, hooks);
+    let _ = hooks.set(mc, Value::Thread(key), func);
+    Ok(0)
+}
+
+/// `debug.gethook([thread])`: the hook, its mask and its count, or fail.
+fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    let (other, _) = thread_arg(ctx);
+    let found = match other {
+        None => ctx.th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+        Some(t) => match t.gc().try_borrow() {
+            Ok(th) => th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+            Err(_) => return Err(ctx.error("cannot inspect a thread that is running")),
+        },
+    };
+    let Some((func, mask, count)) = found else {
+        return ctx.ret1(Value::Nil);
+    };
+    let mut smask = Vec::new();
+    for (bit, c) in [(HOOK_CALL, b'c'), (HOOK_RETURN, b'r'), (HOOK_LINE, b'l')] {
+        if mask & bit != 0 {
+            smask.push(c);
+        }
+    }
+    let smask = ctx.new_string(&smask);
+    ctx.push(func);
+    ctx.push(smask);
+    ctx.push(Value::Integer(i64::from(count)));
+    Ok(3)
+}
+
+/// `debug.debug()`: runs each line read from the standard input as a chunk, until a line
+/// `cont` or the end of the input, printing errors to the standard error (as lua5.4).
+fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    use std::io::{BufRead, Write};
+    loop {
+        let mut err = std::io::stderr();
+        let _ = err.write_all(b"lua_debug> ");
+        let _ = err.flush();
+        let mut line = Vec::new();
+        match std::io::stdin().lock().read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return Ok(0),
+            Ok(_) => {}
+        }
+        if line == b"cont\n" || line == b"cont" {
+            return Ok(0);
+        }
+        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
+        let message = match chunk {
+            Ok(f) => match ctx.call(f, &[]) {
+                Ok(_) => continue,
+                Err(e) => match ctx.to_display_string(e.value) {
+                    Ok(s) => s.as_bytes().to_vec(),
+                    Err(_) => b"(error object is not a string)".to_vec(),
+                },
+            },
+            Err(msg) => msg.into_bytes(),
+        };
+        let _ = err.write_all(&message);
+        let _ = err.write_all(b"\n");
+    }
 }
 
 #[cfg(test)]
