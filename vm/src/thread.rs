@@ -239,6 +239,9 @@ pub enum Frame<'gc> {
     },
     /// Rust called into Lua: the dispatch loop returns to it when the callee returns.
     Boundary,
+    /// A boundary under which a `__gc` finalizer runs (at a safe point of the code below):
+    /// getinfo names the finalizer `metamethod '__gc'`, as lua5.4 does.
+    Finalizer,
     /// A boundary under a running debug hook. `native` is the native function whose call or
     /// return event it reports (nil for events of Lua functions): stack levels show it
     /// between the hook and its caller, as lua5.4 does.

@@ -26,6 +26,7 @@ pub fn call_site_name(th: &ThreadState<'_>, caller: usize) -> Option<(&'static s
         Some(Frame::Lua(frame)) => frame,
         // A hook function is called by the hook machinery, as lua5.4 names it.
         Some(Frame::Hook { .. }) => return Some(("hook", "?".into())),
+        Some(Frame::Finalizer) => return Some(("metamethod", "__gc".into())),
         _ => return None,
     };
     let proto = Gc::as_ref(frame.proto);

@@ -993,7 +993,7 @@ pub(crate) fn deliver<'gc>(
                     start: ret.func_slot,
                 }));
             }
-            Some(Frame::Boundary | Frame::Hook { .. }) => {
+            Some(Frame::Boundary | Frame::Finalizer | Frame::Hook { .. }) => {
                 th.top = ret.func_slot + n;
                 return Ok(Some(Event::BoundaryReturn));
             }
@@ -1386,7 +1386,7 @@ pub(crate) fn unwind<'gc>(
     loop {
         let catcher = th.frames.iter().rposition(|f| match f {
             Frame::Protected { .. } => !stopping,
-            Frame::Boundary | Frame::Hook { .. } => true,
+            Frame::Boundary | Frame::Finalizer | Frame::Hook { .. } => true,
             _ => false,
         });
         let Some(i) = catcher else {
@@ -1414,7 +1414,7 @@ pub(crate) fn unwind<'gc>(
             })
             .unwrap_or(th.cells.len());
         match th.frames[i] {
-            Frame::Boundary | Frame::Hook { .. } => {
+            Frame::Boundary | Frame::Finalizer | Frame::Hook { .. } => {
                 let level = th.frames[i + 1..]
                     .iter()
                     .find_map(|f| match f {
@@ -2038,7 +2038,10 @@ fn call_nested_run<'gc>(
     })();
     state.host.borrow_mut().native_depth -= 1;
     // The boundary frame is on top again (unwinding stops at it).
-    if matches!(th.frames.last(), Some(Frame::Boundary | Frame::Hook { .. })) {
+    if matches!(
+        th.frames.last(),
+        Some(Frame::Boundary | Frame::Finalizer | Frame::Hook { .. })
+    ) {
         th.frames.pop();
     }
     th.boundaries -= 1;

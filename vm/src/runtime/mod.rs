@@ -598,7 +598,16 @@ fn call_finalizer<'gc>(
         return;
     }
     let was = std::mem::replace(&mut state.host.borrow_mut().in_finalizer, true);
-    let result = exec::call_nested(mc, state, thread, th, mm, &[obj]);
+    let result = exec::call_nested_behind(
+        mc,
+        state,
+        thread,
+        th,
+        mm,
+        &[obj],
+        crate::thread::Frame::Finalizer,
+    )
+    .map(|_| ());
     state.host.borrow_mut().in_finalizer = was;
     if let Err(e) = result {
         let msg = match e.value {

@@ -92,7 +92,7 @@ fn stack_levels<'gc>(
             Frame::Hook { native, .. } if !native.is_nil() => {
                 levels.push(Level::Native(*native, i.checked_sub(1)))
             }
-            Frame::Hook { .. } => {}
+            Frame::Hook { .. } | Frame::Finalizer => {}
         }
     }
     if is_main {
@@ -618,6 +618,8 @@ fn frame_limit(view: &StackView<'_, '_>, i: usize, lf: &crate::thread::LuaFrame<
             Frame::Protected { ret, .. } | Frame::Resume { ret, .. } | Frame::Forward { ret, .. },
         ) => Some(ret.func_slot),
         Some(Frame::Boundary) => callee_slot(lf),
+        // A finalizer runs at a safe point, where no call is under way.
+        Some(Frame::Finalizer) => None,
         // Under a hook the whole register window is visible, as lua5.4 protects it, and
         // so are the results a return event reports.
         Some(Frame::Hook { transfer, .. }) => return registers_end.max(transfer.end),
