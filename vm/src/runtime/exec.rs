@@ -1887,7 +1887,7 @@ pub(crate) fn call_nested_behind<'gc>(
     args: &[Value<'gc>],
     boundary: Frame<'gc>,
 ) -> LResult<'gc, Vec<Value<'gc>>> {
-    call_nested_with(mc, state, thread, th, f, args, boundary, |r| r.to_vec())
+    call_nested_with(mc, state, thread, th, (f, args), boundary, |r| r.to_vec())
 }
 
 /// [`call_nested`] for callers that want only the first result (nil if none): no `Vec`
@@ -1900,7 +1900,7 @@ pub(crate) fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Value<'gc>> {
-    call_nested_with(mc, state, thread, th, f, args, Frame::Boundary, |r| {
+    call_nested_with(mc, state, thread, th, (f, args), Frame::Boundary, |r| {
         r.first().copied().unwrap_or(Value::Nil)
     })
 }
@@ -1912,8 +1912,7 @@ fn call_nested_with<'gc, T>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    f: Value<'gc>,
-    args: &[Value<'gc>],
+    (f, args): (Value<'gc>, &[Value<'gc>]),
     boundary: Frame<'gc>,
     take: impl FnOnce(&[Value<'gc>]) -> T,
 ) -> LResult<'gc, T> {
