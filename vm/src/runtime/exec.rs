@@ -377,7 +377,7 @@ fn call_native<'gc>(
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
         }
     };
-    let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+    let n = run_native::<false>(mc, state, thread, th, nf, f, func_slot, nargs)?;
     let event = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
             place_for_lua_caller(th, func_slot, n, ret.nresults);
@@ -425,7 +425,7 @@ fn call_native_hooked<'gc>(
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);
         }
     };
-    let n = run_native_hooked(mc, state, thread, th, nf, f, func_slot, nargs)?;
+    let n = run_native::<true>(mc, state, thread, th, nf, f, func_slot, nargs)?;
     let event = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
             place_for_lua_caller(th, func_slot, n, ret.nresults);
@@ -446,9 +446,11 @@ fn call_host<'gc>(ctx: &mut Ctx<'gc, '_>) -> LResult<'gc, usize> {
 }
 
 /// Run native `f` on the arguments after `func_slot`; its `n` results end up at `func_slot..`.
+/// `HOOKED`: a return event goes between the native's return and the move of its results
+/// (the hook sees them where the native left them, as in lua5.4).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn run_native<'gc>(
+fn run_native<'gc, const HOOKED: bool>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
@@ -477,63 +479,30 @@ fn run_native<'gc>(
     };
     let len = th.stack.len();
     let n = n.min(len - old_len);
+    if HOOKED {
+        let results = Transfer {
+            call: false,
+            func_slot,
+            first: len - n,
+            count: n,
+            end: len,
+        };
+        let native = Value::NativeFunction(nf);
+        hook::call_hook(
+            mc,
+            state,
+            thread,
+            th,
+            HookEvent::Return,
+            None,
+            native,
+            results,
+        )?;
+    }
     // Usually a handful of results: field-wise copies beat a `memmove` call here.
     for i in 0..n {
         copy_slot(&mut th.stack, func_slot + i, len - n + i);
     }
-    th.stack.truncate(old_len.max(func_slot + n));
-    Ok(n)
-}
-
-/// `run_native` with a return event between the native's return and the move of its
-/// results (the hook sees them where the native left them, as in lua5.4).
-#[allow(clippy::too_many_arguments)]
-fn run_native_hooked<'gc>(
-    mc: &'gc Mutation<'gc>,
-    state: &'gc State<'gc>,
-    thread: Thread<'gc>,
-    th: &mut ThreadState<'gc>,
-    nf: NativeFunction<'gc>,
-    f: crate::runtime::ctx::NativeFn,
-    func_slot: usize,
-    nargs: usize,
-) -> LResult<'gc, usize> {
-    let args_end = func_slot + 1 + nargs;
-    let old_len = th.stack.len().max(args_end);
-    th.stack.truncate(old_len);
-    let n = {
-        let mut ctx = Ctx {
-            mc,
-            state,
-            thread,
-            th: &mut *th,
-            func: nf,
-            args_start: func_slot + 1,
-            nargs,
-        };
-        f(&mut ctx)?
-    };
-    let len = th.stack.len();
-    let n = n.min(len - old_len);
-    let results = Transfer {
-        call: false,
-        func_slot,
-        first: len - n,
-        count: n,
-        end: len,
-    };
-    let native = Value::NativeFunction(nf);
-    hook::call_hook(
-        mc,
-        state,
-        thread,
-        th,
-        HookEvent::Return,
-        None,
-        native,
-        results,
-    )?;
-    th.stack.copy_within(len - n..len, func_slot);
     th.stack.truncate(old_len.max(func_slot + n));
     Ok(n)
 }
@@ -836,7 +805,7 @@ fn builtin_sethook<'gc>(
     {
         {
             let f = crate::stdlib::debug::sethook;
-            let n = run_native(mc, state, thread, th, nf, f, func_slot, nargs)?;
+            let n = run_native::<false>(mc, state, thread, th, nf, f, func_slot, nargs)?;
             // A hook just set with "r" reports sethook's own return, as in lua5.4.
             let native = Value::NativeFunction(nf);
             let none = Transfer {
