@@ -2673,6 +2673,18 @@ fn compare_slow<'gc>(
     if mm.is_nil() {
         mm = metamethod(state, y, event);
     }
+    if mm.is_nil() && event == MetaName::Le {
+        // As lua5.4's standard build (LUA_COMPAT_LT_LE, part of its 5.3 compatibility):
+        // without `__le`, `x <= y` is `not (y < x)`.
+        let mut lt = metamethod(state, y, MetaName::Lt);
+        if lt.is_nil() {
+            lt = metamethod(state, x, MetaName::Lt);
+        }
+        if !lt.is_nil() {
+            let negated = RetKind::CondJump { k, negate: true };
+            return after_call(call_meta(mc, state, thread, th, lt, &[y, x], 1, negated));
+        }
+    }
     if mm.is_nil() {
         return Err(runtime_error(mc, th, &compare_error_text(state, x, y)));
     }
