@@ -1971,17 +1971,7 @@ fn call_nested_run<'gc>(
                 DriveEnd::Boundary => return Ok(()),
                 DriveEnd::OutOfFuel => {
                     let spent = (slice - fuel).max(0) as u64;
-                    let depth = running_depth(state, th);
-                    let stacks = if state.host.borrow().limits.limits.max_memory.is_some() {
-                        stack_bytes(mc, state, Some(th))
-                    } else {
-                        0
-                    };
-                    let verdict = state
-                        .host
-                        .borrow_mut()
-                        .limits
-                        .check(mc, spent, depth, stacks);
+                    let verdict = check_limits(mc, state, th, spent);
                     if let crate::limits::Verdict::Raise(kind)
                     | crate::limits::Verdict::Stop(kind) = verdict
                     {
@@ -2016,9 +2006,31 @@ fn call_nested_run<'gc>(
     (func_slot, saved_top, result)
 }
 
+/// Check every limit at a safe point after `spent` more fuel units; `base_th` is the state
+/// of the thread that drives, already borrowed.
+pub(crate) fn check_limits<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    base_th: &ThreadState<'gc>,
+    spent: u64,
+) -> crate::limits::Verdict {
+    let depth = running_depth(state, base_th);
+    // Measuring the stacks walks the running threads: only with a memory limit.
+    let stacks = if state.host.borrow().limits.limits.max_memory.is_some() {
+        stack_bytes(mc, state, Some(base_th))
+    } else {
+        0
+    };
+    state
+        .host
+        .borrow_mut()
+        .limits
+        .check(mc, spent, depth, stacks)
+}
+
 /// Frames running in the chain of threads (for `Limits::max_call_depth`); `base_th` is
 /// the state of the thread that drives, already borrowed.
-pub(crate) fn running_depth<'gc>(state: &State<'gc>, base_th: &ThreadState<'gc>) -> usize {
+fn running_depth<'gc>(state: &State<'gc>, base_th: &ThreadState<'gc>) -> usize {
     let chain = state.chain.borrow();
     let others: usize = chain
         .iter()

@@ -342,18 +342,7 @@ impl Runtime {
         self.arena.mutate(|mc, state| {
             let main = state.main_thread;
             let mut th = main.gc().borrow_mut(mc);
-            let depth = exec::running_depth(state, &th);
-            let stacks = if state.host.borrow().limits.limits.max_memory.is_some() {
-                exec::stack_bytes(mc, state, Some(&th))
-            } else {
-                0
-            };
-            let verdict = state
-                .host
-                .borrow_mut()
-                .limits
-                .check(mc, spent, depth, stacks);
-            match verdict {
+            match exec::check_limits(mc, state, &th, spent) {
                 crate::limits::Verdict::Continue => None,
                 crate::limits::Verdict::Raise(kind) => {
                     exec::raise_in_running_thread(mc, state, main, &mut th, kind);
