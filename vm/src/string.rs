@@ -215,6 +215,15 @@ impl<'gc> LuaString<'gc> {
         Self::new(mc, &bytes)
     }
 
+    /// A string that takes over a buffer: a long one keeps its allocation (no copy), a
+    /// short one is copied inline (without first shrinking the buffer to a box).
+    pub fn from_vec(mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {
+        if bytes.len() > MAX_INLINE_LEN {
+            return Self::outline(mc, bytes.into_boxed_slice());
+        }
+        Self::new(mc, &bytes)
+    }
+
     fn outline(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
         Self::charge(mc, bytes.len());
         let head = StringData {

@@ -67,7 +67,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     /// A string that takes over `bytes` without copying them: for results built in a
     /// buffer, so a large one needs its size once, not twice.
     pub fn new_string_owned(&self, bytes: Vec<u8>) -> Value<'gc> {
-        Value::String(LuaString::from_boxed(self.mc, bytes.into_boxed_slice()))
+        Value::String(LuaString::from_vec(self.mc, bytes))
     }
 
     pub fn new_table(&self) -> Table<'gc> {

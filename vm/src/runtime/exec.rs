@@ -718,7 +718,7 @@ fn call_builtin<'gc>(
                     let prefix = error_position(th, level as usize);
                     let mut bytes = prefix.into_bytes();
                     bytes.extend_from_slice(s.as_bytes());
-                    Value::String(LuaString::from_boxed(mc, bytes.into()))
+                    Value::String(LuaString::from_vec(mc, bytes))
                 }
                 v => v,
             };
@@ -1167,7 +1167,7 @@ fn concat_run<'gc>(
                 *state.scratch.borrow_mut() = buf;
                 s
             } else {
-                LuaString::from_boxed(mc, buf.into())
+                LuaString::from_vec(mc, buf)
             };
             th.stack[start] = Value::String(s);
             end = start + 1;
@@ -1590,7 +1590,7 @@ fn apply_pending<'gc>(
                     }
                     let mut bytes = text.into_bytes();
                     bytes.extend_from_slice(s.as_bytes());
-                    err.value = Value::String(LuaString::from_boxed(mc, bytes.into()));
+                    err.value = Value::String(LuaString::from_vec(mc, bytes));
                 }
                 err.traceback = None;
                 Err(err)

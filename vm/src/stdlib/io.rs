@@ -1028,7 +1028,7 @@ fn read_formats<'gc>(
     for &format in formats {
         let string = |bytes: Option<Vec<u8>>| match bytes {
             // Taken over, not copied: a huge read needs its size once.
-            Some(b) => Value::String(LuaString::from_boxed(mc, b.into_boxed_slice())),
+            Some(b) => Value::String(LuaString::from_vec(mc, b)),
             None => Value::Nil,
         };
         let v = match format {
