@@ -171,6 +171,67 @@ print("still usable", filled > 1000, #table.concat({"a", "b"}))
     );
 }
 
+/// A reload whose merge needs more memory than the system grants (copying a new entry
+/// into a big running table doubles its array) fails with "not enough memory" and is
+/// rolled back whole: the program keeps its old values and the next reload works. Before,
+/// the refused write was ignored (a partial merge reported as applied) or the journal's
+/// copy of the table aborted the process.
+#[test]
+fn a_reload_the_system_has_no_memory_for_is_rolled_back() {
+    let dir = std::env::temp_dir().join(format!("wayfinder-reload-oom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("big.lua"),
+        "local M = {version = 1, data = {}}\nfor i = 1, N do M.data[i] = i end\nreturn M\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.lua"),
+        r#"-- Size the data from what the system still grants (N entries of 16 bytes are 1/8 to
+-- 1/4 of it), then leave free 72 times N bytes: the running table (16 N), the new
+-- version's with one entry more (32 N, and 16 N more while it doubles) fit, but not the
+-- merge doubling the running table (32 N more).
+local lo, hi = 0, 1 << 36
+while hi - lo > (1 << 20) do
+  local mid = (lo + hi) // 2
+  if pcall(string.rep, "x", mid) then lo = mid else hi = mid end
+  collectgarbage()
+end
+N = 1
+while N * 128 <= lo do N = N * 2 end
+local ballast = string.rep("b", lo - N * 72)
+local big = require("big")
+local f = assert(io.open("big.lua", "w"))
+f:write("local M = {version = 2, data = {}}\nfor i = 1, N + 1 do M.data[i] = i end\nreturn M\n")
+f:close()
+local ok, err = debug.reloadModule("big")
+print(ok, (err:gsub("%[%d+%]", "[N+1]")))
+print("kept", big.version, #big.data == N)
+f = assert(io.open("big.lua", "w"))
+f:write("return {version = 3, data = {}}\n")
+f:close()
+print("again", (debug.reloadModule("big")))
+print("now", big.version, #big.data == N, #ballast > 0)
+"#,
+    )
+    .unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 100000 && exec "$0" run --no-server main.lua"#)
+        .arg(env!("CARGO_BIN_EXE_wayfinder"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "false\tnot enough memory to merge 'big.data[N+1]'; the reload was rolled back\n\
+         kept\t1\ttrue\n\
+         again\ttrue\n\
+         now\t3\ttrue\ttrue\n"
+    );
+}
+
 /// `run`, but a run that has not ended after a minute (a hang, not slowness) is killed and
 /// reported.
 fn run_or_hang(args: &[&str], path: &PathBuf) -> Output {

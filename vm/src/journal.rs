@@ -13,7 +13,7 @@ use gc_arena::{Collect, Gc, Mutation};
 
 use crate::function::{set_closure_parts, set_forward, Closure, Forward, Proto, UpvalueCell};
 use crate::modules::ModuleRecord;
-use crate::table::{Table, TableData};
+use crate::table::{SetError, Table, TableData};
 use crate::value::Value;
 
 /// The shared metatables as they were when the transaction opened (string, other types).
@@ -63,10 +63,20 @@ impl<'gc> Journal<'gc> {
         self.seen.insert(addr)
     }
 
-    pub fn table(&mut self, t: Table<'gc>) {
-        if self.first_time(Gc::as_ptr(t.gc()) as usize) {
-            self.tables.push((t, t.snapshot()));
+    /// Copy `t` if this is its first change. A copy the allocator refuses is an error (and
+    /// the table stays unrecorded, so a later write tries again).
+    pub fn table(&mut self, t: Table<'gc>) -> Result<(), SetError> {
+        let addr = Gc::as_ptr(t.gc()) as usize;
+        if self.first_time(addr) {
+            match t.snapshot() {
+                Ok(copy) => self.tables.push((t, copy)),
+                Err(e) => {
+                    self.seen.remove(&addr);
+                    return Err(e);
+                }
+            }
         }
+        Ok(())
     }
 
     pub fn cell(&mut self, c: UpvalueCell<'gc>) {

@@ -364,9 +364,23 @@ impl<'gc> Table<'gc> {
         self.0.borrow().next(key)
     }
 
-    /// A copy of the whole table (both parts and the metatable), for reload's journal.
-    pub fn snapshot(self) -> TableData<'gc> {
-        self.0.borrow().clone()
+    /// A copy of the whole table (both parts and the metatable), for reload's journal. A
+    /// copy the allocator refuses is `NoMemory`, so a reload rolls back instead of aborting.
+    pub fn snapshot(self) -> Result<TableData<'gc>, SetError> {
+        let d = self.0.borrow();
+        Ok(TableData {
+            array: try_copy(&d.array)?,
+            hash: HashPart {
+                slots: try_copy(&d.hash.slots)?,
+                used: d.hash.used,
+                live: d.hash.live,
+            },
+            metatable: d.metatable,
+            charged: d.charged.clone(),
+            weak: d.weak,
+            meta_absent: d.meta_absent.clone(),
+            finalizer: d.finalizer,
+        })
     }
 
     /// Put back a copy taken by [`Table::snapshot`].
@@ -853,6 +867,15 @@ impl<'gc> HashPart<'gc> {
 /// Room for `extra` more values in `array`, growing as `Vec::push` would (doubling), or
 /// `NoMemory` when the allocator refuses: Lua's "not enough memory", never an abort.
 #[inline]
+/// A copy of `items` in a vector of exactly their length, allocated fallibly.
+fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(items.len())
+        .map_err(|_| SetError::NoMemory)?;
+    out.extend_from_slice(items);
+    Ok(out)
+}
+
 fn reserve<T>(array: &mut Vec<T>, extra: usize) -> Result<(), SetError> {
     if array.capacity() - array.len() >= extra {
         return Ok(());

@@ -312,10 +312,16 @@ pub(super) fn reload_module<'gc>(
             let base = rec.baseline_globals.get(k);
             let value = merger.merge_value(before, base, now, &format!("global {g}"));
             if !value.raw_eq(now) {
-                env.state.before_table_write(mc, globals);
-                let _ = globals.set(mc, k, value);
+                let written = (env.state.before_table_write(mc, globals))
+                    .and_then(|()| globals.set(mc, k, value));
+                if written.is_err() && merger.refused.is_none() {
+                    merger.refused = Some(format!("global {g}"));
+                }
             }
         }
+    }
+    if let Some(path) = merger.refused.take() {
+        return Err(out_of_memory(&name, &path));
     }
     let discarded = std::mem::take(&mut merger.discarded);
     drop(merger);
@@ -324,8 +330,11 @@ pub(super) fn reload_module<'gc>(
     let loaded = wayfinder_vm::stdlib::package::loaded_table(mc, env.state);
     let name_key = key(env, &name);
     if !loaded.get(name_key).raw_eq(merged) {
-        env.state.before_table_write(mc, loaded);
-        let _ = loaded.set(mc, name_key, merged);
+        let written = (env.state.before_table_write(mc, loaded))
+            .and_then(|()| loaded.set(mc, name_key, merged));
+        if written.is_err() {
+            return Err(out_of_memory(&name, "package.loaded"));
+        }
     }
 
     report.frames_in_old_code = frames_in(env, &old_protos);
@@ -335,6 +344,16 @@ pub(super) fn reload_module<'gc>(
     let report_value = report_table(env, &report);
     call_hook(env, &name, merged, "__on_reload", &[merged, report_value])?;
     Ok(report)
+}
+
+/// The error for a merge write the allocator refused; the caller rolls the reload back,
+/// so the program keeps every value it had.
+fn out_of_memory(module: &str, path: &str) -> ReloadError {
+    ReloadError::new(
+        ErrorKind::Runtime,
+        Some(module),
+        format!("not enough memory to merge '{path}'; the reload was rolled back"),
+    )
 }
 
 /// Every prototype whose code a module's frames may be running now: the record's tree
@@ -518,13 +537,12 @@ pub(super) fn reload_table<'gc>(
                 let v = t.get(fkey);
                 let mut tables = Vec::new();
                 reachable_tables(v, &mut tables);
-                Ok((
-                    v,
-                    tables
-                        .into_iter()
-                        .map(|t| (t, t.snapshot()))
-                        .collect::<Vec<_>>(),
-                ))
+                tables
+                    .into_iter()
+                    .map(|t| t.snapshot().map(|copy| (t, copy)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|copies| (v, copies))
+                    .map_err(|_| out_of_memory(&name, &format!("{name}.{field}")))
             }
             other => Err(ReloadError::new(
                 ErrorKind::Refused,
@@ -557,10 +575,18 @@ pub(super) fn reload_table<'gc>(
             Some(b) => b.get(fkey),
             None => Value::Nil,
         };
-        let merged = merger.merge_value(cur, base, new_value, &format!("{name}.{field}"));
+        let path = format!("{name}.{field}");
+        let merged = merger.merge_value(cur, base, new_value, &path);
         if !merged.raw_eq(cur) {
-            env.state.before_table_write(mc, old_module);
-            let _ = old_module.set(mc, fkey, merged);
+            let written = (env.state.before_table_write(mc, old_module))
+                .and_then(|()| old_module.set(mc, fkey, merged));
+            if written.is_err() && merger.refused.is_none() {
+                merger.refused = Some(path);
+            }
+        }
+        if let Some(path) = merger.refused.take() {
+            env.state.roll_back_transaction(mc);
+            return Err(out_of_memory(&name, &path));
         }
     }
     // The field's baseline is now what this version produced.

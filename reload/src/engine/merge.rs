@@ -31,6 +31,8 @@ pub struct Merger<'gc, 'r> {
     pub discarded: Vec<wayfinder_vm::function::Closure<'gc>>,
     /// Tables still to merge, breadth first, so each is reported under its shortest path.
     queue: VecDeque<(Table<'gc>, Table<'gc>, Value<'gc>, String)>,
+    /// The path of the first write the allocator refused; the caller rolls the reload back.
+    pub refused: Option<String>,
 }
 
 /// `path.key` for identifier-like string keys, `path[key]` otherwise.
@@ -90,6 +92,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             seen: HashSet::new(),
             discarded: Vec::new(),
             queue: VecDeque::new(),
+            refused: None,
         }
     }
 
@@ -179,24 +182,40 @@ impl<'gc, 'r> Merger<'gc, 'r> {
         }
     }
 
+    /// Write one merged field into a running table. A write the allocator refuses (the
+    /// table cannot grow) is remembered, not ignored: the caller rolls the reload back.
+    fn write(
+        &mut self,
+        t: Table<'gc>,
+        k: Value<'gc>,
+        v: Value<'gc>,
+        path: impl FnOnce() -> String,
+    ) {
+        let written =
+            (self.state.before_table_write(self.mc, t)).and_then(|()| t.set(self.mc, k, v));
+        if written.is_err() && self.refused.is_none() {
+            self.refused = Some(path());
+        }
+    }
+
     fn merge_table_now(&mut self, old: Table<'gc>, new: Table<'gc>, base: Value<'gc>, path: &str) {
-        if !self.seen.insert(Gc::as_ptr(old.gc()) as usize) {
+        if !self.seen.insert(Gc::as_ptr(old.gc()) as usize) || self.refused.is_some() {
             return;
         }
         let base = self.shadow(base);
-        let mut new_fields = Vec::new();
+        // Walks `new` in place (the merge writes only into running tables, never into the
+        // new version's), so a big table needs no copy of its entries.
         let mut key = Value::Nil;
-        while let Ok(Some((k, v))) = new.next(key) {
-            new_fields.push((k, v));
+        while let Ok(Some((k, nv))) = new.next(key) {
             key = k;
-        }
-        for (k, nv) in new_fields {
             let cv = old.get(k);
             let bv = base.map_or(Value::Nil, |b| b.get(k));
             let merged = self.merge_slot(cv, bv, nv, &child_path(path, k));
             if !merged.raw_eq(cv) {
-                self.state.before_table_write(self.mc, old);
-                let _ = old.set(self.mc, k, merged);
+                self.write(old, k, merged, || child_path(path, k));
+                if self.refused.is_some() {
+                    return;
+                }
             }
         }
         // Keys the new version no longer defines.
@@ -209,8 +228,8 @@ impl<'gc, 'r> Merger<'gc, 'r> {
             key = k;
         }
         for k in gone {
-            self.state.before_table_write(self.mc, old);
-            let _ = old.set(self.mc, k, Value::Nil);
+            // Removing a present key never allocates.
+            self.write(old, k, Value::Nil, || child_path(path, k));
             self.report.removed.push(child_path(path, k));
         }
         // Metatables merge the same way, so methods change for every instance.
@@ -222,7 +241,10 @@ impl<'gc, 'r> Merger<'gc, 'r> {
                 self.queue.push_back((om, nm, bm, meta_path));
             }
             (_, Some(nm)) => {
-                self.state.before_table_write(self.mc, old);
+                if self.state.before_table_write(self.mc, old).is_err() {
+                    self.refused.get_or_insert(meta_path);
+                    return;
+                }
                 old.set_metatable(self.mc, Some(nm));
                 self.report.updated.push(meta_path);
             }

@@ -2306,8 +2306,10 @@ pub(crate) fn newindex_step<'gc>(
                     }
                 };
                 if h.is_nil() {
-                    state.before_table_write(mc, t);
-                    return match t.set(mc, key, value) {
+                    return match state
+                        .before_table_write(mc, t)
+                        .and_then(|()| t.set(mc, key, value))
+                    {
                         Ok(()) => NewIndex::Done,
                         Err(e) => NewIndex::BadKey(e),
                     };

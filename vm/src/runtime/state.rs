@@ -9,7 +9,7 @@ use crate::journal::Journal;
 use crate::modules::ModuleRegistry;
 
 use crate::string::{Interner, LuaString};
-use crate::table::Table;
+use crate::table::{SetError, Table};
 use crate::thread::Thread;
 use crate::value::Value;
 
@@ -341,14 +341,16 @@ impl<'gc> State<'gc> {
     }
 
     /// Call before changing table `t`: inside a reload transaction, its contents are
-    /// copied to the journal the first time.
+    /// copied to the journal the first time. `NoMemory` when the allocator refuses the
+    /// copy: the write must not happen (it could not be rolled back).
     #[inline]
-    pub fn before_table_write(&self, mc: &Mutation<'gc>, t: Table<'gc>) {
+    pub fn before_table_write(&self, mc: &Mutation<'gc>, t: Table<'gc>) -> Result<(), SetError> {
         if self.txn_open.get() {
             if let Some(j) = self.journal.borrow_mut(mc).as_mut() {
-                j.table(t);
+                return j.table(t);
             }
         }
+        Ok(())
     }
 
     /// Call before changing an upvalue cell that may predate the transaction.

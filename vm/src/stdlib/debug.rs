@@ -861,7 +861,7 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = ctx.arg(0);
     match v {
         Value::Table(t) => {
-            ctx.state.before_table_write(ctx.mc, t);
+            (ctx.state.before_table_write(ctx.mc, t)).map_err(|e| ctx.core_error(e.message()))?;
             crate::weak::set_metatable(ctx.mc, ctx.state, t, mt)
         }
         Value::UserData(u) => {
@@ -975,13 +975,15 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 Value::String(state.intern(mc, b"k")),
             );
             crate::weak::set_metatable(mc, state, t, Some(mt));
-            state.before_table_write(mc, state.registry);
+            (state.before_table_write(mc, state.registry))
+                .map_err(|e| ctx.core_error(e.message()))?;
             set_value(mc, state, state.registry, "_HOOKKEY", Value::Table(t));
             t
         }
     };
-    state.before_table_write(mc, hooks);
-    let _ = hooks.set(mc, Value::Thread(key), func);
+    (state.before_table_write(mc, hooks))
+        .and_then(|()| hooks.set(mc, Value::Thread(key), func))
+        .map_err(|e| ctx.core_error(e.message()))?;
     Ok(0)
 }
 

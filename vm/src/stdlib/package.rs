@@ -363,7 +363,7 @@ standard library '{name}'; the global '{name}' stays the standard library"
     let deps = crate::modules::end_load(ctx.mc, ctx.state);
     let result = result?;
     let value = result.first().copied().unwrap_or(Value::Nil);
-    ctx.state.before_table_write(ctx.mc, loaded);
+    (ctx.state.before_table_write(ctx.mc, loaded)).map_err(|e| ctx.error(e.message()))?;
     if !value.is_nil() {
         loaded
             .set(ctx.mc, Value::String(name_s), value)

@@ -65,11 +65,9 @@ fn set_i<'gc>(
     v: Value<'gc>,
 ) -> Result<(), LuaError<'gc>> {
     match plain(obj) {
-        Some(t) => {
-            ctx.state.before_table_write(ctx.mc, t);
-            t.set_int(ctx.mc, i, v)
-                .map_err(|e| ctx.core_error(e.message()))
-        }
+        Some(t) => (ctx.state.before_table_write(ctx.mc, t))
+            .and_then(|()| t.set_int(ctx.mc, i, v))
+            .map_err(|e| ctx.core_error(e.message())),
         None => ctx.set_index(obj, Value::Integer(i), v),
     }
 }
