@@ -31,6 +31,10 @@ struct Options {
     /// The wayfinder binary (run as `PATH run FILE`) [default: <workspace>/target/release/wayfinder]
     #[arg(long, value_name = "PATH")]
     wayfinder: Option<PathBuf>,
+    /// An earlier wayfinder build to compare with in the same run (runs taking turns with
+    /// the others): adds its time, its ratio to lua5.4 and wayfinder's ratio to it
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<PathBuf>,
     /// The PUC-Rio Lua 5.4 interpreter [default: `lua5.4` found on $PATH]
     #[arg(long, value_name = "PATH")]
     lua: Option<PathBuf>,
@@ -92,6 +96,10 @@ fn wayfinder_runtime(options: &Options, root: &Path) -> Runtime {
         .wayfinder
         .clone()
         .unwrap_or_else(|| root.join("target/release/wayfinder"));
+    wayfinder_at(path)
+}
+
+fn wayfinder_at(path: PathBuf) -> Runtime {
     if !path.is_file() {
         return Err(format!(
             "no binary at {} (build it with `cargo build --release -p wayfinder`, or pass --wayfinder PATH)",
@@ -134,10 +142,10 @@ fn piccolo_runtime(options: &Options) -> Runtime {
 }
 
 /// Runs `file` `runs` times on every runtime, taking turns: round `r` starts with runtime
-/// `r mod 3`, so no runtime always runs right after another. Returns the outcomes in the
+/// `r mod n`, so no runtime always runs right after another. Returns the outcomes in the
 /// order of `runtimes`.
-fn measure(runtimes: &[&Runtime; 3], file: &Path, runs: u32, timeout: Duration) -> [Outcome; 3] {
-    let mut samples: [Samples; 3] = Default::default();
+fn measure(runtimes: &[&Runtime], file: &Path, runs: u32, timeout: Duration) -> Vec<Outcome> {
+    let mut samples: Vec<Samples> = runtimes.iter().map(|_| Samples::default()).collect();
     for round in 0..runs.max(1) as usize {
         for turn in 0..runtimes.len() {
             let i = (round + turn) % runtimes.len();
@@ -146,7 +154,7 @@ fn measure(runtimes: &[&Runtime; 3], file: &Path, runs: u32, timeout: Duration) 
             }
         }
     }
-    let mut outcomes = samples.map(Samples::finish);
+    let mut outcomes: Vec<Outcome> = samples.into_iter().map(Samples::finish).collect();
     for (outcome, runtime) in outcomes.iter_mut().zip(runtimes) {
         if let Err(reason) = runtime {
             *outcome = Outcome::NotAvailable {
@@ -193,12 +201,16 @@ fn main() -> ExitCode {
     let wayfinder = wayfinder_runtime(&options, &root);
     let lua = lua_runtime(&options);
     let piccolo = piccolo_runtime(&options);
-    for reason in [&wayfinder, &lua]
+    let baseline = options.baseline.clone().map(wayfinder_at);
+    for reason in [Some(&wayfinder), Some(&lua), baseline.as_ref()]
         .into_iter()
+        .flatten()
         .filter_map(|r| r.as_ref().err())
     {
         eprintln!("note: {reason}");
     }
+    let mut runtimes = vec![&wayfinder, &lua, &piccolo];
+    runtimes.extend(baseline.as_ref());
 
     let mut rows = Vec::new();
     for file in &programs {
@@ -207,12 +219,13 @@ fn main() -> ExitCode {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         eprintln!("running {program} ({} runs each)...", options.runs.max(1));
-        let [wayfinder, lua, piccolo] =
-            measure(&[&wayfinder, &lua, &piccolo], file, options.runs, timeout);
+        let mut outcomes = measure(&runtimes, file, options.runs, timeout).into_iter();
+        let mut next = || outcomes.next();
         rows.push(Row {
-            wayfinder,
-            lua,
-            piccolo,
+            wayfinder: next().expect("one outcome per runtime"),
+            lua: next().expect("one outcome per runtime"),
+            piccolo: next().expect("one outcome per runtime"),
+            baseline: next(),
             program,
         });
     }
@@ -261,12 +274,14 @@ mod tests {
         };
         let (a, b) = (shell("a"), shell("b"));
         let missing: Runtime = Err("not here".to_string());
-        let [first, second, third] = measure(
+        let [first, second, third]: [Outcome; 3] = measure(
             &[&a, &b, &missing],
             Path::new("x"),
             3,
             Duration::from_secs(30),
-        );
+        )
+        .try_into()
+        .unwrap();
         let order = fs::read_to_string(&log).unwrap();
         let _ = fs::remove_file(&log);
         assert_eq!(

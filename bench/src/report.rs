@@ -4,12 +4,14 @@ use serde_json::{json, Value as Json};
 
 use crate::outcome::Outcome;
 
-/// The three runtimes' outcomes for one benchmark program.
+/// The runtimes' outcomes for one benchmark program. `baseline` is an earlier wayfinder
+/// build measured in the same run (`--baseline`), if one was asked for.
 pub struct Row {
     pub program: String,
     pub wayfinder: Outcome,
     pub lua: Outcome,
     pub piccolo: Outcome,
+    pub baseline: Option<Outcome>,
 }
 
 /// How one runtime's result on one program is judged against lua5.4's checksum.
@@ -78,6 +80,13 @@ struct Judged {
     piccolo_kib: Option<u64>,
     /// wayfinder's peak memory over lua5.4's.
     mem_wf_lua: Option<f64>,
+    /// The baseline build: its result, its time over lua5.4's, wayfinder's time over its,
+    /// its peak memory and that over lua5.4's.
+    baseline: Option<Verdict>,
+    base_lua: Option<f64>,
+    wf_base: Option<f64>,
+    baseline_kib: Option<u64>,
+    mem_base_lua: Option<f64>,
 }
 
 impl Row {
@@ -95,7 +104,21 @@ impl Row {
         let wayfinder_kib = memory(&self.wayfinder, &wayfinder);
         let lua_kib = memory(&self.lua, &lua);
         let piccolo_kib = memory(&self.piccolo, &piccolo);
+        let baseline = self.baseline.as_ref().map(|b| judge(b, reference));
+        let baseline_kib = match (&self.baseline, &baseline) {
+            (Some(b), Some(v)) => memory(b, v),
+            _ => None,
+        };
+        let mem_ratio = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(x), Some(y)) if y > 0 => Some(x as f64 / y as f64),
+            _ => None,
+        };
         Judged {
+            base_lua: baseline.as_ref().and_then(|b| ratio(b, &lua)),
+            wf_base: baseline.as_ref().and_then(|b| ratio(&wayfinder, b)),
+            mem_base_lua: mem_ratio(baseline_kib, lua_kib),
+            baseline,
+            baseline_kib,
             wf_lua: ratio(&wayfinder, &lua),
             wf_piccolo: ratio(&wayfinder, &piccolo),
             wayfinder,
@@ -114,11 +137,12 @@ impl Row {
     /// Why each runtime's result is not clean, as `(runtime, explanation)` pairs.
     fn problems(&self) -> Vec<(&'static str, String)> {
         let reference = self.lua.checksum();
-        let runtimes = [
+        let mut runtimes = vec![
             ("wayfinder", &self.wayfinder),
             ("lua5.4", &self.lua),
             ("piccolo", &self.piccolo),
         ];
+        runtimes.extend(self.baseline.as_ref().map(|b| ("baseline", b)));
         let mut problems = Vec::new();
         for (name, outcome) in runtimes {
             match outcome {
@@ -189,26 +213,99 @@ fn memory_cell(kib: Option<u64>) -> String {
     kib.map_or_else(|| "-".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
 }
 
-const COLUMNS: usize = 10;
+type CellFn<'a> = Box<dyn Fn(&Row, &Judged) -> String + 'a>;
 
-const HEADER: [&str; COLUMNS] = [
-    "program",
-    "wayfinder s",
-    "lua5.4 s",
-    "piccolo s",
-    "wf/lua",
-    "wf/piccolo",
-    "wayfinder MiB",
-    "lua5.4 MiB",
-    "piccolo MiB",
-    "mem wf/lua",
-];
+/// One column of the table: its header, its cell for each program and its cell on the
+/// geomean line.
+struct Column<'a> {
+    header: &'static str,
+    cell: CellFn<'a>,
+    total: String,
+}
+
+fn column<'a>(
+    header: &'static str,
+    cell: impl Fn(&Row, &Judged) -> String + 'a,
+    total: Option<Option<f64>>,
+) -> Column<'a> {
+    Column {
+        header,
+        cell: Box::new(cell),
+        total: total.map(ratio_cell).unwrap_or_default(),
+    }
+}
+
+/// The columns, in order; the baseline's only when a row has one.
+fn columns(summary: &Summary, baseline: bool) -> Vec<Column<'static>> {
+    let base = |c: Column<'static>| baseline.then_some(c);
+    let verdict = |v: &Option<Verdict>| v.as_ref().map_or("-".to_string(), Verdict::cell);
+    [
+        Some(column("program", |r, _| r.program.clone(), None)),
+        Some(column("wayfinder s", |_, j| j.wayfinder.cell(), None)),
+        base(column("before s", move |_, j| verdict(&j.baseline), None)),
+        Some(column("lua5.4 s", |_, j| j.lua.cell(), None)),
+        Some(column("piccolo s", |_, j| j.piccolo.cell(), None)),
+        Some(column(
+            "wf/lua",
+            |_, j| ratio_cell(j.wf_lua),
+            Some(summary.geo_wf_lua),
+        )),
+        base(column(
+            "before/lua",
+            |_, j| ratio_cell(j.base_lua),
+            Some(summary.geo_base_lua),
+        )),
+        base(column(
+            "wf/before",
+            |_, j| ratio_cell(j.wf_base),
+            Some(summary.geo_wf_base),
+        )),
+        Some(column(
+            "wf/piccolo",
+            |_, j| ratio_cell(j.wf_piccolo),
+            Some(summary.geo_wf_piccolo),
+        )),
+        Some(column(
+            "wayfinder MiB",
+            |_, j| memory_cell(j.wayfinder_kib),
+            None,
+        )),
+        base(column(
+            "before MiB",
+            |_, j| memory_cell(j.baseline_kib),
+            None,
+        )),
+        Some(column("lua5.4 MiB", |_, j| memory_cell(j.lua_kib), None)),
+        Some(column(
+            "piccolo MiB",
+            |_, j| memory_cell(j.piccolo_kib),
+            None,
+        )),
+        Some(column(
+            "mem wf/lua",
+            |_, j| ratio_cell(j.mem_wf_lua),
+            Some(summary.geo_mem),
+        )),
+        base(column(
+            "mem before/lua",
+            |_, j| ratio_cell(j.mem_base_lua),
+            Some(summary.geo_mem_base),
+        )),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
 
 /// The summary under the table: geometric means and the worst programs.
 struct Summary {
     geo_wf_lua: Option<f64>,
     geo_wf_piccolo: Option<f64>,
     geo_mem: Option<f64>,
+    /// The baseline's: its time and memory over lua5.4's, and wayfinder's time over its.
+    geo_base_lua: Option<f64>,
+    geo_wf_base: Option<f64>,
+    geo_mem_base: Option<f64>,
     /// The program with the highest wf/lua time ratio, and that ratio.
     worst_time: Option<(String, f64)>,
     /// The program with the highest wf/lua memory ratio, and that ratio.
@@ -227,33 +324,23 @@ fn summarize(rows: &[Row], judged: &[Judged]) -> Summary {
         geo_wf_lua: geometric_mean(judged.iter().map(|j| j.wf_lua)),
         geo_wf_piccolo: geometric_mean(judged.iter().map(|j| j.wf_piccolo)),
         geo_mem: geometric_mean(judged.iter().map(|j| j.mem_wf_lua)),
+        geo_base_lua: geometric_mean(judged.iter().map(|j| j.base_lua)),
+        geo_wf_base: geometric_mean(judged.iter().map(|j| j.wf_base)),
+        geo_mem_base: geometric_mean(judged.iter().map(|j| j.mem_base_lua)),
         worst_time: worst(rows, judged.iter().map(|j| j.wf_lua)),
         worst_memory: worst(rows, judged.iter().map(|j| j.mem_wf_lua)),
     }
 }
 
 /// The table's cells: a header, one line per program, and the geomean line.
-fn cells(rows: &[Row], judged: &[Judged], summary: &Summary) -> Vec<[String; COLUMNS]> {
-    let mut lines: Vec<[String; COLUMNS]> = vec![HEADER.map(str::to_string)];
+fn cells(rows: &[Row], judged: &[Judged], summary: &Summary) -> Vec<Vec<String>> {
+    let columns = columns(summary, rows.iter().any(|r| r.baseline.is_some()));
+    let mut lines = vec![columns.iter().map(|c| c.header.to_string()).collect()];
     for (row, j) in rows.iter().zip(judged) {
-        lines.push([
-            row.program.clone(),
-            j.wayfinder.cell(),
-            j.lua.cell(),
-            j.piccolo.cell(),
-            ratio_cell(j.wf_lua),
-            ratio_cell(j.wf_piccolo),
-            memory_cell(j.wayfinder_kib),
-            memory_cell(j.lua_kib),
-            memory_cell(j.piccolo_kib),
-            ratio_cell(j.mem_wf_lua),
-        ]);
+        lines.push(columns.iter().map(|c| (c.cell)(row, j)).collect());
     }
-    let mut geomean: [String; COLUMNS] = Default::default();
+    let mut geomean: Vec<String> = columns.iter().map(|c| c.total.clone()).collect();
     geomean[0] = "geomean".to_string();
-    geomean[4] = ratio_cell(summary.geo_wf_lua);
-    geomean[5] = ratio_cell(summary.geo_wf_piccolo);
-    geomean[9] = ratio_cell(summary.geo_mem);
     lines.push(geomean);
     lines
 }
@@ -268,6 +355,11 @@ fn summary_lines(summary: &Summary) -> Vec<String> {
     if let Some((program, ratio)) = &summary.worst_memory {
         out.push(format!(
             "most memory relative to lua5.4: {program} ({ratio:.2}x)"
+        ));
+    }
+    if let (Some(now), Some(before)) = (summary.geo_wf_base, summary.geo_base_lua) {
+        out.push(format!(
+            "against the baseline build: {now:.2}x of its time (it ran at {before:.2}x of lua5.4)"
         ));
     }
     out
@@ -294,16 +386,16 @@ pub fn table(rows: &[Row]) -> String {
     let summary = summarize(rows, &judged);
     let lines = cells(rows, &judged, &summary);
 
-    let mut widths = [0usize; COLUMNS];
+    let mut widths = vec![0usize; lines[0].len()];
     for line in &lines {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.len());
         }
     }
-    let render = |line: &[String; COLUMNS]| {
+    let render = |line: &[String]| {
         let cells: Vec<String> = line
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .enumerate()
             .map(|(i, (cell, w))| {
                 if i == 0 {
@@ -369,7 +461,7 @@ pub fn markdown(rows: &[Row]) -> String {
             .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
         if i == 0 {
-            let align: Vec<&str> = (0..COLUMNS)
+            let align: Vec<&str> = (0..line.len())
                 .map(|c| if c == 0 { "---" } else { "---:" })
                 .collect();
             out.push_str(&format!("| {} |\n", align.join(" | ")));
@@ -421,6 +513,9 @@ pub fn json(rows: &[Row], runs: u32) -> Json {
                 "wf_over_lua": j.wf_lua,
                 "wf_over_piccolo": j.wf_piccolo,
                 "memory_wf_over_lua": j.mem_wf_lua,
+                "baseline": row.baseline.as_ref().zip(j.baseline.as_ref()).map(|(o, v)| outcome_json(o, v)),
+                "baseline_over_lua": j.base_lua,
+                "wf_over_baseline": j.wf_base,
             })
         })
         .collect();
@@ -431,6 +526,8 @@ pub fn json(rows: &[Row], runs: u32) -> Json {
             "wf_over_lua": summary.geo_wf_lua,
             "wf_over_piccolo": summary.geo_wf_piccolo,
             "memory_wf_over_lua": summary.geo_mem,
+            "baseline_over_lua": summary.geo_base_lua,
+            "wf_over_baseline": summary.geo_wf_base,
         },
         "worst": {
             "wf_over_lua": summary.worst_time.map(|(p, r)| json!({"program": p, "ratio": r})),
@@ -444,6 +541,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// Columns without a baseline.
+    const BASE_COLUMNS: usize = 10;
 
     fn ok(ms: u64, kib: u64, checksum: &str) -> Outcome {
         Outcome::Ok {
@@ -461,6 +561,7 @@ mod tests {
                 wayfinder: ok(200, 3072, "fib 1"),
                 lua: ok(100, 2048, "fib 1"),
                 piccolo: ok(400, 4096, "fib 1"),
+                baseline: None,
             },
             Row {
                 program: "strings".to_string(),
@@ -469,6 +570,7 @@ mod tests {
                 piccolo: Outcome::NotAvailable {
                     reason: "no table.concat".to_string(),
                 },
+                baseline: None,
             },
         ]
     }
@@ -515,6 +617,7 @@ mod tests {
             wayfinder: ok(300, 8192, "t"),
             lua: ok(100, 2048, "t"),
             piccolo: ok(900, 2048, "t"),
+            baseline: None,
         });
         let judged: Vec<Judged> = rows.iter().map(Row::judge).collect();
         let summary = summarize(&rows, &judged);
@@ -538,6 +641,7 @@ mod tests {
                 wayfinder: missing(),
                 lua: ok(1, 1, "x"),
                 piccolo: ok(1, 1, "x"),
+                baseline: None,
             })
             .collect();
         assert_eq!(notes(&rows), vec!["all programs: wayfinder: no binary"]);
@@ -551,7 +655,7 @@ mod tests {
             .take_while(|l| !l.is_empty())
             .filter(|l| l.contains(" | "))
             .map(|l| l.match_indices(" | ").map(|(i, _)| i).collect())
-            .filter(|bars: &Vec<usize>| bars.len() == COLUMNS - 1)
+            .filter(|bars: &Vec<usize>| bars.len() == BASE_COLUMNS - 1)
             .collect();
         assert_eq!(bars.len(), 4, "{text}");
         assert!(bars.windows(2).all(|w| w[0] == w[1]), "{text}");
@@ -572,7 +676,7 @@ mod tests {
         assert!(lines
             .iter()
             .take(5)
-            .all(|l| l.matches(" | ").count() == COLUMNS - 1));
+            .all(|l| l.matches(" | ").count() == BASE_COLUMNS - 1));
         assert!(text.contains("- slowest relative to lua5.4: fib (2.00x)"));
         assert!(text.contains("- strings: piccolo: no table.concat"));
     }
@@ -590,5 +694,55 @@ mod tests {
         assert_eq!(doc["programs"][1]["wf_over_lua"], Json::Null);
         assert_eq!(doc["geomean"]["wf_over_piccolo"], 0.5);
         assert_eq!(doc["worst"]["wf_over_lua"]["program"], "fib");
+    }
+
+    #[test]
+    fn a_baseline_adds_its_columns_and_geomeans() {
+        let mut rows = sample_rows();
+        rows[0].baseline = Some(ok(400, 4096, "fib 1"));
+        rows[1].baseline = Some(Outcome::Failed {
+            reason: "crashed".to_string(),
+        });
+        let text = table(&rows);
+        let header = text.lines().next().unwrap();
+        for h in [
+            "before s",
+            "before/lua",
+            "wf/before",
+            "before MiB",
+            "mem before/lua",
+        ] {
+            assert!(header.contains(h), "{header}");
+        }
+        let fib = text.lines().find(|l| l.starts_with("fib")).unwrap();
+        // wayfinder 0.2 s, before 0.4 s, lua 0.1 s: before/lua 4x, wf/before 0.5x.
+        assert!(
+            fib.contains("0.400") && fib.contains("4.00x") && fib.contains("0.50x"),
+            "{fib}"
+        );
+        let geo = text.lines().find(|l| l.starts_with("geomean")).unwrap();
+        assert!(
+            geo.contains("4.00x") && geo.contains("0.50x") && geo.contains("2.00x"),
+            "{geo}"
+        );
+        assert!(text.contains("strings: baseline: crashed"), "{text}");
+        assert!(
+            text.contains(
+                "against the baseline build: 0.50x of its time (it ran at 4.00x of lua5.4)"
+            ),
+            "{text}"
+        );
+        assert!(
+            table(&sample_rows())
+                .lines()
+                .next()
+                .unwrap()
+                .matches(" | ")
+                .count()
+                == BASE_COLUMNS - 1
+        );
+        let doc = json(&rows, 1);
+        assert_eq!(doc["geomean"]["wf_over_baseline"], 0.5);
+        assert_eq!(doc["programs"][0]["baseline"]["seconds"], 0.4);
     }
 }
