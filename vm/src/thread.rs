@@ -161,8 +161,9 @@ pub struct HookState<'gc> {
     /// a different frame means the function was entered or returned to since.
     pub old_pc: usize,
     pub old_frame: (usize, usize),
-    /// The `coroutine.yield` this suspended thread called with a return hook set: its
-    /// "return" event is reported when the thread is resumed (nil: none).
+    /// The `coroutine.resume`/`yield` whose results a thread switch left for this thread
+    /// (`Pending::Deliver`) while it has a return hook: its "return" event is reported when
+    /// the thread runs (nil: none).
     pub pending_return: Value<'gc>,
 }
 

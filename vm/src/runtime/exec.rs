@@ -389,8 +389,8 @@ fn call_native<'gc>(
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.
-/// Builtins that return later (`pcall`, `coroutine.resume`) report only their call;
-/// `coroutine.yield` reports its return when the thread is resumed.
+/// Builtins that return later (`pcall`, `coroutine.resume`, `yield`) report their return
+/// where they do (`hook::native_returned`).
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -417,11 +417,6 @@ fn call_native_hooked<'gc>(
         NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
-            if b == Builtin::CoroutineYield && hook::wants(th, HookEvent::Return) {
-                if let Some(h) = th.hook.as_mut() {
-                    h.pending_return = native;
-                }
-            }
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);
         }
     };
@@ -738,6 +733,10 @@ fn call_builtin<'gc>(
                 th.stack.push(Value::Boolean(false));
                 th.stack
                     .push(Value::String(LuaString::new(mc, msg.as_bytes())));
+                if th.hook.is_some() {
+                    let native = Value::NativeFunction(nf);
+                    hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
+                }
                 return deliver(mc, state, thread, th, ret, 2);
             }
             th.frames.push(Frame::Resume { ret, wrap: false });
@@ -852,6 +851,10 @@ fn builtin_pairs<'gc>(
         // the global is replaced.
         let next = nf.upvalues.borrow().first().copied().unwrap_or(Value::Nil);
         th.stack[func_slot..func_slot + 3].copy_from_slice(&[next, v, Value::Nil]);
+        if th.hook.is_some() {
+            let native = Value::NativeFunction(nf);
+            hook::native_returned(mc, state, thread, th, native, func_slot, 3)?;
+        }
         return deliver(mc, state, thread, th, ret, 3);
     }
     th.stack[func_slot + 1] = mm;
@@ -974,9 +977,13 @@ pub(crate) fn deliver<'gc>(
                 let outer = *outer;
                 th.frames.pop();
                 ensure_len(th, outer.func_slot + 1);
+                let native = th.stack[outer.func_slot];
                 th.stack[outer.func_slot] = Value::Boolean(true);
                 ret = outer;
                 n += 1;
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+                }
             }
             Some(Frame::Resume { .. }) => {
                 return Err(LuaError::from_str(
@@ -992,10 +999,14 @@ pub(crate) fn deliver<'gc>(
                 for v in &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want] {
                     *v = Value::Nil;
                 }
+                let native = th.stack[outer.func_slot];
                 th.stack
                     .copy_within(ret.func_slot..ret.func_slot + want, outer.func_slot);
                 ret = outer;
                 n = want;
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+                }
             }
             Some(Frame::Lua(f)) => {
                 let frame_end = lua_frame_end(f);
@@ -1503,8 +1514,12 @@ fn close_protected<'gc>(
     }
     th.frames.pop();
     ensure_len(th, ret.func_slot + 2);
+    let native = th.stack[ret.func_slot];
     th.stack[ret.func_slot] = Value::Boolean(false);
     th.stack[ret.func_slot + 1] = err;
+    if th.hook.is_some() {
+        hook::native_returned(mc, state, thread, th, native, ret.func_slot, 2)?;
+    }
     deliver(mc, state, thread, th, ret, 2)
 }
 
@@ -1565,7 +1580,16 @@ fn apply_pending<'gc>(
             };
             setup_call(mc, state, thread, th, 0, nargs, ret, false)
         }
-        Pending::Deliver { ret, n } => deliver(mc, state, thread, th, ret, n),
+        Pending::Deliver { ret, n } => {
+            // The return of the `coroutine.resume`/`yield` these are the results of.
+            let native = th.hook.as_mut().map_or(Value::Nil, |h| {
+                std::mem::replace(&mut h.pending_return, Value::Nil)
+            });
+            if !native.is_nil() {
+                hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+            }
+            deliver(mc, state, thread, th, ret, n)
+        }
         Pending::CoroutineFailed(err, coroutine) => {
             let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
@@ -1595,7 +1619,11 @@ fn apply_pending<'gc>(
                 err.traceback = None;
                 Err(err)
             } else {
+                let native = th.stack.get(ret.func_slot).copied().unwrap_or(Value::Nil);
                 place_values(th, ret.func_slot, &[Value::Boolean(false), err.value]);
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, 2)?;
+                }
                 deliver(mc, state, thread, th, ret, 2)
             }
         }
@@ -1624,10 +1652,19 @@ fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values
     } else {
         n
     };
-    let frame_end = match th.frames.last() {
+    let mut frame_end = match th.frames.last() {
         Some(Frame::Lua(f)) if ret.kind == RetKind::Normal => Some(lua_frame_end(f)),
         _ => None,
     };
+    if th.hook.is_some() && hook::wants(th, HookEvent::Return) {
+        // The return event of the native returning these (the `resume` or `yield` at `at`)
+        // is reported by `apply_pending`, when this thread runs.
+        let native = th.stack.get(at).copied().unwrap_or(Value::Nil);
+        if let Some(h) = th.hook.as_mut() {
+            h.pending_return = native;
+        }
+        frame_end = None;
+    }
     let need = (at + n.max(want)).max(frame_end.map_or(0, |end| end.max(th.top)));
     ensure_len(th, need);
     let mut dest = at;
@@ -2891,23 +2928,6 @@ fn dispatch_hooked<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
-    // The return of the `coroutine.yield` this thread was suspended in.
-    let pending = th.hook.as_mut().map_or(Value::Nil, |h| {
-        std::mem::replace(&mut h.pending_return, Value::Nil)
-    });
-    if !pending.is_nil() {
-        let none = Transfer::default();
-        hook::call_hook(
-            mc,
-            state,
-            thread,
-            th,
-            HookEvent::Return,
-            None,
-            pending,
-            none,
-        )?;
-    }
     // One hooked instantiation: it takes the journaling slow paths for table writes (which
     // journal only while a transaction is open) and the slow paths for table reads, so the
     // hot helpers the ordinary loop inlines get no more call sites (more callers made LLVM

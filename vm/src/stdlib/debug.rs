@@ -342,6 +342,10 @@ fn level_transfer(th: &ThreadState<'_>, lv: Level<'_>) -> (i64, i64) {
         return (0, 0);
     };
     let count = t.count as i64;
+    // lua5.4 records the transfer only when it moves values: otherwise both are 0.
+    if count == 0 {
+        return (0, 0);
+    }
     if t.call {
         return (1, count);
     }
