@@ -1718,6 +1718,9 @@ pub(crate) fn drive<'gc>(
                 Event::Redispatch => continue,
                 Event::Finished { start } => return Ok(DriveEnd::Finished { start }),
                 Event::Resume { target, args_start } => {
+                    if base_th.hook.is_some() {
+                        lend_hook(mc, state, base, base_th);
+                    }
                     begin_resume(mc, state, base_th, target, args_start);
                     cur = target;
                     continue;
@@ -1846,6 +1849,38 @@ fn return_values<'gc>(
     }
 }
 
+/// The base thread of a `drive` resumes a coroutine: its state stays borrowed while the
+/// coroutine runs, so its hook moves to `State::lent_hooks`, where `debug.sethook` and
+/// `gethook` find it, until `take_back_hook`.
+#[cold]
+#[inline(never)]
+fn lend_hook<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+) {
+    let hook = base_th.hook.take();
+    let mut lent = state.lent_hooks.borrow_mut(mc);
+    lent.retain(|l| !l.thread.ptr_eq(base));
+    lent.push(crate::runtime::state::LentHook { thread: base, hook });
+}
+
+/// The base thread runs again: it takes back its hook (as set meanwhile, if it was).
+#[cold]
+#[inline(never)]
+fn take_back_hook<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+) {
+    let mut lent = state.lent_hooks.borrow_mut(mc);
+    if let Some(i) = lent.iter().position(|l| l.thread.ptr_eq(base)) {
+        base_th.hook = lent.swap_remove(i).hook;
+    }
+}
+
 /// Pop the finished/yielded coroutine off the chain, make its resumer the running thread,
 /// let `give` hand the resumer what it gets, and return the resumer.
 fn hand_back<'gc>(
@@ -1861,6 +1896,9 @@ fn hand_back<'gc>(
     drop(chain);
     if resumer.ptr_eq(base) {
         base_th.status = CoStatus::Running;
+        if !state.lent_hooks.borrow().is_empty() {
+            take_back_hook(mc, state, base, base_th);
+        }
         give(base_th);
     } else {
         let mut ts = resumer.gc().borrow_mut(mc);

@@ -188,6 +188,16 @@ pub(crate) fn trace_step<'gc>(
     pc: usize,
 ) -> LResult<'gc, ()> {
     if th.in_hook {
+        // As in lua5.4, the hook's own instructions use up the count (its count events are
+        // lost), so the next count event comes sooner after a long hook.
+        if let Some(h) = th.hook.as_mut() {
+            if h.mask & HOOK_COUNT != 0 {
+                h.count_left = h.count_left.saturating_sub(1);
+                if h.count_left == 0 {
+                    h.count_left = h.count;
+                }
+            }
+        }
         return Ok(());
     }
     let depth = th.frames.len();
