@@ -165,6 +165,8 @@ pub struct HostState {
     pub native_depth: usize,
     /// The directory of the running script (first on `package.path`).
     pub script_dir: Option<std::path::PathBuf>,
+    /// `lua -E`: `package.path` ignores `LUA_PATH_5_4`/`LUA_PATH`.
+    pub ignore_env: bool,
     /// Stdlib names already warned about being shadowed by a project file.
     pub shadow_warned: Vec<String>,
     /// When the runtime was created, for `os.clock` fallbacks.
@@ -329,6 +331,7 @@ impl<'gc> State<'gc> {
                 ],
                 native_depth: 0,
                 script_dir: None,
+                ignore_env: false,
                 shadow_warned: Vec::new(),
                 started: std::time::Instant::now(),
                 gc: GcControl::default(),
