@@ -181,3 +181,41 @@ fn subcommands_still_win() {
     let o = wayfinder(&["--version"], "", &[]);
     assert!(out(&o).starts_with("wayfinder "));
 }
+
+/// The traceback of an uncaught error starts at the native that raised it, as lua5.4's
+/// (`[C]: in function 'error'`, a library function by its module name, a wrapped
+/// coroutine's function by its local name); an error caught earlier leaves no trace.
+#[test]
+fn tracebacks_start_at_the_raising_native() {
+    let cases: [(&str, &str); 4] = [
+        (
+            "local t = setmetatable({}, {__index = function(t, k) error('no ' .. k, 2) end})\n\
+             print(pcall(error)) local x = t.y",
+            "wayfinder: (command line):2: no y\nstack traceback:\n\
+             \t[C]: in function 'error'\n\
+             \t(command line):1: in metamethod 'index'\n\
+             \t(command line):2: in main chunk\n\t[C]: in ?\n",
+        ),
+        (
+            "string.rep()",
+            "wayfinder: (command line):1: bad argument #1 to 'rep' (string expected, got no \
+             value)\nstack traceback:\n\t[C]: in function 'string.rep'\n\
+             \t(command line):1: in main chunk\n\t[C]: in ?\n",
+        ),
+        (
+            "local co = coroutine.wrap(function() error('in co') end)\nco()",
+            "wayfinder: (command line):2: (command line):1: in co\nstack traceback:\n\
+             \t[C]: in local 'co'\n\t(command line):2: in main chunk\n\t[C]: in ?\n",
+        ),
+        (
+            "pcall(error) pcall(string.rep) local y = nil; local x = y + 1",
+            "wayfinder: (command line):1: attempt to perform arithmetic on a nil value (local \
+             'y')\nstack traceback:\n\t(command line):1: in main chunk\n\t[C]: in ?\n",
+        ),
+    ];
+    for (code, expected) in cases {
+        let o = wayfinder(&["-e", code], "", &[]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(err(&o), expected, "{code}");
+    }
+}

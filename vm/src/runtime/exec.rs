@@ -16,7 +16,7 @@ use crate::function::{
 use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
-    chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
+    chunk_display_name, current_line, describe_register, describe_upvalue, LuaError,
 };
 use crate::runtime::hook::{self, HookEvent};
 use crate::runtime::ops::{self, ArithError, ArithOp};
@@ -470,7 +470,11 @@ fn run_native<'gc, const HOOKED: bool>(
             args_start: func_slot + 1,
             nargs,
         };
-        f(&mut ctx)?
+        f(&mut ctx)
+    };
+    let n = match n {
+        Ok(n) => n,
+        Err(e) => return Err(native_raised(th, nf, e)),
     };
     let len = th.stack.len();
     let n = n.min(len - old_len);
@@ -500,6 +504,18 @@ fn run_native<'gc, const HOOKED: bool>(
     }
     th.stack.truncate(old_len.max(func_slot + n));
     Ok(n)
+}
+
+/// Native `nf` failed with `e`: remember it for the traceback (`ThreadState::raised_by`).
+#[cold]
+#[inline(never)]
+fn native_raised<'gc>(
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    th.raised_by = Some(Value::NativeFunction(nf));
+    e
 }
 
 /// `n` results at `func_slot..` for an ordinary call from the Lua frame on top: what
@@ -717,7 +733,7 @@ fn call_builtin<'gc>(
                 }
                 v => v,
             };
-            Err(LuaError::new(value))
+            Err(native_raised(th, nf, LuaError::new(value)))
         }
         Builtin::CoroutineResume => {
             let target = match th.stack.get(func_slot + 1) {
@@ -1370,8 +1386,12 @@ pub(crate) fn unwind<'gc>(
             _ => false,
         });
         let Some(i) = catcher else {
+            let raised_by = th.raised_by.take();
             if err.traceback.is_none() {
-                err.traceback = Some(traceback(th, None));
+                let is_main = thread.ptr_eq(state.main_thread);
+                err.traceback = Some(crate::stdlib::debug::error_traceback(
+                    mc, state, th, raised_by, is_main,
+                ));
             }
             if thread.ptr_eq(state.main_thread) {
                 th.frames.clear();
@@ -1386,6 +1406,7 @@ pub(crate) fn unwind<'gc>(
             // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
             return Err(err);
         };
+        th.raised_by = None;
         let cell_level = th.frames[i + 1..]
             .iter()
             .find_map(|f| match f {
@@ -1595,6 +1616,8 @@ fn apply_pending<'gc>(
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
             };
             if wrap {
+                // The wrapping function raises the error (the traceback starts at it).
+                th.raised_by = th.stack.get(ret.func_slot).copied();
                 let mut err = err;
                 // As lua5.4's auxwrap: close the dead coroutine's variables now; an error
                 // from a `__close` handler replaces the original one.

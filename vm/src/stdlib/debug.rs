@@ -285,6 +285,26 @@ fn traceback_text<'gc>(
     out
 }
 
+/// The traceback of an error nobody caught, as lua.c's message handler makes it where the
+/// error happened: from the native that raised it (`raised_by`, if one did) through every
+/// level of `th`, the host's call last on the main thread.
+pub(crate) fn error_traceback<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    raised_by: Option<Value<'gc>>,
+    is_main: bool,
+) -> String {
+    let levels = stack_levels(th, raised_by, is_main);
+    let view = StackView {
+        th,
+        levels,
+        top_slot: None,
+        native_args: None,
+    };
+    traceback_text(mc, state, &view, 0)
+}
+
 fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let (other, a) = thread_arg(ctx);
     let message = match ctx.arg(a) {
