@@ -561,7 +561,10 @@ impl Compiler<'_> {
             .map(|b| std::mem::take(&mut b.breaks))
             .unwrap_or_default();
         fs.patch_to_here(&breaks)?;
-        fs.leave_block(true)?;
+        // The `Close` that ends the loop is on the line of its `end`, as in lua5.4 (a line
+        // hook reports that line when the loop finishes).
+        self.at_end_of(span);
+        self.fs().leave_block(true)?;
         Ok(())
     }
 
