@@ -187,7 +187,13 @@ fn subcommands_still_win() {
 /// coroutine's function by its local name); an error caught earlier leaves no trace.
 #[test]
 fn tracebacks_start_at_the_raising_native() {
-    let cases: [(&str, &str); 4] = [
+    let cases: [(&str, &str); 5] = [
+        (
+            "dofile('no-such-file.lua')",
+            "wayfinder: cannot open no-such-file.lua: No such file or directory\n\
+             stack traceback:\n\t[C]: in function 'dofile'\n\
+             \t(command line):1: in main chunk\n\t[C]: in ?\n",
+        ),
         (
             "local t = setmetatable({}, {__index = function(t, k) error('no ' .. k, 2) end})\n\
              print(pcall(error)) local x = t.y",

@@ -626,8 +626,40 @@ fn builtin_arg_type<'gc>(
     }
 }
 
+/// Run a builtin; an error it raises itself (not one a callee raised and a native below
+/// it already claimed) starts the traceback at it (`ThreadState::raised_by`).
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    builtin: Builtin,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    match run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret) {
+        Err(e) => Err(builtin_raised(th, nf, e)),
+        ok => ok,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn builtin_raised<'gc>(
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    th.raised_by.get_or_insert(Value::NativeFunction(nf));
+    e
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,

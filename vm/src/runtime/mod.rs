@@ -640,7 +640,8 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-fn io_reason(e: &std::io::Error) -> String {
+/// The C library's text for an I/O error (`strerror`), without Rust's "(os error N)".
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "No such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
