@@ -1,9 +1,11 @@
-//! The `wayfinder` command: run Lua 5.4 scripts (with the control port for hot reload),
+//! The `wayfinder` command: run Lua 5.4 scripts (with the control port for hot reload, or
+//! with `lua`'s command line: `lua_mode`),
 //! reload modules in a running program, check files for syntax errors.
 
 mod alloc;
 mod control;
 mod limit_args;
+mod lua_mode;
 mod watch;
 
 use std::ffi::OsString;
@@ -27,7 +29,10 @@ static ALLOCATOR: alloc::SizeClasses = alloc::SizeClasses;
 #[command(
     name = "wayfinder",
     version,
-    about = "A Lua 5.4 runtime with hot code reload"
+    about = "A Lua 5.4 runtime with hot code reload",
+    after_help = "Like lua5.4: wayfinder [-e stat] [-l mod] [-l g=mod] [-v] [-E] [-W] [--] \
+                  [script [args]] (`-` runs stdin) runs without a control port; the first \
+                  argument must not be a command name (write ./run for a script named run)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -148,6 +153,12 @@ struct HotReloadArgs {
 
 fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
+    // `wayfinder [options] [script [args]]`, as `lua`: anything but a subcommand.
+    let command = Cli::command();
+    let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+    if lua_mode::wanted(&argv, &subcommands) {
+        return lua_mode::run(&argv);
+    }
     let (clap_argv, script_args) = split_script_args(&argv);
     let cli = Cli::parse_from(clap_argv);
     let interpreter = argv

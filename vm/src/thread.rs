@@ -96,6 +96,10 @@ pub struct ThreadState<'gc> {
     pub pending: Option<Pending<'gc>>,
     /// The error value a dead coroutine died with, until `coroutine.close` reports it.
     pub error: Option<Value<'gc>>,
+    /// The native function whose error is being unwound (set when a native fails, cleared
+    /// when a `pcall` or boundary catches): the traceback of an uncaught error starts at it,
+    /// as lua5.4's does (`[C]: in function 'error'`).
+    pub raised_by: Option<Value<'gc>>,
     /// `xpcall` message handlers running: they may use extra stack beyond the usual limit,
     /// so a handler for a stack overflow can itself call functions (as in Lua).
     pub in_message_handler: u32,
@@ -161,8 +165,9 @@ pub struct HookState<'gc> {
     /// a different frame means the function was entered or returned to since.
     pub old_pc: usize,
     pub old_frame: (usize, usize),
-    /// The `coroutine.yield` this suspended thread called with a return hook set: its
-    /// "return" event is reported when the thread is resumed (nil: none).
+    /// The `coroutine.resume`/`yield` whose results a thread switch left for this thread
+    /// (`Pending::Deliver`) while it has a return hook: its "return" event is reported when
+    /// the thread runs (nil: none).
     pub pending_return: Value<'gc>,
 }
 

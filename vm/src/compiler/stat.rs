@@ -319,6 +319,9 @@ impl Compiler<'_> {
         fs.reserve(1)?;
         if self.is_captured(name.span.start) {
             // The cell must exist before the closure is made, so the body can see itself.
+            // lua5.4 has only the closure, on the line of the body's `end`: so are these
+            // (a line hook sees one line, as there).
+            self.at_end_of(func.span);
             let fs = self.fs();
             let cell = fs.alloc_cell()?;
             fs.emit_nil(reg, 1);
@@ -359,9 +362,18 @@ impl Compiler<'_> {
             self.check_writable(&first.name, first.span)?;
         }
         let mut var = self.single_var(&first.name)?;
+        // `function M.f()` / `function M:m()` on a captured local `M`: lua5.4 has `M` in a
+        // register, so the first instruction is the closure, on the line of the body's
+        // `end`; reading the cell on that line too keeps line hooks as there.
+        let one_field = name.path.len() + usize::from(name.method.is_some()) == 2;
+        let cell_first = one_field && matches!(var.kind, ExpKind::Cell(_));
         let fields = name.path[1..].iter().chain(name.method.iter());
         for field in fields {
-            self.at(field.span);
+            if cell_first {
+                self.at_end_of(func.span);
+            } else {
+                self.at(field.span);
+            }
             self.fs().exp_to_any_reg_up(&mut var)?;
             let mut key = ExpDesc::new(ExpKind::Str(field.name.as_bytes().to_vec()));
             var = self.fs().indexed(&mut var, &mut key)?;
@@ -561,7 +573,10 @@ impl Compiler<'_> {
             .map(|b| std::mem::take(&mut b.breaks))
             .unwrap_or_default();
         fs.patch_to_here(&breaks)?;
-        fs.leave_block(true)?;
+        // The `Close` that ends the loop is on the line of its `end`, as in lua5.4 (a line
+        // hook reports that line when the loop finishes).
+        self.at_end_of(span);
+        self.fs().leave_block(true)?;
         Ok(())
     }
 
@@ -720,7 +735,11 @@ impl Compiler<'_> {
         // `return { f = function ... }` names the function `f`.
         let hints = vec![Some(String::new()); ret.values.len()];
         let (n, mut last) = self.explist(&ret.values, &hints)?;
-        self.at(ret.span);
+        // What follows the values is on the line of their last token, as in lua5.4 (where
+        // the code is generated after the parser has read them).
+        if let Some(v) = ret.values.last() {
+            self.at_end_of(v.span);
+        }
         let fs = self.fs();
         let b = if last.is_multi() {
             fs.set_returns(&last, None)?;

@@ -16,7 +16,7 @@ use crate::function::{
 use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{
-    chunk_display_name, current_line, describe_register, describe_upvalue, traceback, LuaError,
+    chunk_display_name, current_line, describe_register, describe_upvalue, LuaError,
 };
 use crate::runtime::hook::{self, HookEvent};
 use crate::runtime::ops::{self, ArithError, ArithOp};
@@ -389,8 +389,8 @@ fn call_native<'gc>(
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.
-/// Builtins that return later (`pcall`, `coroutine.resume`) report only their call;
-/// `coroutine.yield` reports its return when the thread is resumed.
+/// Builtins that return later (`pcall`, `coroutine.resume`, `yield`) report their return
+/// where they do (`hook::native_returned`).
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -417,11 +417,6 @@ fn call_native_hooked<'gc>(
         NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
-            if b == Builtin::CoroutineYield && hook::wants(th, HookEvent::Return) {
-                if let Some(h) = th.hook.as_mut() {
-                    h.pending_return = native;
-                }
-            }
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);
         }
     };
@@ -475,7 +470,11 @@ fn run_native<'gc, const HOOKED: bool>(
             args_start: func_slot + 1,
             nargs,
         };
-        f(&mut ctx)?
+        f(&mut ctx)
+    };
+    let n = match n {
+        Ok(n) => n,
+        Err(e) => return Err(native_raised(th, nf, e)),
     };
     let len = th.stack.len();
     let n = n.min(len - old_len);
@@ -505,6 +504,18 @@ fn run_native<'gc, const HOOKED: bool>(
     }
     th.stack.truncate(old_len.max(func_slot + n));
     Ok(n)
+}
+
+/// Native `nf` failed with `e`: remember it for the traceback (`ThreadState::raised_by`).
+#[cold]
+#[inline(never)]
+fn native_raised<'gc>(
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    th.raised_by = Some(Value::NativeFunction(nf));
+    e
 }
 
 /// `n` results at `func_slot..` for an ordinary call from the Lua frame on top: what
@@ -615,8 +626,40 @@ fn builtin_arg_type<'gc>(
     }
 }
 
+/// Run a builtin; an error it raises itself (not one a callee raised and a native below
+/// it already claimed) starts the traceback at it (`ThreadState::raised_by`).
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    builtin: Builtin,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    match run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret) {
+        Err(e) => Err(builtin_raised(th, nf, e)),
+        ok => ok,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn builtin_raised<'gc>(
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    e: LuaError<'gc>,
+) -> LuaError<'gc> {
+    th.raised_by.get_or_insert(Value::NativeFunction(nf));
+    e
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
@@ -722,7 +765,7 @@ fn call_builtin<'gc>(
                 }
                 v => v,
             };
-            Err(LuaError::new(value))
+            Err(native_raised(th, nf, LuaError::new(value)))
         }
         Builtin::CoroutineResume => {
             let target = match th.stack.get(func_slot + 1) {
@@ -738,6 +781,10 @@ fn call_builtin<'gc>(
                 th.stack.push(Value::Boolean(false));
                 th.stack
                     .push(Value::String(LuaString::new(mc, msg.as_bytes())));
+                if th.hook.is_some() {
+                    let native = Value::NativeFunction(nf);
+                    hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
+                }
                 return deliver(mc, state, thread, th, ret, 2);
             }
             th.frames.push(Frame::Resume { ret, wrap: false });
@@ -852,6 +899,10 @@ fn builtin_pairs<'gc>(
         // the global is replaced.
         let next = nf.upvalues.borrow().first().copied().unwrap_or(Value::Nil);
         th.stack[func_slot..func_slot + 3].copy_from_slice(&[next, v, Value::Nil]);
+        if th.hook.is_some() {
+            let native = Value::NativeFunction(nf);
+            hook::native_returned(mc, state, thread, th, native, func_slot, 3)?;
+        }
         return deliver(mc, state, thread, th, ret, 3);
     }
     th.stack[func_slot + 1] = mm;
@@ -974,9 +1025,13 @@ pub(crate) fn deliver<'gc>(
                 let outer = *outer;
                 th.frames.pop();
                 ensure_len(th, outer.func_slot + 1);
+                let native = th.stack[outer.func_slot];
                 th.stack[outer.func_slot] = Value::Boolean(true);
                 ret = outer;
                 n += 1;
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+                }
             }
             Some(Frame::Resume { .. }) => {
                 return Err(LuaError::from_str(
@@ -992,10 +1047,14 @@ pub(crate) fn deliver<'gc>(
                 for v in &mut th.stack[ret.func_slot + n.min(want)..ret.func_slot + want] {
                     *v = Value::Nil;
                 }
+                let native = th.stack[outer.func_slot];
                 th.stack
                     .copy_within(ret.func_slot..ret.func_slot + want, outer.func_slot);
                 ret = outer;
                 n = want;
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+                }
             }
             Some(Frame::Lua(f)) => {
                 let frame_end = lua_frame_end(f);
@@ -1359,8 +1418,12 @@ pub(crate) fn unwind<'gc>(
             _ => false,
         });
         let Some(i) = catcher else {
+            let raised_by = th.raised_by.take();
             if err.traceback.is_none() {
-                err.traceback = Some(traceback(th, None));
+                let is_main = thread.ptr_eq(state.main_thread);
+                err.traceback = Some(crate::stdlib::debug::error_traceback(
+                    mc, state, th, raised_by, is_main,
+                ));
             }
             if thread.ptr_eq(state.main_thread) {
                 th.frames.clear();
@@ -1375,6 +1438,7 @@ pub(crate) fn unwind<'gc>(
             // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
             return Err(err);
         };
+        th.raised_by = None;
         let cell_level = th.frames[i + 1..]
             .iter()
             .find_map(|f| match f {
@@ -1503,8 +1567,12 @@ fn close_protected<'gc>(
     }
     th.frames.pop();
     ensure_len(th, ret.func_slot + 2);
+    let native = th.stack[ret.func_slot];
     th.stack[ret.func_slot] = Value::Boolean(false);
     th.stack[ret.func_slot + 1] = err;
+    if th.hook.is_some() {
+        hook::native_returned(mc, state, thread, th, native, ret.func_slot, 2)?;
+    }
     deliver(mc, state, thread, th, ret, 2)
 }
 
@@ -1565,12 +1633,23 @@ fn apply_pending<'gc>(
             };
             setup_call(mc, state, thread, th, 0, nargs, ret, false)
         }
-        Pending::Deliver { ret, n } => deliver(mc, state, thread, th, ret, n),
+        Pending::Deliver { ret, n } => {
+            // The return of the `coroutine.resume`/`yield` these are the results of.
+            let native = th.hook.as_mut().map_or(Value::Nil, |h| {
+                std::mem::replace(&mut h.pending_return, Value::Nil)
+            });
+            if !native.is_nil() {
+                hook::native_returned(mc, state, thread, th, native, ret.func_slot, n)?;
+            }
+            deliver(mc, state, thread, th, ret, n)
+        }
         Pending::CoroutineFailed(err, coroutine) => {
             let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
             };
             if wrap {
+                // The wrapping function raises the error (the traceback starts at it).
+                th.raised_by = th.stack.get(ret.func_slot).copied();
                 let mut err = err;
                 // As lua5.4's auxwrap: close the dead coroutine's variables now; an error
                 // from a `__close` handler replaces the original one.
@@ -1595,7 +1674,11 @@ fn apply_pending<'gc>(
                 err.traceback = None;
                 Err(err)
             } else {
+                let native = th.stack.get(ret.func_slot).copied().unwrap_or(Value::Nil);
                 place_values(th, ret.func_slot, &[Value::Boolean(false), err.value]);
+                if th.hook.is_some() {
+                    hook::native_returned(mc, state, thread, th, native, ret.func_slot, 2)?;
+                }
                 deliver(mc, state, thread, th, ret, 2)
             }
         }
@@ -1624,10 +1707,19 @@ fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values
     } else {
         n
     };
-    let frame_end = match th.frames.last() {
+    let mut frame_end = match th.frames.last() {
         Some(Frame::Lua(f)) if ret.kind == RetKind::Normal => Some(lua_frame_end(f)),
         _ => None,
     };
+    if th.hook.is_some() && hook::wants(th, HookEvent::Return) {
+        // The return event of the native returning these (the `resume` or `yield` at `at`)
+        // is reported by `apply_pending`, when this thread runs.
+        let native = th.stack.get(at).copied().unwrap_or(Value::Nil);
+        if let Some(h) = th.hook.as_mut() {
+            h.pending_return = native;
+        }
+        frame_end = None;
+    }
     let need = (at + n.max(want)).max(frame_end.map_or(0, |end| end.max(th.top)));
     ensure_len(th, need);
     let mut dest = at;
@@ -1681,6 +1773,9 @@ pub(crate) fn drive<'gc>(
                 Event::Redispatch => continue,
                 Event::Finished { start } => return Ok(DriveEnd::Finished { start }),
                 Event::Resume { target, args_start } => {
+                    if base_th.hook.is_some() {
+                        lend_hook(mc, state, base, base_th);
+                    }
                     begin_resume(mc, state, base_th, target, args_start);
                     cur = target;
                     continue;
@@ -1809,6 +1904,38 @@ fn return_values<'gc>(
     }
 }
 
+/// The base thread of a `drive` resumes a coroutine: its state stays borrowed while the
+/// coroutine runs, so its hook moves to `State::lent_hooks`, where `debug.sethook` and
+/// `gethook` find it, until `take_back_hook`.
+#[cold]
+#[inline(never)]
+fn lend_hook<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+) {
+    let hook = base_th.hook.take();
+    let mut lent = state.lent_hooks.borrow_mut(mc);
+    lent.retain(|l| !l.thread.ptr_eq(base));
+    lent.push(crate::runtime::state::LentHook { thread: base, hook });
+}
+
+/// The base thread runs again: it takes back its hook (as set meanwhile, if it was).
+#[cold]
+#[inline(never)]
+fn take_back_hook<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    base: Thread<'gc>,
+    base_th: &mut ThreadState<'gc>,
+) {
+    let mut lent = state.lent_hooks.borrow_mut(mc);
+    if let Some(i) = lent.iter().position(|l| l.thread.ptr_eq(base)) {
+        base_th.hook = lent.swap_remove(i).hook;
+    }
+}
+
 /// Pop the finished/yielded coroutine off the chain, make its resumer the running thread,
 /// let `give` hand the resumer what it gets, and return the resumer.
 fn hand_back<'gc>(
@@ -1824,6 +1951,9 @@ fn hand_back<'gc>(
     drop(chain);
     if resumer.ptr_eq(base) {
         base_th.status = CoStatus::Running;
+        if !state.lent_hooks.borrow().is_empty() {
+            take_back_hook(mc, state, base, base_th);
+        }
         give(base_th);
     } else {
         let mut ts = resumer.gc().borrow_mut(mc);
@@ -2893,23 +3023,6 @@ fn dispatch_hooked<'gc>(
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
 ) -> LResult<'gc, Event<'gc>> {
-    // The return of the `coroutine.yield` this thread was suspended in.
-    let pending = th.hook.as_mut().map_or(Value::Nil, |h| {
-        std::mem::replace(&mut h.pending_return, Value::Nil)
-    });
-    if !pending.is_nil() {
-        let none = Transfer::default();
-        hook::call_hook(
-            mc,
-            state,
-            thread,
-            th,
-            HookEvent::Return,
-            None,
-            pending,
-            none,
-        )?;
-    }
     // One hooked instantiation: it takes the journaling slow paths for table writes (which
     // journal only while a transaction is open) and the slow paths for table reads, so the
     // hot helpers the ordinary loop inlines get no more call sites (more callers made LLVM

@@ -101,6 +101,49 @@ pub(crate) fn call_hook<'gc>(
     result.map(|_| ())
 }
 
+/// The "return" event of a native that returns by way of a frame or a thread switch
+/// (`pcall`, `xpcall`, `coroutine.resume`, a wrapped coroutine, `coroutine.yield`, `pairs`
+/// through `__pairs`, `dofile`) rather than from `run_native`: its `n` results are already
+/// at `at..`, where the native was. lua5.4 reports these in `luaD_poscall` like any other.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn native_returned<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    native: Value<'gc>,
+    at: usize,
+    n: usize,
+) -> LResult<'gc, ()> {
+    if !wants(th, HookEvent::Return) {
+        return Ok(());
+    }
+    if th.stack.len() < at + n {
+        th.stack.resize(at + n, Value::Nil);
+    }
+    // The results were moved over the native's slot; as the native's locals they start at
+    // local 1 (`ftransfer` 1), as in a C function whose results follow its arguments.
+    let results = Transfer {
+        call: false,
+        func_slot: at.saturating_sub(1),
+        first: at,
+        count: n,
+        end: at + n,
+    };
+    call_hook(
+        mc,
+        state,
+        thread,
+        th,
+        HookEvent::Return,
+        None,
+        native,
+        results,
+    )
+}
+
 /// How many instructions at the start of `p` move captured parameters into cells. lua5.4
 /// has no such instructions, so they produce no line events (and `activelines` skips them).
 pub(crate) fn prologue_len(p: &FunctionProto) -> usize {
@@ -145,6 +188,16 @@ pub(crate) fn trace_step<'gc>(
     pc: usize,
 ) -> LResult<'gc, ()> {
     if th.in_hook {
+        // As in lua5.4, the hook's own instructions use up the count (its count events are
+        // lost), so the next count event comes sooner after a long hook.
+        if let Some(h) = th.hook.as_mut() {
+            if h.mask & HOOK_COUNT != 0 {
+                h.count_left = h.count_left.saturating_sub(1);
+                if h.count_left == 0 {
+                    h.count_left = h.count;
+                }
+            }
+        }
         return Ok(());
     }
     let depth = th.frames.len();

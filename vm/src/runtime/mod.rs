@@ -115,25 +115,40 @@ impl Runtime {
     /// Set the global `arg` table as `lua script args` does: `arg[0]` is the script,
     /// `arg[-1]` the interpreter.
     pub fn set_arg_table(&mut self, interpreter: &str, script: &str, args: &[String]) {
+        let mut all = vec![interpreter.to_string(), script.to_string()];
+        all.extend_from_slice(args);
+        self.set_arg_list(&all, 1);
+    }
+
+    /// Set the global `arg` table from a whole command line as `lua` does: `arg[i - zero]`
+    /// is `argv[i]`, so the script (at `zero`) is `arg[0]`, the interpreter and options
+    /// before it have negative indices and the script's arguments positive ones.
+    pub fn set_arg_list(&mut self, argv: &[String], zero: usize) {
         let _account = self.enter();
         self.arena.mutate(|mc, state| {
             let t = Table::new(mc);
-            t.set_int_internal(
-                mc,
-                -1,
-                Value::String(LuaString::new(mc, interpreter.as_bytes())),
-            );
-            t.set_int_internal(mc, 0, Value::String(LuaString::new(mc, script.as_bytes())));
-            for (i, a) in args.iter().enumerate() {
+            for (i, a) in argv.iter().enumerate() {
                 t.set_int_internal(
                     mc,
-                    i as i64 + 1,
+                    i as i64 - zero as i64,
                     Value::String(LuaString::new(mc, a.as_bytes())),
                 );
             }
             let key = Value::String(LuaString::new(mc, b"arg"));
             let _ = state.globals.set(mc, key, Value::Table(t));
         });
+    }
+
+    /// `lua -E`: `package.path` is the default, whatever `LUA_PATH_5_4`/`LUA_PATH` say (the
+    /// host reads `LUA_INIT` itself, so it skips that too).
+    pub fn ignore_env_paths(&mut self) {
+        self.arena.mutate(crate::stdlib::package::ignore_env);
+    }
+
+    /// Turn warnings (`warn`) on or off, as `warn("@on")`/`warn("@off")` or `lua -W`.
+    pub fn set_warnings(&mut self, on: bool) {
+        self.arena
+            .mutate(|_, state| state.host.borrow_mut().warnings_on = on);
     }
 
     /// Compile and run a chunk with `args` as its `...`, to completion.
@@ -625,7 +640,8 @@ impl std::fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-fn io_reason(e: &std::io::Error) -> String {
+/// The C library's text for an I/O error (`strerror`), without Rust's "(os error N)".
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "No such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "Permission denied".into(),

@@ -10,7 +10,7 @@ use crate::modules::ModuleRegistry;
 
 use crate::string::{Interner, LuaString};
 use crate::table::{SetError, Table};
-use crate::thread::Thread;
+use crate::thread::{HookState, Thread};
 use crate::value::Value;
 
 /// Metamethod and other well-known names, allocated once so lookups need no allocation.
@@ -165,6 +165,8 @@ pub struct HostState {
     pub native_depth: usize,
     /// The directory of the running script (first on `package.path`).
     pub script_dir: Option<std::path::PathBuf>,
+    /// `lua -E`: `package.path` ignores `LUA_PATH_5_4`/`LUA_PATH`.
+    pub ignore_env: bool,
     /// Stdlib names already warned about being shadowed by a project file.
     pub shadow_warned: Vec<String>,
     /// When the runtime was created, for `os.clock` fallbacks.
@@ -242,6 +244,14 @@ impl<'gc> TypeMetatables<'gc> {
     }
 }
 
+/// A borrowed thread's hook (`State::lent_hooks`).
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct LentHook<'gc> {
+    pub thread: Thread<'gc>,
+    pub hook: Option<HookState<'gc>>,
+}
+
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct State<'gc> {
@@ -277,6 +287,10 @@ pub struct State<'gc> {
     /// Objects found dead whose finalizers have not run yet, strongly, in the order they
     /// run (`weak.rs`).
     pub to_finalize: Gc<'gc, RefLock<std::collections::VecDeque<Value<'gc>>>>,
+    /// The hooks of threads that resumed a coroutine from the base of a `drive` (their
+    /// state stays borrowed until it hands back): `debug.sethook`/`gethook` from the
+    /// coroutine use these, and the thread takes its hook back when it runs again.
+    pub lent_hooks: Gc<'gc, RefLock<Vec<LentHook<'gc>>>>,
     /// True while a reload transaction is open: writes are journaled (see `journal.rs`).
     #[collect(require_static)]
     pub txn_open: Cell<bool>,
@@ -317,6 +331,7 @@ impl<'gc> State<'gc> {
                 ],
                 native_depth: 0,
                 script_dir: None,
+                ignore_env: false,
                 shadow_warned: Vec::new(),
                 started: std::time::Instant::now(),
                 gc: GcControl::default(),
@@ -334,6 +349,7 @@ impl<'gc> State<'gc> {
             weak_tables: Gc::new(mc, RefLock::new(Vec::new())),
             finalizable: Gc::new(mc, RefLock::new(Vec::new())),
             to_finalize: Gc::new(mc, RefLock::new(std::collections::VecDeque::new())),
+            lent_hooks: Gc::new(mc, RefLock::new(Vec::new())),
             txn_open: Cell::new(false),
             reload_generation: Cell::new(0),
             journal: Gc::new(mc, RefLock::new(None)),

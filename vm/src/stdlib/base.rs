@@ -452,11 +452,14 @@ fn read_chunk_file(path: Option<&str>) -> Result<(Vec<u8>, String), String> {
     let (bytes, name) = match path {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-                    _ => e.to_string(),
+                let reason = crate::runtime::io_reason(&e);
+                // A directory opens (as with C's `fopen`) and fails when read.
+                let what = if e.kind() == std::io::ErrorKind::IsADirectory {
+                    "read"
+                } else {
+                    "open"
                 };
-                format!("cannot open {path}: {reason}")
+                format!("cannot {what} {path}: {reason}")
             })?;
             (bytes, format!("@{path}"))
         }

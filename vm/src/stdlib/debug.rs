@@ -13,7 +13,7 @@ use crate::runtime::callsite::{call_site_name, loaded_function_name};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::{chunk_display_name, current_line, traceback_frame_line, LuaError};
 use crate::runtime::exec::metatable_of;
-use crate::runtime::state::State;
+use crate::runtime::state::{LentHook, State};
 use crate::table::Table;
 use crate::thread::{
     CoStatus, Frame, HookState, Thread, ThreadState, Transfer, HOOK_CALL, HOOK_COUNT, HOOK_LINE,
@@ -285,6 +285,26 @@ fn traceback_text<'gc>(
     out
 }
 
+/// The traceback of an error nobody caught, as lua.c's message handler makes it where the
+/// error happened: from the native that raised it (`raised_by`, if one did) through every
+/// level of `th`, the host's call last on the main thread.
+pub(crate) fn error_traceback<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    raised_by: Option<Value<'gc>>,
+    is_main: bool,
+) -> String {
+    let levels = stack_levels(th, raised_by, is_main);
+    let view = StackView {
+        th,
+        levels,
+        top_slot: None,
+        native_args: None,
+    };
+    traceback_text(mc, state, &view, 0)
+}
+
 fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let (other, a) = thread_arg(ctx);
     let message = match ctx.arg(a) {
@@ -342,6 +362,10 @@ fn level_transfer(th: &ThreadState<'_>, lv: Level<'_>) -> (i64, i64) {
         return (0, 0);
     };
     let count = t.count as i64;
+    // lua5.4 records the transfer only when it moves values: otherwise both are 0.
+    if count == 0 {
+        return (0, 0);
+    }
     if t.call {
         return (1, count);
     }
@@ -946,10 +970,21 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
     let key = match other {
         Some(t) => {
-            let Ok(mut th) = t.gc().try_borrow_mut(ctx.mc) else {
-                return Err(ctx.error("cannot set the hook of a running thread"));
-            };
-            th.hook = hook;
+            match t.gc().try_borrow_mut(ctx.mc) {
+                Ok(mut th) => th.hook = hook,
+                Err(_) => {
+                    if !in_chain(ctx, t) {
+                        return Err(ctx.error("cannot set the hook of a running thread"));
+                    }
+                    // A resumer whose state a `drive` holds: it takes this hook back when
+                    // it runs again (`exec::take_back_hook`).
+                    let mut lent = ctx.state.lent_hooks.borrow_mut(ctx.mc);
+                    match lent.iter_mut().find(|l| l.thread.ptr_eq(t)) {
+                        Some(l) => l.hook = hook,
+                        None => lent.push(LentHook { thread: t, hook }),
+                    }
+                }
+            }
             t
         }
         None => {
@@ -987,6 +1022,11 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     Ok(0)
 }
 
+/// Is `t` among the running threads (the running one or a resumer of it)?
+fn in_chain<'gc>(ctx: &Ctx<'gc, '_>, t: Thread<'gc>) -> bool {
+    ctx.state.chain.borrow().iter().any(|c| c.ptr_eq(t))
+}
+
 /// `debug.gethook([thread])`: the hook, its mask and its count, or fail.
 fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let (other, _) = thread_arg(ctx);
@@ -994,6 +1034,14 @@ fn gethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         None => ctx.th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
         Some(t) => match t.gc().try_borrow() {
             Ok(th) => th.hook.as_ref().map(|h| (h.func, h.mask, h.count)),
+            // A resumer whose state a `drive` holds: its hook is lent (none if not listed).
+            Err(_) if in_chain(ctx, t) => {
+                let lent = ctx.state.lent_hooks.borrow();
+                lent.iter()
+                    .find(|l| l.thread.ptr_eq(t))
+                    .and_then(|l| l.hook.as_ref())
+                    .map(|h| (h.func, h.mask, h.count))
+            }
             Err(_) => return Err(ctx.error("cannot inspect a thread that is running")),
         },
     };

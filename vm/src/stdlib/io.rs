@@ -640,13 +640,16 @@ fn io_tmpfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     push_io_failure(ctx, &e, None)
 }
 
-/// `sh -c command` (the shell C's `system` and `popen` run).
+/// `sh -c command` (the shell C's `system` and `popen` run, named `sh` as they name it: the
+/// shell's messages start `sh: `, and `$0` is `sh`).
 pub fn shell_command(command: &[u8]) -> Command {
     let mut c = Command::new("/bin/sh");
     c.arg("-c");
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::process::CommandExt;
+        c.arg0("sh");
         c.arg(std::ffi::OsStr::from_bytes(command));
     }
     #[cfg(not(unix))]

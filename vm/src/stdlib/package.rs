@@ -95,6 +95,14 @@ fn initial_path() -> String {
     expand_path(path_env().as_deref(), DEFAULT_PATH)
 }
 
+/// `lua -E`: from now on `package.path` ignores the environment; it is reset to the default.
+pub fn ignore_env<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) {
+    state.host.borrow_mut().ignore_env = true;
+    if let Value::Table(package) = state.globals.get(key(mc, "package")) {
+        set_value(mc, state, package, "path", key(mc, DEFAULT_PATH));
+    }
+}
+
 /// The default path of a script in `dir`: `dir/?.lua;dir/?/init.lua` first, then the usual
 /// default.
 fn script_default_path(dir: &Path) -> String {
@@ -158,7 +166,11 @@ pub fn set_script_dir<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, dir: &Path) {
         Value::String(s) => Some(s.to_str_lossy().into_owned()),
         _ => None,
     };
-    let env = path_env();
+    let env = if state.host.borrow().ignore_env {
+        None
+    } else {
+        path_env()
+    };
     let initial = expand_path(env.as_deref(), DEFAULT_PATH);
     let path = match current {
         Some(current) if current != initial => {
