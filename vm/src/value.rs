@@ -157,6 +157,25 @@ pub fn copy_slot(slots: &mut [Value<'_>], dst: usize, src: usize) {
     }
 }
 
+/// [`copy_slot`] without bounds checks, for the dispatch loop's register moves.
+///
+/// # Safety
+/// `dst` and `src` must both be less than `slots.len()` (checked in debug builds).
+#[inline(always)]
+pub unsafe fn copy_slot_unchecked(slots: &mut [Value<'_>], dst: usize, src: usize) {
+    debug_assert!(dst < slots.len() && src < slots.len());
+    let zero = OPAQUE_ZERO.load(Ordering::Relaxed);
+    let p = slots.as_mut_ptr();
+    // Places through the raw pointer: the tag and the payload are read as fields (as
+    // `copy_slot` reads them), and `dst == src` creates no overlapping references.
+    match *p.add(src) {
+        Value::Integer(i) => *p.add(dst) = Value::Integer(i | zero),
+        Value::Number(n) => *p.add(dst) = Value::Number(f64::from_bits(n.to_bits() | zero as u64)),
+        Value::Nil => *p.add(dst) = Value::Nil,
+        _ => *p.add(dst) = *p.add(src),
+    }
+}
+
 impl<'gc> From<bool> for Value<'gc> {
     fn from(b: bool) -> Self {
         Value::Boolean(b)

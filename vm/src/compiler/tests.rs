@@ -526,3 +526,41 @@ fn validation_rejects_a_test_without_its_jump() {
     let err = validate(&p).expect_err("must be refused");
     assert!(err.contains("test not followed by a jump"), "{err}");
 }
+
+/// The executor reads registers, constants and instructions without bounds checks
+/// (`runtime::exec::{reg, konst, fetch}`), relying on validation to refuse operands
+/// outside the function's frame, its constants or its code.
+#[test]
+fn validation_rejects_operands_the_executor_reads_unchecked() {
+    let base = compile_src("local a, b = ... return a + b * 2");
+    validate(&base).expect("compiled code is valid");
+    let add = base
+        .code
+        .iter()
+        .position(|i| matches!(i, Instr::Add { .. }))
+        .expect("an Add instruction");
+    let refused = |instr: Instr| {
+        let mut p = base.clone();
+        p.code[add] = instr;
+        validate(&p).expect_err("must be refused")
+    };
+    let max = base.max_registers;
+    for instr in [
+        Instr::Add { a: max, b: 0, c: 1 },
+        Instr::Add { a: 0, b: max, c: 1 },
+        Instr::Add { a: 0, b: 0, c: max },
+        Instr::Move { a: 0, b: max },
+    ] {
+        let err = refused(instr);
+        assert!(err.contains("register"), "{err}");
+    }
+    let nk = base.constants.len() as u8;
+    let err = refused(Instr::AddK { a: 0, b: 0, k: nk });
+    assert!(err.contains("constant"), "{err}");
+    let err = refused(Instr::LoadK { a: 0, k: nk as u16 });
+    assert!(err.contains("constant"), "{err}");
+    let err = refused(Instr::jmp(base.code.len() as i32));
+    assert!(err.contains("jump target"), "{err}");
+    let err = refused(Instr::jmp(-(add as i32) - 2));
+    assert!(err.contains("jump target"), "{err}");
+}

@@ -11,7 +11,7 @@ use gc_arena::{Gc, Mutation};
 use crate::arith;
 use crate::bytecode::Instr;
 use crate::function::{
-    new_cell, new_closure, Builtin, FastIter, NativeFunction, NativeKind, Proto,
+    new_cell, new_closure, Builtin, FastIter, NativeFunction, NativeKind, Proto, UpvalueCell,
 };
 use crate::runtime::callsite::{arg_error_text, call_site_name};
 use crate::runtime::ctx::Ctx;
@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::thread::{
     CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer,
 };
-use crate::value::{copy_slot, Value};
+use crate::value::{copy_slot, copy_slot_unchecked, Value};
 
 /// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
 const MAX_STACK: usize = 1_000_000;
@@ -3063,6 +3063,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             let proto: &'gc Proto<'gc> = Gc::as_ref(frame.proto);
             code = &proto.code;
             consts = &proto.constants;
+            // The register window invariant (see `reg`): every entry to a frame's
+            // instructions passes here or through the inline call path.
+            let end = base + proto.max_registers as usize;
+            ensure_len(th, end);
         }};
     }
     'frames: loop {
@@ -3095,9 +3099,23 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 base + frame!().proto.max_registers as usize
             };
         }
+        // Register `i` of the running frame, read (`r!`) or written (`w!`), without a bounds
+        // check: the validated code names only registers below `max_registers`, and the
+        // window `base..base + max_registers` is inside the stack (see `reg`).
         macro_rules! r {
             ($i:expr) => {
-                th.stack[base + $i as usize]
+                (*unsafe { reg(&th.stack, base + $i as usize) })
+            };
+        }
+        // Constant `k` of the running function (validated code names only existing ones).
+        macro_rules! k {
+            ($k:expr) => {
+                (*unsafe { konst(consts, $k as usize) })
+            };
+        }
+        macro_rules! w {
+            ($i:expr) => {
+                (*unsafe { reg_mut(&mut th.stack, base + $i as usize) })
             };
         }
         macro_rules! rt_err {
@@ -3111,7 +3129,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             ($e:expr) => {{
                 save_pc!();
                 match $e {
-                    Ok(Flow::Next) => {}
+                    Ok(Flow::Next) => restore_window(th),
                     Ok(Flow::Reload) => continue 'frames,
                     Ok(Flow::Stop(ev)) => return Ok(ev),
                     Err(e) => return Err(e),
@@ -3148,13 +3166,13 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 // Matching on references reads the tags in place instead of copying both
                 // 16-byte values out first.
                 match (&$x, &$y) {
-                    (&Value::Integer(i), &Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
-                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (&Value::Integer(i), &Value::Integer(j)) => w!($a) = Value::Integer($int(i, j)),
+                    (&Value::Number(p), &Value::Number(q)) => w!($a) = Value::Number($flt(p, q)),
                     (&Value::Integer(i), &Value::Number(q)) => {
-                        r!($a) = Value::Number($flt(i as f64, q))
+                        w!($a) = Value::Number($flt(i as f64, q))
                     }
                     (&Value::Number(p), &Value::Integer(j)) => {
-                        r!($a) = Value::Number($flt(p, j as f64))
+                        w!($a) = Value::Number($flt(p, j as f64))
                     }
                     _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
@@ -3164,15 +3182,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         macro_rules! float_op {
             ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $flt:expr) => {{
                 match (&$x, &$y) {
-                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (&Value::Number(p), &Value::Number(q)) => w!($a) = Value::Number($flt(p, q)),
                     (&Value::Integer(i), &Value::Integer(j)) => {
-                        r!($a) = Value::Number($flt(i as f64, j as f64))
+                        w!($a) = Value::Number($flt(i as f64, j as f64))
                     }
                     (&Value::Integer(i), &Value::Number(q)) => {
-                        r!($a) = Value::Number($flt(i as f64, q))
+                        w!($a) = Value::Number($flt(i as f64, q))
                     }
                     (&Value::Number(p), &Value::Integer(j)) => {
-                        r!($a) = Value::Number($flt(p, j as f64))
+                        w!($a) = Value::Number($flt(p, j as f64))
                     }
                     _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
@@ -3183,10 +3201,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:path, $flt:path) => {{
                 match (&$x, &$y) {
                     (&Value::Integer(i), &Value::Integer(j)) if j != 0 => match $int(i, j) {
-                        Some(v) => r!($a) = Value::Integer(v),
+                        Some(v) => w!($a) = Value::Integer(v),
                         None => arith_slow!($a, $x, $y, $op, $regs),
                     },
-                    (&Value::Number(p), &Value::Number(q)) => r!($a) = Value::Number($flt(p, q)),
+                    (&Value::Number(p), &Value::Number(q)) => w!($a) = Value::Number($flt(p, q)),
                     _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
             }};
@@ -3195,7 +3213,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         macro_rules! bit_op {
             ($a:expr, $x:expr, $y:expr, $op:expr, $regs:expr, $int:expr) => {{
                 match (&$x, &$y) {
-                    (&Value::Integer(i), &Value::Integer(j)) => r!($a) = Value::Integer($int(i, j)),
+                    (&Value::Integer(i), &Value::Integer(j)) => w!($a) = Value::Integer($int(i, j)),
                     _ => arith_slow!($a, $x, $y, $op, $regs),
                 }
             }};
@@ -3232,7 +3250,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         macro_rules! get_index {
             ($kind:ident; $a:expr, $obj:expr, $key:expr, $src:expr) => {{
                 let done = match &$obj {
-                    &Value::Table(t) if !HOOKED => get_fast!($kind, t, &$key, &mut r!($a)),
+                    &Value::Table(t) if !HOOKED => get_fast!($kind, t, &$key, &mut w!($a)),
                     _ => false,
                 };
                 if !done {
@@ -3296,7 +3314,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             ($skip:expr) => {
                 if $skip {
                     pc += 1;
-                } else if let Instr::Jmp { hi, lo } = code[pc] {
+                } else if let Instr::Jmp { hi, lo } = unsafe { fetch(code, pc) } {
                     let off = Instr::jump_offset(hi, lo);
                     pc = (pc as i64 + 1 + off as i64) as usize;
                     if off < 0 {
@@ -3352,30 +3370,31 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         loop {
             if HOOKED && th.hook.is_some() {
                 hook::trace_step(mc, state, thread, th, pc)?;
+                restore_window(th);
             }
-            let ins = code[pc];
+            let ins = unsafe { fetch(code, pc) };
             pc += 1;
             match ins {
-                Instr::Move { a, b } => {
-                    copy_slot(&mut th.stack, base + a as usize, base + b as usize)
-                }
-                Instr::LoadI { a, i } => r!(a) = Value::Integer(i as i64),
-                Instr::LoadF { a, i } => r!(a) = Value::Number(i as f64),
-                Instr::LoadK { a, k } => r!(a) = consts[k as usize],
+                Instr::Move { a, b } => unsafe {
+                    copy_slot_unchecked(&mut th.stack, base + a as usize, base + b as usize)
+                },
+                Instr::LoadI { a, i } => w!(a) = Value::Integer(i as i64),
+                Instr::LoadF { a, i } => w!(a) = Value::Number(i as f64),
+                Instr::LoadK { a, k } => w!(a) = k!(k),
                 Instr::LoadKX { a } => {
                     let k = match code.get(pc) {
                         Some(Instr::ExtraArg { hi, lo }) => Instr::extra_arg_value(*hi, *lo),
                         _ => rt_err!("internal error: LoadKX without ExtraArg"),
                     };
                     pc += 1;
-                    r!(a) = consts[k as usize];
+                    w!(a) = k!(k);
                 }
-                Instr::LoadFalse { a } => r!(a) = Value::Boolean(false),
+                Instr::LoadFalse { a } => w!(a) = Value::Boolean(false),
                 Instr::LoadFalseSkip { a } => {
-                    r!(a) = Value::Boolean(false);
+                    w!(a) = Value::Boolean(false);
                     pc += 1;
                 }
-                Instr::LoadTrue { a } => r!(a) = Value::Boolean(true),
+                Instr::LoadTrue { a } => w!(a) = Value::Boolean(true),
                 Instr::LoadNil { a, n } => {
                     let from = base + a as usize;
                     for v in &mut th.stack[from..=from + n as usize] {
@@ -3384,13 +3403,13 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 // Upvalue and cell values move field by field (see `Value::set_from`).
                 Instr::GetUpval { a, up } => {
-                    let v = closure.upvalues.borrow()[up as usize].get();
-                    r!(a).set_from(&v);
+                    let v = upvalue_cell(closure, up).get();
+                    w!(a).set_from(&v);
                 }
                 Instr::SetUpval { a, up } => {
                     let mut v = Value::Nil;
                     v.set_from(&r!(a));
-                    let cell = closure.upvalues.borrow()[up as usize];
+                    let cell = upvalue_cell(closure, up);
                     if JOURNAL {
                         state.before_cell_write(mc, cell);
                     }
@@ -3403,7 +3422,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::GetCell { a, cell } => match th.cells[frame!().cell_base + cell as usize] {
                     Some(c) => {
                         let v = c.get();
-                        r!(a).set_from(&v);
+                        w!(a).set_from(&v);
                     }
                     None => rt_err!("internal error: cell {} read before its declaration", cell),
                 },
@@ -3425,27 +3444,27 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     }
                 }
                 Instr::GetTabUp { a, up, k } => {
-                    let t = closure.upvalues.borrow()[up as usize].get();
-                    get_index!(str; a, t, consts[k as usize], Src::Upval(up))
+                    let t = upvalue_cell(closure, up).get();
+                    get_index!(str; a, t, k!(k), Src::Upval(up))
                 }
                 Instr::SetTabUp { up, k, b } => {
-                    let t = closure.upvalues.borrow()[up as usize].get();
-                    set_index!(str; t, consts[k as usize], r!(b), Src::Upval(up))
+                    let t = upvalue_cell(closure, up).get();
+                    set_index!(str; t, k!(k), r!(b), Src::Upval(up))
                 }
                 Instr::SetTabUpK { up, k, kv } => {
-                    let t = closure.upvalues.borrow()[up as usize].get();
-                    set_index!(str; t, consts[k as usize], consts[kv as usize], Src::Upval(up))
+                    let t = upvalue_cell(closure, up).get();
+                    set_index!(str; t, k!(k), k!(kv), Src::Upval(up))
                 }
                 Instr::GetTable { a, b, c } => get_index!(any; a, r!(b), r!(c), Src::Reg(b)),
                 Instr::GetI { a, b, i } => {
                     get_index!(int; a, r!(b), Value::Integer(i as i64), Src::Reg(b))
                 }
                 Instr::GetField { a, b, k } => {
-                    get_index!(str; a, r!(b), consts[k as usize], Src::Reg(b))
+                    get_index!(str; a, r!(b), k!(k), Src::Reg(b))
                 }
                 Instr::SetTable { a, b, c } => set_index!(any; r!(a), r!(b), r!(c), Src::Reg(a)),
                 Instr::SetTableK { a, b, k } => {
-                    set_index!(any; r!(a), r!(b), consts[k as usize], Src::Reg(a))
+                    set_index!(any; r!(a), r!(b), k!(k), Src::Reg(a))
                 }
                 Instr::SetI { a, i, c } => {
                     set_index!(int; r!(a), Value::Integer(i as i64), r!(c), Src::Reg(a))
@@ -3455,27 +3474,27 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         int;
                         r!(a),
                         Value::Integer(i as i64),
-                        consts[k as usize],
+                        k!(k),
                         Src::Reg(a)
                     )
                 }
                 Instr::SetField { a, k, c } => {
-                    set_index!(str; r!(a), consts[k as usize], r!(c), Src::Reg(a))
+                    set_index!(str; r!(a), k!(k), r!(c), Src::Reg(a))
                 }
                 Instr::SetFieldK { a, k, kv } => {
-                    set_index!(str; r!(a), consts[k as usize], consts[kv as usize], Src::Reg(a))
+                    set_index!(str; r!(a), k!(k), k!(kv), Src::Reg(a))
                 }
                 Instr::NewTable { a, array, hash } => {
-                    r!(a) = Value::Table(Table::with_capacity(mc, array as usize, hash as usize));
+                    w!(a) = Value::Table(Table::with_capacity(mc, array as usize, hash as usize));
                 }
                 Instr::SelfK { a, b, k } => {
                     let obj = r!(b);
-                    r!(a as usize + 1) = obj;
-                    get_index!(str; a, obj, consts[k as usize], Src::Reg(b))
+                    w!(a as usize + 1) = obj;
+                    get_index!(str; a, obj, k!(k), Src::Reg(b))
                 }
                 Instr::AddI { a, b, i } => match r!(b) {
-                    Value::Integer(v) => r!(a) = Value::Integer(v.wrapping_add(i as i64)),
-                    Value::Number(f) => r!(a) = Value::Number(f + i as f64),
+                    Value::Integer(v) => w!(a) = Value::Integer(v.wrapping_add(i as i64)),
+                    Value::Number(f) => w!(a) = Value::Number(f + i as f64),
                     _ => arith_slow!(
                         a,
                         r!(b),
@@ -3487,7 +3506,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::AddK { a, b, k } => arith_fast!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::Add,
                     (Some(b), None),
                     i64::wrapping_add,
@@ -3496,7 +3515,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::SubK { a, b, k } => arith_fast!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::Sub,
                     (Some(b), None),
                     i64::wrapping_sub,
@@ -3505,7 +3524,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::MulK { a, b, k } => arith_fast!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::Mul,
                     (Some(b), None),
                     i64::wrapping_mul,
@@ -3514,24 +3533,19 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::ModK { a, b, k } => div_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::Mod,
                     (Some(b), None),
                     arith::int_mod,
                     arith::float_mod
                 ),
-                Instr::PowK { a, b, k } => float_op!(
-                    a,
-                    r!(b),
-                    consts[k as usize],
-                    ArithOp::Pow,
-                    (Some(b), None),
-                    f64::powf
-                ),
+                Instr::PowK { a, b, k } => {
+                    float_op!(a, r!(b), k!(k), ArithOp::Pow, (Some(b), None), f64::powf)
+                }
                 Instr::DivK { a, b, k } => float_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::Div,
                     (Some(b), None),
                     |p: f64, q: f64| p / q
@@ -3539,7 +3553,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::IDivK { a, b, k } => div_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::IDiv,
                     (Some(b), None),
                     arith::int_idiv,
@@ -3548,7 +3562,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::BAndK { a, b, k } => bit_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::BAnd,
                     (Some(b), None),
                     |i: i64, j: i64| i & j
@@ -3556,7 +3570,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::BOrK { a, b, k } => bit_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::BOr,
                     (Some(b), None),
                     |i: i64, j: i64| i | j
@@ -3564,7 +3578,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::BXorK { a, b, k } => bit_op!(
                     a,
                     r!(b),
-                    consts[k as usize],
+                    k!(k),
                     ArithOp::BXor,
                     (Some(b), None),
                     |i: i64, j: i64| i ^ j
@@ -3684,25 +3698,25 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::Unm { a, b } => {
                     let x = r!(b);
                     match x {
-                        Value::Integer(i) => r!(a) = Value::Integer(i.wrapping_neg()),
-                        Value::Number(f) => r!(a) = Value::Number(-f),
+                        Value::Integer(i) => w!(a) = Value::Integer(i.wrapping_neg()),
+                        Value::Number(f) => w!(a) = Value::Number(-f),
                         _ => arith_slow!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
                     }
                 }
                 Instr::BNot { a, b } => {
                     let x = r!(b);
                     match x {
-                        Value::Integer(i) => r!(a) = Value::Integer(!i),
+                        Value::Integer(i) => w!(a) = Value::Integer(!i),
                         _ => arith_slow!(a, x, x, ArithOp::BNot, (Some(b), Some(b))),
                     }
                 }
-                Instr::Not { a, b } => r!(a) = Value::Boolean(!r!(b).is_truthy()),
+                Instr::Not { a, b } => w!(a) = Value::Boolean(!r!(b).is_truthy()),
                 Instr::Len { a, b } => {
                     let x = r!(b);
                     match x {
-                        Value::String(s) => r!(a) = Value::Integer(s.len() as i64),
+                        Value::String(s) => w!(a) = Value::Integer(s.len() as i64),
                         Value::Table(t) if t.metatable().is_none() => {
-                            r!(a) = Value::Integer(t.length())
+                            w!(a) = Value::Integer(t.length())
                         }
                         _ => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
                     }
@@ -3716,6 +3730,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             {
                                 continue 'frames;
                             }
+                            restore_window(th);
                         }
                         Ok(Some(ev)) => return Ok(ev),
                         Err(e) => return Err(e),
@@ -3734,6 +3749,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                 if th.frames.len() != depth {
                                     continue 'frames;
                                 }
+                                restore_window(th);
                             }
                             Ok(Some(ev)) => return Ok(ev),
                             Err(e) => return Err(e),
@@ -3777,7 +3793,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     compare!(r!(a), r!(b), k, <=, ops::less_equal, MetaName::Le)
                 }
                 Instr::EqK { a, kc, k } => {
-                    skip_or_jump!(r!(a).raw_eq(consts[kc as usize]) != k);
+                    skip_or_jump!(r!(a).raw_eq(k!(kc)) != k);
                 }
                 Instr::EqI { a, i, k } => {
                     skip_or_jump!(r!(a).raw_eq(Value::Integer(i as i64)) != k);
@@ -3837,7 +3853,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         _ => 0,
                     };
                     *fuel -= 1;
-                    if let Value::Function(callee) = th.stack[func_slot] {
+                    if let Value::Function(callee) = r!(a) {
                         // Inline fast path for the common Lua→Lua call: the callee's state
                         // goes straight into the loop's variables. (The hooked loop calls
                         // through `setup_call`, which reports the call.)
@@ -4063,7 +4079,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         (Gc::as_ref(f.proto), f.cell_base)
                     };
                     match make_closure(mc, th, proto, closure, cell_base, idx) {
-                        Ok(f) => r!(a) = f,
+                        Ok(f) => w!(a) = f,
                         Err(e) => {
                             save_pc!();
                             return Err(e);
@@ -4090,6 +4106,87 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::ExtraArg { .. } => rt_err!("internal error: stray ExtraArg"),
             }
         }
+    }
+}
+
+// Unchecked access for the dispatch loop. Two invariants make it sound:
+//
+// - **Code:** every prototype the loop runs passed `compiler::validate` (binary chunks are
+//   validated by `undump`; the compiler's tests validate everything they compile): all
+//   register operands are below `max_registers`, all constant operands name existing
+//   constants, every jump and skip lands inside the code, and the code ends with a return,
+//   so `pc < code.len()` at each fetch (`validation_rejects_operands_the_executor_reads_
+//   unchecked` keeps validation honest).
+// - **Register window:** while the loop runs an instruction of a frame,
+//   `th.stack.len() >= base + max_registers`. Entering a frame's instructions sets it up:
+//   `load_frame!` extends the stack to the window and the inline call path
+//   (`push_lua_frame`) does the same for the callee. Inline handlers never shrink the stack,
+//   and out-of-line code after which the same frame continues in the loop (`Flow::Next`,
+//   `Concat`, `Close`) is followed by `restore_window`. Everything else that changes frames
+//   re-enters through `load_frame!`.
+//
+// Debug builds (all the test suites) check both with `debug_assert!`.
+
+/// The instruction at `pc`.
+///
+/// # Safety
+/// `pc < code.len()` (the code invariant above).
+#[inline(always)]
+unsafe fn fetch(code: &[Instr], pc: usize) -> Instr {
+    debug_assert!(pc < code.len(), "pc {pc} outside the code");
+    *code.get_unchecked(pc)
+}
+
+/// Constant `k` of the running function.
+///
+/// # Safety
+/// `k < consts.len()` (the code invariant above: validated code names only existing
+/// constants).
+#[inline(always)]
+unsafe fn konst<'a, 'gc>(consts: &'a [Value<'gc>], k: usize) -> &'a Value<'gc> {
+    debug_assert!(k < consts.len(), "constant {k} out of range");
+    consts.get_unchecked(k)
+}
+
+/// Register slot `i` (absolute) for reading.
+///
+/// # Safety
+/// `i < stack.len()` (the register window invariant above).
+#[inline(always)]
+unsafe fn reg<'a, 'gc>(stack: &'a [Value<'gc>], i: usize) -> &'a Value<'gc> {
+    debug_assert!(i < stack.len(), "register {i} outside the stack");
+    stack.get_unchecked(i)
+}
+
+/// Register slot `i` (absolute) for writing.
+///
+/// # Safety
+/// As [`reg`].
+#[inline(always)]
+unsafe fn reg_mut<'a, 'gc>(stack: &'a mut [Value<'gc>], i: usize) -> &'a mut Value<'gc> {
+    debug_assert!(i < stack.len(), "register {i} outside the stack");
+    stack.get_unchecked_mut(i)
+}
+
+/// Upvalue cell `up` of the running closure, read without the `RefLock`'s borrow count.
+#[inline(always)]
+fn upvalue_cell<'gc>(closure: crate::function::Closure<'gc>, up: u8) -> UpvalueCell<'gc> {
+    // SAFETY: the list is only written through momentary `borrow_mut`s (a reload's
+    // `function::set_upvalues`, `debug.upvaluejoin`), and the dispatch loop holds no
+    // borrow of it, so none is active while this copies one cell pointer out.
+    let list: &[UpvalueCell<'gc>] = unsafe { &*closure.upvalues.as_ptr() };
+    list[up as usize]
+}
+
+/// Re-establishes the register window of the frame on top after out-of-line code that may
+/// have run nested calls (which can leave the stack shorter) and after which the same frame
+/// continues in the dispatch loop.
+#[cold]
+#[inline(never)]
+fn restore_window(th: &mut ThreadState<'_>) {
+    if let Some(Frame::Lua(f)) = th.frames.last() {
+        let end = lua_frame_end(f);
+        ensure_len(th, end);
     }
 }
 
