@@ -526,3 +526,28 @@ fn validation_rejects_a_test_without_its_jump() {
     let err = validate(&p).expect_err("must be refused");
     assert!(err.contains("test not followed by a jump"), "{err}");
 }
+
+/// Packed constructors (all-literal ones, see `syntax::packed`) compile to exactly the code,
+/// constants and line info of the same constructors parsed as ordinary field lists.
+#[test]
+fn packed_constructors_compile_like_field_lists() {
+    let mut src = String::from("local t = {\n");
+    for i in 0..260 {
+        src.push_str(&format!(
+            "  {{id = {i}, name = \"item{i}\", p = {i}.5, neg = -{i}, tags = {{'a', 'b',\n 'c{i}'}}, [{i}] = {{x = {i}, y = true}}}},\n"
+        ));
+    }
+    src.push_str("}\nlocal u = {1, 2, 'x', {y = 2}, ...}\nreturn t, u, {f = function() return {1, {2}} end}\n");
+    let packed = compile(&parse(src.as_bytes()).unwrap(), src.as_bytes(), "=t").unwrap();
+    let plain = compile(
+        &crate::syntax::parse_unpacked(src.as_bytes()).unwrap(),
+        src.as_bytes(),
+        "=t",
+    )
+    .unwrap();
+    assert!(
+        packed == plain,
+        "packed and unpacked constructors compile differently"
+    );
+    validate(&packed).unwrap();
+}
