@@ -1027,7 +1027,7 @@ fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         if line == b"cont\n" || line == b"cont" {
             return Ok(0);
         }
-        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
+        let chunk = super::base::build_chunk(ctx, line, "=(debug command)", b"bt", None);
         let message = match chunk {
             Ok(f) => match ctx.call(f, &[]) {
                 Ok(_) => continue,
