@@ -142,9 +142,9 @@ impl Writer {
         for i in &p.code {
             write_instr(self, i);
         }
-        let lines: &[u32] = if strip { &[] } else { &p.lines };
+        let lines = if strip { Vec::new() } else { p.lines.to_vec() };
         self.len(lines.len());
-        for &l in lines {
+        for l in lines {
             self.u32(l);
         }
         self.len(p.constants.len());
@@ -351,7 +351,7 @@ impl Reader<'_> {
             max_registers,
             num_cells,
             code,
-            lines,
+            lines: lines.into(),
             constants,
             protos,
             upvalues,

@@ -368,14 +368,14 @@ fn every_instruction_has_a_line() {
         .iter()
         .position(|i| matches!(i, Instr::Add { .. }))
         .unwrap_or(0);
-    assert_eq!(p.protos[0].lines[add], 4);
+    assert_eq!(p.protos[0].lines.get(add), Some(4));
     // The outer call is on the line of its argument list's `(`.
     let calls: Vec<u32> = p
         .code
         .iter()
-        .zip(&p.lines)
+        .zip(p.lines.iter())
         .filter(|(i, _)| matches!(i, Instr::Call { .. }))
-        .map(|(_, l)| *l)
+        .map(|(_, l)| l)
         .collect();
     assert_eq!(calls, vec![8, 7]);
 }

@@ -523,7 +523,7 @@ fn info_table<'gc>(
                 .iter()
                 .take_while(|ins| matches!(ins, Instr::NewCell { a, .. } if *a < p.num_params))
                 .count();
-            for &line in p.lines.iter().skip(prologue) {
+            for line in p.lines.iter().skip(prologue) {
                 lines.set_int_internal(mc, line as i64, Value::Boolean(true));
             }
             set("activelines", Value::Table(lines));
