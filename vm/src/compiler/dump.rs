@@ -478,7 +478,7 @@ mod tests {
 
     fn compile(src: &str, name: &str) -> FunctionProto {
         let chunk = parse(src.as_bytes()).expect("test source parses");
-        crate::compiler::compile(&chunk, src.as_bytes(), name).expect("test source compiles")
+        crate::compiler::compile(chunk, src.as_bytes(), name).expect("test source compiles")
     }
 
     /// Exercises constants of every kind, nested functions, upvalues from cells and from

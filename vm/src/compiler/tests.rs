@@ -8,7 +8,7 @@ use crate::syntax::parse;
 
 fn compile_src(src: &str) -> FunctionProto {
     let chunk = parse(src.as_bytes()).unwrap_or_else(|e| panic!("parse error {e:?} in {src}"));
-    let proto = compile(&chunk, src.as_bytes(), "=test")
+    let proto = compile(chunk, src.as_bytes(), "=test")
         .unwrap_or_else(|e| panic!("compile error {e:?} in {src}"));
     if let Err(e) = validate(&proto) {
         panic!("invalid bytecode for {src}: {e}\n{}", disassemble(&proto));
@@ -34,7 +34,7 @@ fn dump() {
             println!("skip (parse error): {path}");
             continue;
         };
-        match compile(&chunk, &text, path) {
+        match compile(chunk, &text, path) {
             Ok(p) => {
                 if let Err(e) = validate(&p) {
                     println!("INVALID {path}: {e}");
@@ -135,7 +135,7 @@ fn corpus_compiles_to_valid_bytecode() {
 
 fn compile_err(src: &str) -> String {
     let chunk = parse(src.as_bytes()).unwrap_or_else(|e| panic!("parse error {e:?} in {src}"));
-    match compile(&chunk, src.as_bytes(), "=test") {
+    match compile(chunk, src.as_bytes(), "=test") {
         Ok(_) => panic!("expected a compile error for {src}"),
         Err(e) => {
             let lines = crate::syntax::LineIndex::new(src.as_bytes());
@@ -538,9 +538,9 @@ fn packed_constructors_compile_like_field_lists() {
         ));
     }
     src.push_str("}\nlocal u = {1, 2, 'x', {y = 2}, ...}\nreturn t, u, {f = function() return {1, {2}} end}\n");
-    let packed = compile(&parse(src.as_bytes()).unwrap(), src.as_bytes(), "=t").unwrap();
+    let packed = compile(parse(src.as_bytes()).unwrap(), src.as_bytes(), "=t").unwrap();
     let plain = compile(
-        &crate::syntax::parse_unpacked(src.as_bytes()).unwrap(),
+        crate::syntax::parse_unpacked(src.as_bytes()).unwrap(),
         src.as_bytes(),
         "=t",
     )
