@@ -644,10 +644,144 @@ pub struct FunctionProto {
     /// Cell slots the function needs for its captured locals.
     pub num_cells: u8,
     pub code: Vec<Instr>,
-    /// Source line of each instruction (`lines.len() == code.len()`).
-    pub lines: Vec<u32>,
+    /// Source line of each instruction (`lines.len() == code.len()`, or 0 when stripped).
+    pub lines: LineInfo,
     pub constants: Vec<Constant>,
     pub protos: Vec<Arc<FunctionProto>>,
     pub upvalues: Vec<UpvalueDesc>,
     pub locals: Vec<LocalInfo>,
+}
+
+/// The source line of each instruction of a function, compactly: one byte per instruction,
+/// the difference from the previous instruction's line, with the absolute line of every
+/// [`LineInfo::STRIDE`]th instruction kept aside so a lookup decodes at most that many bytes
+/// (as lua5.4's `lineinfo`/`abslineinfo`). A difference outside `-127..=127` is stored as
+/// [`LineInfo::FAR`] and the line itself in `far`. A data file's main function has millions
+/// of instructions: this is 1 byte each instead of 4.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineInfo {
+    deltas: Box<[i8]>,
+    /// The line of instruction `k * STRIDE`.
+    checkpoints: Box<[u32]>,
+    /// `(pc, line)` of the instructions whose delta is [`LineInfo::FAR`], by pc.
+    far: Box<[(u32, u32)]>,
+}
+
+impl LineInfo {
+    const STRIDE: usize = 64;
+    const FAR: i8 = i8::MIN;
+
+    /// Number of instructions described (0 for a stripped function).
+    pub fn len(&self) -> usize {
+        self.deltas.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.deltas.is_empty()
+    }
+
+    /// The line of instruction `pc`.
+    pub fn get(&self, pc: usize) -> Option<u32> {
+        if pc >= self.deltas.len() {
+            return None;
+        }
+        let base = pc / Self::STRIDE * Self::STRIDE;
+        let mut line = self.checkpoints[pc / Self::STRIDE];
+        for i in base + 1..=pc {
+            line = self.step(i, line);
+        }
+        Some(line)
+    }
+
+    fn step(&self, pc: usize, prev: u32) -> u32 {
+        match self.deltas[pc] {
+            Self::FAR => {
+                let i = self.far.partition_point(|&(p, _)| (p as usize) < pc);
+                self.far[i].1
+            }
+            d => prev.wrapping_add_signed(i32::from(d)),
+        }
+    }
+
+    /// The lines in instruction order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut line = 0;
+        (0..self.deltas.len()).map(move |pc| {
+            line = if pc % Self::STRIDE == 0 {
+                self.checkpoints[pc / Self::STRIDE]
+            } else {
+                self.step(pc, line)
+            };
+            line
+        })
+    }
+
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl From<&[u32]> for LineInfo {
+    fn from(lines: &[u32]) -> LineInfo {
+        let mut deltas = Vec::with_capacity(lines.len());
+        let mut checkpoints = Vec::with_capacity(lines.len().div_ceil(Self::STRIDE));
+        let mut far = Vec::new();
+        let mut prev = 0u32;
+        for (pc, &line) in lines.iter().enumerate() {
+            if pc % Self::STRIDE == 0 {
+                checkpoints.push(line);
+                deltas.push(0);
+            } else {
+                let d = i64::from(line) - i64::from(prev);
+                if (-127..=127).contains(&d) {
+                    deltas.push(d as i8);
+                } else {
+                    deltas.push(Self::FAR);
+                    far.push((pc as u32, line));
+                }
+            }
+            prev = line;
+        }
+        LineInfo {
+            deltas: deltas.into_boxed_slice(),
+            checkpoints: checkpoints.into_boxed_slice(),
+            far: far.into_boxed_slice(),
+        }
+    }
+}
+
+impl From<Vec<u32>> for LineInfo {
+    fn from(lines: Vec<u32>) -> LineInfo {
+        LineInfo::from(&lines[..])
+    }
+}
+
+#[cfg(test)]
+mod line_info_tests {
+    use super::LineInfo;
+
+    #[test]
+    fn line_info_gives_back_every_line() {
+        let mut lines = Vec::new();
+        let mut x: u32 = 7;
+        for i in 0..5000u32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let line = match i % 7 {
+                0 => x % 1_000_000,                          // far jumps both ways
+                1 | 2 => lines.last().copied().unwrap_or(0), // same line
+                3 => lines.last().copied().unwrap_or(0) + 127,
+                4 => lines.last().copied().unwrap_or(200).saturating_sub(128),
+                _ => i,
+            };
+            lines.push(line);
+        }
+        let info = LineInfo::from(&lines[..]);
+        assert_eq!(info.len(), lines.len());
+        assert_eq!(info.to_vec(), lines);
+        for (pc, &line) in lines.iter().enumerate() {
+            assert_eq!(info.get(pc), Some(line), "pc {pc}");
+        }
+        assert_eq!(info.get(lines.len()), None);
+        assert!(LineInfo::from(&[][..]).is_empty());
+    }
 }

@@ -129,16 +129,17 @@ impl<'gc> Proto<'gc> {
         info: Rc<FunctionProto>,
     ) -> Gc<'gc, Proto<'gc>> {
         let info = Arc::new(Rc::try_unwrap(info).unwrap_or_else(|shared| (*shared).clone()));
-        Self::load_sharing(mc, interner, info, &mut HashMap::new())
+        Self::load_sharing(mc, interner, &info, &mut HashMap::new())
     }
 
     /// `load`, with one string object per distinct string constant of the whole chunk, as
     /// Lua's scanner gives (observable with `%p`, even for long strings).
-    fn load_sharing(
+    /// The map's keys borrow the constants themselves (a data file has hundreds of thousands).
+    fn load_sharing<'a>(
         mc: &Mutation<'gc>,
         interner: Interner<'gc>,
-        info: Arc<FunctionProto>,
-        strings: &mut HashMap<Box<[u8]>, LuaString<'gc>>,
+        info: &'a Arc<FunctionProto>,
+        strings: &mut HashMap<&'a [u8], LuaString<'gc>>,
     ) -> Gc<'gc, Proto<'gc>> {
         let constants = info
             .constants
@@ -150,7 +151,7 @@ impl<'gc> Proto<'gc> {
                 Constant::Float(f) => Value::Number(*f),
                 Constant::String(s) => Value::String(
                     *strings
-                        .entry(s.clone())
+                        .entry(&s[..])
                         .or_insert_with(|| interner.intern(mc, s)),
                 ),
             })
@@ -158,7 +159,7 @@ impl<'gc> Proto<'gc> {
         let protos = info
             .protos
             .iter()
-            .map(|p| Proto::load_sharing(mc, interner, p.clone(), strings))
+            .map(|p| Proto::load_sharing(mc, interner, p, strings))
             .collect();
         Gc::new(
             mc,
@@ -168,7 +169,7 @@ impl<'gc> Proto<'gc> {
                 num_params: info.num_params,
                 num_cells: info.num_cells,
                 is_vararg: info.is_vararg,
-                info,
+                info: info.clone(),
                 constants,
                 protos,
                 closures: RefLock::new(Vec::new()),

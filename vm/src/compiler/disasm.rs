@@ -32,7 +32,7 @@ fn write_proto(out: &mut String, p: &FunctionProto) {
         p.constants.len(),
     );
     for (pc, instr) in p.code.iter().enumerate() {
-        let line = p.lines.get(pc).copied().unwrap_or(0);
+        let line = p.lines.get(pc).unwrap_or(0);
         let note = comment(p, pc, instr);
         let _ = writeln!(out, "  {pc:4} [{line}] {instr:?}{note}");
     }

@@ -142,9 +142,9 @@ impl Writer {
         for i in &p.code {
             write_instr(self, i);
         }
-        let lines: &[u32] = if strip { &[] } else { &p.lines };
+        let lines = if strip { Vec::new() } else { p.lines.to_vec() };
         self.len(lines.len());
-        for &l in lines {
+        for l in lines {
             self.u32(l);
         }
         self.len(p.constants.len());
@@ -351,7 +351,7 @@ impl Reader<'_> {
             max_registers,
             num_cells,
             code,
-            lines,
+            lines: lines.into(),
             constants,
             protos,
             upvalues,
@@ -478,7 +478,7 @@ mod tests {
 
     fn compile(src: &str, name: &str) -> FunctionProto {
         let chunk = parse(src.as_bytes()).expect("test source parses");
-        crate::compiler::compile(&chunk, src.as_bytes(), name).expect("test source compiles")
+        crate::compiler::compile(chunk, src.as_bytes(), name).expect("test source compiles")
     }
 
     /// Exercises constants of every kind, nested functions, upvalues from cells and from

@@ -43,7 +43,10 @@ impl Compiler<'_> {
                 let name = hint.filter(|h| !h.is_empty()).map(str::to_string);
                 self.function_body(f, false, name)?
             }
-            ExprKind::Table(fields) => self.table(fields, hint)?,
+            ExprKind::Table(fields) => self.table(fields.iter(), hint)?,
+            ExprKind::PackedTable(packed) => {
+                self.table(packed.fields(self.source, e.span.start), hint)?
+            }
             ExprKind::Unary { op, operand } => self.unary(*op, operand)?,
             ExprKind::Paren(inner) => {
                 let mut d = self.expr(inner)?;
@@ -172,7 +175,13 @@ impl Compiler<'_> {
 
     // ---- table constructors -----------------------------------------------------------
 
-    fn table(&mut self, fields: &[TableField], prefix: Option<&str>) -> CResult<ExpDesc> {
+    /// A constructor; `fields` are its fields in order (from the AST's list or decoded one
+    /// at a time from a packed constructor: the same fields give the same code).
+    fn table<F: std::borrow::Borrow<TableField>>(
+        &mut self,
+        fields: impl ExactSizeIterator<Item = F>,
+        prefix: Option<&str>,
+    ) -> CResult<ExpDesc> {
         let fs = self.fs();
         let pc = fs.emit(Instr::NewTable {
             a: 0,
@@ -185,9 +194,10 @@ impl Compiler<'_> {
         let mut stored = 0usize; // positional values already stored
         let mut array = 0usize;
         let mut hash = 0usize;
-        for (i, field) in fields.iter().enumerate() {
-            let is_last = i + 1 == fields.len();
-            match field {
+        let count = fields.len();
+        for (i, field) in fields.enumerate() {
+            let is_last = i + 1 == count;
+            match field.borrow() {
                 TableField::Positional(value) => {
                     let mut v = self.expr(value)?;
                     if is_last && v.is_multi() {

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bytecode::{
-    Constant, FunctionProto, Instr, LocalInfo, LocalSlot, UpvalueDesc, MAX_EXTRA_ARG, MAX_JUMP,
+    Constant, FunctionProto, Instr, LineInfo, LocalInfo, LocalSlot, UpvalueDesc, MAX_EXTRA_ARG,
+    MAX_JUMP,
 };
 use crate::syntax::ast::{Attrib, Span};
 use crate::syntax::SyntaxError;
@@ -208,7 +209,6 @@ impl FuncState {
     pub fn into_proto(mut self) -> FunctionProto {
         // Prototypes live as long as their closures: no spare capacity from growing.
         self.code.shrink_to_fit();
-        self.lines.shrink_to_fit();
         self.constants.shrink_to_fit();
         self.protos.shrink_to_fit();
         self.locals.shrink_to_fit();
@@ -222,7 +222,7 @@ impl FuncState {
             max_registers: self.max_registers as u8,
             num_cells: self.num_cells as u8,
             code: self.code,
-            lines: self.lines,
+            lines: LineInfo::from(self.lines),
             constants: self.constants,
             protos: self.protos,
             upvalues: self.upvalues,

@@ -36,8 +36,10 @@ use scope::DeclKey;
 
 /// Compiles a parsed chunk into its main function: vararg, no parameters, and one upvalue
 /// `_ENV` (which the loader fills in).
+///
+/// The chunk is consumed: each top-level statement's tree is dropped once compiled.
 pub fn compile(
-    chunk: &ast::Chunk,
+    chunk: ast::Chunk,
     source: &[u8],
     chunk_name: &str,
 ) -> Result<FunctionProto, SyntaxError> {
@@ -45,7 +47,7 @@ pub fn compile(
         source,
         lines: LineIndex::new(source),
         chunk_name: Arc::from(chunk_name),
-        captured: scope::find_captures(chunk),
+        captured: scope::find_captures(&chunk),
         funcs: Vec::new(),
     };
     compiler.main_function(chunk)
@@ -199,7 +201,7 @@ impl Compiler<'_> {
 
     // ---- functions --------------------------------------------------------------------
 
-    fn main_function(&mut self, chunk: &ast::Chunk) -> CResult<FunctionProto> {
+    fn main_function(&mut self, chunk: ast::Chunk) -> CResult<FunctionProto> {
         let mut fs = FuncState::new(self.chunk_name.clone(), String::new(), 0);
         fs.is_vararg = true;
         fs.upvalues.push(UpvalueDesc {
@@ -209,7 +211,6 @@ impl Compiler<'_> {
         });
         self.funcs.push(fs);
         self.fs().enter_block(false);
-        self.block_body(&chunk.block)?;
         let end = Span::new(chunk.span.end, chunk.span.end);
         // The final return has the line of the last token, as in lua5.4.
         let block = &chunk.block;
@@ -218,6 +219,7 @@ impl Compiler<'_> {
         } else {
             block.span.end.saturating_sub(1)
         };
+        self.main_statements(chunk.block)?;
         self.finish_function(end, self.line_of(last_token))?;
         let fs = self.funcs.pop().expect("main function state");
         Ok(fs.into_proto())

@@ -194,7 +194,9 @@ impl Walker {
             | ExprKind::Vararg
             | ExprKind::Integer(_)
             | ExprKind::Float(_)
-            | ExprKind::String(_) => {}
+            | ExprKind::String(_)
+            // Literals only: no names, no functions.
+            | ExprKind::PackedTable(_) => {}
             ExprKind::Function(f) => self.function(f, false),
             ExprKind::Table(fields) => {
                 for field in fields {

@@ -24,34 +24,77 @@ impl Compiler<'_> {
         let mut i = 0;
         while i < stats.len() {
             if let StatKind::Label(_) = stats[i].kind {
-                // Lua creates a run of consecutive labels last-to-first.
                 let mut end = i;
                 while end < stats.len() && matches!(stats[end].kind, StatKind::Label(_)) {
                     end += 1;
                 }
                 let at_end = end == stats.len() && block.ret.is_none() && labels_can_end_block;
-                // Lua reports label errors where its lexer stands: after the run.
-                let after = self.next_token(stats[end - 1].span.end as usize) as u32;
-                for stat in stats[i..end].iter().rev() {
-                    if let StatKind::Label(name) = &stat.kind {
-                        self.at(stat.span);
-                        self.label(name, at_end, Span::new(after, after))?;
-                    }
-                }
+                self.label_run(&stats[i..end], at_end)?;
                 i = end;
                 continue;
             }
-            self.stat(&stats[i])?;
-            let fs = self.fs();
-            debug_assert!(fs.free_reg >= fs.reg_level());
-            fs.free_reg = fs.reg_level();
+            self.statement(&stats[i])?;
             i += 1;
         }
         if let Some(ret) = &block.ret {
-            self.return_stat(ret)?;
-            let fs = self.fs();
-            fs.free_reg = fs.reg_level();
+            self.final_return(ret)?;
         }
+        Ok(())
+    }
+
+    /// The main function's block, as [`Self::statements`] does, dropping each statement's
+    /// tree once it is compiled: the main function's statements hold every nested function,
+    /// and their prototypes can then reuse the memory.
+    pub(super) fn main_statements(&mut self, block: Block) -> CResult<()> {
+        let Block { stats, ret, .. } = block;
+        let mut stats = stats.into_iter().peekable();
+        let mut labels = Vec::new();
+        while let Some(stat) = stats.next() {
+            if let StatKind::Label(_) = stat.kind {
+                labels.push(stat);
+                if matches!(stats.peek(), Some(next) if matches!(next.kind, StatKind::Label(_))) {
+                    continue;
+                }
+                let at_end = stats.peek().is_none() && ret.is_none();
+                self.label_run(&labels, at_end)?;
+                labels.clear();
+                continue;
+            }
+            self.statement(&stat)?;
+        }
+        if let Some(ret) = &ret {
+            self.final_return(ret)?;
+        }
+        Ok(())
+    }
+
+    /// One statement, then the registers it used are free again.
+    fn statement(&mut self, stat: &Stat) -> CResult<()> {
+        self.stat(stat)?;
+        let fs = self.fs();
+        debug_assert!(fs.free_reg >= fs.reg_level());
+        fs.free_reg = fs.reg_level();
+        Ok(())
+    }
+
+    /// A run of consecutive labels (`at_end`: nothing but the block's end follows).
+    fn label_run(&mut self, run: &[Stat], at_end: bool) -> CResult<()> {
+        // Lua reports label errors where its lexer stands: after the run.
+        let after = self.next_token(run[run.len() - 1].span.end as usize) as u32;
+        // Lua creates a run of consecutive labels last-to-first.
+        for stat in run.iter().rev() {
+            if let StatKind::Label(name) = &stat.kind {
+                self.at(stat.span);
+                self.label(name, at_end, Span::new(after, after))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn final_return(&mut self, ret: &Return) -> CResult<()> {
+        self.return_stat(ret)?;
+        let fs = self.fs();
+        fs.free_reg = fs.reg_level();
         Ok(())
     }
 

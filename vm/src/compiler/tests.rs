@@ -8,7 +8,7 @@ use crate::syntax::parse;
 
 fn compile_src(src: &str) -> FunctionProto {
     let chunk = parse(src.as_bytes()).unwrap_or_else(|e| panic!("parse error {e:?} in {src}"));
-    let proto = compile(&chunk, src.as_bytes(), "=test")
+    let proto = compile(chunk, src.as_bytes(), "=test")
         .unwrap_or_else(|e| panic!("compile error {e:?} in {src}"));
     if let Err(e) = validate(&proto) {
         panic!("invalid bytecode for {src}: {e}\n{}", disassemble(&proto));
@@ -34,7 +34,7 @@ fn dump() {
             println!("skip (parse error): {path}");
             continue;
         };
-        match compile(&chunk, &text, path) {
+        match compile(chunk, &text, path) {
             Ok(p) => {
                 if let Err(e) = validate(&p) {
                     println!("INVALID {path}: {e}");
@@ -135,7 +135,7 @@ fn corpus_compiles_to_valid_bytecode() {
 
 fn compile_err(src: &str) -> String {
     let chunk = parse(src.as_bytes()).unwrap_or_else(|e| panic!("parse error {e:?} in {src}"));
-    match compile(&chunk, src.as_bytes(), "=test") {
+    match compile(chunk, src.as_bytes(), "=test") {
         Ok(_) => panic!("expected a compile error for {src}"),
         Err(e) => {
             let lines = crate::syntax::LineIndex::new(src.as_bytes());
@@ -368,14 +368,14 @@ fn every_instruction_has_a_line() {
         .iter()
         .position(|i| matches!(i, Instr::Add { .. }))
         .unwrap_or(0);
-    assert_eq!(p.protos[0].lines[add], 4);
+    assert_eq!(p.protos[0].lines.get(add), Some(4));
     // The outer call is on the line of its argument list's `(`.
     let calls: Vec<u32> = p
         .code
         .iter()
-        .zip(&p.lines)
+        .zip(p.lines.iter())
         .filter(|(i, _)| matches!(i, Instr::Call { .. }))
-        .map(|(_, l)| *l)
+        .map(|(_, l)| l)
         .collect();
     assert_eq!(calls, vec![8, 7]);
 }
@@ -563,4 +563,29 @@ fn validation_rejects_operands_the_executor_reads_unchecked() {
     assert!(err.contains("jump target"), "{err}");
     let err = refused(Instr::jmp(-(add as i32) - 2));
     assert!(err.contains("jump target"), "{err}");
+}
+
+/// Packed constructors (all-literal ones, see `syntax::packed`) compile to exactly the code,
+/// constants and line info of the same constructors parsed as ordinary field lists.
+#[test]
+fn packed_constructors_compile_like_field_lists() {
+    let mut src = String::from("local t = {\n");
+    for i in 0..260 {
+        src.push_str(&format!(
+            "  {{id = {i}, name = \"item{i}\", p = {i}.5, neg = -{i}, tags = {{'a', 'b',\n 'c{i}'}}, [{i}] = {{x = {i}, y = true}}}},\n"
+        ));
+    }
+    src.push_str("}\nlocal u = {1, 2, 'x', {y = 2}, ...}\nreturn t, u, {f = function() return {1, {2}} end}\n");
+    let packed = compile(parse(src.as_bytes()).unwrap(), src.as_bytes(), "=t").unwrap();
+    let plain = compile(
+        crate::syntax::parse_unpacked(src.as_bytes()).unwrap(),
+        src.as_bytes(),
+        "=t",
+    )
+    .unwrap();
+    assert!(
+        packed == plain,
+        "packed and unpacked constructors compile differently"
+    );
+    validate(&packed).unwrap();
 }

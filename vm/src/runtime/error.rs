@@ -90,7 +90,7 @@ pub fn current_line(proto: &FunctionProto, pc: usize) -> i64 {
         return -1;
     }
     let i = pc.saturating_sub(1);
-    i64::from(proto.lines.get(i).copied().unwrap_or(proto.line_defined))
+    i64::from(proto.lines.get(i).unwrap_or(proto.line_defined))
 }
 
 fn constant_str(consts: &[Value<'_>], k: usize) -> Option<String> {

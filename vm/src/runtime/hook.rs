@@ -168,11 +168,11 @@ pub(crate) fn new_line_at(p: &FunctionProto, pc: usize, old_pc: usize) -> Option
     if pc < start {
         return None;
     }
-    let Some(&line) = p.lines.get(pc) else {
+    let Some(line) = p.lines.get(pc) else {
         let stripped = p.lines.is_empty() && pc < p.code.len();
         return (stripped && (pc == start || pc <= old_pc)).then_some(-1);
     };
-    let changed = pc == start || pc <= old_pc || p.lines.get(old_pc) != Some(&line);
+    let changed = pc == start || pc <= old_pc || p.lines.get(old_pc) != Some(line);
     changed.then_some(i64::from(line))
 }
 

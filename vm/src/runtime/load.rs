@@ -58,7 +58,7 @@ pub fn compile_chunk(source: &[u8], chunk_name: &str) -> Result<Rc<FunctionProto
         }
     };
     let chunk = syntax::parse(source).map_err(to_load_error)?;
-    let proto = crate::compiler::compile(&chunk, source, chunk_name).map_err(to_load_error)?;
+    let proto = crate::compiler::compile(chunk, source, chunk_name).map_err(to_load_error)?;
     Ok(Rc::new(proto))
 }
 

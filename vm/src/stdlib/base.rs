@@ -291,7 +291,7 @@ fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 /// as `load` returns them (the function, or nil and the message).
 fn load_source<'gc>(
     ctx: &mut Ctx<'gc, '_>,
-    source: &[u8],
+    source: Vec<u8>,
     chunk_name: &str,
     mode: &[u8],
     env: Option<Value<'gc>>,
@@ -308,10 +308,11 @@ fn load_source<'gc>(
 }
 
 /// The function for chunk `source` (binary or text, as `mode` allows), or the message
-/// saying why not.
+/// saying why not. The source is dropped once compiled, before the prototype is loaded (a
+/// large data file's text need not stay alive alongside its constants).
 pub(crate) fn build_chunk<'gc>(
     ctx: &mut Ctx<'gc, '_>,
-    source: &[u8],
+    source: Vec<u8>,
     chunk_name: &str,
     mode: &[u8],
     env: Option<Value<'gc>>,
@@ -324,7 +325,8 @@ pub(crate) fn build_chunk<'gc>(
                 String::from_utf8_lossy(mode)
             ));
         }
-        let proto = crate::compiler::undump(source, chunk_name)?;
+        let proto = crate::compiler::undump(&source, chunk_name)?;
+        drop(source);
         // As lua5.4: fresh upvalues, the first one set to the environment.
         let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
         let ups: Vec<_> = (0..proto.info.upvalues.len())
@@ -342,10 +344,11 @@ pub(crate) fn build_chunk<'gc>(
             String::from_utf8_lossy(mode)
         ));
     }
-    let proto = compile_chunk(source, chunk_name).map_err(|e| match e {
+    let proto = compile_chunk(&source, chunk_name).map_err(|e| match e {
         LoadError::Syntax { message, .. } => message,
         LoadError::Io(m) => m,
     })?;
+    drop(source);
     let proto = Proto::load(ctx.mc, ctx.state.strings, proto);
     let ups = if proto.info.upvalues.is_empty() {
         vec![]
@@ -443,7 +446,7 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Some(n) => n.to_str_lossy().into_owned(),
         None => default_name,
     };
-    load_source(ctx, &source, &name, &mode, env)
+    load_source(ctx, source, &name, &mode, env)
 }
 
 /// The source of a chunk file and its chunk name; `None` is the standard input, as in
@@ -485,7 +488,7 @@ fn loadfile<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         None
     };
     match read_chunk_file(path.as_deref()) {
-        Ok((src, name)) => load_source(ctx, &src, &name, &mode, env),
+        Ok((src, name)) => load_source(ctx, src, &name, &mode, env),
         Err(m) => {
             ctx.push(Value::Nil);
             let m = ctx.new_string(m.as_bytes());
@@ -501,7 +504,7 @@ pub(crate) fn load_dofile_chunk<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Value<'gc
     let path = ctx.opt_string(0)?.map(|p| p.to_str_lossy().into_owned());
     // lua5.4 raises the load failure message as it is, without a position.
     let (src, name) = read_chunk_file(path.as_deref()).map_err(|m| ctx.core_error(m))?;
-    build_chunk(ctx, &src, &name, b"bt", None).map_err(|m| LuaError::from_str(ctx.mc, &m))
+    build_chunk(ctx, src, &name, b"bt", None).map_err(|m| LuaError::from_str(ctx.mc, &m))
 }
 
 /// Registers above this call belong to no live local (a call takes the caller's first free

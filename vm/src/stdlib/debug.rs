@@ -547,7 +547,7 @@ fn info_table<'gc>(
                 .iter()
                 .take_while(|ins| matches!(ins, Instr::NewCell { a, .. } if *a < p.num_params))
                 .count();
-            for &line in p.lines.iter().skip(prologue) {
+            for line in p.lines.iter().skip(prologue) {
                 lines.set_int_internal(mc, line as i64, Value::Boolean(true));
             }
             set("activelines", Value::Table(lines));
@@ -1077,7 +1077,7 @@ fn debug_debug<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         if line == b"cont\n" || line == b"cont" {
             return Ok(0);
         }
-        let chunk = super::base::build_chunk(ctx, &line, "=(debug command)", b"bt", None);
+        let chunk = super::base::build_chunk(ctx, line, "=(debug command)", b"bt", None);
         let message = match chunk {
             Ok(f) => match ctx.call(f, &[]) {
                 Ok(_) => continue,

@@ -3,6 +3,8 @@
 //! Every node carries a byte [`Span`] into the source so that diagnostics can point at a line
 //! *and* column, and so the compiler can map each instruction to a line.
 
+pub use super::packed::PackedTable;
+
 /// A half-open byte range `start..end` in the chunk's source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -165,6 +167,9 @@ pub enum ExprKind {
     String(Vec<u8>),
     Function(Box<FunctionBody>),
     Table(Vec<TableField>),
+    /// A constructor whose fields are all literals, in compact form (see
+    /// [`super::packed`]); it stands for the `Table` its fields would make.
+    PackedTable(PackedTable),
     Binary {
         op: BinOp,
         lhs: Box<Expr>,

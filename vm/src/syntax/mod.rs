@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod lexer;
+pub mod packed;
 mod parser;
 mod token;
 
@@ -39,6 +40,13 @@ impl SyntaxError {
 /// Parse a whole chunk.
 pub fn parse(source: &[u8]) -> Result<ast::Chunk, SyntaxError> {
     parser::parse_chunk(source)
+}
+
+/// Parse a whole chunk without packing all-literal constructors (see [`packed`]): the
+/// compiler must make the same code either way.
+#[cfg(test)]
+pub(crate) fn parse_unpacked(source: &[u8]) -> Result<ast::Chunk, SyntaxError> {
+    parser::parse_chunk_with(source, false)
 }
 
 /// Maps byte offsets to 1-based lines and columns. Lua counts `\n`, `\r`, `\r\n` and `\n\r`

@@ -6,6 +6,7 @@
 
 use super::ast::*;
 use super::lexer::Lexer;
+use super::packed::Packer;
 use super::token::{near_text, token_kind_str, Tok, Token};
 use super::{LineIndex, SyntaxError};
 
@@ -25,7 +26,14 @@ const STACK_BUDGET: usize = 1 << 20;
 const UNARY_PRIORITY: u8 = 12;
 
 pub(super) fn parse_chunk(source: &[u8]) -> Result<Chunk, SyntaxError> {
+    parse_chunk_with(source, true)
+}
+
+/// `pack_tables: false` keeps every constructor an ordinary list of fields (for tests that
+/// check packing changes nothing).
+pub(super) fn parse_chunk_with(source: &[u8], pack_tables: bool) -> Result<Chunk, SyntaxError> {
     let mut p = Parser::new(source)?;
+    p.pack_tables = pack_tables;
     let block = p.block()?;
     if p.tok.tok != Tok::Eof {
         return Err(p.expected(&Tok::Eof));
@@ -53,6 +61,8 @@ struct Parser<'s> {
     /// Address of a local in the parser's entry frame, to measure stack use (see
     /// [`STACK_BUDGET`]).
     stack_base: usize,
+    /// Whether all-literal constructors are packed (see [`super::packed`]).
+    pack_tables: bool,
 }
 
 /// Lua's limit on local variables in scope in one function (`MAXVARS`).
@@ -150,6 +160,7 @@ impl<'s> Parser<'s> {
                 count: 0,
             }],
             stack_base: stack_position(),
+            pack_tables: true,
         })
     }
 
@@ -884,20 +895,36 @@ impl<'s> Parser<'s> {
     fn table(&mut self) -> Result<Expr, SyntaxError> {
         let open = self.tok.span;
         self.advance()?;
+        // Fields are packed as they come while they are all literals (data files); the
+        // first other field unpacks them into an ordinary list.
+        let mut packer = self.pack_tables.then(|| Packer::new(open.start));
         let mut fields = Vec::new();
         while !self.is_char(b'}') {
-            fields.push(self.table_field()?);
+            let field = self.table_field()?;
+            match &mut packer {
+                Some(p) => {
+                    if let Err(field) = p.push(field, self.lexer.source()) {
+                        let p = packer.take().expect("packer present");
+                        fields = p.unpack(self.lexer.source());
+                        fields.push(field);
+                    }
+                }
+                None => fields.push(field),
+            }
             if !(self.accept(&Tok::Char(b','))? || self.accept(&Tok::Char(b';'))?) {
                 break;
             }
         }
         self.expect_closing(&Tok::Char(b'}'), &Tok::Char(b'{'), open, open.start)?;
-        // Data files are mostly constructors: no spare capacity.
-        fields.shrink_to_fit();
-        Ok(Expr::new(
-            ExprKind::Table(fields),
-            Span::new(open.start, self.prev_end),
-        ))
+        let kind = match packer {
+            Some(p) => ExprKind::PackedTable(p.finish()),
+            None => {
+                // Data files are mostly constructors: no spare capacity.
+                fields.shrink_to_fit();
+                ExprKind::Table(fields)
+            }
+        };
+        Ok(Expr::new(kind, Span::new(open.start, self.prev_end)))
     }
 
     fn table_field(&mut self) -> Result<TableField, SyntaxError> {
@@ -1182,7 +1209,13 @@ mod tests {
         assert!(parse(src.as_bytes()).is_ok());
     }
 
+    thread_local! {
+        /// The source last parsed by [`chunk`], to decode packed constructors in [`sx`].
+        static SOURCE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
     fn chunk(src: &str) -> Chunk {
+        SOURCE.with(|s| *s.borrow_mut() = src.as_bytes().to_vec());
         match parse(src.as_bytes()) {
             Ok(c) => c,
             Err(e) => panic!("{src:?}: {}", e.message),
@@ -1247,6 +1280,11 @@ mod tests {
                 if f.is_vararg { " ..." } else { "" },
                 f.body.stats.len()
             ),
+            ExprKind::PackedTable(t) => {
+                let fields: Vec<TableField> =
+                    SOURCE.with(|s| t.fields(&s.borrow(), e.span.start).collect());
+                sx(&Expr::new(ExprKind::Table(fields), e.span))
+            }
             ExprKind::Table(fields) => {
                 let fs: Vec<String> = fields
                     .iter()
