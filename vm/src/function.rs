@@ -21,10 +21,10 @@ pub struct Proto<'gc> {
     /// Shared with `Arc` (not `Rc`) so a runtime can move to another thread.
     #[collect(require_static)]
     pub info: Arc<FunctionProto>,
-    /// Copies of `info`'s code and frame shape, one pointer hop closer for the executor's
-    /// call and return paths.
+    /// `info`'s code, addressed directly (see [`Proto::code`]), and copies of its frame
+    /// shape: one pointer hop closer for the executor's call and return paths.
     #[collect(require_static)]
-    pub code: Box<[crate::bytecode::Instr]>,
+    code: CodeRef,
     pub max_registers: u8,
     pub num_params: u8,
     pub num_cells: u8,
@@ -40,6 +40,14 @@ pub struct Proto<'gc> {
     /// from it are made on the replacement instead (see [`Forward`]).
     pub forward: Lock<Option<Gc<'gc, Forward<'gc>>>>,
 }
+
+/// The address of a prototype's own `info.code` (see [`Proto::code`]).
+struct CodeRef(*const [crate::bytecode::Instr]);
+
+// SAFETY: the pointer targets the immutable contents of the prototype's `Arc<FunctionProto>`,
+// which is itself `Send + Sync`; sending or sharing the address is as safe as the `Arc`.
+unsafe impl Send for CodeRef {}
+unsafe impl Sync for CodeRef {}
 
 /// Where a replaced prototype's closures go: the new prototype, and where each of its
 /// upvalues comes from for a closure laid out for the old one.
@@ -164,7 +172,7 @@ impl<'gc> Proto<'gc> {
         Gc::new(
             mc,
             Proto {
-                code: info.code.clone().into_boxed_slice(),
+                code: CodeRef(&info.code[..] as *const [crate::bytecode::Instr]),
                 max_registers: info.max_registers,
                 num_params: info.num_params,
                 num_cells: info.num_cells,
@@ -176,6 +184,16 @@ impl<'gc> Proto<'gc> {
                 forward: Lock::new(None),
             },
         )
+    }
+
+    /// The instructions (`info.code`): the executor reads them here, one hop from the
+    /// prototype, as it would a copy, but a big chunk's code is stored once.
+    #[inline(always)]
+    pub fn code(&self) -> &[crate::bytecode::Instr] {
+        // SAFETY: `code` points at the instructions of `self.info`, an `Arc` this prototype
+        // holds for its whole life and that nothing mutates (no `&mut` to its contents can
+        // exist while this clone of the `Arc` is alive), so the buffer stays put and valid.
+        unsafe { &*self.code.0 }
     }
 
     /// The prototype that replaced this one (following reloads to the newest), or this one.

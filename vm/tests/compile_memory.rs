@@ -6,6 +6,8 @@
 //!   packed (`syntax::packed`) the AST held about ten times the source's size.
 //! - Compiling frees each top-level statement's tree once compiled, so the peak is below
 //!   the tree and the prototype together.
+//! - A loaded chunk keeps its instructions once (the runtime prototype reads the compiled
+//!   one's in place).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,4 +97,40 @@ fn compiling_frees_the_tree_of_each_top_level_statement() {
         peak < tree + code,
         "peak {peak} bytes: the tree ({tree}) and the prototype ({code}) were alive together"
     );
+}
+
+#[test]
+fn a_loaded_chunk_holds_its_instructions_once() {
+    let _one_at_a_time = LOCK.lock();
+    let mut src = String::from("local x = 0\n");
+    for i in 0..50_000 {
+        src.push_str(if i % 2 == 0 {
+            "x = x + x * x\n"
+        } else {
+            "x = x - x // x\n"
+        });
+    }
+    let instructions = wayfinder_vm::compiler::compile(
+        wayfinder_vm::syntax::parse(src.as_bytes()).expect("parses"),
+        src.as_bytes(),
+        "=code",
+    )
+    .expect("compiles")
+    .code
+    .len();
+    let code_bytes = instructions * std::mem::size_of::<wayfinder_vm::bytecode::Instr>();
+    let mut rt = wayfinder_vm::Runtime::new();
+    let base = LIVE.load(Ordering::Relaxed);
+    let f = rt.load(&src, "code").expect("loads");
+    let held = LIVE.load(Ordering::Relaxed) - base;
+    eprintln!(
+        "{instructions} instructions ({code_bytes} bytes): the loaded chunk holds {held} bytes"
+    );
+    // The prototype's code (4 bytes an instruction), line info (1 byte) and a few constants;
+    // a second copy of the code for the executor would add another `code_bytes`.
+    assert!(
+        held < code_bytes + code_bytes / 2,
+        "{held} bytes held for {code_bytes} bytes of instructions"
+    );
+    drop(f);
 }

@@ -3061,7 +3061,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             base = frame.base;
             pc = frame.pc;
             let proto: &'gc Proto<'gc> = Gc::as_ref(frame.proto);
-            code = &proto.code;
+            code = proto.code();
             consts = &proto.constants;
             // The register window invariant (see `reg`): every entry to a frame's
             // instructions passes here or through the inline call path.
@@ -3869,7 +3869,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             closure = callee;
                             base = func_slot + 1;
                             pc = 0;
-                            code = &callee_proto.code;
+                            code = callee_proto.code();
                             consts = &callee_proto.constants;
                             continue;
                         }
