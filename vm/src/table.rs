@@ -331,6 +331,23 @@ impl<'gc> Table<'gc> {
         self.0.borrow().metatable
     }
 
+    /// `t[dst + k] = t[src + k]` for `k` in `0..count`, done as one move inside the array
+    /// part when both ranges lie in it (`false`, nothing done, otherwise). The result, and
+    /// the `#` hint, are those of the element-by-element raw copy in either direction.
+    pub fn move_in_array(self, mc: &Mutation<'gc>, src: i64, dst: i64, count: i64) -> bool {
+        let mut data = self.0.borrow_mut(mc);
+        let len = data.array.len() as u64;
+        let (src0, dst0) = ((src as u64).wrapping_sub(1), (dst as u64).wrapping_sub(1));
+        let fits = |start: u64| start < len && count as u64 <= len - start;
+        if count <= 0 || !fits(src0) || !fits(dst0) {
+            return false;
+        }
+        let (src0, dst0, count) = (src0 as usize, dst0 as usize, count as usize);
+        data.array.copy_within(src0..src0 + count, dst0);
+        data.touch(src0.max(dst0) + count - 1);
+        true
+    }
+
     /// The raw field `name` of this table used as a metatable, for event `event` (a bit
     /// number below 32): a miss is remembered, so the next lookup of an absent metamethod
     /// is one bit test (as lua5.4's `flags`).
