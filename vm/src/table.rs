@@ -54,7 +54,14 @@ pub fn charge_growth(mc: &Mutation<'_>, before: usize, after: usize) {
 
 #[derive(Default, Clone)]
 pub struct TableData<'gc> {
+    /// Keys `1..=array.len()`, nils included: the length is lua5.4's array size (set by
+    /// constructors and by [`TableData::rehash`]), so `#` finds the borders it finds.
     array: Vec<Value<'gc>>,
+    /// lua5.4's `alimit`: a hint for `#`, at most `array.len()`. Below `array.len()` only
+    /// when the array size is a power of two; then it is more than half of it. Moved by
+    /// `#` and by integer-key accesses above it, exactly as lua5.4 moves it, because the
+    /// border `#` returns on a table with holes depends on it.
+    alimit: Cell<usize>,
     hash: HashPart<'gc>,
     metatable: Option<Table<'gc>>,
     /// The bytes of `array` and `hash` charged to the runtime's memory account
@@ -148,14 +155,23 @@ impl<'gc> Table<'gc> {
     }
 
     pub fn with_capacity(mc: &Mutation<'gc>, array: usize, hash: usize) -> Table<'gc> {
+        // As lua5.4's `lua_createtable`: an array part of exactly `array` slots (nil until
+        // set) and a hash part of `hash` rounded up to a power of two.
         let mut data = TableData {
-            array: Vec::with_capacity(array),
+            array: vec![Value::Nil; array],
+            alimit: Cell::new(array),
             ..TableData::default()
         };
         // Sizes come from a constructor or a native's argument count, bounded by the
-        // code and stack limits: a refusal is handled as `Vec::with_capacity` handles it.
-        if hash > 0 && data.hash.resize(hash).is_err() {
-            std::alloc::handle_alloc_error(std::alloc::Layout::new::<(Value<'gc>, Value<'gc>)>());
+        // code and stack limits: a refusal is handled as `vec!` handles it.
+        if hash > 0 {
+            match HashPart::with_lua_size(hash.next_power_of_two()) {
+                Ok(h) => data.hash = h,
+                Err(_) => std::alloc::handle_alloc_error(std::alloc::Layout::new::<(
+                    Value<'gc>,
+                    Value<'gc>,
+                )>()),
+            }
         }
         let after = data.slot_capacity();
         data.grew(mc, 0, after);
@@ -252,28 +268,19 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: &Value<'gc>) -> bool {
         let mut data = self.0.borrow_mut(mc);
+        let data = &mut *data;
         let has_meta = data.metatable.is_some();
         let index = (i as usize).wrapping_sub(1);
-        let appendable = index == data.array.len() && data.hash.live == 0;
         match data.array.get_mut(index) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
                 slot.set_from(value);
-                true
-            }
-            // Appending right after the array part (`t[#t + 1] = v`, a fill loop): no
-            // hash entry can hold this key when the hash part has no live entries.
-            None if appendable && !has_meta && !value.is_nil() => {
-                // A full array grows on the general path, where growth is fallible; so
-                // this push never reallocates.
-                if data.array.len() == data.array.capacity() {
-                    return false;
-                }
-                data.array.push(Value::Nil);
-                if let Some(slot) = data.array.last_mut() {
-                    slot.set_from(value);
+                if index >= data.alimit.get() {
+                    data.alimit.set(index + 1);
                 }
                 true
             }
+            // Keys past the array part go to the hash part, or make it rehash (which may
+            // grow the array): the general path.
             _ => false,
         }
     }
@@ -322,6 +329,23 @@ impl<'gc> Table<'gc> {
 
     pub fn metatable(self) -> Option<Table<'gc>> {
         self.0.borrow().metatable
+    }
+
+    /// `t[dst + k] = t[src + k]` for `k` in `0..count`, done as one move inside the array
+    /// part when both ranges lie in it (`false`, nothing done, otherwise). The result, and
+    /// the `#` hint, are those of the element-by-element raw copy in either direction.
+    pub fn move_in_array(self, mc: &Mutation<'gc>, src: i64, dst: i64, count: i64) -> bool {
+        let mut data = self.0.borrow_mut(mc);
+        let len = data.array.len() as u64;
+        let (src0, dst0) = ((src as u64).wrapping_sub(1), (dst as u64).wrapping_sub(1));
+        let fits = |start: u64| start < len && count as u64 <= len - start;
+        if count <= 0 || !fits(src0) || !fits(dst0) {
+            return false;
+        }
+        let (src0, dst0, count) = (src0 as usize, dst0 as usize, count as usize);
+        data.array.copy_within(src0..src0 + count, dst0);
+        data.touch(src0.max(dst0) + count - 1);
+        true
     }
 
     /// The raw field `name` of this table used as a metatable, for event `event` (a bit
@@ -374,7 +398,9 @@ impl<'gc> Table<'gc> {
                 slots: try_copy(&d.hash.slots)?,
                 used: d.hash.used,
                 live: d.hash.live,
+                lua_size: d.hash.lua_size,
             },
+            alimit: d.alimit.clone(),
             metatable: d.metatable,
             charged: d.charged.clone(),
             weak: d.weak,
@@ -452,9 +478,22 @@ impl<'gc> TableData<'gc> {
 
     #[inline]
     fn get_int_ref(&self, i: i64) -> &Value<'gc> {
-        match self.array.get((i as usize).wrapping_sub(1)) {
-            Some(v) => v,
+        let index = (i as usize).wrapping_sub(1);
+        match self.array.get(index) {
+            Some(v) => {
+                self.touch(index);
+                v
+            }
             None => self.hash.get_ref(Value::Integer(i)),
+        }
+    }
+
+    /// An access to array slot `index`: as lua5.4's `luaH_getint`, one above the `#` hint
+    /// `alimit` moves the hint there.
+    #[inline(always)]
+    fn touch(&self, index: usize) {
+        if index >= self.alimit.get() {
+            self.alimit.set(index + 1);
         }
     }
 
@@ -497,24 +536,167 @@ impl<'gc> TableData<'gc> {
             key => {
                 // A new field may be a metamethod (integer keys never are).
                 self.meta_absent.set(0);
-                self.hash.set(key, value)
+                self.hash_set(key, value)
             }
         }
     }
 
     pub fn set_int(&mut self, key: i64, value: Value<'gc>) -> Result<(), SetError> {
-        let len = self.array.len();
-        if key >= 1 && (key as u64) <= len as u64 {
-            self.array[key as usize - 1] = value;
-        } else if key as u64 == len as u64 + 1 && key >= 1 && !value.is_nil() {
-            reserve(&mut self.array, 1)?;
-            self.array.push(value);
-            if self.hash.live > 0 {
-                self.hash.set(Value::Integer(key), Value::Nil)?;
-                self.migrate_from_hash()?;
-            }
+        let index = (key as usize).wrapping_sub(1);
+        if index < self.array.len() {
+            self.touch(index);
+            self.array[index] = value;
+            Ok(())
         } else {
-            self.hash.set(Value::Integer(key), value)?;
+            self.hash_set(Value::Integer(key), value)
+        }
+    }
+
+    /// Store a normalised key that has no array slot. A new key goes into the hash part
+    /// while it has a free node in lua5.4's terms (it holds `lua_size` keys, tombstones
+    /// included); when it is full, [`TableData::rehash`] resizes both parts first.
+    fn hash_set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
+        // One probe finds the key or the free slot it would take.
+        let free = match self.hash.probe(key) {
+            Ok(i) => {
+                let slot = &mut self.hash.slots[i].1;
+                match (slot.is_nil(), value.is_nil()) {
+                    (true, false) => self.hash.live += 1,
+                    (false, true) => self.hash.live -= 1,
+                    _ => {}
+                }
+                *slot = value;
+                return Ok(());
+            }
+            Err(free) => free,
+        };
+        if value.is_nil() {
+            return Ok(());
+        }
+        if self.hash.used < self.hash.lua_size {
+            if let Some(i) = free {
+                self.hash.slots[i] = (key, value);
+                self.hash.used += 1;
+                self.hash.live += 1;
+                return Ok(());
+            }
+        }
+        // Full (in lua5.4's terms): rehash, after which the key has room in one part.
+        self.rehash(key)?;
+        if let Value::Integer(i) = key {
+            let index = (i as usize).wrapping_sub(1);
+            if index < self.array.len() {
+                self.array[index] = value;
+                return Ok(());
+            }
+        }
+        self.hash.insert_new(key, value);
+        Ok(())
+    }
+
+    /// lua5.4's rehash, run when a new key finds the hash part full: count the integer
+    /// keys (both parts and `extra`, the key being added), make the array part the
+    /// largest power of two `n` such that more than `n / 2` of the keys `1..=n` are
+    /// present, and size the hash part for the other keys (a power of two). Integer keys
+    /// move between the parts accordingly; tombstones are dropped. On a refused
+    /// allocation nothing changes.
+    #[cold]
+    #[inline(never)]
+    fn rehash(&mut self, extra: Value<'gc>) -> Result<(), SetError> {
+        // nums[b]: present integer keys k with 2^(b-1) < k <= 2^b (nums[0]: k == 1).
+        let mut nums = [0usize; MAX_ARRAY_BITS + 1];
+        let mut ints = 0;
+        let mut total = 0;
+        let mut lo = 0;
+        for (b, count) in nums.iter_mut().enumerate() {
+            let hi = (1usize << b).min(self.array.len());
+            if lo >= hi {
+                break;
+            }
+            let present = self.array[lo..hi].iter().filter(|v| !v.is_nil()).count();
+            *count += present;
+            ints += present;
+            lo = hi;
+        }
+        total += ints;
+        let mut count_int = |k: Value<'gc>, nums: &mut [usize]| {
+            if let Value::Integer(i) = k {
+                if (i as u64).wrapping_sub(1) < MAX_ARRAY_SIZE as u64 {
+                    nums[ceil_log2(i as u64)] += 1;
+                    ints += 1;
+                }
+            }
+        };
+        for (k, v) in &self.hash.slots {
+            if !v.is_nil() {
+                total += 1;
+                count_int(*k, &mut nums);
+            }
+        }
+        count_int(extra, &mut nums);
+        total += 1;
+        // The largest power of two more than half full (scanning while the keys could
+        // still fill more than half of it).
+        let (mut size, mut in_array, mut below) = (0usize, 0usize, 0usize);
+        for (b, count) in nums.iter().enumerate() {
+            let two_b = 1usize << b;
+            if ints <= two_b / 2 {
+                break;
+            }
+            below += count;
+            if below > two_b / 2 {
+                size = two_b;
+                in_array = below;
+            }
+        }
+        // Entries removed since the last rehash (tombstones) mean keys come and go (a cache,
+        // a work set): room for as many more, up to the live count, keeps each rehash paid
+        // for by that many inserts. lua5.4 instead lets a new key take a removed entry's
+        // node when it is the key's main position; without removals the sizes are lua5.4's.
+        let hashed = total - in_array;
+        let removed = self.hash.used - self.hash.live;
+        self.resize(size, hashed + removed.min(hashed))
+    }
+
+    /// Make the array part `array` slots and the hash part room for `hash` keys (rounded up
+    /// to a power of two), moving entries between them; `alimit` becomes the array size.
+    fn resize(&mut self, array: usize, hash: usize) -> Result<(), SetError> {
+        let lua_size = if hash == 0 {
+            0
+        } else {
+            hash.checked_next_power_of_two().ok_or(SetError::NoMemory)?
+        };
+        let new_hash = HashPart::with_lua_size(lua_size)?;
+        let old_len = self.array.len();
+        if array > old_len {
+            // Amortised like `Vec::push`: a small array growing 1, 2, 4 keeps one buffer.
+            self.array
+                .try_reserve(array - old_len)
+                .map_err(|_| SetError::NoMemory)?;
+        }
+        let old = std::mem::replace(&mut self.hash, new_hash);
+        if array < old_len {
+            for (i, v) in self.array.drain(array..).enumerate() {
+                if !v.is_nil() {
+                    self.hash
+                        .insert_new(Value::Integer((array + i + 1) as i64), v);
+                }
+            }
+            self.array.shrink_to(array);
+        } else {
+            self.array.resize(array, Value::Nil);
+        }
+        self.alimit.set(array);
+        for (k, v) in old.slots {
+            if v.is_nil() {
+                continue;
+            }
+            match k {
+                Value::Integer(i) if (i as usize).wrapping_sub(1) < array => {
+                    self.array[i as usize - 1] = v;
+                }
+                _ => self.hash.insert_new(k, v),
+            }
         }
         Ok(())
     }
@@ -523,83 +705,104 @@ impl<'gc> TableData<'gc> {
     /// the array part, nils included, as lua5.4 sizes the array to the constructor's items,
     /// so `#{1, nil, 3}` is 3 and `pairs` visits them in order.
     pub fn set_list(&mut self, start: i64, values: &[Value<'gc>]) -> Result<(), SetError> {
-        if start < 0 || start as u64 > self.array.len() as u64 {
-            // Not right after the array part (only a hand-made binary chunk does this).
+        if start < 0 {
+            // Only a hand-made binary chunk does this.
             for (i, v) in values.iter().enumerate() {
                 self.set_int(start + 1 + i as i64, *v)?;
             }
             return Ok(());
         }
-        let (start, end) = (start as usize, start as usize + values.len());
+        let end = (start as usize)
+            .checked_add(values.len())
+            .ok_or(SetError::NoMemory)?;
         if end > self.array.len() {
-            let extra = end - self.array.len();
-            reserve(&mut self.array, extra)?;
-            if self.hash.live > 0 {
-                for k in self.array.len() + 1..=end {
-                    self.hash.set(Value::Integer(k as i64), Value::Nil)?;
-                }
-            }
-            self.array.resize(end, Value::Nil);
+            // As lua5.4, the array part grows to exactly `end` (the hash part is rebuilt at
+            // its size, giving up the keys that move to the array).
+            self.resize(end, self.hash.lua_size)?;
         }
-        self.array[start..end].copy_from_slice(values);
+        self.array[start as usize..end].copy_from_slice(values);
         Ok(())
     }
 
-    /// After the array grew, move the following integer keys from the hash part.
-    fn migrate_from_hash(&mut self) -> Result<(), SetError> {
-        loop {
-            let next = Value::Integer(self.array.len() as i64 + 1);
-            let v = self.hash.get(next);
-            if v.is_nil() {
-                return Ok(());
+    /// The border `#t`, found as lua5.4's `luaH_getn` finds it (starting from the hint
+    /// `alimit`, which it may move), so a table with holes gives the same answer.
+    pub fn length(&self) -> i64 {
+        let len = self.array.len();
+        let limit = self.alimit.get();
+        let pow2_size = len & len.wrapping_sub(1) == 0;
+        let nil_at = |k: usize| self.array[k - 1].is_nil();
+        if limit > 0 && nil_at(limit) {
+            // A border below `limit`.
+            if limit >= 2 && !nil_at(limit - 1) {
+                let b = limit - 1;
+                if pow2_size && b & (b - 1) != 0 {
+                    self.alimit.set(b);
+                }
+                return b as i64;
             }
-            reserve(&mut self.array, 1)?;
-            self.hash.set(next, Value::Nil)?;
-            self.array.push(v);
+            let b = self.array_border(0, limit);
+            if pow2_size && b > len / 2 {
+                self.alimit.set(b);
+            }
+            return b as i64;
         }
+        if limit != len {
+            // `limit` is present and the array goes on after it.
+            if nil_at(limit + 1) {
+                return limit as i64;
+            }
+            if nil_at(len) {
+                let b = self.array_border(limit, len);
+                self.alimit.set(b);
+                return b as i64;
+            }
+        }
+        // The array is empty or its last slot is present: continue in the hash part.
+        if self.hash.lua_size == 0 || self.hash.get(Value::Integer(len as i64 + 1)).is_nil() {
+            return len as i64;
+        }
+        self.hash_border(len as u64)
     }
 
-    pub fn length(&self) -> i64 {
-        let n = self.array.len();
-        if n > 0 && self.array[n - 1].is_nil() {
-            // As lua5.4: a nil last slot right after a non-nil one is the border.
-            if n >= 2 && !self.array[n - 2].is_nil() {
-                return n as i64 - 1;
+    /// Binary search for a border in the array between `i` (0 or present) and `j` (nil).
+    fn array_border(&self, mut i: usize, mut j: usize) -> usize {
+        while j - i > 1 {
+            let m = (i + j) / 2;
+            if self.array[m - 1].is_nil() {
+                j = m;
+            } else {
+                i = m;
             }
-            // Binary search for a border inside the array: array[lo-1] non-nil (or lo == 0),
-            // array[hi-1] nil.
-            let (mut lo, mut hi) = (0usize, n);
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2;
-                if self.array[mid - 1].is_nil() {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            return lo as i64;
         }
-        if self.hash.live == 0 {
-            return n as i64;
+        i
+    }
+
+    /// A border at or after `j` (`j + 1` is present, in the hash part): doubling until a
+    /// nil, then a binary search, probing the keys lua5.4 probes.
+    fn hash_border(&self, mut j: u64) -> i64 {
+        let absent = |k: u64| self.hash.get(Value::Integer(k as i64)).is_nil();
+        let mut i;
+        if j == 0 {
+            j = 1;
         }
-        // Unbounded search in the hash part, as Lua does.
-        let mut i = n as u64;
-        let mut j = i + 1;
-        while !self.get_int(j as i64).is_nil() {
+        loop {
             i = j;
-            if j > (i64::MAX as u64) / 2 {
-                // Pathological table: fall back to a linear search.
-                let mut k = 1i64;
-                while !self.get_int(k).is_nil() {
-                    k += 1;
+            if j <= i64::MAX as u64 / 2 {
+                j *= 2;
+            } else {
+                j = i64::MAX as u64;
+                if absent(j) {
+                    break;
                 }
-                return k - 1;
+                return j as i64;
             }
-            j *= 2;
+            if absent(j) {
+                break;
+            }
         }
         while j - i > 1 {
             let m = (i + j) / 2;
-            if self.get_int(m as i64).is_nil() {
+            if absent(m) {
                 j = m;
             } else {
                 i = m;
@@ -684,17 +887,31 @@ struct HashPart<'gc> {
     used: usize,
     /// Slots with a non-nil value.
     live: usize,
+    /// The hash part's size in lua5.4's terms (0 or a power of two): it is full, and the
+    /// next new key rehashes the table, when `used` reaches it.
+    lua_size: usize,
 }
 
 #[inline]
 fn key_hash(key: Value<'_>) -> u64 {
     let raw = match key {
         Value::String(s) => return s.hash_value(),
-        Value::Integer(i) => i as u64,
+        Value::Integer(i) => return int_hash(i),
         Value::Number(f) => f.to_bits(),
         Value::Boolean(b) => b as u64 + 1,
         other => other.object_address().unwrap_or(0) as u64 >> 4,
     };
+    mix(raw)
+}
+
+/// `key_hash` of an integer key.
+#[inline]
+fn int_hash(i: i64) -> u64 {
+    mix(i as u64)
+}
+
+#[inline]
+fn mix(raw: u64) -> u64 {
     // Fold the high half down first: small floats keep all their varying bits at the top
     // (their low mantissa bits are zero), and a multiply only carries bits upwards. Then a
     // multiplicative mix so sequential integers and aligned pointers spread out.
@@ -717,8 +934,10 @@ fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
 impl<'gc> HashPart<'gc> {
     #[inline]
     fn slot_of(&self, key: Value<'gc>) -> Option<usize> {
-        if let Value::String(s) = key {
-            return self.slot_of_str(s);
+        match key {
+            Value::String(s) => return self.slot_of_str(s),
+            Value::Integer(i) => return self.slot_of_int(i),
+            _ => {}
         }
         if self.slots.is_empty() {
             return None;
@@ -732,6 +951,52 @@ impl<'gc> HashPart<'gc> {
             }
             if key_eq(k, key) {
                 return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The slot holding `key` (`Ok`), or the empty slot where its probe ended (`Err`,
+    /// `None` when there are no slots).
+    #[inline]
+    fn probe(&self, key: Value<'gc>) -> Result<usize, Option<usize>> {
+        if self.slots.is_empty() {
+            return Err(None);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = key_hash(key) as usize & mask;
+        loop {
+            let k = &self.slots[i].0;
+            if k.is_nil() {
+                return Err(Some(i));
+            }
+            let same = match (k, key) {
+                (Value::String(a), Value::String(b)) => *a == b,
+                (Value::Integer(a), Value::Integer(b)) => *a == b,
+                (Value::String(_) | Value::Integer(_), _) => false,
+                (_, Value::String(_) | Value::Integer(_)) => false,
+                _ => key_eq(*k, key),
+            };
+            if same {
+                return Ok(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// `slot_of` for an integer key: one tag and one integer compare per probe.
+    #[inline]
+    fn slot_of_int(&self, key: i64) -> Option<usize> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = int_hash(key) as usize & mask;
+        loop {
+            match &self.slots[i].0 {
+                Value::Nil => return None,
+                Value::Integer(k) if *k == key => return Some(i),
+                _ => {}
             }
             i = (i + 1) & mask;
         }
@@ -801,23 +1066,29 @@ impl<'gc> HashPart<'gc> {
         }
     }
 
-    fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
-        if let Some(i) = self.slot_of(key) {
-            let old = self.slots[i].1;
-            match (old.is_nil(), value.is_nil()) {
-                (true, false) => self.live += 1,
-                (false, true) => self.live -= 1,
-                _ => {}
-            }
-            self.slots[i].1 = value;
-            return Ok(());
+    /// An empty part for `lua_size` keys (0 or a power of two). Linear probing needs
+    /// free slots to end a search, so it has twice as many slots (at least 4). Fails
+    /// when the allocator refuses them.
+    fn with_lua_size(lua_size: usize) -> Result<HashPart<'gc>, SetError> {
+        let mut slots = Vec::new();
+        if lua_size > 0 {
+            let cap = lua_size.checked_mul(2).ok_or(SetError::NoMemory)?.max(4);
+            slots
+                .try_reserve_exact(cap)
+                .map_err(|_| SetError::NoMemory)?;
+            slots.resize(cap, (Value::Nil, Value::Nil));
         }
-        if value.is_nil() {
-            return Ok(());
-        }
-        if (self.used + 1) * 4 > self.slots.len() * 3 {
-            self.resize(self.live + 1)?;
-        }
+        Ok(HashPart {
+            slots,
+            used: 0,
+            live: 0,
+            lua_size,
+        })
+    }
+
+    /// Add `key` (absent, not nil) with a non-nil value; the caller made sure that
+    /// `used < lua_size`, so a free slot exists.
+    fn insert_new(&mut self, key: Value<'gc>, value: Value<'gc>) {
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
         while !self.slots[i].0.is_nil() {
@@ -826,47 +1097,15 @@ impl<'gc> HashPart<'gc> {
         self.slots[i] = (key, value);
         self.used += 1;
         self.live += 1;
-        Ok(())
-    }
-
-    /// Rebuild with room for `entries` live entries, dropping tombstones. Fails, leaving
-    /// the part as it was, when the allocator refuses the new slots.
-    fn resize(&mut self, entries: usize) -> Result<(), SetError> {
-        let mut cap = 4;
-        while cap * 3 < entries * 4 + 4 {
-            cap *= 2;
-        }
-        // Leave headroom so a run of inserts does not rehash at every step.
-        if cap < entries * 2 {
-            cap *= 2;
-        }
-        let mut slots = Vec::new();
-        slots
-            .try_reserve_exact(cap)
-            .map_err(|_| SetError::NoMemory)?;
-        slots.resize(cap, (Value::Nil, Value::Nil));
-        let old = std::mem::replace(&mut self.slots, slots);
-        self.used = 0;
-        self.live = 0;
-        let mask = cap - 1;
-        for (k, v) in old {
-            if !v.is_nil() {
-                let mut i = key_hash(k) as usize & mask;
-                while !self.slots[i].0.is_nil() {
-                    i = (i + 1) & mask;
-                }
-                self.slots[i] = (k, v);
-                self.used += 1;
-                self.live += 1;
-            }
-        }
-        Ok(())
     }
 }
 
-/// Room for `extra` more values in `array`, growing as `Vec::push` would (doubling), or
-/// `NoMemory` when the allocator refuses: Lua's "not enough memory", never an abort.
-#[inline]
+/// As lua5.4 (with 32-bit `int`): integer keys up to `2^MAX_ARRAY_BITS` may live in the
+/// array part.
+const MAX_ARRAY_BITS: usize = 31;
+const MAX_ARRAY_SIZE: usize = 1 << MAX_ARRAY_BITS;
+
+/// The smallest `b` with `k <= 2^b`, for `k >= 1`.
 /// A copy of `items` in a vector of exactly their length, allocated fallibly.
 fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
     let mut out = Vec::new();
@@ -876,11 +1115,9 @@ fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
     Ok(out)
 }
 
-fn reserve<T>(array: &mut Vec<T>, extra: usize) -> Result<(), SetError> {
-    if array.capacity() - array.len() >= extra {
-        return Ok(());
-    }
-    array.try_reserve(extra).map_err(|_| SetError::NoMemory)
+#[inline]
+fn ceil_log2(k: u64) -> usize {
+    (u64::BITS - (k - 1).leading_zeros()) as usize
 }
 
 /// Weak-table support for the collector (`crate::weak`).
@@ -1010,8 +1247,8 @@ mod tests {
 
     #[test]
     fn float_and_spaced_integer_keys_do_not_cluster() {
-        let mut floats = HashPart::default();
-        let mut ints = HashPart::default();
+        let mut floats = TableData::default();
+        let mut ints = TableData::default();
         for i in 1..=2000 {
             floats
                 .set(Value::Number(i as f64 + 0.5), Value::Integer(i))
@@ -1019,21 +1256,48 @@ mod tests {
             ints.set(Value::Integer(i * 1000), Value::Integer(i))
                 .unwrap();
         }
-        assert_eq!(floats.live, 2000);
+        assert_eq!(floats.hash.live, 2000);
         assert!(floats
             .get(Value::Number(1234.5))
             .raw_eq(Value::Integer(1234)));
+        // Spaced integer keys stay in the hash part (too sparse for the array).
+        assert_eq!(ints.array.len(), 0);
+        assert_eq!(ints.hash.live, 2000);
         // With keys hashed well, linear probing stays short; clustered keys would need
         // probe runs in the thousands.
         assert!(
-            max_probe(&floats) < 64,
+            max_probe(&floats.hash) < 64,
             "float keys cluster: {}",
-            max_probe(&floats)
+            max_probe(&floats.hash)
         );
         assert!(
-            max_probe(&ints) < 64,
+            max_probe(&ints.hash) < 64,
             "integer keys cluster: {}",
-            max_probe(&ints)
+            max_probe(&ints.hash)
         );
+    }
+
+    #[test]
+    fn rehash_sizes_the_array_part_as_lua() {
+        let mut t = TableData::default();
+        // t[1], t[3], t[4]: the rehash for 4 finds 3 of 1..4 present.
+        for k in [1, 3, 4] {
+            t.set_int(k, Value::Integer(k)).unwrap();
+        }
+        assert_eq!(t.array.len(), 4);
+        assert_eq!(t.hash.live, 0);
+        // Sequential keys double the array.
+        let mut s = TableData::default();
+        for k in 1..=5 {
+            s.set_int(k, Value::Integer(k)).unwrap();
+        }
+        assert_eq!(s.array.len(), 8);
+        assert_eq!(s.length(), 5);
+        // Clearing most of it and adding a field shrinks the array at the next rehash.
+        for k in 2..=5 {
+            s.set_int(k, Value::Nil).unwrap();
+        }
+        s.set(Value::Boolean(true), Value::Integer(0)).unwrap();
+        assert_eq!(s.array.len(), 1);
     }
 }

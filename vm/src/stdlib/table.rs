@@ -122,6 +122,14 @@ fn insert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 return Err(ctx.arg_error(1, "position out of bounds"));
             }
             let mut i = end;
+            // A plain table whose elements all lie in its array part: one move.
+            if let Some(t) = plain(t) {
+                (ctx.state.before_table_write(ctx.mc, t))
+                    .map_err(|e| ctx.core_error(e.message()))?;
+                if t.move_in_array(ctx.mc, pos, pos.wrapping_add(1), end.wrapping_sub(pos)) {
+                    i = pos;
+                }
+            }
             while i > pos {
                 let v = get_i(ctx, t, i - 1)?;
                 set_i(ctx, t, i, v)?;
@@ -144,6 +152,13 @@ fn remove<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         return Err(ctx.arg_error(0, "position out of bounds"));
     }
     let removed = get_i(ctx, t, pos)?;
+    // A plain table whose elements all lie in its array part: one move.
+    if let Some(t) = plain(t) {
+        (ctx.state.before_table_write(ctx.mc, t)).map_err(|e| ctx.core_error(e.message()))?;
+        if t.move_in_array(ctx.mc, pos.wrapping_add(1), pos, size.wrapping_sub(pos)) {
+            pos = size;
+        }
+    }
     while pos < size {
         let v = get_i(ctx, t, pos + 1)?;
         set_i(ctx, t, pos, v)?;
