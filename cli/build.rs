@@ -2,8 +2,8 @@
 //! `hot-code/generate.py`): the kernel maps code 64 KiB at a time around each page touched,
 //! so the functions every run needs, scattered through the binary, kept 2.5 MB of code
 //! resident for a small script; placed together they take under 1 MB. The script only
-//! orders input sections inside `.text` (GNU ld and LLD both accept it). Set
-//! `WAYFINDER_HOT_CODE=off` to link without it (`generate.py` needs such a binary).
+//! puts those input sections first in `.text` (the other `.text.*` sections follow as
+//! orphans, in the same output section). Set `WAYFINDER_HOT_CODE=off` to link without it.
 
 fn main() {
     println!("cargo:rerun-if-changed=hot-code.ld");
