@@ -75,7 +75,7 @@ enum Command {
     Disasm { file: PathBuf },
 }
 
-#[derive(Args)]
+#[derive(Args, Debug, PartialEq)]
 struct RunArgs {
     /// The control port: 127.0.0.1:PORT [default: 5678; 0 picks a free port]
     #[arg(long, value_name = "N")]
@@ -153,6 +153,13 @@ struct HotReloadArgs {
 
 fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
+    let interpreter = argv
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "wayfinder".into());
+    if let Some((args, script_args)) = plain_run(&argv) {
+        return run(&args, &interpreter, &script_args, false);
+    }
     // `wayfinder [options] [script [args]]`, as `lua`: anything but a subcommand.
     let command = Cli::command();
     let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
@@ -161,10 +168,6 @@ fn main() -> ExitCode {
     }
     let (clap_argv, script_args) = split_script_args(&argv);
     let cli = Cli::parse_from(clap_argv);
-    let interpreter = argv
-        .first()
-        .map(|a| a.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "wayfinder".into());
     match cli.command {
         Command::Run(args) => run(&args, &interpreter, &script_args, false),
         Command::Launch { debug, run: args } => run(&args, &interpreter, &script_args, debug),
@@ -172,6 +175,39 @@ fn main() -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Disasm { file } => disasm(&file),
     }
+}
+
+/// `wayfinder run SCRIPT [ARGS...]` without options, the common case, parsed without clap:
+/// building clap's parser runs about 170 KB of code, which would stay resident for the
+/// whole run. Anything else (options, `--`, a script named like an option) goes to clap;
+/// `tests::plain_run_is_what_clap_parses` checks that both agree.
+fn plain_run(argv: &[OsString]) -> Option<(RunArgs, Vec<String>)> {
+    if argv.get(1).map(|a| a.as_os_str()) != Some("run".as_ref()) {
+        return None;
+    }
+    let script = argv.get(2)?;
+    if script.is_empty() || script.to_string_lossy().starts_with('-') {
+        return None;
+    }
+    let args = RunArgs {
+        port: None,
+        listen: None,
+        token: None,
+        no_server: false,
+        watch: false,
+        config: None,
+        sandbox: false,
+        max_memory: None,
+        max_instructions: None,
+        max_time: None,
+        script: PathBuf::from(script),
+        args: Vec::new(),
+    };
+    let rest = argv[3..]
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Some((args, rest))
 }
 
 /// Split the command line as `lua` does: for `run` and `launch`, everything after the
@@ -540,6 +576,32 @@ mod tests {
                 .collect(),
             rest,
         )
+    }
+
+    #[test]
+    fn plain_run_is_what_clap_parses() {
+        for line in [
+            &["wf", "run", "s.lua"][..],
+            &["wf", "run", "dir/s.lua", "a", "--port", "-x"],
+        ] {
+            let argv: Vec<OsString> = line.iter().map(OsString::from).collect();
+            let (fast, fast_rest) = plain_run(&argv).expect("a plain run");
+            let (clap_argv, rest) = split_script_args(&argv);
+            let Command::Run(parsed) = Cli::parse_from(clap_argv).command else {
+                panic!("not a run");
+            };
+            assert_eq!(fast, parsed);
+            assert_eq!(fast_rest, rest);
+        }
+        for line in [
+            &["wf", "run", "--watch", "s.lua"][..],
+            &["wf", "run"],
+            &["wf", "launch", "s.lua"],
+            &["wf", "run", "-"],
+        ] {
+            let argv: Vec<OsString> = line.iter().map(OsString::from).collect();
+            assert!(plain_run(&argv).is_none(), "{line:?}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::runtime::error::{
 };
 use crate::runtime::hook::{self, HookEvent};
 use crate::runtime::ops::{self, ArithError, ArithOp};
-use crate::runtime::state::{MetaName, State};
+use crate::runtime::state::{GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{
@@ -378,14 +378,14 @@ fn call_native<'gc>(
         }
     };
     let n = run_native::<false>(mc, state, thread, th, nf, f, func_slot, nargs)?;
-    let event = match (ret.kind, th.frames.last()) {
+    let (event, placed_at) = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
             place_for_lua_caller(th, func_slot, n, ret.nresults);
-            None
+            (None, Some(func_slot))
         }
-        _ => deliver(mc, state, thread, th, ret, n)?,
+        _ => (deliver(mc, state, thread, th, ret, n)?, None),
     };
-    Ok(event.or_else(|| full_collection_pause(state)))
+    Ok(event.or_else(|| full_collection_pause(state, placed_at)))
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.
@@ -421,14 +421,14 @@ fn call_native_hooked<'gc>(
         }
     };
     let n = run_native::<true>(mc, state, thread, th, nf, f, func_slot, nargs)?;
-    let event = match (ret.kind, th.frames.last()) {
+    let (event, placed_at) = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
             place_for_lua_caller(th, func_slot, n, ret.nresults);
-            None
+            (None, Some(func_slot))
         }
-        _ => deliver(mc, state, thread, th, ret, n)?,
+        _ => (deliver(mc, state, thread, th, ret, n)?, None),
     };
-    Ok(event.or_else(|| full_collection_pause(state)))
+    Ok(event.or_else(|| full_collection_pause(state, placed_at)))
 }
 
 /// The native body of a host closure (`NativeKind::Host`): runs the closure it holds.
@@ -587,13 +587,45 @@ fn locals_bound(f: &LuaFrame<'_>, pc: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// After a native returned: a full collection it asked for (`collectgarbage`) runs before any
+/// After a native returned: a collection it asked for (`collectgarbage`) runs before any
 /// more Lua code, by handing control back to the runtime as if fuel ran out. Not inside a
-/// nested Rust->Lua call, whose driver cannot stop early.
+/// nested Rust->Lua call, whose driver cannot stop early. `placed_at` is where the native's
+/// results now are on the running thread's stack, when they went to a Lua caller's
+/// registers.
 #[inline(always)]
-fn full_collection_pause<'gc>(state: &State<'gc>) -> Option<Event<'gc>> {
-    let host = state.host.borrow();
-    (host.gc.full_cycle_requested && host.native_depth == 0).then_some(Event::OutOfFuel)
+fn full_collection_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> Option<Event<'gc>> {
+    if matches!(state.host.borrow().gc.request, GcRequest::None) {
+        return None;
+    }
+    gc_request_pause(state, placed_at)
+}
+
+/// A `collectgarbage` request is pending. A bounded step's result can be corrected by the
+/// runtime only where it is sure to be read later (the native's results in its Lua
+/// caller's registers, with the collection running before the next instruction);
+/// elsewhere the step becomes a whole cycle, for which the provisional result is right.
+#[cold]
+#[inline(never)]
+fn gc_request_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> Option<Event<'gc>> {
+    let mut host = state.host.borrow_mut();
+    let at_top = host.native_depth == 0;
+    if let GcRequest::Step {
+        kb,
+        slot,
+        placed: false,
+    } = host.gc.request
+    {
+        host.gc.request = if at_top && placed_at == Some(slot) {
+            GcRequest::Step {
+                kb,
+                slot,
+                placed: true,
+            }
+        } else {
+            GcRequest::Full
+        };
+    }
+    at_top.then_some(Event::OutOfFuel)
 }
 
 /// `bad argument` for argument `arg` (1-based) of a builtin, named as `Ctx::arg_error`

@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::thread::{Ret, RetKind};
 use crate::value::Value;
 use exec::DriveEnd;
-use state::State;
+use state::{GcRequest, State};
 
 /// Instructions (counted at calls and backward jumps) between safe points.
 pub const DEFAULT_FUEL: i64 = 20_000;
@@ -386,17 +386,66 @@ impl Runtime {
     /// Garbage collection between two slices of execution: a full cycle if the script asked
     /// for one, otherwise the collector's paced work unless the script stopped it.
     fn collect_between_slices(&mut self) {
-        let (full, running) = self.arena.mutate(|mc, state| {
+        let (request, running) = self.arena.mutate(|mc, state| {
             exec::clear_dead_registers(mc, state);
             let mut host = state.host.borrow_mut();
-            let full = std::mem::take(&mut host.gc.full_cycle_requested);
-            (full, host.gc.running)
+            let request = std::mem::replace(&mut host.gc.request, GcRequest::None);
+            (request, host.gc.running)
         });
-        if full {
-            self.full_collection();
-        } else if running {
-            self.paced_collection();
+        match request {
+            GcRequest::Full | GcRequest::Step { placed: false, .. } => self.full_collection(),
+            GcRequest::Step {
+                kb,
+                slot,
+                placed: true,
+            } => {
+                let finished = self.step_collection(kb);
+                // The step's result, provisionally true, is in the caller's registers.
+                self.arena.mutate(|mc, state| {
+                    let running = *state.chain.borrow().last().expect("chain is never empty");
+                    let mut th = running.gc().borrow_mut(mc);
+                    if let Some(v) = th.stack.get_mut(slot) {
+                        *v = Value::Boolean(finished);
+                    }
+                });
+            }
+            GcRequest::None if running => self.paced_collection(),
+            GcRequest::None => {}
         }
+    }
+
+    /// `collectgarbage("step", kb)` in incremental mode: as lua5.4, the step's work is what
+    /// `kb` kilobytes of allocation would ask for (a basic step, 0, counts as 8), whatever
+    /// debt the collector had (so a step works while the collector is stopped, and the
+    /// steps of a stopped collector do not pay for everything allocated meanwhile); the
+    /// work goes up with the step multiplier. gc-arena counts work in objects; a kilobyte
+    /// is 16 of them (the account's 64 bytes per object). Returns whether the step finished
+    /// a cycle.
+    fn step_collection(&mut self, kb: i64) -> bool {
+        use gc_arena::arena::CollectionPhase;
+        let (kb, step_mul) = self
+            .arena
+            .mutate(|_, state| (kb, state.host.borrow().gc.step_mul));
+        let kb = if kb <= 0 { 8.0 } else { kb as f64 };
+        let work = kb * 16.0 * step_mul.max(1) as f64 / 100.0;
+        // Set the debt to `work`: allocation_debt() is clamped at zero, so read the
+        // (possibly negative) debt with a large probe added.
+        let metrics = self.arena.metrics();
+        const PROBE: f64 = 1e15;
+        metrics.adjust_debt(PROBE);
+        let debt = metrics.allocation_debt() - PROBE;
+        metrics.adjust_debt(work - debt - PROBE);
+        if self.needs_finalization_step()
+            && self.arena.collection_phase() != CollectionPhase::Sweeping
+        {
+            if self.arena.mark_debt().is_none() {
+                return false; // still marking
+            }
+            self.sweep_when_marked();
+        }
+        // `cycle_debt` returns at the end of the cycle, asleep.
+        self.arena.cycle_debt();
+        self.arena.collection_phase() == CollectionPhase::Sleeping
     }
 
     /// The collector's paced work. Every path to sweeping goes through `sweep_when_marked`,

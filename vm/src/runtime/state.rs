@@ -123,16 +123,38 @@ pub enum GcMode {
     Generational,
 }
 
+/// A collection `collectgarbage` asked for, run by the runtime as soon as the executor
+/// hands control back (a collection cannot run while Lua code runs on the heap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcRequest {
+    None,
+    /// A whole cycle: `collectgarbage("collect")`, and `"step"` in generational mode or
+    /// where its result cannot be corrected afterwards (see `Step`).
+    Full,
+    /// `collectgarbage("step", kb)` in incremental mode: a bounded amount of work
+    /// (`Runtime::step_collection`). The native returns a provisional `true` and records
+    /// its function's stack `slot` on the running thread (where its results go); `placed`
+    /// is set when the results did go there, to the registers of a Lua caller, with the
+    /// collection to run before the next instruction (`exec::gc_request_pause`). Then the
+    /// runtime overwrites the result with whether the step finished a cycle; otherwise the
+    /// step runs as a whole cycle, for which `true` is right.
+    Step {
+        kb: i64,
+        slot: usize,
+        placed: bool,
+    },
+}
+
 /// What `collectgarbage` controls. The tuning parameters are kept (and reported back) as
-/// Lua keeps them; gc-arena paces itself, so they do not change how it collects.
+/// Lua keeps them; in incremental mode the pause and the step multiplier set gc-arena's
+/// pacing (`GcControl::pacing`), in generational mode gc-arena's default pacing applies.
 #[derive(Clone, Debug)]
 pub struct GcControl {
     pub mode: GcMode,
     /// False after `collectgarbage("stop")`: the runtime collects only when asked.
     pub running: bool,
-    /// A full cycle asked for by `collectgarbage("collect")` or `"step"`, run by the
-    /// runtime as soon as the executor hands control back.
-    pub full_cycle_requested: bool,
+    /// A collection asked for by `collectgarbage("collect")` or `"step"`.
+    pub request: GcRequest,
     pub pause: i64,
     pub step_mul: i64,
     pub step_size: i64,
@@ -147,12 +169,48 @@ impl Default for GcControl {
         GcControl {
             mode: GcMode::Generational,
             running: true,
-            full_cycle_requested: false,
+            request: GcRequest::None,
             pause: 200,
             step_mul: 100,
             step_size: 13,
             minor_mul: 20,
             major_mul: 100,
+        }
+    }
+}
+
+impl GcControl {
+    /// gc-arena's pacing for these settings. In incremental mode, as in Lua, the pause
+    /// says how far the heap grows before a cycle starts (200: until it has doubled, which
+    /// is gc-arena's `sleep_factor` 1.0) and the step multiplier how fast the collector
+    /// works relative to allocation (gc-arena's work factors are divided by
+    /// `step_mul / 100`, but kept small enough that a cycle always finishes). Generational
+    /// mode has no equivalent in a non-generational collector: gc-arena's default pacing
+    /// (a cycle starts when the heap has grown by half).
+    pub fn pacing(&self) -> gc_arena::metrics::Pacing {
+        let default = gc_arena::metrics::Pacing::DEFAULT;
+        if self.mode == GcMode::Generational {
+            return default;
+        }
+        // The factors of each path through a cycle must sum to less than 1 (gc-arena's
+        // `Pacing` documentation); the default's largest sum is 0.55.
+        let slow = (100.0 / self.step_mul.max(1) as f64).min(1.8);
+        GcControl::scaled(default, (self.pause as f64 / 100.0 - 1.0).max(0.0), slow)
+    }
+
+    fn scaled(
+        p: gc_arena::metrics::Pacing,
+        sleep_factor: f64,
+        slow: f64,
+    ) -> gc_arena::metrics::Pacing {
+        gc_arena::metrics::Pacing {
+            sleep_factor,
+            min_sleep: p.min_sleep,
+            mark_factor: p.mark_factor * slow,
+            trace_factor: p.trace_factor * slow,
+            keep_factor: p.keep_factor * slow,
+            drop_factor: p.drop_factor * slow,
+            free_factor: p.free_factor * slow,
         }
     }
 }

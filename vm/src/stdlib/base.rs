@@ -10,7 +10,7 @@ use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
 use crate::runtime::load::{compile_chunk, LoadError};
 use crate::runtime::ops;
-use crate::runtime::state::{GcMode, MetaName, State};
+use crate::runtime::state::{GcMode, GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::value::Value;
 
@@ -558,10 +558,13 @@ fn gc_param(value: i64) -> i64 {
 }
 
 /// `collectgarbage`. A collection cannot run while Lua code is running on the gc-arena heap,
-/// so "collect" and "step" ask the runtime for a full cycle, which it runs (with the
+/// so "collect" and "step" ask the runtime for one (`GcRequest`), which it runs (with the
 /// finalizers it makes due) as soon as the executor hands control back, before the next
-/// instruction; a step therefore always completes a cycle and returns true. Inside a
-/// finalizer every option does nothing and returns fail, as in lua5.4.
+/// instruction. In incremental mode a step does a bounded amount of work and returns
+/// whether it finished a cycle; in generational mode (where lua5.4 does a young
+/// collection, which never ends at the pause, and returns false) a step runs a whole
+/// cycle and returns false. Inside a finalizer every option does nothing and returns fail,
+/// as in lua5.4.
 fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     const OPTIONS: [&str; 10] = [
         "collect",
@@ -594,15 +597,28 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     match opt.as_str() {
         "collect" => {
-            state.host.borrow_mut().gc.full_cycle_requested = true;
+            state.host.borrow_mut().gc.request = GcRequest::Full;
             clear_dead_registers(ctx);
             ctx.ret1(Value::Integer(0))
         }
         "step" => {
-            param(ctx, 1)?;
-            state.host.borrow_mut().gc.full_cycle_requested = true;
+            let kb = param(ctx, 1)?.max(0);
+            let mut host = state.host.borrow_mut();
+            let incremental = host.gc.mode == GcMode::Incremental;
+            if host.gc.request != GcRequest::Full {
+                host.gc.request = if incremental {
+                    GcRequest::Step {
+                        kb,
+                        slot: ctx.args_start - 1,
+                        placed: false,
+                    }
+                } else {
+                    GcRequest::Full
+                };
+            }
+            drop(host);
             clear_dead_registers(ctx);
-            ctx.ret1(Value::Boolean(true))
+            ctx.ret1(Value::Boolean(incremental))
         }
         "stop" | "restart" => {
             state.host.borrow_mut().gc.running = opt == "restart";
@@ -627,6 +643,7 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 &mut host.gc.step_mul
             };
             let previous = std::mem::replace(slot, gc_param(value));
+            ctx.mc.metrics().set_pacing(host.gc.pacing());
             drop(host);
             ctx.ret1(Value::Integer(previous))
         }
@@ -656,6 +673,7 @@ fn collectgarbage<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 }
             }
             let previous = std::mem::replace(&mut gc.mode, mode);
+            ctx.mc.metrics().set_pacing(gc.pacing());
             drop(host);
             let v = ctx.new_string(mode_name(previous));
             ctx.ret1(v)

@@ -1,0 +1,17 @@
+//! Link the binary with its hot code together (`hot-code.ld`, made by
+//! `hot-code/generate.py`): the kernel maps code 64 KiB at a time around each page touched,
+//! so the functions every run needs, scattered through the binary, kept 2.5 MB of code
+//! resident for a small script; placed together they take under 1 MB. The script only
+//! puts those input sections first in `.text` (the other `.text.*` sections follow as
+//! orphans, in the same output section). Set `WAYFINDER_HOT_CODE=off` to link without it.
+
+fn main() {
+    println!("cargo:rerun-if-changed=hot-code.ld");
+    println!("cargo:rerun-if-env-changed=WAYFINDER_HOT_CODE");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    let off = std::env::var("WAYFINDER_HOT_CODE").as_deref() == Ok("off");
+    if linux && !off {
+        let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{dir}/hot-code.ld");
+    }
+}

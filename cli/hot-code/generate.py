@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Regenerate cli/hot-code.ld: the functions the `wayfinder` binary runs for typical programs,
+which the linker places together at the start of .text (see cli/build.rs).
+
+Why: the kernel maps a file's pages 64 KiB at a time around each page a process touches
+("fault-around"), and a program's resident set counts them all. Startup (clap, opening
+the libraries, parsing, compiling) and the executor's common paths touch a few hundred
+functions scattered over the 3.4 MB of code, so a small script had about 2.5 MB of code
+resident; placed together they fit in under 1 MB.
+
+Usage (needs valgrind and nm):
+
+    cargo build --release -p wayfinder
+    cli/hot-code/generate.py target/release/wayfinder > cli/hot-code.ld
+
+It runs an empty script (startup and exit), cli/hot-code/tail.lua (what programs do last),
+and each lua-tests/bench program for up to 12 seconds under callgrind, maps the executed
+addresses to symbols, and writes one input-section pattern per function: startup
+functions first, then the others by how many programs ran them. Patterns leave out the
+hash in legacy-mangled names (it changes with the crate's path and build), so the file
+stays valid across checkouts and most edits; a renamed function merely falls out of the
+hot section until the file is regenerated.
+"""
+
+import bisect
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BENCH = os.path.join(ROOT, "lua-tests", "bench")
+
+
+def symbols(binary):
+    out = subprocess.run(
+        ["nm", "-S", "--defined-only", binary], capture_output=True, text=True, check=True
+    ).stdout
+    syms = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tTwW":
+            syms.append((int(parts[0], 16), int(parts[1], 16), parts[3]))
+    syms.sort()
+    return syms
+
+
+def executed(profile, binary_name):
+    """Instruction addresses callgrind recorded in the object named binary_name."""
+    objects, current, addr = {}, None, 0
+    with open(profile) as f:
+        for line in f:
+            m = re.match(r"^(c?)ob=\((\d+)\)(?: (.*))?", line)
+            if m:
+                if m.group(3):
+                    objects[m.group(2)] = m.group(3)
+                if not m.group(1):
+                    current = objects.get(m.group(2))
+                continue
+            m = re.match(r"^(0x[0-9a-f]+|\+\d+|-\d+|\*)\s", line)
+            if m:
+                t = m.group(1)
+                if t.startswith("0x"):
+                    addr = int(t, 16)
+                elif t[0] == "+":
+                    addr += int(t[1:])
+                elif t[0] == "-":
+                    addr -= int(t[1:])
+                if current and current.endswith("/" + binary_name):
+                    yield addr
+
+
+def profile(binary, script, out, seconds=None):
+    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--callgrind-out-file=" + out,
+           binary, "run", script]
+    if seconds:
+        cmd = ["timeout", str(seconds)] + cmd
+    subprocess.run(cmd, cwd=os.path.dirname(script), stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def pattern(name):
+    m = re.match(r"^(_ZN.*17h)[0-9a-f]{16}E(\..*)?$", name)
+    if m:
+        return m.group(1) + "*"
+    if name.startswith("_R"):
+        return name.split(".llvm.")[0] + "*"
+    if name == "main":
+        return name
+    return None  # C runtime pieces (_start) and libm's, not in .text.NAME sections
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    syms = symbols(binary)
+    starts = [s[0] for s in syms]
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty.lua")
+        open(empty, "w").close()
+        scripts = [(empty, None), (os.path.join(HERE, "tail.lua"), None)]
+        scripts += [(os.path.join(BENCH, p), 12)
+                    for p in sorted(os.listdir(BENCH)) if p.endswith(".lua")]
+        programs, first, startup = {}, {}, set()
+        for k, (script, seconds) in enumerate(scripts):
+            out = os.path.join(tmp, "%d.cg" % k)
+            profile(binary, script, out, seconds)
+            seen = {}  # in the order the profile lists them
+            for a in executed(out, os.path.basename(binary)):
+                i = bisect.bisect_right(starts, a) - 1
+                if i >= 0 and a < syms[i][0] + max(syms[i][1], 1):
+                    seen.setdefault(syms[i][2], None)
+            for n in seen:
+                first.setdefault(n, len(first))
+                programs[n] = programs.get(n, 0) + 1
+            if k == 0:
+                startup = set(seen)
+            print("%s: %d functions" % (os.path.basename(script), len(seen)), file=sys.stderr)
+    order = sorted(programs, key=lambda n: (n not in startup, -programs[n], first[n]))
+    lines, done = [], set()
+    for n in order:
+        p = pattern(n)
+        if p is None:
+            continue
+        for section in (".text." + p, ".text.unlikely." + p):
+            if section not in done:
+                done.add(section)
+                lines.append("    *(%s)" % section)
+    print("/* Generated by cli/hot-code/generate.py: the functions that typical programs run,")
+    print("   placed together before the rest of the code (cli/build.rs). */")
+    # The output section is `.text` itself, so the rest of the code (orphan `.text.*`
+    # sections) follows in the same section: tools that look for one `.text` (valgrind)
+    # keep finding every function.
+    print("SECTIONS {")
+    print("  .text : {")
+    print("\n".join(lines))
+    print("  }")
+    print("} INSERT AFTER .eh_frame;")
+
+
+if __name__ == "__main__":
+    main()
