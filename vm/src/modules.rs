@@ -17,7 +17,7 @@ use gc_arena::{Collect, Gc, GcWeak, Mutation};
 
 use crate::function::{Closure, ClosureData, Proto, UpvalueCell};
 use crate::runtime::state::State;
-use crate::table::Table;
+use crate::table::{SetError, Table};
 use crate::value::Value;
 
 /// How deep a baseline follows nested tables.
@@ -144,6 +144,9 @@ pub struct Shadower<'gc> {
     foreign: HashSet<usize>,
     /// Tables already shadowed: a table reached twice (or through a cycle) has one shadow.
     done: HashMap<usize, Table<'gc>>,
+    /// Set when the allocator refused to grow a shadow: the copy is incomplete, and the
+    /// shadower stops copying (a baseline with holes would make a merge lose state).
+    pub refused: bool,
 }
 
 fn addr(t: Table<'_>) -> usize {
@@ -176,6 +179,7 @@ impl<'gc> Shadower<'gc> {
             meta_key: registry.meta_key,
             foreign,
             done: HashMap::new(),
+            refused: false,
         }
     }
 
@@ -188,7 +192,7 @@ impl<'gc> Shadower<'gc> {
         if let Some(s) = self.done.get(&addr(t)) {
             return Value::Table(*s);
         }
-        if depth >= MAX_SHADOW_DEPTH || self.foreign.contains(&addr(t)) {
+        if depth >= MAX_SHADOW_DEPTH || self.foreign.contains(&addr(t)) || self.refused {
             return v;
         }
         let s = Table::new(mc);
@@ -196,12 +200,17 @@ impl<'gc> Shadower<'gc> {
         let mut key = Value::Nil;
         while let Ok(Some((k, val))) = t.next(key) {
             let sv = self.shadow_at(mc, val, depth + 1);
-            let _ = s.set(mc, k, sv);
+            if self.refused || s.set(mc, k, sv).is_err() {
+                self.refused = true;
+                return Value::Table(s);
+            }
             key = k;
         }
         if let Some(mt) = t.metatable() {
             let sm = self.shadow_at(mc, Value::Table(mt), depth + 1);
-            let _ = s.set(mc, Value::Table(self.meta_key), sm);
+            if s.set(mc, Value::Table(self.meta_key), sm).is_err() {
+                self.refused = true;
+            }
         }
         s.set_metatable(mc, Some(self.mark));
         Value::Table(s)
@@ -216,11 +225,13 @@ impl<'gc> Shadower<'gc> {
         let t = Table::new(mc);
         for (name, v) in named {
             let sv = self.shadow(mc, v);
-            let _ = t.set(
-                mc,
-                Value::String(crate::string::LuaString::new(mc, name.as_bytes())),
-                sv,
-            );
+            self.refused |= t
+                .set(
+                    mc,
+                    Value::String(crate::string::LuaString::new(mc, name.as_bytes())),
+                    sv,
+                )
+                .is_err();
         }
         t
     }
@@ -335,17 +346,23 @@ pub struct Loaded<'gc> {
 }
 
 /// Build the record of a finished load (with its baseline) and store it.
-pub fn record_load<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, loaded: Loaded<'gc>) {
-    let record = make_record(mc, state, loaded);
+pub fn record_load<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    loaded: Loaded<'gc>,
+) -> Result<(), SetError> {
+    let record = make_record(mc, state, loaded)?;
     state.modules.borrow_mut(mc).put(record);
+    Ok(())
 }
 
-/// The record of a finished load, with baselines taken now.
+/// The record of a finished load, with baselines taken now. `NoMemory` when the allocator
+/// refused part of the baseline copies.
 pub fn make_record<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
     loaded: Loaded<'gc>,
-) -> ModuleRecord<'gc> {
+) -> Result<ModuleRecord<'gc>, SetError> {
     let mut shadower = Shadower::new(mc, state, loaded.value);
     let baseline = shadower.shadow(mc, loaded.value);
     let (cells, _) = chunk_cells(mc, loaded.root);
@@ -365,7 +382,10 @@ pub fn make_record<'gc>(
         })
         .collect();
     let baseline_globals = shadower.shadow_named(mc, globals);
-    ModuleRecord {
+    if shadower.refused {
+        return Err(SetError::NoMemory);
+    }
+    Ok(ModuleRecord {
         name: loaded.name,
         file: loaded.file,
         source_hash: loaded.source_hash,
@@ -377,5 +397,5 @@ pub fn make_record<'gc>(
         baseline_locals,
         baseline_globals,
         is_main: loaded.is_main,
-    }
+    })
 }

@@ -221,7 +221,14 @@ pub(super) fn reload_module<'gc>(
             globals: new.globals.clone(),
             is_main: false,
         },
-    );
+    )
+    .map_err(|_| {
+        ReloadError::new(
+            ErrorKind::Runtime,
+            Some(&name),
+            format!("not enough memory to record the new version of '{name}' (the next reload's baseline); the reload was rolled back"),
+        )
+    })?;
 
     // Chunk-level locals: the new version's that existed before join the old cells.
     let (old_cells, _) = chunk_cells(mc, rec.root);
@@ -592,8 +599,13 @@ pub(super) fn reload_table<'gc>(
     // The field's baseline is now what this version produced.
     let shadow = env.state.modules.borrow().is_shadow(rec.baseline);
     if let Some(b) = shadow {
-        let sv = modules::Shadower::new(mc, env.state, rec.value).shadow(mc, new_value);
-        let _ = b.set(mc, fkey, sv);
+        let mut shadower = modules::Shadower::new(mc, env.state, rec.value);
+        let sv = shadower.shadow(mc, new_value);
+        let written = (env.state.before_table_write(mc, b)).and_then(|()| b.set(mc, fkey, sv));
+        if shadower.refused || written.is_err() {
+            env.state.roll_back_transaction(mc);
+            return Err(out_of_memory(&name, &format!("{name}.{field}")));
+        }
     }
     env.state.commit_transaction(mc);
     Ok(report)

@@ -426,7 +426,8 @@ impl Runtime {
                     globals,
                     is_main: false,
                 },
-            );
+            )
+            .map_err(|e| Error::Host(e.message().to_string()))?;
             crate::stdlib::package::register_loaded(mc, state, &module_name, value);
             R::from_lua(value, &heap).map_err(|e| conversion(format!("module '{module_name}'"), e))
         })

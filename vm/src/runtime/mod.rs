@@ -176,7 +176,7 @@ impl Runtime {
         self.arena.mutate(|mc, state| {
             let proto = Proto::load(mc, state.strings, proto);
             if let Some((name, file)) = entry {
-                crate::modules::record_load(
+                let recorded = crate::modules::record_load(
                     mc,
                     state,
                     crate::modules::Loaded {
@@ -190,6 +190,11 @@ impl Runtime {
                         is_main: true,
                     },
                 );
+                // The main chunk's record holds no table to copy: a refusal here is the
+                // process out of memory, as for any small Rust allocation.
+                if recorded.is_err() {
+                    std::alloc::handle_alloc_error(std::alloc::Layout::new::<Value<'_>>());
+                }
             }
             let env = crate::stdlib::sandbox::default_env(mc, state);
             let env = new_cell(mc, Value::Table(env));

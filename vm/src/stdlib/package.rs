@@ -412,7 +412,8 @@ standard library '{name}'; the global '{name}' stays the standard library"
                 globals,
                 is_main: false,
             },
-        );
+        )
+        .map_err(|e| ctx.core_error(e.message()))?;
     }
     ctx.push(final_value);
     ctx.push(extra);
