@@ -48,7 +48,7 @@ fn dumps(sources: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .iter()
         .filter_map(|src| {
             let chunk = wayfinder_vm::syntax::parse(src).ok()?;
-            let proto = compiler::compile(&chunk, src, "=seed").ok()?;
+            let proto = compiler::compile(chunk, src, "=seed").ok()?;
             Some(compiler::dump(&proto, src.len() % 2 == 0))
         })
         .collect()
