@@ -126,6 +126,27 @@ fn a_load_reader_that_never_ends_is_stopped_by_the_limits() {
     assert!(stderr(&o).contains("not enough memory"), "{}", stderr(&o));
 }
 
+/// `table.move` over a huge range runs no Lua code between its elements; the limits still
+/// stop it (found by fuzzing: a binary chunk calling it ran past the fuzzer's 2 s limit).
+#[test]
+fn a_huge_table_move_is_stopped_by_the_limits() {
+    let mover = script("mover.lua", "table.move({}, 1, 1 << 50, 2)\n");
+    let o = run(&["--max-time", "0.5"], &mover);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--max-instructions", "100000"], &mover);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// Without any `--max-memory`, an allocation the system refuses (here an address-space
 /// limit set with `ulimit -v`) is Lua's catchable "not enough memory", as in lua5.4, for
 /// table growth (array and hash parts, `table.insert`), `string.rep` and concatenation,

@@ -362,11 +362,17 @@ pub(crate) fn build_chunk<'gc>(
     )))
 }
 
-/// How many reader calls `load` makes between two checks of the runtime's limits.
-const READER_CHECK_EVERY: u64 = 1024;
+/// How many steps a native loop (`load`'s reader calls, `table.move`'s elements) makes
+/// between two checks of the runtime's limits.
+pub(crate) const NATIVE_LOOP_CHECK_EVERY: u64 = 1024;
 
-/// The limit a reader loop has run into, if any (`spent` reader calls since the last check).
-fn reader_limit(ctx: &mut Ctx<'_, '_>, spent: u64) -> Option<crate::limits::LimitKind> {
+/// The limit a native loop has run into, if any (`spent` steps since the last check, each
+/// counted as one instruction), so a loop with no Lua code in it still stops at
+/// `--max-time` / `--max-instructions` like any other.
+pub(crate) fn native_loop_limit(
+    ctx: &mut Ctx<'_, '_>,
+    spent: u64,
+) -> Option<crate::limits::LimitKind> {
     let mut host = ctx.state.host.borrow_mut();
     if !host.limits.active() {
         return None;
@@ -404,8 +410,8 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 // A reader that never ends is stopped by the runtime's limits like any loop:
                 // each call counts as one instruction, checked every so often.
                 calls += 1;
-                if calls.is_multiple_of(READER_CHECK_EVERY) {
-                    if let Some(kind) = reader_limit(ctx, READER_CHECK_EVERY) {
+                if calls.is_multiple_of(NATIVE_LOOP_CHECK_EVERY) {
+                    if let Some(kind) = native_loop_limit(ctx, NATIVE_LOOP_CHECK_EVERY) {
                         return Err(ctx.core_error(kind.message()));
                     }
                 }

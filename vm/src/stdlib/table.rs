@@ -11,6 +11,7 @@ use crate::runtime::state::{MetaName, State};
 use crate::table::Table;
 use crate::value::Value;
 
+use super::base::{native_loop_limit, NATIVE_LOOP_CHECK_EVERY};
 use super::{new_library, set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
@@ -273,15 +274,16 @@ fn move_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             return Err(ctx.arg_error(3, "destination wrap around"));
         }
         // Copy backwards when the ranges overlap with the destination after the source.
-        if t > e || t <= f || !src.raw_eq(dest) {
-            for i in 0..n {
-                let v = get_i(ctx, src, f + i)?;
-                set_i(ctx, dest, t + i, v)?;
-            }
-        } else {
-            for i in (0..n).rev() {
-                let v = get_i(ctx, src, f + i)?;
-                set_i(ctx, dest, t + i, v)?;
+        let forward = t > e || t <= f || !src.raw_eq(dest);
+        for step in 0..n {
+            let i = if forward { step } else { n - 1 - step };
+            let v = get_i(ctx, src, f + i)?;
+            set_i(ctx, dest, t + i, v)?;
+            // A huge range runs no Lua code: the limits are checked here.
+            if (step as u64 + 1).is_multiple_of(NATIVE_LOOP_CHECK_EVERY) {
+                if let Some(kind) = native_loop_limit(ctx, NATIVE_LOOP_CHECK_EVERY) {
+                    return Err(ctx.core_error(kind.message()));
+                }
             }
         }
     }
