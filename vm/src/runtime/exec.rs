@@ -937,6 +937,17 @@ fn builtin_pairs<'gc>(
         }
         return deliver(mc, state, thread, th, ret, 3);
     }
+    // A native `__pairs` (such as `pairs` itself) is called from here, in Rust: a chain of
+    // them is bounded as lua5.4 bounds its C stack (found by fuzzing: a stack overflow).
+    let nested = th
+        .frames
+        .iter()
+        .rev()
+        .take_while(|f| matches!(f, Frame::Forward { .. }))
+        .count();
+    if nested >= MAX_PROTECTED_DEPTH as usize {
+        return Err(LuaError::from_str(mc, "C stack overflow"));
+    }
     th.stack[func_slot + 1] = mm;
     th.stack[func_slot + 2] = v;
     th.frames.push(Frame::Forward { ret, count: 3 });
