@@ -319,8 +319,7 @@ pub(super) fn reload_module<'gc>(
             let base = rec.baseline_globals.get(k);
             let value = merger.merge_value(before, base, now, &format!("global {g}"));
             if !value.raw_eq(now) {
-                let written = (env.state.before_table_write(mc, globals))
-                    .and_then(|()| globals.set(mc, k, value));
+                let written = env.state.journaled_set(mc, globals, k, value);
                 if written.is_err() && merger.refused.is_none() {
                     merger.refused = Some(format!("global {g}"));
                 }
@@ -337,8 +336,7 @@ pub(super) fn reload_module<'gc>(
     let loaded = wayfinder_vm::stdlib::package::loaded_table(mc, env.state);
     let name_key = key(env, &name);
     if !loaded.get(name_key).raw_eq(merged) {
-        let written = (env.state.before_table_write(mc, loaded))
-            .and_then(|()| loaded.set(mc, name_key, merged));
+        let written = env.state.journaled_set(mc, loaded, name_key, merged);
         if written.is_err() {
             return Err(out_of_memory(&name, "package.loaded"));
         }
@@ -585,8 +583,7 @@ pub(super) fn reload_table<'gc>(
         let path = format!("{name}.{field}");
         let merged = merger.merge_value(cur, base, new_value, &path);
         if !merged.raw_eq(cur) {
-            let written = (env.state.before_table_write(mc, old_module))
-                .and_then(|()| old_module.set(mc, fkey, merged));
+            let written = env.state.journaled_set(mc, old_module, fkey, merged);
             if written.is_err() && merger.refused.is_none() {
                 merger.refused = Some(path);
             }
@@ -601,7 +598,7 @@ pub(super) fn reload_table<'gc>(
     if let Some(b) = shadow {
         let mut shadower = modules::Shadower::new(mc, env.state, rec.value);
         let sv = shadower.shadow(mc, new_value);
-        let written = (env.state.before_table_write(mc, b)).and_then(|()| b.set(mc, fkey, sv));
+        let written = env.state.journaled_set(mc, b, fkey, sv);
         if shadower.refused || written.is_err() {
             env.state.roll_back_transaction(mc);
             return Err(out_of_memory(&name, &format!("{name}.{field}")));

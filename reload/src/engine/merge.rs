@@ -191,8 +191,7 @@ impl<'gc, 'r> Merger<'gc, 'r> {
         v: Value<'gc>,
         path: impl FnOnce() -> String,
     ) {
-        let written =
-            (self.state.before_table_write(self.mc, t)).and_then(|()| t.set(self.mc, k, v));
+        let written = self.state.journaled_set(self.mc, t, k, v);
         if written.is_err() && self.refused.is_none() {
             self.refused = Some(path());
         }

@@ -300,8 +300,7 @@ impl Runtime {
             let k = key.into_lua(&heap)?;
             let v = value.into_lua(&heap)?;
             state
-                .before_table_write(mc, table)
-                .and_then(|()| table.set(mc, k, v))
+                .journaled_set(mc, table, k, v)
                 .map_err(|e| Error::Host(e.message().to_string()))
         })
     }

@@ -270,8 +270,9 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     ) -> Result<(), LuaError<'gc>> {
         if let Value::Table(t) = obj {
             if t.metatable().is_none() {
-                return (self.state.before_table_write(self.mc, t))
-                    .and_then(|()| t.set(self.mc, key, value))
+                return self
+                    .state
+                    .journaled_set(self.mc, t, key, value)
                     .map_err(|e| self.core_error(e.message()));
             }
         }

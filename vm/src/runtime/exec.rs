@@ -1732,10 +1732,7 @@ fn apply_pending<'gc>(
 fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]) {
     ensure_len(th, at + values.len());
     th.stack[at..at + values.len()].copy_from_slice(values);
-    if let Some(Frame::Lua(f)) = th.frames.last() {
-        let end = lua_frame_end(f);
-        ensure_len(th, end);
-    }
+    ensure_frame_window(th);
 }
 
 /// Place the results of the call `ret` (`true` if `ok_first`, then `values`) at
@@ -2065,10 +2062,7 @@ fn call_nested_with<'gc, T>(
     };
     th.stack.truncate(func_slot);
     th.top = saved_top;
-    if let Some(Frame::Lua(lf)) = th.frames.last() {
-        let end = lua_frame_end(lf);
-        ensure_len(th, end);
-    }
+    ensure_frame_window(th);
     values
 }
 
@@ -2479,10 +2473,7 @@ pub(crate) fn newindex_step<'gc>(
                     }
                 };
                 if h.is_nil() {
-                    return match state
-                        .before_table_write(mc, t)
-                        .and_then(|()| t.set(mc, key, value))
-                    {
+                    return match state.journaled_set(mc, t, key, value) {
                         Ok(()) => NewIndex::Done,
                         Err(e) => NewIndex::BadKey(e),
                     };
@@ -4224,9 +4215,16 @@ fn upvalue_cell<'gc>(closure: crate::function::Closure<'gc>, up: u8) -> UpvalueC
 /// Re-establishes the register window of the frame on top after out-of-line code that may
 /// have run nested calls (which can leave the stack shorter) and after which the same frame
 /// continues in the dispatch loop.
+/// Out of line: the dispatch loop calls it after slow paths only.
 #[cold]
 #[inline(never)]
 fn restore_window(th: &mut ThreadState<'_>) {
+    ensure_frame_window(th);
+}
+
+/// The stack reaches the end of the register window of the Lua frame on top, if any.
+#[inline]
+fn ensure_frame_window(th: &mut ThreadState<'_>) {
     if let Some(Frame::Lua(f)) = th.frames.last() {
         let end = lua_frame_end(f);
         ensure_len(th, end);

@@ -427,6 +427,19 @@ impl<'gc> State<'gc> {
         Ok(())
     }
 
+    /// `t[k] = v` for a write a reload transaction must be able to undo: the journal copy,
+    /// then the write (neither happens past a refused allocation).
+    pub fn journaled_set(
+        &self,
+        mc: &Mutation<'gc>,
+        t: Table<'gc>,
+        k: Value<'gc>,
+        v: Value<'gc>,
+    ) -> Result<(), SetError> {
+        self.before_table_write(mc, t)?;
+        t.set(mc, k, v)
+    }
+
     /// Call before changing an upvalue cell that may predate the transaction.
     #[inline]
     pub fn before_cell_write(&self, mc: &Mutation<'gc>, c: UpvalueCell<'gc>) {

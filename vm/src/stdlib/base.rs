@@ -204,8 +204,8 @@ fn rawset<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let t = ctx.check_table(0)?;
     ctx.check_any(1)?;
     ctx.check_any(2)?;
-    (ctx.state.before_table_write(ctx.mc, t))
-        .and_then(|()| t.set(ctx.mc, ctx.arg(1), ctx.arg(2)))
+    ctx.state
+        .journaled_set(ctx.mc, t, ctx.arg(1), ctx.arg(2))
         .map_err(|e| ctx.core_error(e.message()))?;
     ctx.ret1(Value::Table(t))
 }

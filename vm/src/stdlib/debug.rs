@@ -1016,8 +1016,8 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             t
         }
     };
-    (state.before_table_write(mc, hooks))
-        .and_then(|()| hooks.set(mc, Value::Thread(key), func))
+    state
+        .journaled_set(mc, hooks, Value::Thread(key), func)
         .map_err(|e| ctx.core_error(e.message()))?;
     Ok(0)
 }
