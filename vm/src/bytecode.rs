@@ -185,6 +185,31 @@ pub enum Instr {
         b: u8,
         i: i8,
     },
+    /// `R[a] = R[b] - i`
+    SubI {
+        a: u8,
+        b: u8,
+        i: i8,
+    },
+    /// `R[a] = i + R[b]`: `AddI` for a constant on the left (`1 + x`), kept apart so a
+    /// metamethod receives the operands in source order.
+    IAdd {
+        a: u8,
+        b: u8,
+        i: i8,
+    },
+    /// `R[a] = K[k] op R[b]` (`K[k]` is a number): `AddK`/`MulK` for a constant on the
+    /// left (`2.0 * x`), kept apart so a metamethod receives the operands in source order.
+    KAdd {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
+    KMul {
+        a: u8,
+        b: u8,
+        k: u8,
+    },
     /// `R[a] = R[b] op K[k]` (`K[k]` is a number)
     AddK {
         a: u8,
@@ -406,6 +431,29 @@ pub enum Instr {
         i: i8,
         k: bool,
     },
+    /// `LtI`/`LeI`/`GtI`/`GeI` for an integral float constant (`x > 4.0`): the comparison
+    /// is the same as with the integer `i` (numbers compare by their exact values); only a
+    /// metamethod sees the difference, receiving `i as float`.
+    LtF {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
+    LeF {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
+    GtF {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
+    GeF {
+        a: u8,
+        i: i8,
+        k: bool,
+    },
     /// `if (truthy(R[a]) ~= k) then pc += 1`
     Test {
         a: u8,
@@ -548,6 +596,10 @@ impl Instr {
             | GetField { a, .. }
             | NewTable { a, .. }
             | AddI { a, .. }
+            | SubI { a, .. }
+            | IAdd { a, .. }
+            | KAdd { a, .. }
+            | KMul { a, .. }
             | AddK { a, .. }
             | SubK { a, .. }
             | MulK { a, .. }

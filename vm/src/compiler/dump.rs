@@ -469,6 +469,14 @@ instr_codec! {
     83 => Vararg { a: u8, c: u8 },
     84 => ExtraArg { hi: u8, lo: u16 },
     85 => LoadKX { a: u8 },
+    86 => SubI { a: u8, b: u8, i: i8 },
+    87 => IAdd { a: u8, b: u8, i: i8 },
+    88 => KAdd { a: u8, b: u8, k: u8 },
+    89 => KMul { a: u8, b: u8, k: u8 },
+    90 => LtF { a: u8, i: i8, k: bool },
+    91 => LeF { a: u8, i: i8, k: bool },
+    92 => GtF { a: u8, i: i8, k: bool },
+    93 => GeF { a: u8, i: i8, k: bool },
 }
 
 #[cfg(test)]

@@ -99,6 +99,15 @@ impl ExpDesc {
         }
     }
 
+    /// A number constant usable as a signed 8-bit immediate of an order comparison: an
+    /// integer, or a float with an integral value (`true` says it was a float).
+    pub fn as_order_imm8(&self) -> Option<(i8, bool)> {
+        match self.as_number()? {
+            Num::Int(i) => Some((i8::try_from(i).ok()?, false)),
+            Num::Flt(f) => Some((i8::try_from(super::fold::float_to_int(f)?).ok()?, true)),
+        }
+    }
+
     pub fn from_num(n: Num) -> ExpDesc {
         ExpDesc::new(match n {
             Num::Int(i) => ExpKind::Int(i),

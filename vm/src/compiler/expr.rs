@@ -359,7 +359,7 @@ impl Compiler<'_> {
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 self.fs().line = op_line;
-                if l.as_imm8().is_none() {
+                if l.as_order_imm8().is_none() {
                     self.fs().exp_to_any_reg(&mut l)?;
                 }
                 let r = self.expr(rhs)?;
@@ -391,16 +391,45 @@ impl Compiler<'_> {
             }
         }
         let fs = self.fs();
-        // Constant operands only on the right: swapping would change which operand a
-        // metamethod receives first.
-        if let (BinOp::Add | BinOp::Shr, Some(i)) = (op, r.as_imm8()) {
+        // A constant on the left of `+`/`*` (`2.0 * x`) gets instructions of its own
+        // (`IAdd`, `KAdd`, `KMul`) rather than swapping the operands: a metamethod receives
+        // them in source order.
+        if matches!(op, BinOp::Add | BinOp::Mul) && r.as_number().is_none() {
+            let imm = match (op, l.as_imm8()) {
+                (BinOp::Add, Some(i)) => Some(Instr::IAdd { a: 0, b: 0, i }),
+                _ => None,
+            };
+            let instr = match imm {
+                Some(instr) => Some(instr),
+                None if l.as_number().is_some() => fs.constant_k8(&l)?.map(|k| {
+                    if op == BinOp::Add {
+                        Instr::KAdd { a: 0, b: 0, k }
+                    } else {
+                        Instr::KMul { a: 0, b: 0, k }
+                    }
+                }),
+                None => None,
+            };
+            if let Some(mut instr) = instr {
+                let reg = fs.exp_to_any_reg(&mut r)?;
+                fs.free_exp(&r);
+                fs.line = op_line;
+                if let Instr::IAdd { b, .. } | Instr::KAdd { b, .. } | Instr::KMul { b, .. } =
+                    &mut instr
+                {
+                    *b = reg;
+                }
+                return Ok(ExpDesc::new(ExpKind::Reloc(fs.emit(instr))));
+            }
+        }
+        if let (BinOp::Add | BinOp::Sub | BinOp::Shr, Some(i)) = (op, r.as_imm8()) {
             let b = fs.exp_to_any_reg(&mut l)?;
             fs.free_exp(&l);
             fs.line = op_line;
-            let instr = if op == BinOp::Add {
-                Instr::AddI { a: 0, b, i }
-            } else {
-                Instr::ShrI { a: 0, b, i }
+            let instr = match op {
+                BinOp::Add => Instr::AddI { a: 0, b, i },
+                BinOp::Sub => Instr::SubI { a: 0, b, i },
+                _ => Instr::ShrI { a: 0, b, i },
             };
             return Ok(ExpDesc::new(ExpKind::Reloc(fs.emit(instr))));
         }
@@ -512,20 +541,22 @@ impl Compiler<'_> {
             }
         };
         let fs = self.fs();
-        let test = if let Some(i) = r.as_imm8() {
+        let test = if let Some((i, float)) = r.as_order_imm8() {
             let a = fs.exp_to_any_reg(&mut l)?;
-            if less {
-                Instr::LtI { a, i, k: true }
-            } else {
-                Instr::LeI { a, i, k: true }
+            match (less, float) {
+                (true, false) => Instr::LtI { a, i, k: true },
+                (false, false) => Instr::LeI { a, i, k: true },
+                (true, true) => Instr::LtF { a, i, k: true },
+                (false, true) => Instr::LeF { a, i, k: true },
             }
-        } else if let Some(i) = l.as_imm8() {
+        } else if let Some((i, float)) = l.as_order_imm8() {
             // `i < x` is `x > i`.
             let a = fs.exp_to_any_reg(&mut r)?;
-            if less {
-                Instr::GtI { a, i, k: true }
-            } else {
-                Instr::GeI { a, i, k: true }
+            match (less, float) {
+                (true, false) => Instr::GtI { a, i, k: true },
+                (false, false) => Instr::GeI { a, i, k: true },
+                (true, true) => Instr::GtF { a, i, k: true },
+                (false, true) => Instr::GeF { a, i, k: true },
             }
         } else {
             let a = fs.exp_to_any_reg(&mut l)?;

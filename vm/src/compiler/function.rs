@@ -605,6 +605,10 @@ pub(super) fn is_test(i: &Instr) -> bool {
             | Instr::LeI { .. }
             | Instr::GtI { .. }
             | Instr::GeI { .. }
+            | Instr::LtF { .. }
+            | Instr::LeF { .. }
+            | Instr::GtF { .. }
+            | Instr::GeF { .. }
             | Instr::Test { .. }
             | Instr::TestSet { .. }
     )
@@ -621,6 +625,10 @@ fn negate(i: Instr) -> Instr {
         Instr::LeI { a, i, k } => Instr::LeI { a, i, k: !k },
         Instr::GtI { a, i, k } => Instr::GtI { a, i, k: !k },
         Instr::GeI { a, i, k } => Instr::GeI { a, i, k: !k },
+        Instr::LtF { a, i, k } => Instr::LtF { a, i, k: !k },
+        Instr::LeF { a, i, k } => Instr::LeF { a, i, k: !k },
+        Instr::GtF { a, i, k } => Instr::GtF { a, i, k: !k },
+        Instr::GeF { a, i, k } => Instr::GeF { a, i, k: !k },
         Instr::Test { a, k } => Instr::Test { a, k: !k },
         Instr::TestSet { a, b, k } => Instr::TestSet { a, b, k: !k },
         other => other,

@@ -236,8 +236,24 @@ fn instruction_selection() {
     let code = main_code("local a = ... local b = a + 1");
     assert!(contains(&code, |i| matches!(i, AddI { i: 1, .. })));
     // `a - 1` keeps subtraction (the executor must call `__sub`, not `__add`).
-    let code = main_code("local a = ... local b = a - 1");
+    let code = main_code("local a = ... local b = a - 1 local c = a - 1000");
+    assert!(contains(&code, |i| matches!(i, SubI { i: 1, .. })));
     assert!(contains(&code, |i| matches!(i, SubK { .. })));
+    // A constant on the left of `+`/`*` keeps its place (metamethods see source order).
+    let code = main_code("local a = ... local b, c, d = 1 + a, 2.0 * a, 1000 + a");
+    assert!(contains(&code, |i| matches!(i, IAdd { i: 1, b: 0, .. })));
+    assert!(contains(&code, |i| matches!(i, KMul { b: 0, .. })));
+    assert!(contains(&code, |i| matches!(i, KAdd { b: 0, .. })));
+    assert!(!contains(&code, |i| matches!(
+        i,
+        LoadF { .. } | LoadI { .. }
+    )));
+    // Integral float constants in order comparisons are immediates marked as floats.
+    let code = main_code("local a = ... if a > 4.0 or 2.0 <= a or a < 0.5 or a < -3 then end");
+    assert!(contains(&code, |i| matches!(i, GtF { i: 4, .. })));
+    assert!(contains(&code, |i| matches!(i, GeF { i: 2, .. })));
+    assert!(contains(&code, |i| matches!(i, LtI { i: -3, .. })));
+    assert!(contains(&code, |i| matches!(i, Lt { .. })));
     let code = main_code("local a = ... local b = a * 2.5 local c = a & 3");
     assert!(contains(&code, |i| matches!(i, MulK { .. })));
     assert!(contains(&code, |i| matches!(i, BAndK { .. })));

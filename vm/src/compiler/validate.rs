@@ -171,6 +171,10 @@ fn registers(i: &Instr) -> Vec<u32> {
         | LeI { a, .. }
         | GtI { a, .. }
         | GeI { a, .. }
+        | LtF { a, .. }
+        | LeF { a, .. }
+        | GtF { a, .. }
+        | GeF { a, .. }
         | Return1 { a }
         | Closure { a, .. } => vec![a as u32],
         LoadNil { a, n } => range(a, n as u32 + 1),
@@ -181,6 +185,10 @@ fn registers(i: &Instr) -> Vec<u32> {
         | GetField { a, b, .. }
         | SetTableK { a, b, .. }
         | AddI { a, b, .. }
+        | SubI { a, b, .. }
+        | IAdd { a, b, .. }
+        | KAdd { a, b, .. }
+        | KMul { a, b, .. }
         | AddK { a, b, .. }
         | SubK { a, b, .. }
         | MulK { a, b, .. }
@@ -241,6 +249,8 @@ pub(super) fn constants(i: &Instr) -> Vec<usize> {
         | SetTableK { k, .. }
         | SetIK { k, .. }
         | AddK { k, .. }
+        | KAdd { k, .. }
+        | KMul { k, .. }
         | SubK { k, .. }
         | MulK { k, .. }
         | ModK { k, .. }

@@ -54,9 +54,9 @@ fn metamethod_event(ins: Instr) -> Option<&'static str> {
         | SetIK { .. }
         | SetField { .. }
         | SetFieldK { .. } => "newindex",
-        AddI { .. } | AddK { .. } | Add { .. } => "add",
-        SubK { .. } | Sub { .. } => "sub",
-        MulK { .. } | Mul { .. } => "mul",
+        AddI { .. } | IAdd { .. } | AddK { .. } | KAdd { .. } | Add { .. } => "add",
+        SubI { .. } | SubK { .. } | Sub { .. } => "sub",
+        MulK { .. } | KMul { .. } | Mul { .. } => "mul",
         ModK { .. } | Mod { .. } => "mod",
         PowK { .. } | Pow { .. } => "pow",
         DivK { .. } | Div { .. } => "div",
@@ -71,8 +71,8 @@ fn metamethod_event(ins: Instr) -> Option<&'static str> {
         Len { .. } => "len",
         Concat { .. } => "concat",
         Eq { .. } => "eq",
-        Lt { .. } | LtI { .. } | GtI { .. } => "lt",
-        Le { .. } | LeI { .. } | GeI { .. } => "le",
+        Lt { .. } | LtI { .. } | GtI { .. } | LtF { .. } | GtF { .. } => "lt",
+        Le { .. } | LeI { .. } | GeI { .. } | LeF { .. } | GeF { .. } => "le",
         Close { .. } | Return { .. } | Return0 | Return1 { .. } => "close",
         _ => return None,
     })

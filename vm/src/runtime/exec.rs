@@ -3537,6 +3537,46 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         (Some(b), None)
                     ),
                 },
+                Instr::SubI { a, b, i } => match r!(b) {
+                    Value::Integer(v) => w!(a) = Value::Integer(v.wrapping_sub(i as i64)),
+                    Value::Number(f) => w!(a) = Value::Number(f - i as f64),
+                    _ => arith_slow!(
+                        a,
+                        r!(b),
+                        Value::Integer(i as i64),
+                        ArithOp::Sub,
+                        (Some(b), None)
+                    ),
+                },
+                Instr::IAdd { a, b, i } => match r!(b) {
+                    Value::Integer(v) => w!(a) = Value::Integer((i as i64).wrapping_add(v)),
+                    Value::Number(f) => w!(a) = Value::Number(i as f64 + f),
+                    _ => arith_slow!(
+                        a,
+                        Value::Integer(i as i64),
+                        r!(b),
+                        ArithOp::Add,
+                        (None, Some(b))
+                    ),
+                },
+                Instr::KAdd { a, b, k } => arith_fast!(
+                    a,
+                    k!(k),
+                    r!(b),
+                    ArithOp::Add,
+                    (None, Some(b)),
+                    i64::wrapping_add,
+                    |p: f64, q: f64| p + q
+                ),
+                Instr::KMul { a, b, k } => arith_fast!(
+                    a,
+                    k!(k),
+                    r!(b),
+                    ArithOp::Mul,
+                    (None, Some(b)),
+                    i64::wrapping_mul,
+                    |p: f64, q: f64| p * q
+                ),
                 Instr::AddK { a, b, k } => arith_fast!(
                     a,
                     r!(b),
@@ -3858,6 +3898,38 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 ),
                 Instr::GeI { a, i, k } => compare!(
                     Value::Integer(i as i64),
+                    r!(a),
+                    k,
+                    <=,
+                    ops::less_equal,
+                    MetaName::Le
+                ),
+                Instr::LtF { a, i, k } => compare!(
+                    r!(a),
+                    Value::Number(i as f64),
+                    k,
+                    <,
+                    ops::less_than,
+                    MetaName::Lt
+                ),
+                Instr::LeF { a, i, k } => compare!(
+                    r!(a),
+                    Value::Number(i as f64),
+                    k,
+                    <=,
+                    ops::less_equal,
+                    MetaName::Le
+                ),
+                Instr::GtF { a, i, k } => compare!(
+                    Value::Number(i as f64),
+                    r!(a),
+                    k,
+                    <,
+                    ops::less_than,
+                    MetaName::Lt
+                ),
+                Instr::GeF { a, i, k } => compare!(
+                    Value::Number(i as f64),
                     r!(a),
                     k,
                     <=,
