@@ -3370,6 +3370,22 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
             }};
         }
+        // An order comparison with an immediate (`LtI`, `GtF`, ...): `$x $op i` inline for
+        // numbers (a small integer compares the same as an integer or as a float, exactly),
+        // `$slow` otherwise.
+        macro_rules! compare_imm {
+            ($x:expr, $i:expr, $k:expr, $op:tt, $slow:expr) => {{
+                let res = match &$x {
+                    &Value::Integer(j) => Some(j $op ($i as i64)),
+                    &Value::Number(p) => Some(p $op ($i as f64)),
+                    _ => None,
+                };
+                match res {
+                    Some(res) => skip_or_jump!(res != $k),
+                    None => step!($slow),
+                }
+            }};
+        }
         macro_rules! fuel_check {
             () => {
                 *fuel -= 1;
@@ -3416,8 +3432,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::LoadF { a, i } => w!(a) = Value::Number(i as f64),
                 Instr::LoadK { a, k } => w!(a) = k!(k),
                 Instr::LoadKX { a } => {
-                    let k = match code.get(pc) {
-                        Some(Instr::ExtraArg { hi, lo }) => Instr::extra_arg_value(*hi, *lo),
+                    // Validated code has an `ExtraArg` after every `LoadKX` (reading it
+                    // unchecked keeps the code's length out of the loop's live values).
+                    let k = match unsafe { fetch(code, pc) } {
+                        Instr::ExtraArg { hi, lo } => Instr::extra_arg_value(hi, lo),
                         _ => rt_err!("internal error: LoadKX without ExtraArg"),
                     };
                     pc += 1;
@@ -3872,69 +3890,61 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::EqI { a, i, k } => {
                     skip_or_jump!(r!(a).raw_eq(Value::Integer(i as i64)) != k);
                 }
-                Instr::LtI { a, i, k } => compare!(
+                Instr::LtI { a, i, k } => compare_imm!(
                     r!(a),
-                    Value::Integer(i as i64),
+                    i,
                     k,
                     <,
-                    ops::less_than,
-                    MetaName::Lt
+                    compare_slow(mc, state, thread, th, r!(a), Value::Integer(i as i64), k, MetaName::Lt)
                 ),
-                Instr::LeI { a, i, k } => compare!(
+                Instr::LeI { a, i, k } => compare_imm!(
                     r!(a),
-                    Value::Integer(i as i64),
+                    i,
                     k,
                     <=,
-                    ops::less_equal,
-                    MetaName::Le
+                    compare_slow(mc, state, thread, th, r!(a), Value::Integer(i as i64), k, MetaName::Le)
                 ),
-                Instr::GtI { a, i, k } => compare!(
-                    Value::Integer(i as i64),
+                Instr::GtI { a, i, k } => compare_imm!(
                     r!(a),
+                    i,
+                    k,
+                    >,
+                    compare_slow(mc, state, thread, th, Value::Integer(i as i64), r!(a), k, MetaName::Lt)
+                ),
+                Instr::GeI { a, i, k } => compare_imm!(
+                    r!(a),
+                    i,
+                    k,
+                    >=,
+                    compare_slow(mc, state, thread, th, Value::Integer(i as i64), r!(a), k, MetaName::Le)
+                ),
+                Instr::LtF { a, i, k } => compare_imm!(
+                    r!(a),
+                    i,
                     k,
                     <,
-                    ops::less_than,
-                    MetaName::Lt
+                    compare_slow(mc, state, thread, th, r!(a), Value::Number(i as f64), k, MetaName::Lt)
                 ),
-                Instr::GeI { a, i, k } => compare!(
-                    Value::Integer(i as i64),
+                Instr::LeF { a, i, k } => compare_imm!(
                     r!(a),
+                    i,
                     k,
                     <=,
-                    ops::less_equal,
-                    MetaName::Le
+                    compare_slow(mc, state, thread, th, r!(a), Value::Number(i as f64), k, MetaName::Le)
                 ),
-                Instr::LtF { a, i, k } => compare!(
+                Instr::GtF { a, i, k } => compare_imm!(
                     r!(a),
-                    Value::Number(i as f64),
+                    i,
                     k,
-                    <,
-                    ops::less_than,
-                    MetaName::Lt
+                    >,
+                    compare_slow(mc, state, thread, th, Value::Number(i as f64), r!(a), k, MetaName::Lt)
                 ),
-                Instr::LeF { a, i, k } => compare!(
+                Instr::GeF { a, i, k } => compare_imm!(
                     r!(a),
-                    Value::Number(i as f64),
+                    i,
                     k,
-                    <=,
-                    ops::less_equal,
-                    MetaName::Le
-                ),
-                Instr::GtF { a, i, k } => compare!(
-                    Value::Number(i as f64),
-                    r!(a),
-                    k,
-                    <,
-                    ops::less_than,
-                    MetaName::Lt
-                ),
-                Instr::GeF { a, i, k } => compare!(
-                    Value::Number(i as f64),
-                    r!(a),
-                    k,
-                    <=,
-                    ops::less_equal,
-                    MetaName::Le
+                    >=,
+                    compare_slow(mc, state, thread, th, Value::Number(i as f64), r!(a), k, MetaName::Le)
                 ),
                 Instr::Test { a, k } => skip_or_jump!(r!(a).is_truthy() != k),
                 Instr::TestSet { a, b, k } => {
@@ -4076,9 +4086,13 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::ForLoop { a, back } => {
                     let ra = base + a as usize;
-                    let Some(slots) = th.stack.get_mut(ra..ra + 4) else {
-                        rt_err!("internal error: 'for' registers out of the stack");
-                    };
+                    // Validated code has `a + 3 < max_registers`, inside the register window
+                    // (see `reg`).
+                    debug_assert!(
+                        ra + 4 <= th.stack.len(),
+                        "'for' registers outside the stack"
+                    );
+                    let slots = unsafe { th.stack.get_unchecked_mut(ra..ra + 4) };
                     // In place, by reference: see `arith_fast`.
                     match (&slots[0], &slots[1], &slots[2]) {
                         (&Value::Integer(i), &Value::Integer(count), &Value::Integer(step))
@@ -4152,8 +4166,9 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     fuel_check!();
                 }
                 Instr::SetList { a, n } => {
-                    let start = match code.get(pc) {
-                        Some(Instr::ExtraArg { hi, lo }) => Instr::extra_arg_value(*hi, *lo) as i64,
+                    // Validated: an `ExtraArg` follows every `SetList` (see `LoadKX`).
+                    let start = match unsafe { fetch(code, pc) } {
+                        Instr::ExtraArg { hi, lo } => Instr::extra_arg_value(hi, lo) as i64,
                         _ => rt_err!("internal error: SetList without ExtraArg"),
                     };
                     pc += 1;
