@@ -116,3 +116,11 @@ end))
 print(f(3))
 print(f(4.5))
 print(f(o))
+
+print("equality with immediates and between registers")
+local vals = { 3, 3.0, 4, -0.0, 0, 0 / 0, "3", math.maxinteger, 2 ^ 63, -128, -128.0, true }
+for _, p in ipairs(vals) do
+  local line = {}
+  for _, q in ipairs(vals) do line[#line + 1] = (p == q) and "=" or "." end
+  print(show(p), table.concat(line), p == 3, p == 3.0, p ~= 0, p == -0.0, p == -128, p ~= 127.0)
+end

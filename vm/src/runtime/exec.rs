@@ -3866,18 +3866,28 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     }
                 }
                 Instr::Eq { a, b, k } => {
-                    let (x, y) = (r!(a), r!(b));
-                    let eq = x.raw_eq(y);
-                    if !eq {
-                        let maybe_meta = match (x, y) {
-                            (Value::Table(p), Value::Table(q)) => !(no_eq_meta(p) && no_eq_meta(q)),
-                            (Value::UserData(_), Value::UserData(_)) => true,
-                            _ => false,
-                        };
-                        if maybe_meta {
-                            step!(eq_slow(mc, state, thread, th, x, y, k));
+                    // Integers inline, by reference (see `arith_fast`); the rest through
+                    // `raw_eq`, an out-of-line call.
+                    let eq = match (&r!(a), &r!(b)) {
+                        (&Value::Integer(i), &Value::Integer(j)) => i == j,
+                        _ => {
+                            let (x, y) = (r!(a), r!(b));
+                            let eq = x.raw_eq(y);
+                            if !eq {
+                                let maybe_meta = match (x, y) {
+                                    (Value::Table(p), Value::Table(q)) => {
+                                        !(no_eq_meta(p) && no_eq_meta(q))
+                                    }
+                                    (Value::UserData(_), Value::UserData(_)) => true,
+                                    _ => false,
+                                };
+                                if maybe_meta {
+                                    step!(eq_slow(mc, state, thread, th, x, y, k));
+                                }
+                            }
+                            eq
                         }
-                    }
+                    };
                     skip_or_jump!(eq != k);
                 }
                 Instr::Lt { a, b, k } => compare!(r!(a), r!(b), k, <, ops::less_than, MetaName::Lt),
@@ -3888,7 +3898,13 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     skip_or_jump!(r!(a).raw_eq(k!(kc)) != k);
                 }
                 Instr::EqI { a, i, k } => {
-                    skip_or_jump!(r!(a).raw_eq(Value::Integer(i as i64)) != k);
+                    // A small integer equals a float exactly when it converts to it.
+                    let eq = match &r!(a) {
+                        &Value::Integer(j) => j == i as i64,
+                        &Value::Number(f) => f == i as f64,
+                        _ => false,
+                    };
+                    skip_or_jump!(eq != k);
                 }
                 Instr::LtI { a, i, k } => compare_imm!(
                     r!(a),
