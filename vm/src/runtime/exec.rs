@@ -3900,8 +3900,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::EqI { a, i, k } => {
                     // A small integer equals a float exactly when it converts to it.
                     let eq = match &r!(a) {
-                        &Value::Integer(j) => j == i as i64,
-                        &Value::Number(f) => f == i as f64,
+                        Value::Integer(j) => *j == i as i64,
+                        Value::Number(f) => *f == i as f64,
                         _ => false,
                     };
                     skip_or_jump!(eq != k);
