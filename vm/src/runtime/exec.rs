@@ -2176,17 +2176,13 @@ fn enter_lua_nested<'gc>(
         return false;
     }
     // The stack ends at `func_slot`: the function, the arguments its parameters take, nil
-    // for the rest of the window (extra arguments are dropped). Pushed one by one: the
-    // counts are tiny, a `memcpy` or `resize` call costs more than the copy.
+    // for the rest of the window (extra arguments are dropped). One extend of known length
+    // (one capacity check): the counts are tiny, a `memcpy` or `resize` call costs more.
     let given = args.len().min(proto.num_params as usize);
-    th.stack.reserve(end - func_slot);
-    th.stack.push(f);
-    for v in &args[..given] {
-        th.stack.push(*v);
-    }
-    while th.stack.len() < end {
-        th.stack.push(Value::Nil);
-    }
+    let window = std::iter::once(f)
+        .chain(args[..given].iter().copied())
+        .chain(std::iter::repeat_n(Value::Nil, end - base - given));
+    th.stack.extend(window);
     // As `setup_call`: an ordinary call keeps the metamethod depth of the Lua frame below.
     let meta_depth = th
         .frames
