@@ -348,6 +348,23 @@ impl<'gc> Table<'gc> {
         true
     }
 
+    /// `t[1..=n]` in place, when the array part holds all of them: for a native that only
+    /// permutes them (`table.sort` when nothing can observe the table meanwhile). The `#`
+    /// hint moves as reading `t[n]` moves it; writes of the same values back into these
+    /// slots move nothing more.
+    pub fn array_prefix_mut(
+        self,
+        mc: &Mutation<'gc>,
+        n: usize,
+    ) -> Option<std::cell::RefMut<'gc, [Value<'gc>]>> {
+        let data = self.0.borrow_mut(mc);
+        if n == 0 || n > data.array.len() {
+            return None;
+        }
+        data.touch(n - 1);
+        Some(std::cell::RefMut::map(data, |d| &mut d.array[..n]))
+    }
+
     /// The raw field `name` of this table used as a metatable, for event `event` (a bit
     /// number below 32): a miss is remembered, so the next lookup of an absent metamethod
     /// is one bit test (as lua5.4's `flags`).

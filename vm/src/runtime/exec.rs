@@ -2013,10 +2013,10 @@ pub(crate) fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Vec<Value<'gc>>> {
-    call_nested_behind(mc, state, thread, th, f, args, Frame::Boundary)
+    call_nested_with(mc, state, thread, th, (f, args), None, |r| r.to_vec())
 }
 
-/// `call_nested` behind the given boundary frame (`Boundary` or `Hook`).
+/// `call_nested` behind the given boundary frame (`Boundary`, `Finalizer` or `Hook`).
 pub(crate) fn call_nested_behind<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -2026,7 +2026,9 @@ pub(crate) fn call_nested_behind<'gc>(
     args: &[Value<'gc>],
     boundary: Frame<'gc>,
 ) -> LResult<'gc, Vec<Value<'gc>>> {
-    call_nested_with(mc, state, thread, th, (f, args), boundary, |r| r.to_vec())
+    call_nested_with(mc, state, thread, th, (f, args), Some(boundary), |r| {
+        r.to_vec()
+    })
 }
 
 /// [`call_nested`] for callers that want only the first result (nil if none): no `Vec`
@@ -2039,26 +2041,36 @@ pub(crate) fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> LResult<'gc, Value<'gc>> {
-    call_nested_with(mc, state, thread, th, (f, args), Frame::Boundary, |r| {
-        r.first().copied().unwrap_or(Value::Nil)
+    call_nested_with(mc, state, thread, th, (f, args), None, |r| {
+        // Read as the return wrote it (see `Value::set_from`): a whole-value load of the
+        // slot just written field by field would wait for the stores.
+        let mut v = Value::Nil;
+        if let Some(first) = r.first() {
+            v.set_from(first);
+        }
+        v
     })
 }
 
 /// The nested call; `take` reads the results in place on the stack before they are dropped.
-#[inline]
+/// `boundary`: the frame the call runs behind (`None`: a plain `Frame::Boundary`).
+#[inline(always)]
 fn call_nested_with<'gc, T>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     (f, args): (Value<'gc>, &[Value<'gc>]),
-    boundary: Frame<'gc>,
+    boundary: Option<Frame<'gc>>,
     take: impl FnOnce(&[Value<'gc>]) -> T,
 ) -> LResult<'gc, T> {
-    let (func_slot, saved_top, result) = call_nested_run(mc, state, thread, th, f, args, boundary);
-    let values = match result {
-        Ok(()) => Ok(take(&th.stack[func_slot..th.top.max(func_slot)])),
-        Err(e) => Err(e),
+    let saved_top = th.top;
+    let func_slot = th.stack.len();
+    let mut error = None;
+    call_nested_run(mc, state, thread, th, f, args, boundary, &mut error);
+    let values = match error {
+        None => Ok(take(&th.stack[func_slot..th.top.max(func_slot)])),
+        Some(e) => Err(e),
     };
     th.stack.truncate(func_slot);
     th.top = saved_top;
@@ -2067,8 +2079,10 @@ fn call_nested_with<'gc, T>(
 }
 
 /// The body of [`call_nested`]: runs `f(args)` behind a boundary frame, leaving its results
-/// at `stack[func_slot..top]`; returns `func_slot`, the caller's `top` to restore, and the
-/// outcome.
+/// at `stack[func_slot..top]`, where `func_slot` is the stack's length on entry, or its error
+/// in `error`. (Not a returned `Result`: the caller would copy the whole enum, most of it
+/// unwritten, in wide loads that wait for the stores of the call's last writes.)
+#[allow(clippy::too_many_arguments)]
 fn call_nested_run<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
@@ -2076,91 +2090,47 @@ fn call_nested_run<'gc>(
     th: &mut ThreadState<'gc>,
     f: Value<'gc>,
     args: &[Value<'gc>],
-    boundary: Frame<'gc>,
-) -> (usize, usize, LResult<'gc, ()>) {
-    let saved_top = th.top;
+    boundary: Option<Frame<'gc>>,
+    error: &mut Option<LuaError<'gc>>,
+) {
     let func_slot = th.stack.len();
-    {
+    // One borrow of the host state: the nesting count and whether the call runs in slices.
+    let sliced = {
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
             drop(host);
-            return (
-                func_slot,
-                saved_top,
-                Err(runtime_error(mc, th, "C stack overflow")),
-            );
+            *error = Some(runtime_error(mc, th, "C stack overflow"));
+            return;
         }
         host.native_depth += 1;
-    }
-    th.stack.push(f);
-    th.stack.extend_from_slice(args);
-    th.frames.push(boundary);
-    th.boundaries += 1;
-    let ret = Ret {
-        func_slot,
-        nresults: -1,
-        kind: RetKind::Normal,
+        host.limits.active() || host.inbox.is_some()
     };
-    let result = (|| {
-        let first = match setup_call(mc, state, thread, th, func_slot, args.len(), ret, false) {
-            Ok(ev) => ev,
-            Err(e) => unwind(mc, state, thread, th, e)?,
+    match boundary {
+        // Built in place: copying a frame the caller just wrote would wait for its stores.
+        None => th.frames.push(Frame::Boundary),
+        Some(b) => push_frame_cold(th, b),
+    }
+    th.boundaries += 1;
+    let result = if enter_lua_nested(th, f, args, func_slot) {
+        run_nested_to_boundary(mc, state, thread, th, None, sliced)
+    } else {
+        th.stack.push(f);
+        th.stack.extend_from_slice(args);
+        let ret = Ret {
+            func_slot,
+            nresults: -1,
+            kind: RetKind::Normal,
         };
-        if matches!(first, Some(Event::BoundaryReturn)) {
-            return Ok(());
+        match setup_call(mc, state, thread, th, func_slot, args.len(), ret, false) {
+            Ok(Some(Event::BoundaryReturn)) => Ok(()),
+            Ok(first) => run_nested_to_boundary(mc, state, thread, th, first, sliced),
+            Err(e) => match unwind(mc, state, thread, th, e) {
+                Ok(Some(Event::BoundaryReturn)) => Ok(()),
+                Ok(first) => run_nested_to_boundary(mc, state, thread, th, first, sliced),
+                Err(e) => Err(e),
+            },
         }
-        // Without limits or a control port the nested call runs to its end; with them it
-        // stops at safe points like the driver does, so a runaway callback is stopped and
-        // a program looping inside a required chunk still serves reloads.
-        let sliced = {
-            let host = state.host.borrow();
-            host.limits.active() || host.inbox.is_some()
-        };
-        if !sliced {
-            let mut fuel = i64::MAX;
-            return match drive(mc, state, thread, th, &mut fuel, first)? {
-                DriveEnd::Boundary => Ok(()),
-                _ => Err(LuaError::from_str(
-                    mc,
-                    "internal error: nested call ended without returning",
-                )),
-            };
-        }
-        let mut first = first;
-        loop {
-            let slice = state
-                .host
-                .borrow()
-                .limits
-                .slice_fuel(crate::runtime::DEFAULT_FUEL);
-            let mut fuel = slice;
-            match drive(mc, state, thread, th, &mut fuel, first.take())? {
-                DriveEnd::Boundary => return Ok(()),
-                DriveEnd::OutOfFuel => {
-                    let spent = (slice - fuel).max(0) as u64;
-                    let verdict = check_limits(mc, state, th, spent);
-                    if let crate::limits::Verdict::Raise(kind)
-                    | crate::limits::Verdict::Stop(kind) = verdict
-                    {
-                        raise_in_running_thread(mc, state, thread, th, kind);
-                    }
-                    let mut env = crate::runtime::LuaEnv {
-                        mc,
-                        state,
-                        thread,
-                        th: &mut *th,
-                    };
-                    crate::runtime::safepoint::run_pending(&mut env);
-                }
-                DriveEnd::Finished { .. } => {
-                    return Err(LuaError::from_str(
-                        mc,
-                        "internal error: nested call ended without returning",
-                    ))
-                }
-            }
-        }
-    })();
+    };
     state.host.borrow_mut().native_depth -= 1;
     // The boundary frame is on top again (unwinding stops at it).
     if matches!(
@@ -2170,7 +2140,162 @@ fn call_nested_run<'gc>(
         th.frames.pop();
     }
     th.boundaries -= 1;
-    (func_slot, saved_top, result)
+    if let Err(e) = result {
+        *error = Some(e);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn push_frame_cold<'gc>(th: &mut ThreadState<'gc>, frame: Frame<'gc>) {
+    th.frames.push(frame);
+}
+
+/// The common nested call, entered without `setup_call`: a Lua function with fixed
+/// parameters, on a thread without a hook. Its frame goes on the boundary frame just pushed,
+/// with the arguments written straight into its register window at `func_slot + 1..`.
+/// `false` (nothing done) when `setup_call` must handle the call.
+#[inline(always)]
+fn enter_lua_nested<'gc>(
+    th: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    func_slot: usize,
+) -> bool {
+    let Value::Function(closure) = f else {
+        return false;
+    };
+    let proto_gc = closure.proto.get();
+    let proto = Gc::as_ref(proto_gc);
+    if proto.is_vararg || th.hook.is_some() || th.in_message_handler > 0 {
+        return false;
+    }
+    let base = func_slot + 1;
+    let end = base + proto.max_registers as usize;
+    if end > MAX_STACK {
+        return false;
+    }
+    // The stack ends at `func_slot`: the function, the arguments its parameters take, nil
+    // for the rest of the window (extra arguments are dropped). One extend of known length
+    // (one capacity check): the counts are tiny, a `memcpy` or `resize` call costs more.
+    let given = args.len().min(proto.num_params as usize);
+    let window = std::iter::once(f)
+        .chain(args[..given].iter().copied())
+        .chain(std::iter::repeat_n(Value::Nil, end - base - given));
+    th.stack.extend(window);
+    // As `setup_call`: an ordinary call keeps the metamethod depth of the Lua frame below.
+    let meta_depth = th
+        .frames
+        .iter()
+        .rev()
+        .find_map(|f| match f {
+            Frame::Lua(l) => Some(l.meta_depth),
+            _ => None,
+        })
+        .unwrap_or(0);
+    let cell_base = th.cells.len();
+    if proto.num_cells > 0 {
+        th.cells.resize(cell_base + proto.num_cells as usize, None);
+    }
+    th.frames.push(Frame::Lua(LuaFrame {
+        closure,
+        proto: proto_gc,
+        base,
+        pc: 0,
+        cell_base,
+        nvarargs: 0,
+        ret: Ret {
+            func_slot,
+            nresults: -1,
+            kind: RetKind::Normal,
+        },
+        is_tail: false,
+        meta_depth,
+    }));
+    true
+}
+
+/// Run the nested call entered behind the boundary frame until it returns to the boundary
+/// (its results at `stack[func_slot..top]`). `first`: the event its entry already produced.
+/// Without limits or a control port the call runs to its end; with them it stops at safe
+/// points like the driver does, so a runaway callback is stopped and a program looping
+/// inside a required chunk still serves reloads.
+#[inline(always)]
+fn run_nested_to_boundary<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    first: Option<Event<'gc>>,
+    sliced: bool,
+) -> LResult<'gc, ()> {
+    if !sliced {
+        let mut fuel = i64::MAX;
+        // The thread running a native is the last of the chain, where `drive` would start:
+        // run it here, and leave to `drive` only what a plain return does not end (a
+        // coroutine switch).
+        let first = match first {
+            Some(ev) => Some(ev),
+            None => match run(mc, state, thread, th, &mut fuel)? {
+                Event::BoundaryReturn => return Ok(()),
+                ev => Some(ev),
+            },
+        };
+        return match drive(mc, state, thread, th, &mut fuel, first)? {
+            DriveEnd::Boundary => Ok(()),
+            _ => Err(LuaError::from_str(
+                mc,
+                "internal error: nested call ended without returning",
+            )),
+        };
+    }
+    run_nested_sliced(mc, state, thread, th, first)
+}
+
+/// [`run_nested_to_boundary`] under limits or a control port.
+#[cold]
+#[inline(never)]
+fn run_nested_sliced<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    first: Option<Event<'gc>>,
+) -> LResult<'gc, ()> {
+    let mut first = first;
+    loop {
+        let slice = state
+            .host
+            .borrow()
+            .limits
+            .slice_fuel(crate::runtime::DEFAULT_FUEL);
+        let mut fuel = slice;
+        match drive(mc, state, thread, th, &mut fuel, first.take())? {
+            DriveEnd::Boundary => return Ok(()),
+            DriveEnd::OutOfFuel => {
+                let spent = (slice - fuel).max(0) as u64;
+                let verdict = check_limits(mc, state, th, spent);
+                if let crate::limits::Verdict::Raise(kind) | crate::limits::Verdict::Stop(kind) =
+                    verdict
+                {
+                    raise_in_running_thread(mc, state, thread, th, kind);
+                }
+                let mut env = crate::runtime::LuaEnv {
+                    mc,
+                    state,
+                    thread,
+                    th: &mut *th,
+                };
+                crate::runtime::safepoint::run_pending(&mut env);
+            }
+            DriveEnd::Finished { .. } => {
+                return Err(LuaError::from_str(
+                    mc,
+                    "internal error: nested call ended without returning",
+                ))
+            }
+        }
+    }
 }
 
 /// Check every limit at a safe point after `spent` more fuel units; `base_th` is the state
@@ -4510,6 +4635,11 @@ fn do_return<'gc>(
         place_for_lua_caller(th, dest, kept, ret.nresults);
         return Ok(None);
     }
-    th.stack.copy_within(start..start + n, dest);
+    // Mostly one value (a nested call's comparator or metamethod): no `memmove` call.
+    if n == 1 {
+        copy_slot(&mut th.stack, dest, start);
+    } else {
+        th.stack.copy_within(start..start + n, dest);
+    }
     deliver(mc, state, thread, th, ret, n)
 }

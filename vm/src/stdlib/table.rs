@@ -303,34 +303,163 @@ fn sort<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         };
         // Quicksort depth beyond ~2 log2(n) means bad pivots: switch to heapsort.
         let budget = 2 * (64 - (n as u64).leading_zeros());
-        let mut s = Sorter { ctx, t, cmp };
+        if cmp.is_none() {
+            if let Some(t) = plain(t) {
+                if let Some(done) = sort_in_place(ctx, t, n, budget) {
+                    return done.map(|()| 0);
+                }
+            }
+        }
+        let table = match t {
+            Value::Table(t) => Some(t),
+            _ => None,
+        };
+        let mut s = Sorter(TableAccess { ctx, t, table, cmp });
         s.quicksort(1, n, budget)?;
     }
     Ok(0)
 }
 
-/// In-place sort of `t[lo..=up]` through the table accessors, so comparators and
-/// metamethods see the table as Lua's own sort would leave it.
-struct Sorter<'c, 'gc, 'a> {
+/// `table.sort(t)` of a table without a metatable whose `t[1..=n]` are all numbers or all
+/// strings, in the array part: `<` between them runs no Lua code, so nothing can observe the
+/// table until the sort ends, and the same algorithm runs on the slots in place. It leaves
+/// the table exactly as the element-by-element sort would, an "invalid order function" error
+/// (NaNs) included. `None` (nothing done) for any other table.
+fn sort_in_place<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Table<'gc>,
+    n: i64,
+    budget: u32,
+) -> Option<Result<(), LuaError<'gc>>> {
+    let numbers = |v: &Value<'gc>| matches!(v, Value::Integer(_) | Value::Number(_));
+    let strings = |v: &Value<'gc>| matches!(v, Value::String(_));
+    {
+        let slots = t.array_prefix_mut(ctx.mc, n as usize)?;
+        if !(slots.iter().all(numbers) || slots.iter().all(strings)) {
+            return None;
+        }
+    }
+    if let Err(e) = ctx.state.before_table_write(ctx.mc, t) {
+        return Some(Err(ctx.core_error(e.message())));
+    }
+    let slots = t.array_prefix_mut(ctx.mc, n as usize)?;
+    let mut s = Sorter(SliceAccess { ctx, slots });
+    Some(s.quicksort(1, n, budget))
+}
+
+/// How the sort reads, writes and compares the elements (indices are Lua's, from 1).
+trait SortAccess<'gc> {
+    fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>>;
+    fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>>;
+    fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>>;
+    fn invalid_order(&self) -> LuaError<'gc>;
+}
+
+/// Through the table accessors, so comparators and metamethods see the table as Lua's own
+/// sort would leave it.
+struct TableAccess<'c, 'gc, 'a> {
     ctx: &'c mut Ctx<'gc, 'a>,
     t: Value<'gc>,
+    /// `t` when it is a table (with or without a metatable).
+    table: Option<Table<'gc>>,
     cmp: Option<Value<'gc>>,
 }
 
-impl<'gc> Sorter<'_, 'gc, '_> {
+impl<'gc> SortAccess<'gc> for TableAccess<'_, 'gc, '_> {
+    /// A present element of the array part is `t[i]` whatever the metatable (`__index`
+    /// only answers for nil); anything else goes through `get_i`. Checked at every access:
+    /// the comparator may change the table, its metatable, or the array part's size.
+    #[inline(always)]
     fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>> {
-        get_i(self.ctx, self.t, i)
+        let mut v = Value::Nil;
+        match self.table {
+            Some(t) if t.get_int_into(i, &mut v) => Ok(v),
+            _ => get_i(self.ctx, self.t, i),
+        }
     }
 
+    /// Overwriting a present element of the array part cannot reach `__newindex`: done in
+    /// place unless a reload transaction must journal the write.
+    #[inline(always)]
     fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>> {
-        set_i(self.ctx, self.t, i, v)
+        match self.table {
+            Some(t)
+                if !self.ctx.state.txn_open.get() && t.set_int_unless_meta(self.ctx.mc, i, &v) =>
+            {
+                Ok(())
+            }
+            _ => set_i(self.ctx, self.t, i, v),
+        }
     }
 
+    #[inline(always)]
     fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
         match self.cmp {
             None => self.ctx.less_than(a, b),
             Some(f) => Ok(self.ctx.call1(f, &[a, b])?.is_truthy()),
         }
+    }
+
+    fn invalid_order(&self) -> LuaError<'gc> {
+        self.ctx.error("invalid order function for sorting")
+    }
+}
+
+/// The slots `t[1..=n]` of the array part, all numbers or all strings (`sort_in_place`).
+struct SliceAccess<'c, 'gc, 'a> {
+    ctx: &'c Ctx<'gc, 'a>,
+    slots: std::cell::RefMut<'gc, [Value<'gc>]>,
+}
+
+impl<'gc> SortAccess<'gc> for SliceAccess<'_, 'gc, '_> {
+    // Copies as `Value::set_from` makes them: a whole-value load of a slot just written
+    // field by field would wait for the stores.
+    #[inline(always)]
+    fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>> {
+        let mut v = Value::Nil;
+        v.set_from(&self.slots[(i - 1) as usize]);
+        Ok(v)
+    }
+
+    #[inline(always)]
+    fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>> {
+        self.slots[(i - 1) as usize].set_from(&v);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
+        match (a, b) {
+            (Value::Integer(x), Value::Integer(y)) => Ok(x < y),
+            // Numbers with numbers, strings with strings: never a metamethod.
+            _ => ops::less_than(a, b)
+                .ok_or_else(|| self.ctx.error("attempt to compare incompatible values")),
+        }
+    }
+
+    fn invalid_order(&self) -> LuaError<'gc> {
+        self.ctx.error("invalid order function for sorting")
+    }
+}
+
+/// In-place sort of `a[lo..=up]`: quicksort with a median-of-three pivot, heapsort when the
+/// partitions keep coming out unbalanced.
+struct Sorter<A>(A);
+
+impl<'gc, A: SortAccess<'gc>> Sorter<A> {
+    #[inline(always)]
+    fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>> {
+        self.0.get(i)
+    }
+
+    #[inline(always)]
+    fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>> {
+        self.0.set(i, v)
+    }
+
+    #[inline(always)]
+    fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
+        self.0.less(a, b)
     }
 
     fn swap(&mut self, i: i64, j: i64) -> Result<(), LuaError<'gc>> {
@@ -341,7 +470,7 @@ impl<'gc> Sorter<'_, 'gc, '_> {
     }
 
     fn invalid_order(&self) -> LuaError<'gc> {
-        self.ctx.error("invalid order function for sorting")
+        self.0.invalid_order()
     }
 
     fn quicksort(
@@ -698,5 +827,63 @@ mod tests {
         );
         let r = run("return table.unpack('abc', 1, 2)");
         assert_eq!(r, ["nil", "nil"]);
+    }
+
+    #[test]
+    fn sort_in_place_leaves_what_the_element_by_element_sort_leaves() {
+        // Plain arrays of numbers or strings are sorted in place; a proxy forwarding to the
+        // same contents goes element by element. Equal numbers of different subtypes (1 and
+        // 1.0) and NaNs (never less nor greater) show any difference in the steps taken.
+        let r = run("local function same(make)
+               local plain, backing = make(), {}
+               for i = 1, #plain do backing[i] = plain[i] end
+               local proxy = setmetatable({}, {
+                 __index = backing, __newindex = backing,
+                 __len = function() return #backing end,
+               })
+               local ok1, e1 = pcall(table.sort, plain)
+               local ok2, e2 = pcall(table.sort, proxy)
+               if ok1 ~= ok2 or (e1 ~= nil) ~= (e2 ~= nil) then return false end
+               for i = 1, #plain do
+                 local a, b = plain[i], backing[i]
+                 if math.type(a) ~= math.type(b) or tostring(a) ~= tostring(b) then
+                   return false
+                 end
+               end
+               return true, ok1
+             end
+             local seed = 7
+             local function rand(n)
+               seed = (seed * 1103515245 + 12345) % 2147483648
+               return seed % n
+             end
+             local out = {}
+             for round = 1, 30 do
+               local n = 1 + rand(300)
+               local nan = round % 3 == 0
+               local ok, sorted = same(function()
+                 local t = {}
+                 for i = 1, n do
+                   local v = rand(20)
+                   if i % 2 == 0 then v = v + 0.0 end
+                   if nan and rand(8) == 0 then v = 0 / 0 end
+                   t[i] = v
+                 end
+                 return t
+               end)
+               out[#out + 1] = tostring(ok and sorted)
+             end
+             local ok = same(function()
+               local t = {}
+               for i = 1, 200 do t[i] = 'k' .. (i * 7919 % 61) end
+               return t
+             end)
+             out[#out + 1] = tostring(ok)
+             return table.concat(out, ' ')");
+        let text = &r[0];
+        assert!(!text.contains("false"), "{text}");
+        // `#` after an in-place sort, on an array part with a trailing nil, is lua5.4's.
+        let r = run("local t = {3, 2, 1, nil}; table.sort(t); return #t, t[1], t[3]");
+        assert_eq!(r, ["3", "1", "3"]);
     }
 }
