@@ -496,6 +496,38 @@ impl Charged {
     }
 }
 
+/// [`Charged`] for a table's parts, counted in value slots (16 bytes each) in a `u32`, so
+/// it fits beside the table's other small fields (a table is 8 bytes smaller than with a
+/// byte count). Past `u32::MAX` slots (64 GiB) a part is not charged further.
+#[derive(Debug, Default)]
+pub struct ChargedSlots(u32);
+
+/// Bytes of one value slot.
+const SLOT_BYTES: usize = 16;
+
+impl ChargedSlots {
+    /// `n` more slots.
+    #[inline]
+    pub fn add(&mut self, n: usize) {
+        let n = n.min((u32::MAX - self.0) as usize);
+        self.0 += n as u32;
+        charge(n * SLOT_BYTES);
+    }
+}
+
+impl Clone for ChargedSlots {
+    fn clone(&self) -> Self {
+        charge(self.0 as usize * SLOT_BYTES);
+        ChargedSlots(self.0)
+    }
+}
+
+impl Drop for ChargedSlots {
+    fn drop(&mut self) {
+        uncharge(self.0 as usize * SLOT_BYTES);
+    }
+}
+
 impl Clone for Charged {
     fn clone(&self) -> Self {
         charge(self.0);

@@ -61,12 +61,14 @@ pub struct TableData<'gc> {
     /// when the array size is a power of two; then it is more than half of it. Moved by
     /// `#` and by integer-key accesses above it, exactly as lua5.4 moves it, because the
     /// border `#` returns on a table with holes depends on it.
-    alimit: Cell<usize>,
+    /// Kept as `u32` (the array part has at most `MAX_ARRAY_SIZE` = 2^31 slots), read and
+    /// written through [`TableData::alimit`] and [`TableData::set_alimit`].
+    alimit: Cell<u32>,
     hash: HashPart<'gc>,
     metatable: Option<Table<'gc>>,
     /// The bytes of `array` and `hash` charged to the runtime's memory account
     /// (`crate::limits`), given back when the table is freed.
-    charged: crate::limits::Charged,
+    charged: crate::limits::ChargedSlots,
     /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
     weak: WeakMode,
     /// For a table used as a metatable: bit `e` set means the metamethod of event `e`
@@ -159,9 +161,9 @@ impl<'gc> Table<'gc> {
         // set) and a hash part of `hash` rounded up to a power of two.
         let mut data = TableData {
             array: vec![Value::Nil; array],
-            alimit: Cell::new(array),
             ..TableData::default()
         };
+        data.set_alimit(array);
         // Sizes come from a constructor or a native's argument count, bounded by the
         // code and stack limits: a refusal is handled as `vec!` handles it.
         if hash > 0 {
@@ -274,8 +276,8 @@ impl<'gc> Table<'gc> {
         match data.array.get_mut(index) {
             Some(slot) if !(has_meta && slot.is_nil()) => {
                 slot.set_from(value);
-                if index >= data.alimit.get() {
-                    data.alimit.set(index + 1);
+                if index >= data.alimit() {
+                    data.set_alimit(index + 1);
                 }
                 true
             }
@@ -412,10 +414,9 @@ impl<'gc> Table<'gc> {
         Ok(TableData {
             array: try_copy(&d.array)?,
             hash: HashPart {
-                slots: try_copy(&d.hash.slots)?,
+                slots: try_copy(&d.hash.slots)?.into_boxed_slice(),
                 used: d.hash.used,
                 live: d.hash.live,
-                lua_size: d.hash.lua_size,
             },
             alimit: d.alimit.clone(),
             metatable: d.metatable,
@@ -505,12 +506,25 @@ impl<'gc> TableData<'gc> {
         }
     }
 
+    /// The `#` hint (see the field).
+    #[inline(always)]
+    fn alimit(&self) -> usize {
+        self.alimit.get() as usize
+    }
+
+    /// Set the `#` hint, at most `array.len()`: that is at most `MAX_ARRAY_SIZE`, which
+    /// fits; were it ever larger, the clamp keeps the hint below the array's length.
+    #[inline(always)]
+    fn set_alimit(&self, n: usize) {
+        self.alimit.set(n.min(u32::MAX as usize) as u32);
+    }
+
     /// An access to array slot `index`: as lua5.4's `luaH_getint`, one above the `#` hint
     /// `alimit` moves the hint there.
     #[inline(always)]
     fn touch(&self, index: usize) {
-        if index >= self.alimit.get() {
-            self.alimit.set(index + 1);
+        if index >= self.alimit() {
+            self.set_alimit(index + 1);
         }
     }
 
@@ -590,7 +604,7 @@ impl<'gc> TableData<'gc> {
         if value.is_nil() {
             return Ok(());
         }
-        if self.hash.used < self.hash.lua_size {
+        if (self.hash.used as usize) < self.hash.lua_size() {
             if let Some(i) = free {
                 self.hash.slots[i] = (key, value);
                 self.hash.used += 1;
@@ -671,7 +685,7 @@ impl<'gc> TableData<'gc> {
         // for by that many inserts. lua5.4 instead lets a new key take a removed entry's
         // node when it is the key's main position; without removals the sizes are lua5.4's.
         let hashed = total - in_array;
-        let removed = self.hash.used - self.hash.live;
+        let removed = (self.hash.used - self.hash.live) as usize;
         self.resize(size, hashed + removed.min(hashed))
     }
 
@@ -703,7 +717,7 @@ impl<'gc> TableData<'gc> {
         } else {
             self.array.resize(array, Value::Nil);
         }
-        self.alimit.set(array);
+        self.set_alimit(array);
         for (k, v) in old.slots {
             if v.is_nil() {
                 continue;
@@ -735,7 +749,7 @@ impl<'gc> TableData<'gc> {
         if end > self.array.len() {
             // As lua5.4, the array part grows to exactly `end` (the hash part is rebuilt at
             // its size, giving up the keys that move to the array).
-            self.resize(end, self.hash.lua_size)?;
+            self.resize(end, self.hash.lua_size())?;
         }
         self.array[start as usize..end].copy_from_slice(values);
         Ok(())
@@ -745,7 +759,7 @@ impl<'gc> TableData<'gc> {
     /// `alimit`, which it may move), so a table with holes gives the same answer.
     pub fn length(&self) -> i64 {
         let len = self.array.len();
-        let limit = self.alimit.get();
+        let limit = self.alimit();
         let pow2_size = len & len.wrapping_sub(1) == 0;
         let nil_at = |k: usize| self.array[k - 1].is_nil();
         if limit > 0 && nil_at(limit) {
@@ -753,13 +767,13 @@ impl<'gc> TableData<'gc> {
             if limit >= 2 && !nil_at(limit - 1) {
                 let b = limit - 1;
                 if pow2_size && b & (b - 1) != 0 {
-                    self.alimit.set(b);
+                    self.set_alimit(b);
                 }
                 return b as i64;
             }
             let b = self.array_border(0, limit);
             if pow2_size && b > len / 2 {
-                self.alimit.set(b);
+                self.set_alimit(b);
             }
             return b as i64;
         }
@@ -770,12 +784,12 @@ impl<'gc> TableData<'gc> {
             }
             if nil_at(len) {
                 let b = self.array_border(limit, len);
-                self.alimit.set(b);
+                self.set_alimit(b);
                 return b as i64;
             }
         }
         // The array is empty or its last slot is present: continue in the hash part.
-        if self.hash.lua_size == 0 || self.hash.get(Value::Integer(len as i64 + 1)).is_nil() {
+        if self.hash.slots.is_empty() || self.hash.get(Value::Integer(len as i64 + 1)).is_nil() {
             return len as i64;
         }
         self.hash_border(len as u64)
@@ -881,8 +895,7 @@ impl<'gc> TableData<'gc> {
     fn account_growth(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
         crate::limits::note_table_size(self.array.capacity() + self.hash.slots.len());
         charge_growth(mc, before, after);
-        self.charged
-            .add((after - before) * std::mem::size_of::<Value<'_>>());
+        self.charged.add(after - before);
     }
 
     pub fn slot_capacity(&self) -> usize {
@@ -899,14 +912,15 @@ impl<'gc> TableData<'gc> {
 /// and a `Nil` value is a tombstone (kept so `next` can continue past cleared fields).
 #[derive(Default, Clone)]
 struct HashPart<'gc> {
-    slots: Vec<(Value<'gc>, Value<'gc>)>,
-    /// Slots whose key is set (live entries and tombstones).
-    used: usize,
+    /// Twice the part's size in lua5.4's terms (`lua_size`), so a probe always ends at a
+    /// free slot. A boxed slice, not a `Vec`: its length never changes, and the capacity
+    /// word would make every table 8 bytes bigger.
+    slots: Box<[(Value<'gc>, Value<'gc>)]>,
+    /// Slots whose key is set (live entries and tombstones). `u32`, as `live`: the part
+    /// has at most `u32::MAX` slots (`with_lua_size`).
+    used: u32,
     /// Slots with a non-nil value.
-    live: usize,
-    /// The hash part's size in lua5.4's terms (0 or a power of two): it is full, and the
-    /// next new key rehashes the table, when `used` reaches it.
-    lua_size: usize,
+    live: u32,
 }
 
 #[inline]
@@ -949,6 +963,13 @@ fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
 }
 
 impl<'gc> HashPart<'gc> {
+    /// The part's size in lua5.4's terms (0 or a power of two): it is full, and the next
+    /// new key rehashes the table, when `used` reaches it.
+    #[inline]
+    fn lua_size(&self) -> usize {
+        self.slots.len() / 2
+    }
+
     #[inline]
     fn slot_of(&self, key: Value<'gc>) -> Option<usize> {
         match key {
@@ -1084,22 +1105,24 @@ impl<'gc> HashPart<'gc> {
     }
 
     /// An empty part for `lua_size` keys (0 or a power of two). Linear probing needs
-    /// free slots to end a search, so it has twice as many slots (at least 4). Fails
-    /// when the allocator refuses them.
+    /// free slots to end a search, so it has twice as many slots. Fails when the
+    /// allocator refuses them (or the part would have more than `u32::MAX` slots).
     fn with_lua_size(lua_size: usize) -> Result<HashPart<'gc>, SetError> {
         let mut slots = Vec::new();
         if lua_size > 0 {
-            let cap = lua_size.checked_mul(2).ok_or(SetError::NoMemory)?.max(4);
+            let cap = lua_size
+                .checked_mul(2)
+                .filter(|&cap| cap <= u32::MAX as usize)
+                .ok_or(SetError::NoMemory)?;
             slots
                 .try_reserve_exact(cap)
                 .map_err(|_| SetError::NoMemory)?;
             slots.resize(cap, (Value::Nil, Value::Nil));
         }
         Ok(HashPart {
-            slots,
+            slots: slots.into_boxed_slice(),
             used: 0,
             live: 0,
-            lua_size,
         })
     }
 
@@ -1292,6 +1315,16 @@ mod tests {
             "integer keys cluster: {}",
             max_probe(&ints.hash)
         );
+    }
+
+    /// A table's GC object (gc-arena adds a 16-byte header): 96 bytes in all, a size class
+    /// of the binary's allocator, where it was 128 (`binary_trees` allocates little else).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_table_object_is_eighty_bytes() {
+        assert_eq!(std::mem::size_of::<HashPart<'static>>(), 24);
+        assert_eq!(std::mem::size_of::<TableData<'static>>(), 72);
+        assert_eq!(std::mem::size_of::<RefLock<TableData<'static>>>(), 80);
     }
 
     #[test]
