@@ -4078,7 +4078,11 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         }
                     }
                     ensure_len(th, ra + 7);
-                    th.stack.copy_within(ra..ra + 3, ra + 4);
+                    // The iterator and its state are copied whole; the control value, which
+                    // `TForLoop` has just written, field by field.
+                    th.stack[ra + 4] = th.stack[ra];
+                    th.stack[ra + 5] = th.stack[ra + 1];
+                    copy_slot(&mut th.stack, ra + 6, ra + 2);
                     let meta_depth = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
                             f.pc = pc;
@@ -4121,9 +4125,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::TForLoop { a, back } => {
                     let ra = base + a as usize;
-                    let v = th.stack[ra + 4];
-                    if !v.is_nil() {
-                        th.stack[ra + 2] = v;
+                    // The first loop value was just written, tag and payload apart: copy it
+                    // field by field (see `Value::set_from`).
+                    if !th.stack[ra + 4].is_nil() {
+                        copy_slot(&mut th.stack, ra + 2, ra + 4);
                         pc -= back as usize;
                     }
                     fuel_check!();
