@@ -3579,9 +3579,11 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     }
                 }
                 // Upvalue and cell values move field by field (see `Value::set_from`).
+                // Read in place (`cell_value`): copying the cell's value out first let LLVM
+                // move it through a stack temporary as two overlapping 4-byte pieces, whose
+                // reload no single store could forward (a fifth of `fib`'s time).
                 Instr::GetUpval { a, up } => {
-                    let v = upvalue_cell(closure, up).get();
-                    w!(a).set_from(&v);
+                    w!(a).set_from(cell_value(&upvalue_cell(closure, up)));
                 }
                 Instr::SetUpval { a, up } => {
                     let mut v = Value::Nil;
@@ -3597,10 +3599,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     th.cells[cell_base + cell as usize] = Some(new_cell(mc, r!(a)));
                 }
                 Instr::GetCell { a, cell } => match th.cells[frame!().cell_base + cell as usize] {
-                    Some(c) => {
-                        let v = c.get();
-                        w!(a).set_from(&v);
-                    }
+                    Some(c) => w!(a).set_from(cell_value(&c)),
                     None => rt_err!("internal error: cell {} read before its declaration", cell),
                 },
                 Instr::SetCell { cell, a } => {
@@ -4117,7 +4116,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         let pushed = if HOOKED {
                             None
                         } else {
-                            push_lua_frame(th, callee, func_slot, nargs, c as i32 - 1, meta_depth)
+                            let ret = Ret {
+                                func_slot,
+                                nresults: c as i32 - 1,
+                                kind: RetKind::Normal,
+                            };
+                            push_lua_frame(th, callee, func_slot, nargs, ret, false, meta_depth)
                         };
                         if let Some(callee_proto) = pushed {
                             if *fuel <= 0 {
@@ -4153,15 +4157,38 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     };
                     save_pc!();
                     *fuel -= 1;
-                    if matches!(th.stack[func_slot], Value::Function(_))
-                        && th.tbc.last().is_none_or(|&i| i < base)
+                    if let (Value::Function(callee), true) =
+                        (r!(a), th.tbc.last().is_none_or(|&i| i < base))
                     {
                         let Some(Frame::Lua(old)) = th.frames.pop() else {
                             unreachable!()
                         };
                         th.cells.truncate(old.cell_base);
                         let dest = old.ret.func_slot;
-                        th.stack.copy_within(func_slot..func_slot + nargs + 1, dest);
+                        // The function and its arguments move down to where the caller
+                        // expects results (field by field: see `Value::set_from`).
+                        for i in 0..=nargs {
+                            copy_slot(&mut th.stack, dest + i, func_slot + i);
+                        }
+                        // Inline for a Lua callee, as `Call` does (the hooked loop reports
+                        // the tail call through `setup_call`). The callee replaces the
+                        // frame, so it keeps its results' destination and metamethod depth.
+                        let pushed = if HOOKED {
+                            None
+                        } else {
+                            push_lua_frame(th, callee, dest, nargs, old.ret, true, old.meta_depth)
+                        };
+                        if let Some(callee_proto) = pushed {
+                            if *fuel <= 0 {
+                                return Ok(Event::OutOfFuel);
+                            }
+                            closure = callee;
+                            base = dest + 1;
+                            pc = 0;
+                            code = callee_proto.code();
+                            consts = &callee_proto.constants;
+                            continue;
+                        }
                         let res = setup_call(mc, state, thread, th, dest, nargs, old.ret, true);
                         if *fuel <= 0 {
                             if let Ok(None) = res {
@@ -4278,13 +4305,39 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         }
                     }
                     ensure_len(th, ra + 7);
-                    th.stack.copy_within(ra..ra + 3, ra + 4);
-                    save_pc!();
+                    // The iterator and its state are copied whole; the control value, which
+                    // `TForLoop` has just written, field by field.
+                    th.stack[ra + 4] = th.stack[ra];
+                    th.stack[ra + 5] = th.stack[ra + 1];
+                    copy_slot(&mut th.stack, ra + 6, ra + 2);
+                    let meta_depth = match th.frames.last_mut() {
+                        Some(Frame::Lua(f)) => {
+                            f.pc = pc;
+                            f.meta_depth
+                        }
+                        _ => 0,
+                    };
                     let ret = Ret {
                         func_slot: ra + 4,
                         nresults: c as i32,
                         kind: RetKind::Normal,
                     };
+                    // A Lua iterator is entered inline, as `Call` enters a Lua callee.
+                    if let Value::Function(callee) = th.stack[ra + 4] {
+                        let pushed = if HOOKED {
+                            None
+                        } else {
+                            push_lua_frame(th, callee, ra + 4, 2, ret, false, meta_depth)
+                        };
+                        if let Some(callee_proto) = pushed {
+                            closure = callee;
+                            base = ra + 5;
+                            pc = 0;
+                            code = callee_proto.code();
+                            consts = &callee_proto.constants;
+                            continue;
+                        }
+                    }
                     let depth = th.frames.len();
                     match setup_call(mc, state, thread, th, ra + 4, 2, ret, false) {
                         Ok(Some(ev)) => return Ok(ev),
@@ -4299,9 +4352,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::TForLoop { a, back } => {
                     let ra = base + a as usize;
-                    let v = th.stack[ra + 4];
-                    if !v.is_nil() {
-                        th.stack[ra + 2] = v;
+                    // The first loop value was just written, tag and payload apart: copy it
+                    // field by field (see `Value::set_from`).
+                    if !th.stack[ra + 4].is_nil() {
+                        copy_slot(&mut th.stack, ra + 2, ra + 4);
                         pc -= back as usize;
                     }
                     fuel_check!();
@@ -4440,6 +4494,14 @@ fn upvalue_cell<'gc>(closure: crate::function::Closure<'gc>, up: u8) -> UpvalueC
     list[up as usize]
 }
 
+/// The value in a cell, by reference (see `Instr::GetUpval`).
+#[inline(always)]
+fn cell_value<'a, 'gc>(cell: &'a UpvalueCell<'gc>) -> &'a Value<'gc> {
+    // SAFETY: cells are written only through `Lock::set` (a plain store from the single
+    // mutator thread); the reference is used for one copy before anything can write.
+    unsafe { &*cell.as_ptr() }
+}
+
 /// Re-establishes the register window of the frame on top after out-of-line code that may
 /// have run nested calls (which can leave the stack shorter) and after which the same frame
 /// continues in the dispatch loop.
@@ -4467,17 +4529,18 @@ fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
     th.top.min(th.stack.len()).saturating_sub(from)
 }
 
-/// Push a frame for an ordinary call (`nresults` wanted) of a non-vararg Lua function whose
-/// arguments are already in place after `func_slot`. Returns the callee's prototype, or
-/// `None` (nothing done) when the general `setup_call` must handle it
-/// (vararg callee, stack overflow).
+/// Push a frame for a call of a non-vararg Lua function whose arguments are already in
+/// place after `func_slot` (its results go as `ret` says). Returns the callee's prototype,
+/// or `None` (nothing done) when the general `setup_call` must handle it (vararg callee,
+/// stack overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
     th: &mut ThreadState<'gc>,
     callee: crate::function::Closure<'gc>,
     func_slot: usize,
     nargs: usize,
-    nresults: i32,
+    ret: Ret,
+    is_tail: bool,
     meta_depth: u32,
 ) -> Option<&'gc Proto<'gc>> {
     let proto_gc = callee.proto.get();
@@ -4508,12 +4571,8 @@ fn push_lua_frame<'gc>(
         pc: 0,
         cell_base,
         nvarargs: 0,
-        ret: Ret {
-            func_slot,
-            nresults,
-            kind: RetKind::Normal,
-        },
-        is_tail: false,
+        ret,
+        is_tail,
         meta_depth,
     }));
     Some(proto)
@@ -4564,26 +4623,32 @@ fn for_iter_fast<'gc>(th: &mut ThreadState<'gc>, ra: usize, kind: FastIter, nvar
 }
 
 /// The common `return` / `return x` from a Lua frame into a Lua caller that wants zero or
-/// one result: done inline; `false` when `do_return` must handle it.
+/// one result, or all of them (`f(g(x))`, where they become arguments): done inline;
+/// `false` when `do_return` must handle it.
 #[inline(always)]
 fn return_one_fast(th: &mut ThreadState<'_>, base: usize, value_slot: Option<usize>) -> bool {
     let depth = th.frames.len();
     if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
         return false;
     }
-    let (dest, cell_base, wants_one) = match &th.frames[depth - 1] {
-        Frame::Lua(f) if f.ret.kind == RetKind::Normal && matches!(f.ret.nresults, 0 | 1) => {
-            (f.ret.func_slot, f.cell_base, f.ret.nresults == 1)
+    let (dest, cell_base, nresults) = match &th.frames[depth - 1] {
+        Frame::Lua(f) if f.ret.kind == RetKind::Normal && matches!(f.ret.nresults, -1..=1) => {
+            (f.ret.func_slot, f.cell_base, f.ret.nresults)
         }
         _ => return false,
     };
     if !matches!(th.frames[depth - 2], Frame::Lua(_)) {
         return false;
     }
-    if wants_one {
+    if nresults != 0 {
         match value_slot {
             Some(slot) => copy_slot(&mut th.stack, dest, slot),
             None => th.stack[dest] = Value::Nil,
+        }
+        if nresults < 0 {
+            // `dest` is inside the caller's register window, which the caller's frame
+            // entry (`load_frame!`) re-establishes.
+            th.top = dest + usize::from(value_slot.is_some());
         }
     }
     th.cells.truncate(cell_base);
@@ -4631,7 +4696,11 @@ fn do_return<'gc>(
         } else {
             n.min(ret.nresults as usize)
         };
-        th.stack.copy_within(start..start + kept, dest);
+        // Value by value (`dest < start`): a few values, often just computed (see
+        // `Value::set_from`); `copy_within` went through `memmove`.
+        for i in 0..kept {
+            copy_slot(&mut th.stack, dest + i, start + i);
+        }
         place_for_lua_caller(th, dest, kept, ret.nresults);
         return Ok(None);
     }
