@@ -226,6 +226,55 @@ pub fn find_limited(
     }
 }
 
+/// The captures of a match as the matcher holds them, read in place (no allocation):
+/// what [`find_with`] hands its callback.
+#[derive(Clone, Copy)]
+pub struct Captures<'m>(&'m [RawCapture]);
+
+impl Captures<'_> {
+    /// Number of captures the pattern made (0 when it has none).
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Capture `index` (0-based, below `len`); an error for one left open.
+    pub fn get(self, index: usize) -> Result<Capture, PatternError> {
+        self.0[index].value()
+    }
+}
+
+/// [`find`] that hands the match to `f` (start, end and captures) instead of building a
+/// [`Match`]: `string.find` and `string.match` push the values straight from the
+/// matcher's capture slots.
+pub fn find_with<T>(
+    subject: &[u8],
+    pattern: &[u8],
+    init: usize,
+    f: impl FnOnce(usize, usize, Captures<'_>) -> T,
+) -> Result<Option<T>, PatternError> {
+    if init > subject.len() {
+        return Ok(None);
+    }
+    let (anchored, pattern) = split_anchor(pattern);
+    let mut ms = Matcher::new(subject, pattern, DEFAULT_STEP_LIMIT);
+    let mut start = init;
+    loop {
+        ms.level = 0;
+        ms.depth_left = MAX_MATCH_DEPTH;
+        if let Some(end) = ms.do_match(start, 0)? {
+            return Ok(Some(f(start, end, Captures(&ms.captures[..ms.level]))));
+        }
+        start += 1;
+        if anchored || start > subject.len() {
+            return Ok(None);
+        }
+    }
+}
+
 /// Match `pattern` exactly at `init` (no scanning). `^` has no special
 /// meaning here: callers that honour anchors strip it first.
 pub fn match_at(
