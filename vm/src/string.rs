@@ -6,7 +6,9 @@
 //! (globals, fields, methods) compare pointers. Strings built at run time (concatenation,
 //! `string.*` results) are not interned: programs make them in bulk, and the interner
 //! would then dominate, in time and in GC work. Only the empty and one-byte strings are
-//! shared among run-time strings (`State::new_string`: `s:sub(i, i)`, `string.char`).
+//! shared among run-time strings (`State::new_string`: `s:sub(i, i)`, `string.char`), and
+//! strings of up to 40 bytes are looked up in a small direct-mapped cache of recent ones
+//! (`State::string_cache`) before a new one is made.
 //! Equality therefore never *relies* on interning: different objects compare by hash and
 //! bytes.
 

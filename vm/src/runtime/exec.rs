@@ -2787,6 +2787,13 @@ fn index_slow<'gc>(
     dest: usize,
     src: Src,
 ) -> Step<'gc> {
+    // A method of a string (`s:sub(i, j)`): the string library by the string metatable,
+    // without the general `__index` walk.
+    if let (Value::String(_), Value::String(name)) = (obj, key) {
+        if string_method(state, name, &mut th.stack[dest]) {
+            return Ok(Flow::Next);
+        }
+    }
     match index_step(state, obj, key) {
         Index::Value(v) => {
             th.stack[dest] = v;
@@ -3575,17 +3582,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::SelfK { a, b, k } => {
                     let obj = r!(b);
                     w!(a as usize + 1) = obj;
-                    // A method of a string (`s:sub(i, j)`): the string library by the
-                    // string metatable, without the general `__index` walk.
-                    let done = match (&obj, &k!(k)) {
-                        (&Value::String(_), &Value::String(key)) if !HOOKED => {
-                            string_method(state, key, &mut w!(a))
-                        }
-                        _ => false,
-                    };
-                    if !done {
-                        get_index!(str; a, obj, k!(k), Src::Reg(b))
-                    }
+                    get_index!(str; a, obj, k!(k), Src::Reg(b))
                 }
                 Instr::AddI { a, b, i } => match r!(b) {
                     Value::Integer(v) => w!(a) = Value::Integer(v.wrapping_add(i as i64)),

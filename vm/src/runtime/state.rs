@@ -314,6 +314,8 @@ pub struct LentHook<'gc> {
 const STRING_CACHE_SLOTS: usize = 512;
 /// Longest string `State::string_cache` keeps.
 const MAX_CACHED_LEN: usize = 40;
+/// A slot of `State::string_cache`: a string's hash and the string.
+type CacheSlot<'gc> = (u64, Option<LuaString<'gc>>);
 
 #[derive(Collect)]
 #[collect(no_drop)]
@@ -340,7 +342,7 @@ pub struct State<'gc> {
     /// interning of all short strings gives it. The entries keep their strings alive
     /// (at most `STRING_CACHE_SLOTS` strings of a few dozen bytes).
     /// Each slot holds the string's hash beside it, so a miss reads no string.
-    string_cache: Gc<'gc, RefLock<Box<[(u64, Option<LuaString<'gc>>)]>>>,
+    string_cache: Gc<'gc, RefLock<Box<[CacheSlot<'gc>]>>>,
     /// Scratch buffer for building strings (concatenation), kept between uses.
     #[collect(require_static)]
     pub scratch: RefCell<Vec<u8>>,
