@@ -6,7 +6,9 @@
 //! (globals, fields, methods) compare pointers. Strings built at run time (concatenation,
 //! `string.*` results) are not interned: programs make them in bulk, and the interner
 //! would then dominate, in time and in GC work. Only the empty and one-byte strings are
-//! shared among run-time strings (`State::new_string`: `s:sub(i, i)`, `string.char`).
+//! shared among run-time strings (`State::new_string`: `s:sub(i, i)`, `string.char`), and
+//! strings of up to 40 bytes are looked up in a small direct-mapped cache of recent ones
+//! (`State::string_cache`) before a new one is made.
 //! Equality therefore never *relies* on interning: different objects compare by hash and
 //! bytes.
 
@@ -207,6 +209,14 @@ impl<'gc> LuaString<'gc> {
         LuaString(new_inline(mc, hash_bytes(bytes), bytes))
     }
 
+    /// A short string (at most `MAX_INLINE_LEN` bytes) whose hash the caller has
+    /// computed with [`hash_bytes`].
+    pub fn with_hash(mc: &Mutation<'gc>, hash: u64, bytes: &[u8]) -> LuaString<'gc> {
+        debug_assert!(bytes.len() <= MAX_INLINE_LEN && hash == hash_bytes(bytes));
+        Self::charge(mc, bytes.len());
+        LuaString(new_inline(mc, hash, bytes))
+    }
+
     /// A string of these bytes; a long one keeps the box (no copy).
     pub fn from_boxed(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
         if bytes.len() > MAX_INLINE_LEN {
@@ -348,7 +358,16 @@ fn new_inline_n<'gc, const N: usize>(
 /// enough spread for the table's hash part.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    let step = (bytes.len() / 64).max(1);
+    if bytes.len() < 128 {
+        // Every byte (the step below is 1): a plain loop, without the division that
+        // the stepped loop's trip count costs.
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        return h;
+    }
+    let step = bytes.len() / 64;
     let mut i = 0;
     while i < bytes.len() {
         h ^= bytes[i] as u64;

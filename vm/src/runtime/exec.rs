@@ -130,6 +130,26 @@ fn index_chain_str<'gc>(
     false
 }
 
+/// `s:name(...)`'s lookup of `name` when `s` is a string: the string metatable's
+/// `__index` when it is a table (the `string` library, unless a program replaced it),
+/// followed as `index_chain_str` does, writing the value to `dest`. `false` (nothing
+/// written) in every other case (no string metatable, a function handler): `index_slow`
+/// then handles it, errors included.
+#[inline(never)]
+fn string_method<'gc>(
+    state: &State<'gc>,
+    key: crate::string::LuaString<'gc>,
+    dest: &mut Value<'gc>,
+) -> bool {
+    let Some(mt) = *state.string_metatable.borrow() else {
+        return false;
+    };
+    match mt.meta_get(state.meta_name(MetaName::Index), MetaName::Index as u32) {
+        Value::Table(h) => h.get_str_into(key, dest) || index_chain_str(state, h, key, dest),
+        _ => false,
+    }
+}
+
 fn is_callable(v: Value<'_>) -> bool {
     matches!(v, Value::Function(_) | Value::NativeFunction(_))
 }
@@ -1219,6 +1239,34 @@ fn concat_pause<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Option<Event<'gc
     (host.gc.running && host.native_depth == 0).then_some(Event::OutOfFuel)
 }
 
+/// Longest result `concat_short` builds.
+const CONCAT_SHORT_LEN: usize = 64;
+
+/// The concatenation of `values` when all are strings or integers and the result has
+/// at most `CONCAT_SHORT_LEN` bytes (the common `a .. "," .. b` and `"k" .. i`): built
+/// in a buffer on the stack, then one `State::new_string`. `None` for everything else
+/// (floats, metamethods, errors, long results), which `concat_run`'s general loop does.
+#[inline]
+fn concat_short<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    values: &[Value<'gc>],
+) -> Option<LuaString<'gc>> {
+    let mut buf = [0u8; CONCAT_SHORT_LEN];
+    let mut len = 0;
+    for v in values {
+        let mut digits = [0u8; 20];
+        let bytes = match *v {
+            Value::String(s) => s.as_bytes(),
+            Value::Integer(i) => ops::integer_digits(i, &mut digits),
+            _ => return None,
+        };
+        buf.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
+        len += bytes.len();
+    }
+    Some(state.new_string(mc, &buf[..len]))
+}
+
 /// Concatenate `stack[first..end]` right to left (as Lua does), calling `__concat` where
 /// needed; the final value goes to `stack[dest]`.
 fn concat_run<'gc>(
@@ -1230,6 +1278,10 @@ fn concat_run<'gc>(
     end: usize,
     dest: usize,
 ) -> LResult<'gc, Option<Event<'gc>>> {
+    if let Some(s) = concat_short(mc, state, &th.stack[first..end]) {
+        th.stack[dest] = Value::String(s);
+        return Ok(None);
+    }
     let mut end = end;
     while end - first > 1 {
         let (a, b) = (th.stack[end - 2], th.stack[end - 1]);
@@ -1251,8 +1303,7 @@ fn concat_run<'gc>(
             let mut buf = if len < 1 << 16 {
                 // Short results are built in the state's scratch buffer and copied into
                 // the string object; the buffer is kept for the next one.
-                let mut buf = std::mem::take(&mut *state.scratch.borrow_mut());
-                buf.clear();
+                let mut buf = state.take_scratch();
                 buf.reserve(len);
                 buf
             } else {
@@ -1264,14 +1315,7 @@ fn concat_run<'gc>(
             for v in &th.stack[start..end] {
                 ops::concat_piece(*v, &mut buf);
             }
-            let s = if buf.len() <= crate::string::MAX_INLINE_LEN {
-                let s = state.new_string(mc, &buf);
-                *state.scratch.borrow_mut() = buf;
-                s
-            } else {
-                LuaString::from_vec(mc, buf)
-            };
-            th.stack[start] = Value::String(s);
+            th.stack[start] = Value::String(state.string_from_buffer(mc, buf));
             end = start + 1;
         } else {
             let mut mm = metamethod(state, a, MetaName::Concat);
@@ -2448,6 +2492,13 @@ pub(crate) fn tostring_nested<'gc>(
     }
     Ok(match v {
         Value::String(s) => s,
+        // Integers and booleans are written without a temporary `String`, so a short
+        // result that `State::new_string` finds in its cache allocates nothing.
+        Value::Integer(i) => {
+            let mut buf = [0u8; 20];
+            state.new_string(mc, ops::integer_digits(i, &mut buf))
+        }
+        Value::Boolean(b) => state.new_string(mc, if b { b"true" } else { b"false" }),
         _ => state.new_string(mc, tostring_primitive(state, v).as_bytes()),
     })
 }
@@ -2861,6 +2912,13 @@ fn index_slow<'gc>(
     dest: usize,
     src: Src,
 ) -> Step<'gc> {
+    // A method of a string (`s:sub(i, j)`): the string library by the string metatable,
+    // without the general `__index` walk.
+    if let (Value::String(_), Value::String(name)) = (obj, key) {
+        if string_method(state, name, &mut th.stack[dest]) {
+            return Ok(Flow::Next);
+        }
+    }
     match index_step(state, obj, key) {
         Index::Value(v) => {
             th.stack[dest] = v;

@@ -223,15 +223,30 @@ pub fn number_to_string(v: Value<'_>) -> Option<String> {
     }
 }
 
+/// The decimal digits of `i` (with a leading `-`), written at the end of `buf`.
+pub fn integer_digits(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
+}
+
 /// A string or number as bytes for concatenation; `None` for other types.
 pub fn concat_piece(v: Value<'_>, out: &mut Vec<u8>) -> bool {
     match v {
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
-        Value::Integer(i) => {
-            use std::io::Write;
-            // Formatted in place (writing to a Vec cannot fail).
-            let _ = write!(out, "{i}");
-        }
+        Value::Integer(i) => out.extend_from_slice(integer_digits(i, &mut [0; 20])),
         Value::Number(_) => {
             out.extend_from_slice(number_to_string(v).unwrap_or_default().as_bytes())
         }

@@ -310,6 +310,13 @@ pub struct LentHook<'gc> {
     pub hook: Option<HookState<'gc>>,
 }
 
+/// Slots of `State::string_cache` (a power of two).
+const STRING_CACHE_SLOTS: usize = 512;
+/// Longest string `State::string_cache` keeps.
+const MAX_CACHED_LEN: usize = 40;
+/// A slot of `State::string_cache`: a string's hash and the string.
+type CacheSlot<'gc> = (u64, Option<LuaString<'gc>>);
+
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct State<'gc> {
@@ -327,6 +334,15 @@ pub struct State<'gc> {
     /// concatenations and `tostring` of a digit reuse them instead of allocating (see
     /// `State::new_string`).
     tiny_strings: Box<[LuaString<'gc>]>,
+    /// The last short run-time string made for each of `STRING_CACHE_SLOTS` hash slots
+    /// (direct-mapped, by the string's hash): making a string of up to `MAX_CACHED_LEN`
+    /// bytes whose bytes are already there returns that object instead of allocating.
+    /// Programs that cut the same short strings out of their input over and over (keys
+    /// of a JSON document, `s:sub(i, i + 2)` tokens) then make no garbage, as lua5.4's
+    /// interning of all short strings gives it. The entries keep their strings alive
+    /// (at most `STRING_CACHE_SLOTS` strings of a few dozen bytes).
+    /// Each slot holds the string's hash beside it, so a miss reads no string.
+    string_cache: Gc<'gc, RefLock<Box<[CacheSlot<'gc>]>>>,
     /// Scratch buffer for building strings (concatenation), kept between uses.
     #[collect(require_static)]
     pub scratch: RefCell<Vec<u8>>,
@@ -378,6 +394,7 @@ impl<'gc> State<'gc> {
             tiny_strings: std::iter::once(strings.intern(mc, b""))
                 .chain((0..=255u8).map(|b| strings.intern(mc, &[b])))
                 .collect(),
+            string_cache: Gc::new(mc, RefLock::new(vec![(0, None); STRING_CACHE_SLOTS].into())),
             scratch: RefCell::new(Vec::new()),
             chain: Gc::new(mc, RefLock::new(vec![main_thread])),
             host: RefCell::new(HostState {
@@ -528,14 +545,54 @@ impl<'gc> State<'gc> {
     }
 
     /// A run-time string with these bytes: the shared object for the empty string and
-    /// one-byte strings, else a new one.
+    /// one-byte strings, the cached one for a short string made recently (see
+    /// `string_cache`), else a new one.
     #[inline]
     pub fn new_string(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         match bytes {
             [] => self.tiny_strings[0],
             [b] => self.tiny_strings[1 + *b as usize],
+            _ if bytes.len() <= MAX_CACHED_LEN => self.cached_string(mc, bytes),
             _ => LuaString::new(mc, bytes),
         }
+    }
+
+    /// The scratch buffer, empty, for building a string: hand it to `string_from_buffer`
+    /// after. (A nested use while it is out finds an empty buffer, and whichever comes
+    /// back last is kept.)
+    pub fn take_scratch(&self) -> Vec<u8> {
+        let mut buf = std::mem::take(&mut *self.scratch.borrow_mut());
+        buf.clear();
+        buf
+    }
+
+    /// A run-time string of the bytes built in `buf` (from `take_scratch`): a short one
+    /// is copied and the buffer kept for the next string, a long one takes the buffer
+    /// over.
+    pub fn string_from_buffer(&self, mc: &Mutation<'gc>, buf: Vec<u8>) -> LuaString<'gc> {
+        if buf.len() <= crate::string::MAX_INLINE_LEN {
+            let s = self.new_string(mc, &buf);
+            // A buffer grown large for a big job is not kept.
+            if buf.capacity() <= 1 << 16 {
+                *self.scratch.borrow_mut() = buf;
+            }
+            s
+        } else {
+            LuaString::from_vec(mc, buf)
+        }
+    }
+
+    fn cached_string(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
+        let hash = crate::string::hash_bytes(bytes);
+        let slot = hash as usize & (STRING_CACHE_SLOTS - 1);
+        if let (h, Some(s)) = self.string_cache.borrow()[slot] {
+            if h == hash && s.as_bytes() == bytes {
+                return s;
+            }
+        }
+        let s = LuaString::with_hash(mc, hash, bytes);
+        self.string_cache.borrow_mut(mc)[slot] = (hash, Some(s));
+        s
     }
 
     #[inline]

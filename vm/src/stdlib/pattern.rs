@@ -226,6 +226,66 @@ pub fn find_limited(
     }
 }
 
+/// The captures of a match as the matcher holds them, read in place (no allocation):
+/// what [`find_with`] hands its callback.
+#[derive(Clone, Copy)]
+pub struct Captures<'m>(&'m [RawCapture]);
+
+impl Captures<'_> {
+    /// Number of captures the pattern made (0 when it has none).
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Capture `index` (0-based, below `len`); an error for one left open.
+    pub fn get(self, index: usize) -> Result<Capture, PatternError> {
+        self.0[index].value()
+    }
+}
+
+/// [`find`] that hands the match to `f` (start, end and captures) instead of building a
+/// [`Match`]: `string.find` and `string.match` push the values straight from the
+/// matcher's capture slots.
+pub fn find_with<T>(
+    subject: &[u8],
+    pattern: &[u8],
+    init: usize,
+    f: impl FnOnce(usize, usize, Captures<'_>) -> T,
+) -> Result<Option<T>, PatternError> {
+    if init > subject.len() {
+        return Ok(None);
+    }
+    let (anchored, pattern) = split_anchor(pattern);
+    let mut ms = Matcher::new(subject, pattern, DEFAULT_STEP_LIMIT);
+    // (An anchored search makes one attempt: nothing to skip.)
+    let first = if anchored { None } else { ms.first_item() };
+    let mut start = init;
+    loop {
+        if let Some(ep) = first {
+            // Skip the starts where the pattern's first item cannot match.
+            while !ms.single_matches(start, 0, ep) {
+                start += 1;
+                if anchored || start > subject.len() {
+                    return Ok(None);
+                }
+            }
+        }
+        ms.level = 0;
+        ms.depth_left = MAX_MATCH_DEPTH;
+        if let Some(end) = ms.do_match(start, 0)? {
+            return Ok(Some(f(start, end, Captures(&ms.captures[..ms.level]))));
+        }
+        start += 1;
+        if anchored || start > subject.len() {
+            return Ok(None);
+        }
+    }
+}
+
 /// Match `pattern` exactly at `init` (no scanning). `^` has no special
 /// meaning here: callers that honour anchors strip it first.
 pub fn match_at(
@@ -301,7 +361,18 @@ impl MatchIter {
         }
         let pattern = pattern.get(self.pattern_start..).unwrap_or_default();
         let mut ms = Matcher::new(subject, pattern, self.step_limit);
+        let first = if self.anchored { None } else { ms.first_item() };
         while self.pos <= subject.len() {
+            if let Some(ep) = first {
+                // No match can start where the pattern's first item does not match.
+                if !ms.single_matches(self.pos, 0, ep) {
+                    self.pos += 1;
+                    if self.anchored {
+                        break;
+                    }
+                    continue;
+                }
+            }
             let found = ms.attempt(self.pos)?;
             match found {
                 Some(m) if Some(m.end) != self.last_match => {
@@ -436,6 +507,22 @@ impl<'a> Matcher<'a> {
             end,
             captures: self.captures[..self.level].to_vec(),
         }))
+    }
+
+    /// The end of the pattern's first item when every match must begin with one byte
+    /// matching it (a single-character class, not optional: no `*`, `?` or `-` after
+    /// it), so a search can skip the starts where it fails without attempting a match.
+    /// `None` for anything else, a malformed first item included (the matcher then
+    /// reports the error where Lua does).
+    fn first_item(&self) -> Option<usize> {
+        match *self.pat.first()? {
+            b'(' | b')' => return None,
+            b'$' if self.pat.len() == 1 => return None,
+            ESC if matches!(self.pat_at(1), b'b' | b'f' | b'0'..=b'9') => return None,
+            _ => {}
+        }
+        let ep = self.class_end(0).ok()?;
+        (!matches!(self.pat_at(ep), b'*' | b'?' | b'-')).then_some(ep)
     }
 
     /// Pattern byte at `i`, or 0 past the end (Lua reads the terminating NUL).
@@ -1022,6 +1109,52 @@ mod tests {
                 String::from_utf8_lossy(&got),
                 String::from_utf8_lossy(expected),
                 "string.find({subject:?}, {:?}, {init:?})",
+                String::from_utf8_lossy(pattern)
+            );
+        }
+    }
+
+    /// `find_with` (which skips the starts where the first item fails) gives what the
+    /// plain scan of `find` gives: the same span and captures, or the same error.
+    #[test]
+    fn find_with_agrees_with_find() {
+        let mut cases: Vec<(&[u8], &[u8], Option<i64>)> = FIND_CASES
+            .iter()
+            .map(|&(subject, pattern, init, _)| (subject, pattern, init))
+            .collect();
+        let extra: &[(&[u8], &[u8])] = &[
+            (b"  ,  x", b"^[ \n\r\t]*,[ \n\r\t]*()"),
+            (b"ab\"c\\d", b"[\x00-\x1f\"\\]"),
+            (b"plain text", b"[\x00-\x1f\"\\]"),
+            (b"x = 12.5e3,", b"^([0-9]+%.?[0-9]*)([-+.A-Za-z]?)"),
+            (b"x = 12.5e3,", b"([0-9]+%.?[0-9]*)([-+.A-Za-z]?)"),
+            (b"aaab", b"a+b"),
+            (b"aaab", b"%a%d"),
+            (b"xyz", b"$"),
+            (b"xyz$", b"$"),
+            (b"a$b", b"$b"),
+            (b"", b"a"),
+            (b"", b"[a]+"),
+            (b"abc", b"c"),
+            (b"abc", b"^c"),
+            (b"abc", b"[%a"),
+        ];
+        cases.extend(extra.iter().map(|&(s, p)| (s, p, None)));
+        for (subject, pattern, init) in cases {
+            let init = lua_init(init, subject.len());
+            let plain = find(subject, pattern, init)
+                .map(|m| m.map(|m| (m.start, m.end, m.captures().map_err(|e| e.to_string()))));
+            let with = find_with(subject, pattern, init, |start, end, caps| {
+                let caps: Result<Vec<Capture>, String> = (0..caps.len())
+                    .map(|i| caps.get(i).map_err(|e| e.to_string()))
+                    .collect();
+                (start, end, caps)
+            });
+            assert_eq!(
+                with,
+                plain,
+                "{:?} {:?} at {init}",
+                String::from_utf8_lossy(subject),
                 String::from_utf8_lossy(pattern)
             );
         }

@@ -51,6 +51,34 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     *state.string_metatable.borrow_mut(mc) = Some(meta);
 }
 
+/// `ctx.check_string(i)` with the common case (a string) inlined.
+#[inline(always)]
+fn string_arg<'gc>(ctx: &Ctx<'gc, '_>, i: usize) -> Result<LuaString<'gc>, LuaError<'gc>> {
+    match ctx.arg(i) {
+        Value::String(s) => Ok(s),
+        _ => ctx.check_string(i),
+    }
+}
+
+/// `ctx.check_integer(i)` with the common case (an integer) inlined.
+#[inline(always)]
+fn int_arg<'gc>(ctx: &Ctx<'gc, '_>, i: usize) -> Result<i64, LuaError<'gc>> {
+    match ctx.arg(i) {
+        Value::Integer(n) => Ok(n),
+        _ => ctx.check_integer(i),
+    }
+}
+
+/// `ctx.opt_integer(i, default)` with the common cases (an integer, none) inlined.
+#[inline(always)]
+fn opt_int_arg<'gc>(ctx: &Ctx<'gc, '_>, i: usize, default: i64) -> Result<i64, LuaError<'gc>> {
+    match ctx.arg(i) {
+        Value::Integer(n) => Ok(n),
+        Value::Nil => Ok(default),
+        _ => ctx.check_integer(i),
+    }
+}
+
 /// A start position relative to a string of length `len` (Lua's `posrelatI`):
 /// negative counts from the end, anything before the start clamps to 1.
 fn start_position(pos: i64, len: usize) -> usize {
@@ -97,9 +125,13 @@ fn len<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 }
 
 fn sub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let s = ctx.check_string(0)?;
-    let start = start_position(ctx.check_integer(1)?, s.len());
-    let end = end_position(ctx.opt_integer(2, -1)?, s.len());
+    let s = string_arg(ctx, 0)?;
+    let start = start_position(int_arg(ctx, 1)?, s.len());
+    let end = end_position(opt_int_arg(ctx, 2, -1)?, s.len());
+    if start == 1 && end == s.len() {
+        // The whole string: itself (strings are immutable), not a copy.
+        return ctx.ret1(Value::String(s));
+    }
     let bytes = if start <= end {
         &s.as_bytes()[start - 1..end]
     } else {
@@ -160,12 +192,12 @@ fn rep<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 }
 
 fn byte<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    let s = ctx.check_string(0)?.as_bytes();
-    let first = ctx.opt_integer(1, 1)?;
+    let s = string_arg(ctx, 0)?.as_bytes();
+    let first = opt_int_arg(ctx, 1, 1)?;
     let start = start_position(first, s.len());
     // The end defaults to the start argument as given, before clamping, so
     // `("hi"):byte(-3)` is empty rather than the first byte.
-    let end = end_position(ctx.opt_integer(2, first)?, s.len());
+    let end = end_position(opt_int_arg(ctx, 2, first)?, s.len());
     if start > end {
         return Ok(0);
     }
@@ -205,7 +237,7 @@ fn char<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn format<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let fmt = ctx.check_string(0)?.as_bytes();
-    let mut out = Vec::with_capacity(fmt.len());
+    let mut out = ctx.state.take_scratch();
     let mut arg = 0;
     for piece in format::pieces(fmt) {
         let raw = match piece {
@@ -255,8 +287,8 @@ fn format<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             });
         }
     }
-    let v = ctx.new_string(&out);
-    ctx.ret1(v)
+    let v = ctx.state.string_from_buffer(ctx.mc, out);
+    ctx.ret1(Value::String(v))
 }
 
 /// A pattern error raised as Lua does (`luaL_error`, with the caller's position).
@@ -283,9 +315,9 @@ fn push_captures<'gc>(ctx: &mut Ctx<'gc, '_>, subject: &[u8], captures: &[Captur
 
 /// `string.find` and `string.match` (Lua's `str_find_aux`).
 fn find_aux<'gc>(ctx: &mut Ctx<'gc, '_>, is_find: bool) -> R<'gc> {
-    let subject = ctx.check_string(0)?.as_bytes();
-    let pat = ctx.check_string(1)?.as_bytes();
-    let init = start_position(ctx.opt_integer(2, 1)?, subject.len()) - 1;
+    let subject = string_arg(ctx, 0)?.as_bytes();
+    let pat = string_arg(ctx, 1)?.as_bytes();
+    let init = start_position(opt_int_arg(ctx, 2, 1)?, subject.len()) - 1;
     if init > subject.len() {
         return ctx.ret1(Value::Nil);
     }
@@ -299,18 +331,29 @@ fn find_aux<'gc>(ctx: &mut Ctx<'gc, '_>, is_find: bool) -> R<'gc> {
             None => ctx.ret1(Value::Nil),
         };
     }
-    let found = pattern::find(subject, pat, init).map_err(|e| pattern_error(ctx, e))?;
-    let Some(m) = found else {
-        return ctx.ret1(Value::Nil);
-    };
-    if is_find {
-        let captures = m.captures().map_err(|e| pattern_error(ctx, e))?;
-        ctx.push(Value::Integer(m.start as i64 + 1));
-        ctx.push(Value::Integer(m.end as i64));
-        Ok(2 + push_captures(ctx, subject, &captures))
-    } else {
-        let values = m.values().map_err(|e| pattern_error(ctx, e))?;
-        Ok(push_captures(ctx, subject, &values))
+    let found = pattern::find_with(subject, pat, init, |start, end, captures| {
+        // An unfinished capture is an error (the values pushed before it are dropped
+        // with the call).
+        let mut n = 0;
+        if is_find {
+            ctx.push(Value::Integer(start as i64 + 1));
+            ctx.push(Value::Integer(end as i64));
+            n = 2;
+        } else if captures.is_empty() {
+            let v = capture_value(ctx, subject, Capture::Span(start, end));
+            ctx.push(v);
+            return Ok(1);
+        }
+        for i in 0..captures.len() {
+            let v = capture_value(ctx, subject, captures.get(i)?);
+            ctx.push(v);
+        }
+        Ok(n + captures.len())
+    });
+    match found.and_then(|r| r.transpose()) {
+        Ok(Some(n)) => Ok(n),
+        Ok(None) => ctx.ret1(Value::Nil),
+        Err(e) => Err(pattern_error(ctx, e)),
     }
 }
 
@@ -404,7 +447,8 @@ fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         _ => return Err(ctx.type_error(2, "string/function/table")),
     };
     let max = ctx.opt_integer(3, subject.len() as i64 + 1)?;
-    let mut out = Vec::with_capacity(subject.len());
+    let mut out = ctx.state.take_scratch();
+    out.reserve(subject.len());
     let mut iter = MatchIter::gsub(pat);
     let mut copied = 0;
     let mut count: i64 = 0;
@@ -421,8 +465,11 @@ fn gsub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     // same object, which `%p` can observe).
     let v = if changed {
         out.extend_from_slice(&subject[copied..]);
-        ctx.new_string(&out)
+        Value::String(ctx.state.string_from_buffer(ctx.mc, out))
     } else {
+        if out.capacity() <= 1 << 16 {
+            *ctx.state.scratch.borrow_mut() = out;
+        }
         Value::String(subject_string)
     };
     ctx.push(v);
