@@ -248,29 +248,56 @@ impl<'gc> Table<'gc> {
     /// copies that defeat store forwarding).
     #[inline(always)]
     pub fn get_into(self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
-        let data = self.0.borrow();
+        let data = self.peek();
         data.store_unless_meta(data.get_ref(key), dest)
     }
 
     /// `get_into` for an integer key.
     #[inline(always)]
     pub fn get_int_into(self, i: i64, dest: &mut Value<'gc>) -> bool {
-        let data = self.0.borrow();
+        let data = self.peek();
         data.store_unless_meta(data.get_int_ref(i), dest)
     }
 
     /// `get_into` for a string key.
     #[inline(always)]
     pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
-        let data = self.0.borrow();
-        data.store_unless_meta(data.hash.get_str_ref(key), dest)
+        let data = self.peek();
+        data.store_unless_meta(data.hash.get_str_ref_fast(key), dest)
+    }
+
+    /// The table's data for the executor's read fast paths, without the `RefLock`'s borrow
+    /// count (a load, an increment and a decrement of the table's header on every read).
+    ///
+    /// SAFETY (why this is sound): every mutable borrow of a table's data is momentary,
+    /// taken and dropped inside one `Table`/`TableData` method (or one short block of the
+    /// executor, `weak.rs` or the stdlib) that calls no Lua code and no other table's
+    /// methods on this table while it holds it, so none is active while a caller of
+    /// `peek` runs; and the reference returned here is dropped before the caller touches
+    /// any table again.
+    #[inline(always)]
+    fn peek(&self) -> &TableData<'gc> {
+        // SAFETY: see above: no `RefMut` of this table is alive.
+        unsafe { &*self.0.as_ptr() }
+    }
+
+    /// `peek` for the executor's write fast paths: the write barrier (as `borrow_mut` runs
+    /// it), then the data without the borrow flag. The same reasoning as [`Table::peek`]
+    /// applies; callers must not call any other method of this table (nor reach its
+    /// metatable, which may be the table itself) while they hold the reference.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    fn poke(&self, mc: &Mutation<'gc>) -> &mut TableData<'gc> {
+        let cell = Gc::write(mc, self.0);
+        // SAFETY: no other reference to the data is alive (see `peek`), and the barrier
+        // above lets the table adopt new pointers until the next collection.
+        unsafe { &mut *cell.as_ptr() }
     }
 
     /// `set_unless_meta` for an integer key; `false` means the general path must run.
     #[inline(always)]
     pub fn set_int_unless_meta(self, mc: &Mutation<'gc>, i: i64, value: &Value<'gc>) -> bool {
-        let mut data = self.0.borrow_mut(mc);
-        let data = &mut *data;
+        let data = self.poke(mc);
         let has_meta = data.metatable.is_some();
         let index = (i as usize).wrapping_sub(1);
         match data.array.get_mut(index) {
@@ -296,17 +323,21 @@ impl<'gc> Table<'gc> {
         key: crate::string::LuaString<'gc>,
         value: &Value<'gc>,
     ) -> bool {
-        let mut data = self.0.borrow_mut(mc);
-        let hash = &mut data.hash;
-        match hash.slot_of_str(key) {
-            Some(i) if !hash.slots[i].1.is_nil() => {
+        let hash = &mut self.poke(mc).hash;
+        match hash.slot_of_str_fast(key) {
+            Some(i) => {
+                // SAFETY: `slot_of_str_fast` returns an index of `slots`.
+                let slot = unsafe { &mut hash.slots.get_unchecked_mut(i).1 };
+                if slot.is_nil() {
+                    return false;
+                }
                 if value.is_nil() {
                     hash.live -= 1;
                 }
-                hash.slots[i].1.set_from(value);
+                slot.set_from(value);
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -385,6 +416,27 @@ impl<'gc> Table<'gc> {
         v
     }
 
+    /// `__index` of this table's metatable (`name` is `"__index"`, `event` its bit, as for
+    /// `meta_get`), or nil when there is no metatable, read without borrow counts for the
+    /// executor's `__index` chains (see [`Table::peek`]).
+    #[inline]
+    pub fn index_handler(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
+        let Some(mt) = self.peek().metatable else {
+            return Value::Nil;
+        };
+        let data = mt.peek();
+        let bit = 1u32 << event;
+        let absent = data.meta_absent.get();
+        if absent & bit != 0 {
+            return Value::Nil;
+        }
+        let v = *data.hash.get_str_ref_fast(name);
+        if v.is_nil() {
+            data.meta_absent.set(absent | bit);
+        }
+        v
+    }
+
     /// Whether this table, used as a metatable, is known to lack the metamethod of `event`
     /// (`false` when unknown: [`Table::meta_get`] finds out).
     #[inline]
@@ -399,6 +451,29 @@ impl<'gc> Table<'gc> {
     /// The border `#t` without metamethods.
     pub fn length(self) -> i64 {
         self.0.borrow().length()
+    }
+
+    /// The executor's `#t`: the border, unless the table has a metatable (which may have
+    /// `__len`: `None`). A sequence whose `#` hint sits at its border is answered inline.
+    #[inline(always)]
+    pub fn length_unless_meta(self) -> Option<i64> {
+        let data = self.peek();
+        if data.metatable.is_some() {
+            return None;
+        }
+        let limit = data.alimit();
+        if let Some(last) = limit.checked_sub(1).and_then(|i| data.array.get(i)) {
+            if !last.is_nil() {
+                // As `TableData::length` finds it: `limit` is a border when the slot after
+                // it is nil, or when it ends the array and the hash part is empty.
+                match data.array.get(limit) {
+                    Some(next) if next.is_nil() => return Some(limit as i64),
+                    None if data.hash.lua_size() == 0 => return Some(limit as i64),
+                    _ => {}
+                }
+            }
+        }
+        Some(data.length())
     }
 
     /// Lua's `next`: `Err(())` if `key` is not in the table.
@@ -757,6 +832,7 @@ impl<'gc> TableData<'gc> {
 
     /// The border `#t`, found as lua5.4's `luaH_getn` finds it (starting from the hint
     /// `alimit`, which it may move), so a table with holes gives the same answer.
+    #[inline(never)]
     pub fn length(&self) -> i64 {
         let len = self.array.len();
         let limit = self.alimit();
@@ -1052,6 +1128,39 @@ impl<'gc> HashPart<'gc> {
             Some(i) => &self.slots[i].1,
             None => &Value::Nil,
         }
+    }
+
+    /// `get_str_ref` for the executor: the key's home slot is checked inline (the usual
+    /// hit, with the load factor at most one half), the rest of the probe out of line.
+    #[inline(always)]
+    fn get_str_ref_fast(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
+        match self.slot_of_str_fast(key) {
+            // SAFETY: `slot_of_str_fast` returns an index of `slots`.
+            Some(i) => unsafe { &self.slots.get_unchecked(i).1 },
+            None => &Value::Nil,
+        }
+    }
+
+    /// `slot_of_str` with the first probe inline: a hit at the key's home slot is one
+    /// pointer comparison (the same string object, as source constants and interned short
+    /// strings are); anything else goes to `slot_of_str` out of line, whose loop (with its
+    /// byte comparison of distinct string objects) would otherwise make the executor keep
+    /// its registers on the stack around every field access.
+    #[inline(always)]
+    fn slot_of_str_fast(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
+        // With no slots the mask is all ones and `get` finds nothing.
+        let i = key.hash_value() as usize & self.slots.len().wrapping_sub(1);
+        match self.slots.get(i) {
+            Some((Value::String(s), _)) if Gc::ptr_eq(s.gc(), key.gc()) => Some(i),
+            // An empty home slot (or no slots): absent, without a call.
+            Some((Value::Nil, _)) | None => None,
+            Some(_) => self.slot_of_str_probe(key),
+        }
+    }
+
+    #[inline(never)]
+    fn slot_of_str_probe(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
+        self.slot_of_str(key)
     }
 
     /// `slot_of` for a string key: one tag test per probe instead of the general key

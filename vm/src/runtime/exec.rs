@@ -109,10 +109,7 @@ fn index_chain_str<'gc>(
     let name = state.meta_name(MetaName::Index);
     let mut t = t;
     for _ in 0..MAX_META_CHAIN {
-        let handler = match t.metatable() {
-            Some(mt) => mt.meta_get(name, MetaName::Index as u32),
-            None => Value::Nil,
-        };
+        let handler = t.index_handler(name, MetaName::Index as u32);
         match handler {
             Value::Table(h) => {
                 if h.get_str_into(key, dest) {
@@ -3678,16 +3675,21 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     }
                 }
                 Instr::GetTabUp { a, up, k } => {
-                    let t = upvalue_cell(closure, up).get();
-                    get_index!(str; a, t, k!(k), Src::Upval(up))
+                    // The cell's value is inspected in place (see `get_index`), not copied.
+                    // SAFETY: a `Lock`'s value changes only through `Lock::set`-style
+                    // writes, none of which runs while this reference is alive.
+                    let t = unsafe { &*upvalue_cell(closure, up).as_ptr() };
+                    get_index!(str; a, *t, k!(k), Src::Upval(up))
                 }
                 Instr::SetTabUp { up, k, b } => {
-                    let t = upvalue_cell(closure, up).get();
-                    set_index!(str; t, k!(k), r!(b), Src::Upval(up))
+                    // SAFETY: as in `GetTabUp` (the table is read from the cell in place).
+                    let t = unsafe { &*upvalue_cell(closure, up).as_ptr() };
+                    set_index!(str; *t, k!(k), r!(b), Src::Upval(up))
                 }
                 Instr::SetTabUpK { up, k, kv } => {
-                    let t = upvalue_cell(closure, up).get();
-                    set_index!(str; t, k!(k), k!(kv), Src::Upval(up))
+                    // SAFETY: as in `GetTabUp`.
+                    let t = unsafe { &*upvalue_cell(closure, up).as_ptr() };
+                    set_index!(str; *t, k!(k), k!(kv), Src::Upval(up))
                 }
                 Instr::GetTable { a, b, c } => get_index!(any; a, r!(b), r!(c), Src::Reg(b)),
                 Instr::GetI { a, b, i } => {
@@ -3989,9 +3991,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     let x = r!(b);
                     match x {
                         Value::String(s) => w!(a) = Value::Integer(s.len() as i64),
-                        Value::Table(t) if t.metatable().is_none() => {
-                            w!(a) = Value::Integer(t.length())
-                        }
+                        Value::Table(t) => match t.length_unless_meta() {
+                            Some(n) => w!(a) = Value::Integer(n),
+                            None => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
+                        },
                         _ => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
                     }
                 }
