@@ -503,7 +503,7 @@ fn add_replacement<'gc>(
                 .iter()
                 .map(|&c| capture_value(ctx, subject, c))
                 .collect();
-            ctx.call(f, &args)?.first().copied().unwrap_or(Value::Nil)
+            ctx.call1(f, &args)?
         }
     };
     match value {

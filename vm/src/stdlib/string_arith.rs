@@ -83,8 +83,8 @@ fn arith<'gc>(ctx: &mut Ctx<'gc, '_>, op: ArithOp) -> R<'gc> {
             b.type_name()
         )));
     }
-    let r = ctx.call(other_mm, &[a, b])?;
-    ctx.ret1(r.first().copied().unwrap_or(Value::Nil))
+    let r = ctx.call1(other_mm, &[a, b])?;
+    ctx.ret1(r)
 }
 
 #[cfg(test)]
