@@ -49,4 +49,21 @@ assert(not collectgarbage("isrunning"), "a step does not restart the collector")
 assert(collectgarbage("count") < x + 1000, "the step collected")
 collectgarbage("restart")
 
+-- closures that died are freed: each prototype's weak list of its closures (kept for
+-- reload) drops dead entries after a collection, so they do not keep their memory
+-- (lua5.4 keeps 0.1 KB here; before the per-cycle prune, 417 KB stayed)
+do
+  collectgarbage(); collectgarbage()
+  local before = collectgarbage("count")
+  local function make(i) return function() return i end end
+  local sum = 0
+  for i = 1, 200000 do sum = sum + make(i)() end
+  collectgarbage(); collectgarbage()
+  local again = make(0)
+  collectgarbage(); collectgarbage()
+  local kept = collectgarbage("count") - before
+  assert(kept < 50, "dead closures keep " .. kept .. " KB")
+  assert(sum == 20000100000 and again() == 0)
+end
+
 print("gc_memory OK")

@@ -1,7 +1,9 @@
 //! Prototypes, Lua closures (rebindable) and native functions.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use gc_arena::{
@@ -36,6 +38,9 @@ pub struct Proto<'gc> {
     /// heap. Dead entries are pruned as the list grows. After a reload some entries may be
     /// closures rebound to another prototype; readers check `ClosureData::proto`.
     pub closures: RefLock<Vec<GcWeak<'gc, ClosureData<'gc>>>>,
+    /// The collection epoch (`GC_EPOCH`) at which `closures` was last pruned.
+    #[collect(require_static)]
+    pruned_epoch: Cell<u32>,
     /// Set when hot reload replaced this prototype: closures that old code still creates
     /// from it are made on the replacement instead (see [`Forward`]).
     pub forward: Lock<Option<Gc<'gc, Forward<'gc>>>>,
@@ -181,6 +186,7 @@ impl<'gc> Proto<'gc> {
                 constants,
                 protos,
                 closures: RefLock::new(Vec::new()),
+                pruned_epoch: Cell::new(0),
                 forward: Lock::new(None),
             },
         )
@@ -234,19 +240,37 @@ impl<'gc> Proto<'gc> {
     }
 }
 
-/// Record `closure` in its prototype's list of closures, pruning dead entries when the
-/// list is full (amortised O(1) per closure).
+/// Bumped when a collection cycle ends (`note_collection_cycle`). A dead closure's memory
+/// is freed only once no weak entry points at it, so each prototype's list drops its dead
+/// entries at its first closure after a cycle, not only when it is full (which kept up to
+/// a list's worth of dead closures allocated). Global rather than per arena: another
+/// runtime's cycles only make a prune come early, never late.
+static GC_EPOCH: AtomicU32 = AtomicU32::new(0);
+
+/// Tell closure lists that a collection cycle has ended (their dead entries are dropped).
+pub fn note_collection_cycle() {
+    GC_EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Record `closure` in its prototype's list of closures, pruning dead entries after each
+/// collection cycle and when the list is full (amortised O(1) per closure).
 #[inline]
 pub fn register_closure<'gc>(
     mc: &Mutation<'gc>,
     proto: Gc<'gc, Proto<'gc>>,
     closure: Closure<'gc>,
 ) {
+    let epoch = GC_EPOCH.load(Ordering::Relaxed);
+    let new_cycle = proto.pruned_epoch.get() != epoch;
     let list = gc_arena::barrier::unlock!(Gc::write(mc, proto), Proto, closures);
     let mut list = list.borrow_mut();
-    if list.len() == list.capacity() && list.len() >= 8 {
+    if (new_cycle || list.len() == list.capacity()) && list.len() >= 8 {
+        proto.pruned_epoch.set(epoch);
         list.retain(|w| !w.is_dropped());
         let len = list.len();
+        if len * 4 < list.capacity() {
+            list.shrink_to((len * 2).max(8));
+        }
         if len * 2 > list.capacity() {
             list.reserve(len);
         }

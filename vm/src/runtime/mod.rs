@@ -397,6 +397,8 @@ impl Runtime {
             let request = std::mem::replace(&mut host.gc.request, GcRequest::None);
             (request, host.gc.running)
         });
+        let asleep_before =
+            self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping;
         match request {
             GcRequest::Full | GcRequest::Step { placed: false, .. } => self.full_collection(),
             GcRequest::Step {
@@ -416,6 +418,11 @@ impl Runtime {
             }
             GcRequest::None if running => self.paced_collection(),
             GcRequest::None => {}
+        }
+        if !asleep_before
+            && self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping
+        {
+            crate::function::note_collection_cycle();
         }
     }
 
@@ -484,6 +491,12 @@ impl Runtime {
     /// A whole collection cycle, as `collectgarbage()`: any cycle in progress is finished
     /// first (it may keep objects that died after it began), then a complete new one runs.
     fn full_collection(&mut self) {
+        self.full_collection_cycles();
+        crate::function::note_collection_cycle();
+    }
+
+    /// The cycles of [`Runtime::full_collection`].
+    fn full_collection_cycles(&mut self) {
         use gc_arena::arena::CollectionPhase;
         if !self.needs_finalization_step() {
             if self.arena.collection_phase() != CollectionPhase::Sleeping {
