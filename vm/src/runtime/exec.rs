@@ -858,17 +858,17 @@ fn run_builtin<'gc>(
             }))
         }
         Builtin::CoroutineYield => {
+            // As lua5.4's, these errors carry no position: they are raised by `yield`
+            // itself, a native, not by the Lua code calling it.
             if thread.ptr_eq(state.main_thread) {
-                return Err(runtime_error(
+                return Err(LuaError::from_str(
                     mc,
-                    th,
                     "attempt to yield from outside a coroutine",
                 ));
             }
             if th.boundaries > 0 {
-                return Err(runtime_error(
+                return Err(LuaError::from_str(
                     mc,
-                    th,
                     "attempt to yield across a C-call boundary",
                 ));
             }
