@@ -252,32 +252,11 @@ pub(crate) fn setup_call<'gc>(
                 for slot in &mut th.stack[base + given.min(np)..base + np] {
                     *slot = Value::Nil;
                 }
-                let parent_depth = th
-                    .frames
-                    .iter()
-                    .rev()
-                    .find_map(|f| match f {
-                        Frame::Lua(l) => Some(l.meta_depth),
-                        _ => None,
-                    })
-                    .unwrap_or(0);
-                let meta_depth = parent_depth + u32::from(ret.kind != RetKind::Normal);
+                let meta_depth = parent_meta_depth(th) + u32::from(ret.kind != RetKind::Normal);
                 if meta_depth as usize > MAX_NATIVE_DEPTH {
                     return Err(runtime_error(mc, th, "C stack overflow"));
                 }
-                let cell_base = th.cells.len();
-                th.cells.resize(cell_base + info.num_cells as usize, None);
-                th.frames.push(Frame::Lua(LuaFrame {
-                    closure,
-                    proto,
-                    base,
-                    pc: 0,
-                    cell_base,
-                    nvarargs,
-                    ret,
-                    is_tail,
-                    meta_depth,
-                }));
+                push_frame(th, closure, proto, base, nvarargs, ret, is_tail, meta_depth);
                 if th.hook.is_some() {
                     lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
                 }
@@ -2225,34 +2204,13 @@ fn enter_lua_nested<'gc>(
         .chain(std::iter::repeat_n(Value::Nil, end - base - given));
     th.stack.extend(window);
     // As `setup_call`: an ordinary call keeps the metamethod depth of the Lua frame below.
-    let meta_depth = th
-        .frames
-        .iter()
-        .rev()
-        .find_map(|f| match f {
-            Frame::Lua(l) => Some(l.meta_depth),
-            _ => None,
-        })
-        .unwrap_or(0);
-    let cell_base = th.cells.len();
-    if proto.num_cells > 0 {
-        th.cells.resize(cell_base + proto.num_cells as usize, None);
-    }
-    th.frames.push(Frame::Lua(LuaFrame {
-        closure,
-        proto: proto_gc,
-        base,
-        pc: 0,
-        cell_base,
-        nvarargs: 0,
-        ret: Ret {
-            func_slot,
-            nresults: -1,
-            kind: RetKind::Normal,
-        },
-        is_tail: false,
-        meta_depth,
-    }));
+    let meta_depth = parent_meta_depth(th);
+    let ret = Ret {
+        func_slot,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    push_frame(th, closure, proto_gc, base, 0, ret, false, meta_depth);
     true
 }
 
@@ -4621,22 +4579,53 @@ fn push_lua_frame<'gc>(
             *v = Value::Nil;
         }
     }
+    push_frame(th, callee, proto_gc, new_base, 0, ret, is_tail, meta_depth);
+    Some(proto)
+}
+
+/// The metamethod depth of the innermost Lua frame (0 if none): what an ordinary call
+/// made from here inherits. Inline, as the copies it replaced were.
+#[inline(always)]
+fn parent_meta_depth(th: &ThreadState<'_>) -> u32 {
+    th.frames
+        .iter()
+        .rev()
+        .find_map(|f| match f {
+            Frame::Lua(l) => Some(l.meta_depth),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// Push the frame of a Lua call whose register window is in place from `base`: its cells
+/// after the caller's, and the frame itself (the one place a `LuaFrame` is made).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn push_frame<'gc>(
+    th: &mut ThreadState<'gc>,
+    closure: crate::function::Closure<'gc>,
+    proto: Gc<'gc, Proto<'gc>>,
+    base: usize,
+    nvarargs: usize,
+    ret: Ret,
+    is_tail: bool,
+    meta_depth: u32,
+) {
     let cell_base = th.cells.len();
     if proto.num_cells > 0 {
         th.cells.resize(cell_base + proto.num_cells as usize, None);
     }
     th.frames.push(Frame::Lua(LuaFrame {
-        closure: callee,
-        proto: proto_gc,
-        base: new_base,
+        closure,
+        proto,
+        base,
         pc: 0,
         cell_base,
-        nvarargs: 0,
+        nvarargs,
         ret,
         is_tail,
         meta_depth,
     }));
-    Some(proto)
 }
 
 /// One step of a generic `for` over a plain table with `ipairs`'s iterator or `next`, done
