@@ -574,21 +574,9 @@ fn push_exponent(s: &mut String, exp: i32) {
     if e < 10 {
         s.push('0');
     }
-    s.push_str(itoa_u32(e, &mut [0; 10]));
-}
-
-/// `n` in decimal, written into `buf`.
-fn itoa_u32(mut n: u32, buf: &mut [u8; 10]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("0")
+    let mut buf = [0; 20];
+    let digits = crate::runtime::ops::integer_digits(i64::from(e), &mut buf);
+    s.push_str(std::str::from_utf8(digits).unwrap_or("0"));
 }
 
 /// The `%f` form of a number whose `%e` form is `mantissa`e`exp`, with as many decimals
