@@ -27,6 +27,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The run ended with status 1 and its error report starts with `wayfinder: MESSAGE`.
+fn assert_stopped(o: &Output, message: &str) {
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+    let expected = format!("wayfinder: {message}\n");
+    assert!(stderr(o).starts_with(&expected), "{}", stderr(o));
+}
+
 #[test]
 fn limits_end_the_run_with_status_1() {
     let spin = script(
@@ -35,19 +42,9 @@ fn limits_end_the_run_with_status_1() {
     );
     let start = Instant::now();
     let o = run(&["--max-instructions", "1000000"], &spin);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "instruction limit exceeded");
     let o = run(&["--max-time", "0.3"], &spin);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "time limit exceeded");
     assert!(start.elapsed() < Duration::from_secs(20));
 
     let bomb = script(
@@ -55,12 +52,7 @@ fn limits_end_the_run_with_status_1() {
         "local t = {}\nfor i = 1, 1e9 do t[i] = ('x'):rep(64) .. i end\n",
     );
     let o = run(&["--sandbox", "--max-memory", "32M"], &bomb);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: not enough memory\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "not enough memory");
 
     let rep = script("rep.lua", "local s = ('x'):rep(1 << 28)\n");
     let o = run(&["--max-memory", "64M"], &rep);
@@ -108,19 +100,9 @@ fn a_load_reader_that_never_ends_is_stopped_by_the_limits() {
         "local n = 0\nload(function() n = n + 1 return ' ' end)\n",
     );
     let o = run(&["--max-time", "0.5"], &reader);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "time limit exceeded");
     let o = run(&["--max-instructions", "100000"], &reader);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "instruction limit exceeded");
     let o = run(&["--max-memory", "8M"], &reader);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not enough memory"), "{}", stderr(&o));
@@ -132,19 +114,9 @@ fn a_load_reader_that_never_ends_is_stopped_by_the_limits() {
 fn a_huge_table_move_is_stopped_by_the_limits() {
     let mover = script("mover.lua", "table.move({}, 1, 1 << 50, 2)\n");
     let o = run(&["--max-time", "0.5"], &mover);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: time limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "time limit exceeded");
     let o = run(&["--max-instructions", "100000"], &mover);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "instruction limit exceeded");
 }
 
 /// Without any `--max-memory`, an allocation the system refuses (here an address-space
@@ -298,10 +270,5 @@ fn finalizers_run_under_the_limits_at_exit_too() {
         "setmetatable({}, {__gc = function() while true do end end})\nwhile true do end\n",
     );
     let o = run_or_hang(&["--max-instructions", "1000000"], &script_path);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).starts_with("wayfinder: instruction limit exceeded\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert_stopped(&o, "instruction limit exceeded");
 }
