@@ -5,20 +5,27 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
+/// The fixture directory, written once: tests run in parallel, and rewriting a module while
+/// another test's process reads it would hand that process an empty file.
 fn dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wayfinder-luamode-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("pkg")).unwrap();
-    std::fs::write(dir.join("mm.lua"), "return 'mm:' .. tostring(...)\n").unwrap();
-    std::fs::write(dir.join("pkg/sub.lua"), "return {name = ...}\n").unwrap();
-    std::fs::write(
-        dir.join("show.lua"),
-        "print('script', ..., select('#', ...))\n\
-         for i = -3, #arg do io.write(tostring(arg[i]), ' ') end print()\n\
-         print(x, mm, g)\n",
-    )
-    .unwrap();
-    dir
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("wayfinder-luamode-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("mm.lua"), "return 'mm:' .. tostring(...)\n").unwrap();
+        std::fs::write(dir.join("pkg/sub.lua"), "return {name = ...}\n").unwrap();
+        std::fs::write(
+            dir.join("show.lua"),
+            "print('script', ..., select('#', ...))\n\
+             for i = -3, #arg do io.write(tostring(arg[i]), ' ') end print()\n\
+             print(x, mm, g)\n",
+        )
+        .unwrap();
+        dir
+    })
+    .clone()
 }
 
 fn wayfinder(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
