@@ -2233,22 +2233,80 @@ fn run_nested_to_boundary<'gc>(
         // The thread running a native is the last of the chain, where `drive` would start:
         // run it here, and leave to `drive` only what a plain return does not end (a
         // coroutine switch).
-        let first = match first {
-            Some(ev) => Some(ev),
-            None => match run(mc, state, thread, th, &mut fuel)? {
-                Event::BoundaryReturn => return Ok(()),
-                ev => Some(ev),
-            },
-        };
-        return match drive(mc, state, thread, th, &mut fuel, first)? {
-            DriveEnd::Boundary => Ok(()),
-            _ => Err(LuaError::from_str(
-                mc,
-                "internal error: nested call ended without returning",
-            )),
-        };
+        if first.is_some()
+            || th.reload_generation != state.reload_generation.get()
+            || th.pending.is_some()
+        {
+            return run_nested_general(mc, state, thread, th, first, &mut fuel);
+        }
+        // `run` without its loop: the common end (the callee returned to the boundary) is
+        // seen from the tags `dispatch` just wrote, not from a copy of the whole result,
+        // whose wide loads would wait for those stores.
+        let step = dispatch(mc, state, thread, th, &mut fuel);
+        if matches!(step, Ok(Event::BoundaryReturn)) {
+            return Ok(());
+        }
+        return run_nested_rest(mc, state, thread, th, step, &mut fuel);
     }
     run_nested_sliced(mc, state, thread, th, first)
+}
+
+/// [`run_nested_to_boundary`] after a first `dispatch` that did not end at the boundary:
+/// the rest of `run`'s loop (redispatch, unwinding), then `drive`.
+#[cold]
+#[inline(never)]
+fn run_nested_rest<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    step: LResult<'gc, Event<'gc>>,
+    fuel: &mut i64,
+) -> LResult<'gc, ()> {
+    let mut step = step;
+    let first = loop {
+        match step {
+            Ok(Event::Redispatch) => step = dispatch(mc, state, thread, th, fuel),
+            Ok(ev) => break ev,
+            // As in `run`: an error nobody catches in this thread leaves from `unwind`.
+            Err(e) => match unwind(mc, state, thread, th, e)? {
+                Some(ev) => break ev,
+                None => step = dispatch(mc, state, thread, th, fuel),
+            },
+        }
+    };
+    if matches!(first, Event::BoundaryReturn) {
+        return Ok(());
+    }
+    run_nested_general(mc, state, thread, th, Some(first), fuel)
+}
+
+/// [`run_nested_to_boundary`] through `run` and `drive`: an entry that already produced an
+/// event, a thread with pending work or a reload to catch up with, a coroutine switch.
+#[cold]
+#[inline(never)]
+fn run_nested_general<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    first: Option<Event<'gc>>,
+    fuel: &mut i64,
+) -> LResult<'gc, ()> {
+    let first = match first {
+        Some(ev) => Some(ev),
+        None => match run(mc, state, thread, th, fuel)? {
+            Event::BoundaryReturn => return Ok(()),
+            ev => Some(ev),
+        },
+    };
+    match drive(mc, state, thread, th, fuel, first)? {
+        DriveEnd::Boundary => Ok(()),
+        _ => Err(LuaError::from_str(
+            mc,
+            "internal error: nested call ended without returning",
+        )),
+    }
 }
 
 /// [`run_nested_to_boundary`] under limits or a control port.
@@ -4259,6 +4317,9 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 Instr::Return1 { a } => {
                     hook_return!(base + a as usize, 1);
                     if HOOKED || !return_one_fast(th, base, Some(base + a as usize)) {
+                        if !HOOKED && return_one_to_boundary(th, base, base + a as usize) {
+                            return Ok(Event::BoundaryReturn);
+                        }
                         save_pc!();
                         after_call!(do_return(mc, state, thread, th, base + a as usize, 1))
                     }
@@ -4703,6 +4764,37 @@ fn return_one_fast(th: &mut ThreadState<'_>, base: usize, value_slot: Option<usi
     }
     th.cells.truncate(cell_base);
     th.frames.pop();
+    true
+}
+
+/// `return x` from a Lua function a native called (`call_nested`: `table.sort`'s comparator,
+/// a `gsub` callback, a metamethod) straight to its boundary frame, without `do_return` and
+/// `deliver`: the value goes to the call's function slot, where the native reads it, and the
+/// dispatch loop ends with `Event::BoundaryReturn`, as `deliver` would have ended it. `false`
+/// (nothing done) for anything else (a Lua caller, another kind of frame below, pending
+/// to-be-closed variables).
+#[inline(always)]
+fn return_one_to_boundary(th: &mut ThreadState<'_>, base: usize, slot: usize) -> bool {
+    let depth = th.frames.len();
+    if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
+        return false;
+    }
+    let (dest, cell_base) = match &th.frames[depth - 1] {
+        Frame::Lua(f) if f.ret.kind == RetKind::Normal => (f.ret.func_slot, f.cell_base),
+        _ => return false,
+    };
+    if !matches!(th.frames[depth - 2], Frame::Boundary) {
+        return false;
+    }
+    // Field by field, booleans included (a comparator's result, just written by
+    // `LoadTrue`/`LoadFalseSkip`): see `Value::set_from`.
+    match th.stack[slot] {
+        Value::Boolean(b) => th.stack[dest] = Value::Boolean(b),
+        _ => copy_slot(&mut th.stack, dest, slot),
+    }
+    th.top = dest + 1;
+    th.cells.truncate(cell_base);
+    th.frames.truncate(depth - 1);
     true
 }
 
