@@ -4544,7 +4544,7 @@ unsafe fn konst<'a, 'gc>(consts: &'a [Value<'gc>], k: usize) -> &'a Value<'gc> {
 unsafe fn reg<'a, 'gc>(
     regs: *mut Value<'gc>,
     i: usize,
-    stack: &Vec<Value<'gc>>,
+    stack: &[Value<'gc>],
     base: usize,
 ) -> &'a Value<'gc> {
     check_regs(regs, i, stack, base);
@@ -4559,7 +4559,7 @@ unsafe fn reg<'a, 'gc>(
 unsafe fn reg_mut<'a, 'gc>(
     regs: *mut Value<'gc>,
     i: usize,
-    stack: &Vec<Value<'gc>>,
+    stack: &[Value<'gc>],
     base: usize,
 ) -> &'a mut Value<'gc> {
     check_regs(regs, i, stack, base);
@@ -4570,7 +4570,7 @@ unsafe fn reg_mut<'a, 'gc>(
 /// by a reallocation or a frame change) and register `i` is inside the stack. Nothing in
 /// release builds.
 #[inline(always)]
-fn check_regs<'gc>(regs: *mut Value<'gc>, i: usize, stack: &Vec<Value<'gc>>, base: usize) {
+fn check_regs<'gc>(regs: *mut Value<'gc>, i: usize, stack: &[Value<'gc>], base: usize) {
     debug_assert!(
         std::ptr::eq(regs, stack.as_ptr().wrapping_add(base)),
         "stale register pointer (stack moved or frame changed without sync_regs!)"
