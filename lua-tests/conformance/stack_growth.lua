@@ -112,6 +112,33 @@ assert(fresh(function()
   return got == 3 and before == 9 and n == DEPTH + 1 + 2 and #u == DEPTH
 end))
 
+-- A tail call and a Lua iterator function, entered inline by the loop.
+assert(fresh(function()
+  -- `wide` has more registers than `tail`, so tail-calling it grows the stack.
+  local function wide(acc)
+    local a, b, c, d, e, f, g, h, i, j = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    local k, l, m, n, o, p, q, r, s, t = a, b, c, d, e, f, g, h, i, j
+    return acc + deep(DEPTH) - DEPTH + (k + l + m + n + o + p + q + r + s + t) - 55
+  end
+  local function tail(n, acc)
+    if n == 0 then return wide(acc) end
+    local x = n
+    return tail(n - 1, acc + x)
+  end
+  return tail(100, 0) == 5050
+end))
+assert(fresh(function()
+  local function iter(limit, i)
+    if i < limit then
+      local pad1, pad2, pad3 = i, i, i
+      return i + 1, pad1 + pad2 + pad3 + deep(DEPTH) - DEPTH
+    end
+  end
+  local before, sum = 13, 0
+  for i, v in iter, 5, 0 do sum = sum + i + v end
+  return sum == 15 + 3 * 10 and before == 13
+end))
+
 -- `...` of a coroutine body called with many arguments.
 local big = {}
 for i = 1, DEPTH do big[i] = i end
