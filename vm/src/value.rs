@@ -157,15 +157,14 @@ pub fn copy_slot(slots: &mut [Value<'_>], dst: usize, src: usize) {
     }
 }
 
-/// [`copy_slot`] without bounds checks, for the dispatch loop's register moves.
+/// [`copy_slot`] between slots `dst` and `src` of the values at `p` (the dispatch loop's
+/// register pointer).
 ///
 /// # Safety
-/// `dst` and `src` must both be less than `slots.len()` (checked in debug builds).
+/// `p.add(dst)` and `p.add(src)` must both be valid, initialised values.
 #[inline(always)]
-pub unsafe fn copy_slot_unchecked(slots: &mut [Value<'_>], dst: usize, src: usize) {
-    debug_assert!(dst < slots.len() && src < slots.len());
+pub unsafe fn copy_slot_raw(p: *mut Value<'_>, dst: usize, src: usize) {
     let zero = OPAQUE_ZERO.load(Ordering::Relaxed);
-    let p = slots.as_mut_ptr();
     // Places through the raw pointer: the tag and the payload are read as fields (as
     // `copy_slot` reads them), and `dst == src` creates no overlapping references.
     match *p.add(src) {

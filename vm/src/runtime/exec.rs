@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::thread::{
     CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer,
 };
-use crate::value::{copy_slot, copy_slot_unchecked, Value};
+use crate::value::{copy_slot, copy_slot_raw, Value};
 
 /// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
 const MAX_STACK: usize = 1_000_000;
@@ -151,9 +151,22 @@ fn is_callable(v: Value<'_>) -> bool {
     matches!(v, Value::Function(_) | Value::NativeFunction(_))
 }
 
+/// Debug builds: stacks up to this many slots move on every growth (see `ensure_len`).
+const DEBUG_MOVE_BELOW: usize = 4096;
+
 #[inline]
 fn ensure_len<'gc>(th: &mut ThreadState<'gc>, len: usize) {
     if th.stack.len() < len {
+        // Debug builds (all the test suites) move the stack to a fresh allocation whenever
+        // it outgrows its capacity (never growing it in place) and on every growth while it
+        // is small, so a register pointer of the dispatch loop left stale by a growth fails
+        // its check (see `reg`) even where release builds would find room in place.
+        if cfg!(debug_assertions) && (len > th.stack.capacity() || len <= DEBUG_MOVE_BELOW) {
+            let cap = th.stack.capacity();
+            let mut moved = Vec::with_capacity(if len > cap { len.max(2 * cap) } else { cap });
+            moved.extend_from_slice(&th.stack);
+            th.stack = moved;
+        }
         th.stack.resize(len, Value::Nil);
     }
 }
@@ -3276,9 +3289,22 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
     // instruction loop.
     let mut closure;
     let mut base: usize;
+    // The running frame's register window, `th.stack[base..]`, as a pointer (what `r!` and
+    // `w!` read and write), so that a register access does not reload the stack vector's
+    // pointer. It must be refreshed (`sync_regs!`) whenever `base` changes and after
+    // anything that may reallocate the stack: see "Register pointer" at `reg`.
+    let mut regs: *mut Value<'gc>;
     let mut pc: usize;
     let mut code: &'gc [Instr];
     let mut consts: &'gc [Value<'gc>];
+    // Re-derive `regs` from the stack vector and `base`. The window starts inside the
+    // stack (`base <= len`) wherever this runs.
+    macro_rules! sync_regs {
+        () => {{
+            debug_assert!(base <= th.stack.len(), "register window outside the stack");
+            regs = unsafe { th.stack.as_mut_ptr().add(base) };
+        }};
+    }
     macro_rules! load_frame {
         () => {{
             let Some(Frame::Lua(frame)) = th.frames.last() else {
@@ -3297,6 +3323,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             // instructions passes here or through the inline call path.
             let end = base + proto.max_registers as usize;
             ensure_len(th, end);
+            sync_regs!();
         }};
     }
     'frames: loop {
@@ -3334,7 +3361,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         // window `base..base + max_registers` is inside the stack (see `reg`).
         macro_rules! r {
             ($i:expr) => {
-                (*unsafe { reg(&th.stack, base + $i as usize) })
+                (*unsafe { reg(regs, $i as usize, &th.stack, base) })
             };
         }
         // Constant `k` of the running function (validated code names only existing ones).
@@ -3345,7 +3372,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
         }
         macro_rules! w {
             ($i:expr) => {
-                (*unsafe { reg_mut(&mut th.stack, base + $i as usize) })
+                (*unsafe { reg_mut(regs, $i as usize, &th.stack, base) })
             };
         }
         macro_rules! rt_err {
@@ -3359,7 +3386,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             ($e:expr) => {{
                 save_pc!();
                 match $e {
-                    Ok(Flow::Next) => restore_window(th),
+                    Ok(Flow::Next) => {
+                        restore_window(th);
+                        sync_regs!();
+                    }
                     Ok(Flow::Reload) => continue 'frames,
                     Ok(Flow::Stop(ev)) => return Ok(ev),
                     Err(e) => return Err(e),
@@ -3617,12 +3647,14 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
             if HOOKED && th.hook.is_some() {
                 hook::trace_step(mc, state, thread, th, pc)?;
                 restore_window(th);
+                sync_regs!();
             }
             let ins = unsafe { fetch(code, pc) };
             pc += 1;
             match ins {
                 Instr::Move { a, b } => unsafe {
-                    copy_slot_unchecked(&mut th.stack, base + a as usize, base + b as usize)
+                    check_regs(regs, a.max(b) as usize, &th.stack, base);
+                    copy_slot_raw(regs, a as usize, b as usize)
                 },
                 Instr::LoadI { a, i } => w!(a) = Value::Integer(i as i64),
                 Instr::LoadF { a, i } => w!(a) = Value::Number(i as f64),
@@ -3644,9 +3676,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::LoadTrue { a } => w!(a) = Value::Boolean(true),
                 Instr::LoadNil { a, n } => {
-                    let from = base + a as usize;
-                    for v in &mut th.stack[from..=from + n as usize] {
-                        *v = Value::Nil;
+                    for i in a as usize..=a as usize + n as usize {
+                        w!(i) = Value::Nil;
                     }
                 }
                 // Upvalue and cell values move field by field (see `Value::set_from`).
@@ -4024,6 +4055,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                 continue 'frames;
                             }
                             restore_window(th);
+                            sync_regs!();
                         }
                         Ok(Some(ev)) => return Ok(ev),
                         Err(e) => return Err(e),
@@ -4043,6 +4075,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                     continue 'frames;
                                 }
                                 restore_window(th);
+                                sync_regs!();
                             }
                             Ok(Some(ev)) => return Ok(ev),
                             Err(e) => return Err(e),
@@ -4206,6 +4239,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             }
                             closure = callee;
                             base = func_slot + 1;
+                            sync_regs!();
                             pc = 0;
                             code = callee_proto.code();
                             consts = &callee_proto.constants;
@@ -4261,6 +4295,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             }
                             closure = callee;
                             base = dest + 1;
+                            sync_regs!();
                             pc = 0;
                             code = callee_proto.code();
                             consts = &callee_proto.constants;
@@ -4328,16 +4363,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     if !for_prep(mc, state, th, ra)? {
                         pc += skip as usize;
                     }
+                    sync_regs!();
                 }
                 Instr::ForLoop { a, back } => {
-                    let ra = base + a as usize;
                     // Validated code has `a + 3 < max_registers`, inside the register window
                     // (see `reg`).
-                    debug_assert!(
-                        ra + 4 <= th.stack.len(),
-                        "'for' registers outside the stack"
-                    );
-                    let slots = unsafe { th.stack.get_unchecked_mut(ra..ra + 4) };
+                    let slots = unsafe {
+                        check_regs(regs, a as usize + 3, &th.stack, base);
+                        std::slice::from_raw_parts_mut(regs.add(a as usize), 4)
+                    };
                     // In place, by reference: see `arith_fast`.
                     match (&slots[0], &slots[1], &slots[2]) {
                         (&Value::Integer(i), &Value::Integer(count), &Value::Integer(step))
@@ -4409,6 +4443,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         if let Some(callee_proto) = pushed {
                             closure = callee;
                             base = ra + 5;
+                            sync_regs!();
                             pc = 0;
                             code = callee_proto.code();
                             consts = &callee_proto.constants;
@@ -4424,6 +4459,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                 continue 'frames;
                             }
                             ensure_len(th, frame_end!());
+                            sync_regs!();
                         }
                     }
                 }
@@ -4464,6 +4500,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     }
                     if n == 0 {
                         ensure_len(th, frame_end!());
+                        sync_regs!();
                     }
                 }
                 Instr::Closure { a, proto: idx } => {
@@ -4495,6 +4532,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         th.top = ra + want;
                         ensure_len(th, frame_end!());
                     }
+                    sync_regs!();
                 }
                 Instr::ExtraArg { .. } => rt_err!("internal error: stray ExtraArg"),
             }
@@ -4502,7 +4540,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
     }
 }
 
-// Unchecked access for the dispatch loop. Two invariants make it sound:
+// Unchecked access for the dispatch loop. Three invariants make it sound:
 //
 // - **Code:** every prototype the loop runs passed `compiler::validate` (binary chunks are
 //   validated by `undump`; the compiler's tests validate everything they compile): all
@@ -4517,8 +4555,22 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
 //   and out-of-line code after which the same frame continues in the loop (`Flow::Next`,
 //   `Concat`, `Close`) is followed by `restore_window`. Everything else that changes frames
 //   re-enters through `load_frame!`.
+// - **Register pointer:** while the loop runs an instruction of a frame, its local `regs`
+//   equals `th.stack.as_mut_ptr() + base`: `r!`/`w!` read and write through it without
+//   reloading the vector. Every place that sets `base` or may reallocate the stack
+//   refreshes it with `sync_regs!`: `load_frame!`, the inline call paths (after
+//   `push_lua_frame`), and after every out-of-line call that takes `th` mutably and after
+//   which the frame continues inline (`step!` after `restore_window`, `Concat`, `Close`,
+//   `ForPrep`, `TForCall`, `SetList`, `Vararg`, the hooked loop's `trace_step`). A new
+//   arm that calls out (a native, a metamethod, `ensure_len`, anything growing
+//   `th.stack`) and continues the frame inline must call `sync_regs!` before its next
+//   `r!`/`w!`; going through `step!` does it. References returned by `r!`/`w!` must not
+//   be held across such a call.
 //
-// Debug builds (all the test suites) check both with `debug_assert!`.
+// Debug builds (all the test suites) check all three with `debug_assert!`; for the third,
+// `check_regs` compares `regs` with the vector's current pointer on every register access,
+// and `ensure_len` moves the stack to a fresh allocation whenever it outgrows its capacity,
+// so a missing refresh fails the first test that grows the stack inside that arm.
 
 /// The instruction at `pc`.
 ///
@@ -4541,24 +4593,47 @@ unsafe fn konst<'a, 'gc>(consts: &'a [Value<'gc>], k: usize) -> &'a Value<'gc> {
     consts.get_unchecked(k)
 }
 
-/// Register slot `i` (absolute) for reading.
+/// Register `i` of the running frame for reading: `regs` is the loop's register pointer,
+/// `stack` and `base` are only for the debug check ([`check_regs`]).
 ///
 /// # Safety
-/// `i < stack.len()` (the register window invariant above).
+/// The register window and register pointer invariants above, and `i < max_registers`.
 #[inline(always)]
-unsafe fn reg<'a, 'gc>(stack: &'a [Value<'gc>], i: usize) -> &'a Value<'gc> {
-    debug_assert!(i < stack.len(), "register {i} outside the stack");
-    stack.get_unchecked(i)
+unsafe fn reg<'a, 'gc>(
+    regs: *mut Value<'gc>,
+    i: usize,
+    stack: &[Value<'gc>],
+    base: usize,
+) -> &'a Value<'gc> {
+    check_regs(regs, i, stack, base);
+    &*regs.add(i)
 }
 
-/// Register slot `i` (absolute) for writing.
+/// Register `i` of the running frame for writing.
 ///
 /// # Safety
 /// As [`reg`].
 #[inline(always)]
-unsafe fn reg_mut<'a, 'gc>(stack: &'a mut [Value<'gc>], i: usize) -> &'a mut Value<'gc> {
-    debug_assert!(i < stack.len(), "register {i} outside the stack");
-    stack.get_unchecked_mut(i)
+unsafe fn reg_mut<'a, 'gc>(
+    regs: *mut Value<'gc>,
+    i: usize,
+    stack: &[Value<'gc>],
+    base: usize,
+) -> &'a mut Value<'gc> {
+    check_regs(regs, i, stack, base);
+    &mut *regs.add(i)
+}
+
+/// Debug builds: the register pointer is the stack's current `base` slot (not left stale
+/// by a reallocation or a frame change) and register `i` is inside the stack. Nothing in
+/// release builds.
+#[inline(always)]
+fn check_regs<'gc>(regs: *mut Value<'gc>, i: usize, stack: &[Value<'gc>], base: usize) {
+    debug_assert!(
+        std::ptr::eq(regs, stack.as_ptr().wrapping_add(base)),
+        "stale register pointer (stack moved or frame changed without sync_regs!)"
+    );
+    debug_assert!(base + i < stack.len(), "register {i} outside the stack");
 }
 
 /// Upvalue cell `up` of the running closure, read without the `RefLock`'s borrow count.
