@@ -474,7 +474,13 @@ impl Runtime {
             // starts once the debt is positive (the heap has grown by the major multiplier)
             // and runs to its end before the program goes on.
             if self.arena.metrics().allocation_debt() > 0.0 {
+                let asleep =
+                    self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping;
                 self.finish_paced_cycle();
+                // A cycle from sleeping to sleeping: the caller sees no phase change.
+                if asleep {
+                    crate::function::note_collection_cycle();
+                }
             }
             return;
         }
@@ -858,11 +864,14 @@ mod tests {
         make_garbage(&mut rt, live / 2);
         rt.collect_between_slices();
         assert_eq!(rt.arena.metrics().total_gc_count(), live + live / 2);
-        // Past it: one whole cycle at this safe point, which frees all the garbage.
+        // Past it: one whole cycle at this safe point, which frees all the garbage, and
+        // is noted as a cycle for the closure lists (run alone, the epoch moves only here).
         make_garbage(&mut rt, live);
+        let epoch = crate::function::collection_epoch();
         rt.collect_between_slices();
         assert_eq!(rt.arena.collection_phase(), CollectionPhase::Sleeping);
         assert_eq!(rt.arena.metrics().total_gc_count(), live);
+        assert_ne!(crate::function::collection_epoch(), epoch);
 
         // Incremental mode: the debt is paid in steps, so this much garbage leaves a
         // cycle in progress.
