@@ -93,7 +93,12 @@ impl Heap {
     unsafe fn alloc(&mut self, class: usize) -> *mut u8 {
         let head = self.free[class];
         if !head.is_null() {
-            self.free[class] = unsafe { *(head as *mut *mut u8) };
+            let next = unsafe { *(head as *mut *mut u8) };
+            self.free[class] = next;
+            // The next block of the list is read by the next allocation of this class
+            // (and then written by its caller): fetch its cache line now, so that miss
+            // overlaps with the work in between instead of stalling that allocation.
+            prefetch(next);
             return head;
         }
         unsafe { self.carve(class) }
@@ -122,6 +127,18 @@ impl Heap {
         self.bump = unsafe { p.add(size) };
         p
     }
+}
+
+/// A hint to bring `p`'s cache line into the cache; no effect on a null pointer (a
+/// prefetch never faults).
+#[inline(always)]
+fn prefetch(p: *mut u8) {
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// The allocator (see the module documentation).

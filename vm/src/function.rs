@@ -252,6 +252,12 @@ pub fn note_collection_cycle() {
     GC_EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
+/// The number of collection cycles noted so far (in this process).
+#[cfg(test)]
+pub(crate) fn collection_epoch() -> u32 {
+    GC_EPOCH.load(Ordering::Relaxed)
+}
+
 /// Record `closure` in its prototype's list of closures, pruning dead entries after each
 /// collection cycle and when the list is full (amortised O(1) per closure).
 #[inline]

@@ -84,6 +84,9 @@ impl Runtime {
                 state
             })
         };
+        arena
+            .metrics()
+            .set_pacing(state::GcControl::default().pacing());
         Runtime {
             arena,
             fuel: DEFAULT_FUEL,
@@ -463,6 +466,24 @@ impl Runtime {
     /// The collector's paced work. Every path to sweeping goes through `sweep_when_marked`,
     /// which clears weak tables first (their dead entries must not outlive the sweep).
     fn paced_collection(&mut self) {
+        let generational = self
+            .arena
+            .mutate(|_, state| state.host.borrow().gc.mode == state::GcMode::Generational);
+        if generational {
+            // Atomic cycles, as lua5.4's collections are in generational mode: a cycle
+            // starts once the debt is positive (the heap has grown by the major multiplier)
+            // and runs to its end before the program goes on.
+            if self.arena.metrics().allocation_debt() > 0.0 {
+                let asleep =
+                    self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping;
+                self.finish_paced_cycle();
+                // A cycle from sleeping to sleeping: the caller sees no phase change.
+                if asleep {
+                    crate::function::note_collection_cycle();
+                }
+            }
+            return;
+        }
         if !self.needs_finalization_step() {
             // Nothing needs the pause between marking and sweeping: gc-arena's own pacing
             // (measured faster on allocation-heavy programs than the split calls below).
@@ -478,6 +499,17 @@ impl Runtime {
         // Sweep as far as the debt allows; stop at the end of the cycle, so the next cycle
         // starts in `mark_debt` above.
         self.arena.cycle_debt();
+    }
+
+    /// Run the collection cycle in progress to its end, or a whole new one from sleeping.
+    fn finish_paced_cycle(&mut self) {
+        use gc_arena::arena::CollectionPhase;
+        if self.needs_finalization_step()
+            && self.arena.collection_phase() != CollectionPhase::Sweeping
+        {
+            self.sweep_when_marked();
+        }
+        self.arena.finish_cycle();
     }
 
     /// Whether a collection must stop between marking and sweeping (`weak.rs`): some weak
@@ -810,6 +842,48 @@ mod tests {
                 "long strings are not interned"
             );
         });
+    }
+
+    /// Allocate `n` tables that nothing keeps.
+    fn make_garbage(rt: &mut Runtime, n: usize) {
+        let _account = rt.enter();
+        rt.arena.mutate(|mc, _| {
+            for _ in 0..n {
+                Table::new(mc);
+            }
+        });
+    }
+
+    #[test]
+    fn generational_mode_collects_in_whole_cycles_and_incremental_mode_in_steps() {
+        use gc_arena::arena::CollectionPhase;
+        let mut rt = Runtime::new();
+        rt.collect_garbage();
+        let live = rt.arena.metrics().total_gc_count();
+        // Below the pause (the heap doubling): no collection yet.
+        make_garbage(&mut rt, live / 2);
+        rt.collect_between_slices();
+        assert_eq!(rt.arena.metrics().total_gc_count(), live + live / 2);
+        // Past it: one whole cycle at this safe point, which frees all the garbage, and
+        // is noted as a cycle for the closure lists (run alone, the epoch moves only here).
+        make_garbage(&mut rt, live);
+        let epoch = crate::function::collection_epoch();
+        rt.collect_between_slices();
+        assert_eq!(rt.arena.collection_phase(), CollectionPhase::Sleeping);
+        assert_eq!(rt.arena.metrics().total_gc_count(), live);
+        assert_ne!(crate::function::collection_epoch(), epoch);
+
+        // Incremental mode: the debt is paid in steps, so this much garbage leaves a
+        // cycle in progress.
+        rt.arena.mutate(|mc, state| {
+            let mut host = state.host.borrow_mut();
+            host.gc.mode = state::GcMode::Incremental;
+            mc.metrics().set_pacing(host.gc.pacing());
+        });
+        rt.collect_garbage();
+        make_garbage(&mut rt, live + live / 5);
+        rt.collect_between_slices();
+        assert_ne!(rt.arena.collection_phase(), CollectionPhase::Sleeping);
     }
 
     #[test]

@@ -184,13 +184,17 @@ impl GcControl {
     /// says how far the heap grows before a cycle starts (200: until it has doubled, which
     /// is gc-arena's `sleep_factor` 1.0) and the step multiplier how fast the collector
     /// works relative to allocation (gc-arena's work factors are divided by
-    /// `step_mul / 100`, but kept small enough that a cycle always finishes). Generational
-    /// mode has no equivalent in a non-generational collector: gc-arena's default pacing
-    /// (a cycle starts when the heap has grown by half).
+    /// `step_mul / 100`, but kept small enough that a cycle always finishes). A collector
+    /// without generations has no young collections: in generational mode every cycle is
+    /// what lua5.4 calls a major collection, run atomically (`Runtime::paced_collection`)
+    /// once the heap has grown by the major multiplier (100: until it has doubled).
     pub fn pacing(&self) -> gc_arena::metrics::Pacing {
         let default = gc_arena::metrics::Pacing::DEFAULT;
         if self.mode == GcMode::Generational {
-            return default;
+            return gc_arena::metrics::Pacing {
+                sleep_factor: self.major_mul.max(0) as f64 / 100.0,
+                ..default
+            };
         }
         // The factors of each path through a cycle must sum to less than 1 (gc-arena's
         // `Pacing` documentation); the default's largest sum is 0.55.
