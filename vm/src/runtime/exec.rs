@@ -656,7 +656,7 @@ fn builtin_arg_type<'gc>(
 
 /// Run a builtin; an error it raises itself (not one a callee raised and a native below
 /// it already claimed) starts the traceback at it (`ThreadState::raised_by`).
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -669,10 +669,152 @@ fn call_builtin<'gc>(
     nargs: usize,
     ret: Ret,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    match run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret) {
+    // The coroutine switches first, each in a small function of its own: a switch pays
+    // neither `run_builtin`'s frame nor its other arms.
+    let res = match builtin {
+        Builtin::CoroutineResume => {
+            builtin_resume(mc, state, thread, th, nf, func_slot, nargs, ret)
+        }
+        Builtin::CoroutineYield => builtin_yield(mc, state, thread, th, func_slot, nargs, ret),
+        Builtin::CoroutineWrapCall => {
+            builtin_wrap_call(mc, state, thread, th, nf, func_slot, nargs, ret)
+        }
+        _ => run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret),
+    };
+    match res {
         Err(e) => Err(builtin_raised(th, nf, e)),
         ok => ok,
     }
+}
+
+/// `coroutine.resume(co, ...)`: a `Resume` frame, then the switch (`Event::Resume`, which
+/// `drive` does). A coroutine that cannot be resumed gives `false` and the reason.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_resume<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let target = match th.stack.get(func_slot + 1) {
+        Some(Value::Thread(t)) if nargs > 0 => *t,
+        _ => return Err(resume_arg_error(mc, state, th, nf, func_slot, nargs)),
+    };
+    if let Some(msg) = resume_refusal(state, target, thread) {
+        return resume_refused(mc, state, thread, th, nf, func_slot, ret, msg);
+    }
+    th.frames.push(Frame::Resume { ret, wrap: false });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume {
+        target,
+        args_start: func_slot + 2,
+    }))
+}
+
+#[cold]
+#[inline(never)]
+fn resume_arg_error<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+) -> LuaError<'gc> {
+    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
+    let msg = format!("thread expected, got {got}");
+    builtin_arg_error(mc, state, th, nf, 1, &msg)
+}
+
+/// `coroutine.resume` of a coroutine that cannot run: `false, msg`.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn resume_refused<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    ret: Ret,
+    msg: &str,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    th.stack.truncate(func_slot);
+    th.stack.push(Value::Boolean(false));
+    th.stack
+        .push(Value::String(LuaString::new(mc, msg.as_bytes())));
+    if th.hook.is_some() {
+        let native = Value::NativeFunction(nf);
+        hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
+    }
+    deliver(mc, state, thread, th, ret, 2)
+}
+
+/// A wrapped coroutine's function called: as `resume`, but a coroutine that cannot run
+/// raises the reason.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_wrap_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
+        return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
+    };
+    if let Some(msg) = resume_refusal(state, target, thread) {
+        return Err(runtime_error(mc, th, msg));
+    }
+    th.frames.push(Frame::Resume { ret, wrap: true });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume {
+        target,
+        args_start: func_slot + 1,
+    }))
+}
+
+/// `coroutine.yield(...)`: the switch back to the resumer (`Event::Yield`); the values
+/// the thread gets when resumed go where `ret` says.
+#[inline(never)]
+fn builtin_yield<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    // As lua5.4's, these errors carry no position: they are raised by `yield` itself, a
+    // native, not by the Lua code calling it.
+    if thread.ptr_eq(state.main_thread) {
+        return Err(LuaError::from_str(
+            mc,
+            "attempt to yield from outside a coroutine",
+        ));
+    }
+    if th.boundaries > 0 {
+        return Err(LuaError::from_str(
+            mc,
+            "attempt to yield across a C-call boundary",
+        ));
+    }
+    th.yield_ret = Some(ret);
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Yield {
+        start: func_slot + 1,
+    }))
 }
 
 #[cold]
@@ -795,67 +937,9 @@ fn run_builtin<'gc>(
             };
             Err(native_raised(th, nf, LuaError::new(value)))
         }
-        Builtin::CoroutineResume => {
-            let target = match th.stack.get(func_slot + 1) {
-                Some(Value::Thread(t)) if nargs > 0 => *t,
-                _ => {
-                    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
-                    let msg = format!("thread expected, got {got}");
-                    return Err(builtin_arg_error(mc, state, th, nf, 1, &msg));
-                }
-            };
-            if let Some(msg) = resume_refusal(state, target, thread) {
-                th.stack.truncate(func_slot);
-                th.stack.push(Value::Boolean(false));
-                th.stack
-                    .push(Value::String(LuaString::new(mc, msg.as_bytes())));
-                if th.hook.is_some() {
-                    let native = Value::NativeFunction(nf);
-                    hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
-                }
-                return deliver(mc, state, thread, th, ret, 2);
-            }
-            th.frames.push(Frame::Resume { ret, wrap: false });
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Resume {
-                target,
-                args_start: func_slot + 2,
-            }))
-        }
-        Builtin::CoroutineWrapCall => {
-            let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
-                return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
-            };
-            if let Some(msg) = resume_refusal(state, target, thread) {
-                return Err(runtime_error(mc, th, msg));
-            }
-            th.frames.push(Frame::Resume { ret, wrap: true });
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Resume {
-                target,
-                args_start: func_slot + 1,
-            }))
-        }
-        Builtin::CoroutineYield => {
-            // As lua5.4's, these errors carry no position: they are raised by `yield`
-            // itself, a native, not by the Lua code calling it.
-            if thread.ptr_eq(state.main_thread) {
-                return Err(LuaError::from_str(
-                    mc,
-                    "attempt to yield from outside a coroutine",
-                ));
-            }
-            if th.boundaries > 0 {
-                return Err(LuaError::from_str(
-                    mc,
-                    "attempt to yield across a C-call boundary",
-                ));
-            }
-            th.yield_ret = Some(ret);
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Yield {
-                start: func_slot + 1,
-            }))
+        // Done by `call_builtin` before it comes here.
+        Builtin::CoroutineResume | Builtin::CoroutineWrapCall | Builtin::CoroutineYield => {
+            Err(LuaError::from_str(mc, "internal error: coroutine builtin"))
         }
         Builtin::Sethook => builtin_sethook(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
@@ -1759,7 +1843,48 @@ fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]
 /// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top
 /// gets them at once, as `deliver` would; any other receiver is left to `deliver`
 /// (`th.pending`).
+///
+/// The common switch (`local ok, v = coroutine.resume(co)`, `local x = coroutine.yield(v)`:
+/// a fixed number of results wanted by the Lua frame on top, inside its register window,
+/// no hook) writes the values and the nils in place; everything else takes
+/// `give_results_general`.
+#[inline(always)]
 fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values: &[Value<'gc>]) {
+    let at = ret.func_slot;
+    let n = values.len() + usize::from(ok_first);
+    if ret.kind == RetKind::Normal && ret.nresults >= 0 && th.hook.is_none() {
+        let want = ret.nresults as usize;
+        let len = th.stack.len();
+        if let Some(Frame::Lua(f)) = th.frames.last() {
+            // The window is in the stack while the frame is on top; checked anyway, with
+            // the values' end, so a broken invariant takes the general path.
+            if lua_frame_end(f) <= len && at + n.max(want) <= len {
+                let dest = &mut th.stack[at..at + want];
+                let mut i = 0;
+                if ok_first && want > 0 {
+                    dest[0] = Value::Boolean(true);
+                    i = 1;
+                }
+                for (d, v) in dest[i..].iter_mut().zip(values) {
+                    *d = *v;
+                }
+                for d in dest.iter_mut().skip(n) {
+                    *d = Value::Nil;
+                }
+                return;
+            }
+        }
+    }
+    give_results_general(th, ret, ok_first, values);
+}
+
+#[inline(never)]
+fn give_results_general<'gc>(
+    th: &mut ThreadState<'gc>,
+    ret: Ret,
+    ok_first: bool,
+    values: &[Value<'gc>],
+) {
     let at = ret.func_slot;
     let n = values.len() + usize::from(ok_first);
     let want = if ret.nresults >= 0 {
