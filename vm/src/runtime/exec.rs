@@ -2009,6 +2009,11 @@ pub(crate) fn drive<'gc>(
                     th.stack = Vec::new();
                     th.frames = Vec::new();
                     th.cells = Vec::new();
+                    if mc.metrics().allocation_debt() > COROUTINE_DEBT_PAUSE {
+                        if let Some(end) = coroutine_debt_pause(state) {
+                            return Ok(end);
+                        }
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -2024,6 +2029,22 @@ pub(crate) fn drive<'gc>(
             to.pending = Some(Pending::CoroutineFailed(result, failed));
         });
     }
+}
+
+/// Allocation debt (gc-arena objects) past which the end of a coroutine ends the slice
+/// early, as `CONCAT_DEBT_PAUSE` does for concatenations: the collector runs only between
+/// slices, and a slice of a loop that makes short-lived coroutines (each charged as
+/// several objects, see `stdlib::coroutine`) fills with thousands of dead ones.
+const COROUTINE_DEBT_PAUSE: f64 = 4096.0;
+
+/// `DriveEnd::OutOfFuel` to collect now, unless the collector is stopped or this drive is
+/// a nested Rust->Lua call (which cannot stop early). The resumer's results are in place
+/// (or pending), so the next slice continues it as after any fuel stop.
+#[cold]
+#[inline(never)]
+fn coroutine_debt_pause(state: &State<'_>) -> Option<DriveEnd> {
+    let host = state.host.borrow();
+    (host.gc.running && host.native_depth == 0).then_some(DriveEnd::OutOfFuel)
 }
 
 /// Start or continue the suspended coroutine `target` with the values
