@@ -656,7 +656,11 @@ fn builtin_arg_type<'gc>(
 
 /// Run a builtin; an error it raises itself (not one a callee raised and a native below
 /// it already claimed) starts the traceback at it (`ThreadState::raised_by`).
-#[inline(always)]
+///
+/// The coroutine switches come first, each a small function of its own that marks its own
+/// errors: a switch pays neither `run_builtin`'s frame nor its other arms, and this stays
+/// a few jumps where the native call path inlines it.
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -669,19 +673,33 @@ fn call_builtin<'gc>(
     nargs: usize,
     ret: Ret,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    // The coroutine switches first, each in a small function of its own: a switch pays
-    // neither `run_builtin`'s frame nor its other arms.
-    let res = match builtin {
+    match builtin {
         Builtin::CoroutineResume => {
             builtin_resume(mc, state, thread, th, nf, func_slot, nargs, ret)
         }
-        Builtin::CoroutineYield => builtin_yield(mc, state, thread, th, func_slot, nargs, ret),
+        Builtin::CoroutineYield => builtin_yield(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::CoroutineWrapCall => {
             builtin_wrap_call(mc, state, thread, th, nf, func_slot, nargs, ret)
         }
-        _ => run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret),
-    };
-    match res {
+        _ => run_builtin_raising(mc, state, thread, th, nf, builtin, func_slot, nargs, ret),
+    }
+}
+
+/// `run_builtin`, its errors marked as raised by the builtin.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_builtin_raising<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    builtin: Builtin,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    match run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret) {
         Err(e) => Err(builtin_raised(th, nf, e)),
         ok => ok,
     }
@@ -703,10 +721,16 @@ fn builtin_resume<'gc>(
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let target = match th.stack.get(func_slot + 1) {
         Some(Value::Thread(t)) if nargs > 0 => *t,
-        _ => return Err(resume_arg_error(mc, state, th, nf, func_slot, nargs)),
+        _ => {
+            let e = resume_arg_error(mc, state, th, nf, func_slot, nargs);
+            return Err(builtin_raised(th, nf, e));
+        }
     };
     if let Some(msg) = resume_refusal(state, target, thread) {
-        return resume_refused(mc, state, thread, th, nf, func_slot, ret, msg);
+        return match resume_refused(mc, state, thread, th, nf, func_slot, ret, msg) {
+            Err(e) => Err(builtin_raised(th, nf, e)),
+            ok => ok,
+        };
     }
     th.frames.push(Frame::Resume { ret, wrap: false });
     th.top = func_slot + 1 + nargs;
@@ -771,10 +795,12 @@ fn builtin_wrap_call<'gc>(
     ret: Ret,
 ) -> LResult<'gc, Option<Event<'gc>>> {
     let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
-        return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
+        let e = runtime_error(mc, th, "wrapped coroutine is missing");
+        return Err(builtin_raised(th, nf, e));
     };
     if let Some(msg) = resume_refusal(state, target, thread) {
-        return Err(runtime_error(mc, th, msg));
+        let e = runtime_error(mc, th, msg);
+        return Err(builtin_raised(th, nf, e));
     }
     th.frames.push(Frame::Resume { ret, wrap: true });
     th.top = func_slot + 1 + nargs;
@@ -787,11 +813,13 @@ fn builtin_wrap_call<'gc>(
 /// `coroutine.yield(...)`: the switch back to the resumer (`Event::Yield`); the values
 /// the thread gets when resumed go where `ret` says.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn builtin_yield<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
     func_slot: usize,
     nargs: usize,
     ret: Ret,
@@ -799,16 +827,12 @@ fn builtin_yield<'gc>(
     // As lua5.4's, these errors carry no position: they are raised by `yield` itself, a
     // native, not by the Lua code calling it.
     if thread.ptr_eq(state.main_thread) {
-        return Err(LuaError::from_str(
-            mc,
-            "attempt to yield from outside a coroutine",
-        ));
+        let e = LuaError::from_str(mc, "attempt to yield from outside a coroutine");
+        return Err(builtin_raised(th, nf, e));
     }
     if th.boundaries > 0 {
-        return Err(LuaError::from_str(
-            mc,
-            "attempt to yield across a C-call boundary",
-        ));
+        let e = LuaError::from_str(mc, "attempt to yield across a C-call boundary");
+        return Err(builtin_raised(th, nf, e));
     }
     th.yield_ret = Some(ret);
     th.top = func_slot + 1 + nargs;
