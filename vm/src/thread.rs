@@ -108,7 +108,8 @@ pub struct ThreadState<'gc> {
     pub reload_generation: u64,
     /// The debug hook set on this thread (`debug.sethook`): while one is set the executor
     /// runs its hooked loop (`exec::dispatch`), the ordinary loop has no hook checks.
-    pub hook: Option<HookState<'gc>>,
+    /// Boxed: few threads have one, and a coroutine's state is 64 bytes smaller for it.
+    pub hook: Option<Box<HookState<'gc>>>,
     /// A hook is running on this thread: no hook is called from inside it (lua5.4's
     /// `allowhook`).
     pub in_hook: bool,

@@ -669,9 +669,39 @@ fn builtin_arg_type<'gc>(
 
 /// Run a builtin; an error it raises itself (not one a callee raised and a native below
 /// it already claimed) starts the traceback at it (`ThreadState::raised_by`).
+///
+/// The coroutine switches come first, each a small function of its own that marks its own
+/// errors: a switch pays neither `run_builtin`'s frame nor its other arms, and this stays
+/// a few jumps where the native call path inlines it.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    builtin: Builtin,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    match builtin {
+        Builtin::CoroutineResume => {
+            builtin_resume(mc, state, thread, th, nf, func_slot, nargs, ret)
+        }
+        Builtin::CoroutineYield => builtin_yield(mc, state, thread, th, nf, func_slot, nargs, ret),
+        Builtin::CoroutineWrapCall => {
+            builtin_wrap_call(mc, state, thread, th, nf, func_slot, nargs, ret)
+        }
+        _ => run_builtin_raising(mc, state, thread, th, nf, builtin, func_slot, nargs, ret),
+    }
+}
+
+/// `run_builtin`, its errors marked as raised by the builtin.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_builtin_raising<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
@@ -686,6 +716,142 @@ fn call_builtin<'gc>(
         Err(e) => Err(builtin_raised(th, nf, e)),
         ok => ok,
     }
+}
+
+/// `coroutine.resume(co, ...)`: a `Resume` frame, then the switch (`Event::Resume`, which
+/// `drive` does). A coroutine that cannot be resumed gives `false` and the reason.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_resume<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let target = match th.stack.get(func_slot + 1) {
+        Some(Value::Thread(t)) if nargs > 0 => *t,
+        _ => {
+            let e = resume_arg_error(mc, state, th, nf, func_slot, nargs);
+            return Err(builtin_raised(th, nf, e));
+        }
+    };
+    if let Some(msg) = resume_refusal(state, target, thread) {
+        return match resume_refused(mc, state, thread, th, nf, func_slot, ret, msg) {
+            Err(e) => Err(builtin_raised(th, nf, e)),
+            ok => ok,
+        };
+    }
+    th.frames.push(Frame::Resume { ret, wrap: false });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume {
+        target,
+        args_start: func_slot + 2,
+    }))
+}
+
+#[cold]
+#[inline(never)]
+fn resume_arg_error<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+) -> LuaError<'gc> {
+    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
+    let msg = format!("thread expected, got {got}");
+    builtin_arg_error(mc, state, th, nf, 1, &msg)
+}
+
+/// `coroutine.resume` of a coroutine that cannot run: `false, msg`.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn resume_refused<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    ret: Ret,
+    msg: &str,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    th.stack.truncate(func_slot);
+    th.stack.push(Value::Boolean(false));
+    th.stack
+        .push(Value::String(LuaString::new(mc, msg.as_bytes())));
+    if th.hook.is_some() {
+        let native = Value::NativeFunction(nf);
+        hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
+    }
+    deliver(mc, state, thread, th, ret, 2)
+}
+
+/// A wrapped coroutine's function called: as `resume`, but a coroutine that cannot run
+/// raises the reason.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_wrap_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
+        let e = runtime_error(mc, th, "wrapped coroutine is missing");
+        return Err(builtin_raised(th, nf, e));
+    };
+    if let Some(msg) = resume_refusal(state, target, thread) {
+        let e = runtime_error(mc, th, msg);
+        return Err(builtin_raised(th, nf, e));
+    }
+    th.frames.push(Frame::Resume { ret, wrap: true });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume {
+        target,
+        args_start: func_slot + 1,
+    }))
+}
+
+/// `coroutine.yield(...)`: the switch back to the resumer (`Event::Yield`); the values
+/// the thread gets when resumed go where `ret` says.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_yield<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    // As lua5.4's, these errors carry no position: they are raised by `yield` itself, a
+    // native, not by the Lua code calling it.
+    if thread.ptr_eq(state.main_thread) {
+        let e = LuaError::from_str(mc, "attempt to yield from outside a coroutine");
+        return Err(builtin_raised(th, nf, e));
+    }
+    if th.boundaries > 0 {
+        let e = LuaError::from_str(mc, "attempt to yield across a C-call boundary");
+        return Err(builtin_raised(th, nf, e));
+    }
+    th.yield_ret = Some(ret);
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Yield {
+        start: func_slot + 1,
+    }))
 }
 
 #[cold]
@@ -808,67 +974,9 @@ fn run_builtin<'gc>(
             };
             Err(native_raised(th, nf, LuaError::new(value)))
         }
-        Builtin::CoroutineResume => {
-            let target = match th.stack.get(func_slot + 1) {
-                Some(Value::Thread(t)) if nargs > 0 => *t,
-                _ => {
-                    let got = builtin_arg_type(state, th, func_slot, nargs, 1);
-                    let msg = format!("thread expected, got {got}");
-                    return Err(builtin_arg_error(mc, state, th, nf, 1, &msg));
-                }
-            };
-            if let Some(msg) = resume_refusal(state, target, thread) {
-                th.stack.truncate(func_slot);
-                th.stack.push(Value::Boolean(false));
-                th.stack
-                    .push(Value::String(LuaString::new(mc, msg.as_bytes())));
-                if th.hook.is_some() {
-                    let native = Value::NativeFunction(nf);
-                    hook::native_returned(mc, state, thread, th, native, func_slot, 2)?;
-                }
-                return deliver(mc, state, thread, th, ret, 2);
-            }
-            th.frames.push(Frame::Resume { ret, wrap: false });
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Resume {
-                target,
-                args_start: func_slot + 2,
-            }))
-        }
-        Builtin::CoroutineWrapCall => {
-            let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
-                return Err(runtime_error(mc, th, "wrapped coroutine is missing"));
-            };
-            if let Some(msg) = resume_refusal(state, target, thread) {
-                return Err(runtime_error(mc, th, msg));
-            }
-            th.frames.push(Frame::Resume { ret, wrap: true });
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Resume {
-                target,
-                args_start: func_slot + 1,
-            }))
-        }
-        Builtin::CoroutineYield => {
-            // As lua5.4's, these errors carry no position: they are raised by `yield`
-            // itself, a native, not by the Lua code calling it.
-            if thread.ptr_eq(state.main_thread) {
-                return Err(LuaError::from_str(
-                    mc,
-                    "attempt to yield from outside a coroutine",
-                ));
-            }
-            if th.boundaries > 0 {
-                return Err(LuaError::from_str(
-                    mc,
-                    "attempt to yield across a C-call boundary",
-                ));
-            }
-            th.yield_ret = Some(ret);
-            th.top = func_slot + 1 + nargs;
-            Ok(Some(Event::Yield {
-                start: func_slot + 1,
-            }))
+        // Done by `call_builtin` before it comes here.
+        Builtin::CoroutineResume | Builtin::CoroutineWrapCall | Builtin::CoroutineYield => {
+            Err(LuaError::from_str(mc, "internal error: coroutine builtin"))
         }
         Builtin::Sethook => builtin_sethook(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
@@ -1772,7 +1880,48 @@ fn place_values<'gc>(th: &mut ThreadState<'gc>, at: usize, values: &[Value<'gc>]
 /// `ret.func_slot..` of the suspended thread `th`. An ordinary call from the Lua frame on top
 /// gets them at once, as `deliver` would; any other receiver is left to `deliver`
 /// (`th.pending`).
+///
+/// The common switch (`local ok, v = coroutine.resume(co)`, `local x = coroutine.yield(v)`:
+/// a fixed number of results wanted by the Lua frame on top, inside its register window,
+/// no hook) writes the values and the nils in place; everything else takes
+/// `give_results_general`.
+#[inline(always)]
 fn give_results<'gc>(th: &mut ThreadState<'gc>, ret: Ret, ok_first: bool, values: &[Value<'gc>]) {
+    let at = ret.func_slot;
+    let n = values.len() + usize::from(ok_first);
+    if ret.kind == RetKind::Normal && ret.nresults >= 0 && th.hook.is_none() {
+        let want = ret.nresults as usize;
+        let len = th.stack.len();
+        if let Some(Frame::Lua(f)) = th.frames.last() {
+            // The window is in the stack while the frame is on top; checked anyway, with
+            // the values' end, so a broken invariant takes the general path.
+            if lua_frame_end(f) <= len && at + n.max(want) <= len {
+                let dest = &mut th.stack[at..at + want];
+                let mut i = 0;
+                if ok_first && want > 0 {
+                    dest[0] = Value::Boolean(true);
+                    i = 1;
+                }
+                for (d, v) in dest[i..].iter_mut().zip(values) {
+                    *d = *v;
+                }
+                for d in dest.iter_mut().skip(n) {
+                    *d = Value::Nil;
+                }
+                return;
+            }
+        }
+    }
+    give_results_general(th, ret, ok_first, values);
+}
+
+#[inline(never)]
+fn give_results_general<'gc>(
+    th: &mut ThreadState<'gc>,
+    ret: Ret,
+    ok_first: bool,
+    values: &[Value<'gc>],
+) {
     let at = ret.func_slot;
     let n = values.len() + usize::from(ok_first);
     let want = if ret.nresults >= 0 {
@@ -1897,6 +2046,11 @@ pub(crate) fn drive<'gc>(
                     th.stack = Vec::new();
                     th.frames = Vec::new();
                     th.cells = Vec::new();
+                    if mc.metrics().allocation_debt() > COROUTINE_DEBT_PAUSE {
+                        if let Some(end) = coroutine_debt_pause(state) {
+                            return Ok(end);
+                        }
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -1912,6 +2066,22 @@ pub(crate) fn drive<'gc>(
             to.pending = Some(Pending::CoroutineFailed(result, failed));
         });
     }
+}
+
+/// Allocation debt (gc-arena objects) past which the end of a coroutine ends the slice
+/// early, as `CONCAT_DEBT_PAUSE` does for concatenations: the collector runs only between
+/// slices, and a slice of a loop that makes short-lived coroutines (each charged as
+/// several objects, see `stdlib::coroutine`) fills with thousands of dead ones.
+const COROUTINE_DEBT_PAUSE: f64 = 4096.0;
+
+/// `DriveEnd::OutOfFuel` to collect now, unless the collector is stopped or this drive is
+/// a nested Rust->Lua call (which cannot stop early). The resumer's results are in place
+/// (or pending), so the next slice continues it as after any fuel stop.
+#[cold]
+#[inline(never)]
+fn coroutine_debt_pause(state: &State<'_>) -> Option<DriveEnd> {
+    let host = state.host.borrow();
+    (host.gc.running && host.native_depth == 0).then_some(DriveEnd::OutOfFuel)
 }
 
 /// Start or continue the suspended coroutine `target` with the values

@@ -311,7 +311,7 @@ impl<'gc> TypeMetatables<'gc> {
 #[collect(no_drop)]
 pub struct LentHook<'gc> {
     pub thread: Thread<'gc>,
-    pub hook: Option<HookState<'gc>>,
+    pub hook: Option<Box<HookState<'gc>>>,
 }
 
 /// Slots of `State::string_cache` (a power of two).

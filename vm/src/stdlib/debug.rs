@@ -957,14 +957,16 @@ pub(crate) fn sethook<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         if count > 0 {
             mask |= HOOK_COUNT;
         }
-        (mask != 0).then(|| HookState {
-            func: ctx.arg(a),
-            mask,
-            count,
-            count_left: count,
-            old_pc: 0,
-            old_frame: (usize::MAX, 0),
-            pending_return: Value::Nil,
+        (mask != 0).then(|| {
+            Box::new(HookState {
+                func: ctx.arg(a),
+                mask,
+                count,
+                count_left: count,
+                old_pc: 0,
+                old_frame: (usize::MAX, 0),
+                pending_return: Value::Nil,
+            })
         })
     };
     let func = hook.as_ref().map_or(Value::Nil, |h| h.func);
