@@ -607,6 +607,15 @@ impl<'gc> TableData<'gc> {
     /// The general case of [`Table::set_unless_meta`].
     #[inline(never)]
     fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, SetError> {
+        // A string key (from a register: constant names try `Table::set_str_present`
+        // first): overwritten, or added while the hash part has room, in one probe. Here
+        // rather than in the executor's `t[k] = v`, whose inline code it would grow (a
+        // string arm there moved mandelbrot and loops, which never index, by 10%).
+        if let Value::String(s) = key {
+            if self.set_str_slow(s, value) {
+                return Ok(true);
+            }
+        }
         if self.metatable.is_some() {
             // Overwriting a present field (an object's own field, say) cannot reach
             // `__newindex`: one lookup settles it.
@@ -1071,15 +1080,23 @@ fn mix(raw: u64) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Whether two normalised keys are the same key: raw equality, with every case inline (a
+/// table, function or boolean key is compared as an identity here rather than through
+/// the out-of-line `Value::raw_eq`, which showed up in programs keyed by objects).
 #[inline]
 fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Integer(x), Value::Integer(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
-        (Value::Integer(_), _) | (_, Value::Integer(_)) => false,
-        (Value::Number(_), _) | (_, Value::Number(_)) => false,
-        _ => a.raw_eq(b),
+        (Value::Table(x), Value::Table(y)) => Gc::ptr_eq(x.gc(), y.gc()),
+        (Value::Boolean(x), Value::Boolean(y)) => x == y,
+        (Value::Function(x), Value::Function(y)) => Gc::ptr_eq(x, y),
+        (Value::NativeFunction(x), Value::NativeFunction(y)) => Gc::ptr_eq(x, y),
+        (Value::Thread(x), Value::Thread(y)) => x.ptr_eq(y),
+        (Value::UserData(x), Value::UserData(y)) => Gc::ptr_eq(x, y),
+        (Value::Nil, Value::Nil) => true,
+        _ => false,
     }
 }
 

@@ -3465,12 +3465,6 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         $t.set_int_unless_meta(mc, i, $val)
                             || matches!($t.set_unless_meta(mc, Value::Integer(i), $val), Ok(true))
                     }
-                    // A string key in a register: an overwrite in place first, as for a
-                    // constant field name.
-                    &Value::String(s) => {
-                        $t.set_str_present(mc, s, $val)
-                            || matches!($t.set_unless_meta(mc, *$key, $val), Ok(true))
-                    }
                     key => matches!($t.set_unless_meta(mc, *key, $val), Ok(true)),
                 }
             };
