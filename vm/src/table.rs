@@ -314,8 +314,11 @@ impl<'gc> Table<'gc> {
         }
     }
 
-    /// The executor's `t.name = v` fast path: overwrites a field that is present with a
-    /// non-nil value (no `__newindex` can apply); `false` (nothing done) otherwise.
+    /// The executor's `t.name = v` fast path (and `t[k] = v` with a string key): overwrites
+    /// a field that is present with a non-nil value (no `__newindex` can apply), which at
+    /// the key's home slot is done inline; anything else goes to
+    /// [`TableData::set_str_slow`], which also adds a key while the hash part has room.
+    /// `false` (nothing done) when the general path must run.
     #[inline(always)]
     pub fn set_str_present(
         self,
@@ -323,22 +326,20 @@ impl<'gc> Table<'gc> {
         key: crate::string::LuaString<'gc>,
         value: &Value<'gc>,
     ) -> bool {
-        let hash = &mut self.poke(mc).hash;
-        match hash.slot_of_str_fast(key) {
-            Some(i) => {
-                // SAFETY: `slot_of_str_fast` returns an index of `slots`.
-                let slot = unsafe { &mut hash.slots.get_unchecked_mut(i).1 };
-                if slot.is_nil() {
-                    return false;
-                }
+        let data = self.poke(mc);
+        let hash = &mut data.hash;
+        // With no slots the mask is all ones and `get_mut` finds nothing.
+        let i = key.hash_value() as usize & hash.slots.len().wrapping_sub(1);
+        if let Some((Value::String(s), slot)) = hash.slots.get_mut(i) {
+            if Gc::ptr_eq(s.gc(), key.gc()) && !slot.is_nil() {
                 if value.is_nil() {
                     hash.live -= 1;
                 }
                 slot.set_from(value);
-                true
+                return true;
             }
-            None => false,
         }
+        data.set_str_slow(key, *value)
     }
 
     /// The executor's general `t[k] = v` path, in one borrow: stores when no `__newindex` can
@@ -606,6 +607,15 @@ impl<'gc> TableData<'gc> {
     /// The general case of [`Table::set_unless_meta`].
     #[inline(never)]
     fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, SetError> {
+        // A string key (from a register: constant names try `Table::set_str_present`
+        // first): overwritten, or added while the hash part has room, in one probe. Here
+        // rather than in the executor's `t[k] = v`, whose inline code it would grow (a
+        // string arm there moved mandelbrot and loops, which never index, by 10%).
+        if let Value::String(s) = key {
+            if self.set_str_slow(s, value) {
+                return Ok(true);
+            }
+        }
         if self.metatable.is_some() {
             // Overwriting a present field (an object's own field, say) cannot reach
             // `__newindex`: one lookup settles it.
@@ -621,6 +631,50 @@ impl<'gc> TableData<'gc> {
         }
         self.set(key, value)?;
         Ok(true)
+    }
+
+    /// The rest of [`Table::set_str_present`], out of line: the key's whole probe chain.
+    /// A present key is overwritten (a tombstone only without a metatable, where no
+    /// `__newindex` can apply); an absent key is added when there is no metatable and the
+    /// hash part has room, as [`TableData::hash_set`] would add it. `false` (nothing
+    /// done) otherwise: a metatable may have `__newindex`, or the part must rehash.
+    #[inline(never)]
+    fn set_str_slow(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) -> bool {
+        if self.hash.slots.is_empty() {
+            return false;
+        }
+        let (found, end) = self.hash.str_chain(key);
+        let no_meta = self.metatable.is_none();
+        match found {
+            Some(i) => {
+                let slot = &mut self.hash.slots[i].1;
+                match (slot.is_nil(), value.is_nil()) {
+                    (false, false) => {}
+                    (false, true) => self.hash.live -= 1,
+                    (true, true) => return no_meta,
+                    (true, false) => {
+                        if !no_meta {
+                            return false;
+                        }
+                        // A new field may be a metamethod (see `TableData::set`).
+                        self.meta_absent.set(0);
+                        self.hash.live += 1;
+                    }
+                }
+                *slot = value;
+                true
+            }
+            None if !no_meta => false,
+            None if value.is_nil() => true,
+            None if (self.hash.used as usize) < self.hash.lua_size() => {
+                self.meta_absent.set(0);
+                self.hash.slots[end] = (Value::String(key), value);
+                self.hash.used += 1;
+                self.hash.live += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Whether the metatable is known to lack the metamethod of `event`. `false` when unknown,
@@ -1026,15 +1080,23 @@ fn mix(raw: u64) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Whether two normalised keys are the same key: raw equality, with every case inline (a
+/// table, function or boolean key is compared as an identity here rather than through
+/// the out-of-line `Value::raw_eq`, which showed up in programs keyed by objects).
 #[inline]
 fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Integer(x), Value::Integer(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
-        (Value::Integer(_), _) | (_, Value::Integer(_)) => false,
-        (Value::Number(_), _) | (_, Value::Number(_)) => false,
-        _ => a.raw_eq(b),
+        (Value::Table(x), Value::Table(y)) => Gc::ptr_eq(x.gc(), y.gc()),
+        (Value::Boolean(x), Value::Boolean(y)) => x == y,
+        (Value::Function(x), Value::Function(y)) => Gc::ptr_eq(x, y),
+        (Value::NativeFunction(x), Value::NativeFunction(y)) => Gc::ptr_eq(x, y),
+        (Value::Thread(x), Value::Thread(y)) => x.ptr_eq(y),
+        (Value::UserData(x), Value::UserData(y)) => Gc::ptr_eq(x, y),
+        (Value::Nil, Value::Nil) => true,
+        _ => false,
     }
 }
 
@@ -1076,6 +1138,12 @@ impl<'gc> HashPart<'gc> {
     fn probe(&self, key: Value<'gc>) -> Result<usize, Option<usize>> {
         if self.slots.is_empty() {
             return Err(None);
+        }
+        if let Value::String(s) = key {
+            return match self.str_chain(s) {
+                (Some(i), _) => Ok(i),
+                (None, end) => Err(Some(end)),
+            };
         }
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
@@ -1170,16 +1238,50 @@ impl<'gc> HashPart<'gc> {
         if self.slots.is_empty() {
             return None;
         }
+        self.str_chain(key).0
+    }
+
+    /// The probe of a string key (the part has slots): the slot holding it, if any, and
+    /// the empty slot that ends its chain. Pointers are compared first, over the whole
+    /// chain: the key is usually the very object stored (constants and interned names,
+    /// or the same run-time string used again), and comparing another string's contents
+    /// reads its head, a cache miss per colliding key in a big table. Only when that
+    /// finds nothing and the chain holds other strings are they compared by hash and
+    /// bytes (an equal string may be a different object: run-time strings are not all
+    /// interned).
+    #[inline]
+    fn str_chain(&self, key: crate::string::LuaString<'gc>) -> (Option<usize>, usize) {
         let mask = self.slots.len() - 1;
-        let mut i = key.hash_value() as usize & mask;
+        let start = key.hash_value() as usize & mask;
+        let mut i = start;
+        let mut others = false;
         loop {
             match &self.slots[i].0 {
-                Value::Nil => return None,
-                Value::String(s) if *s == key => return Some(i),
+                Value::Nil => break,
+                Value::String(s) => {
+                    if Gc::ptr_eq(s.gc(), key.gc()) {
+                        return (Some(i), i);
+                    }
+                    others = true;
+                }
                 _ => {}
             }
             i = (i + 1) & mask;
         }
+        if !others {
+            return (None, i);
+        }
+        let end = i;
+        let mut i = start;
+        while i != end {
+            if let Value::String(s) = &self.slots[i].0 {
+                if s.hash_value() == key.hash_value() && s.as_bytes() == key.as_bytes() {
+                    return (Some(i), end);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        (None, end)
     }
 
     /// Overwrite the value of `key` if it is present with a non-nil value; `false` (nothing

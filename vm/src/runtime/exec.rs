@@ -4205,14 +4205,18 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::Not { a, b } => w!(a) = Value::Boolean(!r!(b).is_truthy()),
                 Instr::Len { a, b } => {
-                    let x = r!(b);
-                    match x {
+                    // The operand is inspected in place (see `arith_fast`): a copy first
+                    // would reload a register just written as tag + payload in one 16-byte
+                    // load, a store-forwarding stall.
+                    match r!(b) {
                         Value::String(s) => w!(a) = Value::Integer(s.len() as i64),
                         Value::Table(t) => match t.length_unless_meta() {
                             Some(n) => w!(a) = Value::Integer(n),
-                            None => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
+                            None => {
+                                step!(len_slow(mc, state, thread, th, r!(b), base + a as usize, b))
+                            }
                         },
-                        _ => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
+                        x => step!(len_slow(mc, state, thread, th, x, base + a as usize, b)),
                     }
                 }
                 Instr::Concat { a, n } => {
