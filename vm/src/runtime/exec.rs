@@ -256,7 +256,12 @@ pub(crate) fn setup_call<'gc>(
                 if meta_depth as usize > MAX_NATIVE_DEPTH {
                     return Err(runtime_error(mc, th, "C stack overflow"));
                 }
-                push_frame(th, closure, proto, base, nvarargs, ret, is_tail, meta_depth);
+                let simple = ret.kind == RetKind::Normal
+                    && matches!(ret.nresults, -1..=1)
+                    && matches!(th.frames.last(), Some(Frame::Lua(_)));
+                push_frame(
+                    th, closure, proto, base, nvarargs, ret, is_tail, simple, meta_depth,
+                );
                 if th.hook.is_some() {
                     lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
                 }
@@ -2210,7 +2215,10 @@ fn enter_lua_nested<'gc>(
         nresults: -1,
         kind: RetKind::Normal,
     };
-    push_frame(th, closure, proto_gc, base, 0, ret, false, meta_depth);
+    // The frame below is the boundary: its return goes through `do_return`.
+    push_frame(
+        th, closure, proto_gc, base, 0, ret, false, false, meta_depth,
+    );
     true
 }
 
@@ -4120,12 +4128,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     } else {
                         open_count(th, func_slot + 1)
                     };
-                    let meta_depth = match th.frames.last_mut() {
+                    let (meta_depth, from_lua) = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
                             f.pc = pc;
-                            f.meta_depth
+                            (f.meta_depth, true)
                         }
-                        _ => 0,
+                        _ => (0, false),
                     };
                     *fuel -= 1;
                     if let Value::Function(callee) = r!(a) {
@@ -4140,7 +4148,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                 nresults: c as i32 - 1,
                                 kind: RetKind::Normal,
                             };
-                            push_lua_frame(th, callee, func_slot, nargs, ret, false, meta_depth)
+                            // `c <= 2`: no result, one, or all of them.
+                            let simple = from_lua && c <= 2;
+                            let shape = (false, simple, meta_depth);
+                            push_lua_frame(th, callee, func_slot, nargs, ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             if *fuel <= 0 {
@@ -4195,7 +4206,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         let pushed = if HOOKED {
                             None
                         } else {
-                            push_lua_frame(th, callee, dest, nargs, old.ret, true, old.meta_depth)
+                            let shape = (true, old.simple_return, old.meta_depth);
+                            push_lua_frame(th, callee, dest, nargs, old.ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             if *fuel <= 0 {
@@ -4329,12 +4341,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     th.stack[ra + 4] = th.stack[ra];
                     th.stack[ra + 5] = th.stack[ra + 1];
                     copy_slot(&mut th.stack, ra + 6, ra + 2);
-                    let meta_depth = match th.frames.last_mut() {
+                    let (meta_depth, from_lua) = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
                             f.pc = pc;
-                            f.meta_depth
+                            (f.meta_depth, true)
                         }
-                        _ => 0,
+                        _ => (0, false),
                     };
                     let ret = Ret {
                         func_slot: ra + 4,
@@ -4346,7 +4358,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         let pushed = if HOOKED {
                             None
                         } else {
-                            push_lua_frame(th, callee, ra + 4, 2, ret, false, meta_depth)
+                            let shape = (false, from_lua && c <= 1, meta_depth);
+                            push_lua_frame(th, callee, ra + 4, 2, ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             closure = callee;
@@ -4549,9 +4562,9 @@ fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
 }
 
 /// Push a frame for a call of a non-vararg Lua function whose arguments are already in
-/// place after `func_slot` (its results go as `ret` says). Returns the callee's prototype,
-/// or `None` (nothing done) when the general `setup_call` must handle it (vararg callee,
-/// stack overflow).
+/// place after `func_slot` (its results go as `ret` says). `shape`: the frame's `is_tail`,
+/// `simple_return` and `meta_depth`. Returns the callee's prototype, or `None` (nothing
+/// done) when the general `setup_call` must handle it (vararg callee, stack overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
     th: &mut ThreadState<'gc>,
@@ -4559,8 +4572,7 @@ fn push_lua_frame<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-    is_tail: bool,
-    meta_depth: u32,
+    shape: (bool, bool, u32),
 ) -> Option<&'gc Proto<'gc>> {
     let proto_gc = callee.proto.get();
     let proto = Gc::as_ref(proto_gc);
@@ -4569,17 +4581,25 @@ fn push_lua_frame<'gc>(
     }
     let new_base = func_slot + 1;
     let end = new_base + proto.max_registers as usize;
-    if end > MAX_STACK {
-        return None;
+    // The stack limit is tested only when the stack must grow: one comparison per call.
+    // (A stack longer than `MAX_STACK`, left by a message handler's extra room, lets
+    // calls run up to its length before `setup_call` reports the overflow.)
+    if th.stack.len() < end {
+        if end > MAX_STACK {
+            return None;
+        }
+        th.stack.resize(end, Value::Nil);
     }
-    ensure_len(th, end);
     let np = proto.num_params as usize;
     if nargs < np {
         for v in &mut th.stack[new_base + nargs..new_base + np] {
             *v = Value::Nil;
         }
     }
-    push_frame(th, callee, proto_gc, new_base, 0, ret, is_tail, meta_depth);
+    let (is_tail, simple, meta_depth) = shape;
+    push_frame(
+        th, callee, proto_gc, new_base, 0, ret, is_tail, simple, meta_depth,
+    );
     Some(proto)
 }
 
@@ -4609,6 +4629,7 @@ fn push_frame<'gc>(
     nvarargs: usize,
     ret: Ret,
     is_tail: bool,
+    simple_return: bool,
     meta_depth: u32,
 ) {
     let cell_base = th.cells.len();
@@ -4624,6 +4645,7 @@ fn push_frame<'gc>(
         nvarargs,
         ret,
         is_tail,
+        simple_return,
         meta_depth,
     }));
 }
@@ -4677,22 +4699,20 @@ fn for_iter_fast<'gc>(th: &mut ThreadState<'gc>, ra: usize, kind: FastIter, nvar
 /// `false` when `do_return` must handle it.
 #[inline(always)]
 fn return_one_fast(th: &mut ThreadState<'_>, base: usize, value_slot: Option<usize>) -> bool {
-    let depth = th.frames.len();
-    if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
-        return false;
-    }
-    let (dest, cell_base, nresults) = match &th.frames[depth - 1] {
-        Frame::Lua(f) if f.ret.kind == RetKind::Normal && matches!(f.ret.nresults, -1..=1) => {
-            (f.ret.func_slot, f.cell_base, f.ret.nresults)
-        }
+    // One flag, set at the push, says the frame below is Lua and the results are wanted as
+    // this path places them (see `LuaFrame::simple_return`).
+    let (dest, cell_base, nresults) = match th.frames.last() {
+        Some(Frame::Lua(f)) if f.simple_return => (f.ret.func_slot, f.cell_base, f.ret.nresults),
         _ => return false,
     };
-    if !matches!(th.frames[depth - 2], Frame::Lua(_)) {
+    if th.tbc.last().is_some_and(|&i| i >= base) {
         return false;
     }
     if nresults != 0 {
         match value_slot {
-            Some(slot) => copy_slot(&mut th.stack, dest, slot),
+            // SAFETY: `dest` (the callee's slot) is below `base`, and `slot` is a register
+            // of the returning frame, inside the stack (the register window invariant).
+            Some(slot) => unsafe { copy_slot_unchecked(&mut th.stack, dest, slot) },
             None => th.stack[dest] = Value::Nil,
         }
         if nresults < 0 {
