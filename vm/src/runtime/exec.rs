@@ -460,7 +460,6 @@ fn run_native<'gc, const HOOKED: bool>(
     // Results are pushed above everything live; the stack never shrinks below the register
     // windows of the frames under us.
     let old_len = th.stack.len().max(args_end);
-    th.stack.truncate(old_len);
     let n = {
         let mut ctx = Ctx {
             mc,
@@ -500,8 +499,13 @@ fn run_native<'gc, const HOOKED: bool>(
         )?;
     }
     // Usually a handful of results: field-wise copies beat a `memmove` call here.
-    for i in 0..n {
-        copy_slot(&mut th.stack, func_slot + i, len - n + i);
+    if n == 1 {
+        // SAFETY: `func_slot < args_end <= old_len <= len - 1`.
+        unsafe { copy_slot_unchecked(&mut th.stack, func_slot, len - 1) };
+    } else {
+        for i in 0..n {
+            copy_slot(&mut th.stack, func_slot + i, len - n + i);
+        }
     }
     th.stack.truncate(old_len.max(func_slot + n));
     Ok(n)
@@ -529,9 +533,12 @@ fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nr
     };
     if nresults >= 0 {
         let want = nresults as usize;
-        ensure_len(th, func_slot + want);
-        for v in &mut th.stack[func_slot + n.min(want)..func_slot + want] {
-            *v = Value::Nil;
+        // With enough results the wanted ones are already on the stack.
+        if n < want {
+            ensure_len(th, func_slot + want);
+            for v in &mut th.stack[func_slot + n..func_slot + want] {
+                *v = Value::Nil;
+            }
         }
     } else {
         th.top = func_slot + n;
