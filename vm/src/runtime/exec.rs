@@ -221,68 +221,86 @@ pub(crate) fn setup_call<'gc>(
     ret: Ret,
     is_tail: bool,
 ) -> LResult<'gc, Option<Event<'gc>>> {
+    // A callable object goes through `call_via_meta` (out of line: no loop here).
+    match th.stack[func_slot] {
+        Value::Function(closure) => {
+            let proto = closure.proto.get();
+            let info = &proto.info;
+            let np = info.num_params as usize;
+            let (base, nvarargs) = if info.is_vararg && nargs > np {
+                // Fixed parameters move above the extra arguments.
+                let base = func_slot + 1 + nargs;
+                ensure_len(th, base + np);
+                th.stack
+                    .copy_within(func_slot + 1..func_slot + 1 + np, base);
+                (base, nargs - np)
+            } else {
+                (func_slot + 1, 0)
+            };
+            let end = base + info.max_registers as usize;
+            let limit = if th.in_message_handler > 0 {
+                MAX_STACK + HANDLER_EXTRA_STACK
+            } else {
+                MAX_STACK
+            };
+            if end > limit {
+                return Err(runtime_error(mc, th, "stack overflow"));
+            }
+            ensure_len(th, end);
+            let given = if nvarargs > 0 { np } else { nargs };
+            for slot in &mut th.stack[base + given.min(np)..base + np] {
+                *slot = Value::Nil;
+            }
+            let meta_depth = parent_meta_depth(th) + u32::from(ret.kind != RetKind::Normal);
+            if meta_depth as usize > MAX_NATIVE_DEPTH {
+                return Err(runtime_error(mc, th, "C stack overflow"));
+            }
+            let simple = ret.kind == RetKind::Normal
+                && matches!(ret.nresults, -1..=1)
+                && matches!(th.frames.last(), Some(Frame::Lua(_)));
+            push_frame(
+                th, closure, proto, base, nvarargs, ret, is_tail, simple, meta_depth,
+            );
+            if th.hook.is_some() {
+                lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
+            }
+            Ok(None)
+        }
+        Value::NativeFunction(nf) => call_native(mc, state, thread, th, nf, func_slot, nargs, ret),
+        _ => call_via_meta(mc, state, thread, th, func_slot, nargs, ret, is_tail),
+    }
+}
+
+/// `setup_call` of a value that is not a function: insert its `__call` metamethod before it
+/// (`mm(obj, args...)`), up to `MAX_META_CHAIN` times, then call the function found.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn call_via_meta<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    is_tail: bool,
+) -> LResult<'gc, Option<Event<'gc>>> {
     let mut nargs = nargs;
     for _ in 0..MAX_META_CHAIN {
-        match th.stack[func_slot] {
-            Value::Function(closure) => {
-                let proto = closure.proto.get();
-                let info = &proto.info;
-                let np = info.num_params as usize;
-                let (base, nvarargs) = if info.is_vararg && nargs > np {
-                    // Fixed parameters move above the extra arguments.
-                    let base = func_slot + 1 + nargs;
-                    ensure_len(th, base + np);
-                    th.stack
-                        .copy_within(func_slot + 1..func_slot + 1 + np, base);
-                    (base, nargs - np)
-                } else {
-                    (func_slot + 1, 0)
-                };
-                let end = base + info.max_registers as usize;
-                let limit = if th.in_message_handler > 0 {
-                    MAX_STACK + HANDLER_EXTRA_STACK
-                } else {
-                    MAX_STACK
-                };
-                if end > limit {
-                    return Err(runtime_error(mc, th, "stack overflow"));
-                }
-                ensure_len(th, end);
-                let given = if nvarargs > 0 { np } else { nargs };
-                for slot in &mut th.stack[base + given.min(np)..base + np] {
-                    *slot = Value::Nil;
-                }
-                let meta_depth = parent_meta_depth(th) + u32::from(ret.kind != RetKind::Normal);
-                if meta_depth as usize > MAX_NATIVE_DEPTH {
-                    return Err(runtime_error(mc, th, "C stack overflow"));
-                }
-                let simple = ret.kind == RetKind::Normal
-                    && matches!(ret.nresults, -1..=1)
-                    && matches!(th.frames.last(), Some(Frame::Lua(_)));
-                push_frame(
-                    th, closure, proto, base, nvarargs, ret, is_tail, simple, meta_depth,
-                );
-                if th.hook.is_some() {
-                    lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
-                }
-                return Ok(None);
-            }
-            Value::NativeFunction(nf) => {
-                return call_native(mc, state, thread, th, nf, func_slot, nargs, ret);
-            }
-            other => {
-                let mm = metamethod(state, other, MetaName::Call);
-                if mm.is_nil() {
-                    return Err(call_error(mc, th, other, func_slot));
-                }
-                // Insert the metamethod before the object: `mm(obj, args...)`.
-                ensure_len(th, func_slot + nargs + 2);
-                th.stack
-                    .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
-                th.stack[func_slot] = mm;
-                nargs += 1;
-            }
+        let callee = th.stack[func_slot];
+        if matches!(callee, Value::Function(_) | Value::NativeFunction(_)) {
+            return setup_call(mc, state, thread, th, func_slot, nargs, ret, is_tail);
         }
+        let mm = metamethod(state, callee, MetaName::Call);
+        if mm.is_nil() {
+            return Err(call_error(mc, th, callee, func_slot));
+        }
+        ensure_len(th, func_slot + nargs + 2);
+        th.stack
+            .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
+        th.stack[func_slot] = mm;
+        nargs += 1;
     }
     Err(runtime_error(
         mc,
