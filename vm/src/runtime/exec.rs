@@ -286,8 +286,9 @@ fn call_via_meta<'gc>(
     ret: Ret,
     is_tail: bool,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    let mut nargs = nargs;
-    for _ in 0..MAX_META_CHAIN {
+    for inserted in 0..MAX_META_CHAIN {
+        // Each metamethod inserted so far became the first argument of the next.
+        let nargs = nargs + inserted;
         let callee = th.stack[func_slot];
         if matches!(callee, Value::Function(_) | Value::NativeFunction(_)) {
             return setup_call(mc, state, thread, th, func_slot, nargs, ret, is_tail);
@@ -300,7 +301,6 @@ fn call_via_meta<'gc>(
         th.stack
             .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
         th.stack[func_slot] = mm;
-        nargs += 1;
     }
     Err(runtime_error(
         mc,
