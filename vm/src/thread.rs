@@ -287,6 +287,11 @@ pub struct LuaFrame<'gc> {
     pub ret: Ret,
     /// This frame replaced its caller by a tail call (shown in tracebacks).
     pub is_tail: bool,
+    /// Its return needs none of `do_return`'s general cases: the frame below is a Lua
+    /// frame, `ret.kind` is `Normal` and `ret.nresults` is -1, 0 or 1. Set when the frame
+    /// is pushed (the frame below never changes while this one is on the stack), so the
+    /// inline `return` tests one byte (see `exec::return_one_fast`).
+    pub simple_return: bool,
     /// Metamethod calls active at or below this frame. Lua runs metamethods on the C stack
     /// and stops at 200 nested ones ("C stack overflow"); counting them keeps runaway
     /// `__index` recursion from exhausting memory long before the value stack fills.

@@ -234,63 +234,86 @@ pub(crate) fn setup_call<'gc>(
     ret: Ret,
     is_tail: bool,
 ) -> LResult<'gc, Option<Event<'gc>>> {
-    let mut nargs = nargs;
-    for _ in 0..MAX_META_CHAIN {
-        match th.stack[func_slot] {
-            Value::Function(closure) => {
-                let proto = closure.proto.get();
-                let info = &proto.info;
-                let np = info.num_params as usize;
-                let (base, nvarargs) = if info.is_vararg && nargs > np {
-                    // Fixed parameters move above the extra arguments.
-                    let base = func_slot + 1 + nargs;
-                    ensure_len(th, base + np);
-                    th.stack
-                        .copy_within(func_slot + 1..func_slot + 1 + np, base);
-                    (base, nargs - np)
-                } else {
-                    (func_slot + 1, 0)
-                };
-                let end = base + info.max_registers as usize;
-                let limit = if th.in_message_handler > 0 {
-                    MAX_STACK + HANDLER_EXTRA_STACK
-                } else {
-                    MAX_STACK
-                };
-                if end > limit {
-                    return Err(runtime_error(mc, th, "stack overflow"));
-                }
-                ensure_len(th, end);
-                let given = if nvarargs > 0 { np } else { nargs };
-                for slot in &mut th.stack[base + given.min(np)..base + np] {
-                    *slot = Value::Nil;
-                }
-                let meta_depth = parent_meta_depth(th) + u32::from(ret.kind != RetKind::Normal);
-                if meta_depth as usize > MAX_NATIVE_DEPTH {
-                    return Err(runtime_error(mc, th, "C stack overflow"));
-                }
-                push_frame(th, closure, proto, base, nvarargs, ret, is_tail, meta_depth);
-                if th.hook.is_some() {
-                    lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
-                }
-                return Ok(None);
-            }
-            Value::NativeFunction(nf) => {
-                return call_native(mc, state, thread, th, nf, func_slot, nargs, ret);
-            }
-            other => {
-                let mm = metamethod(state, other, MetaName::Call);
-                if mm.is_nil() {
-                    return Err(call_error(mc, th, other, func_slot));
-                }
-                // Insert the metamethod before the object: `mm(obj, args...)`.
-                ensure_len(th, func_slot + nargs + 2);
+    // A callable object goes through `call_via_meta` (out of line: no loop here).
+    match th.stack[func_slot] {
+        Value::Function(closure) => {
+            let proto = closure.proto.get();
+            let info = &proto.info;
+            let np = info.num_params as usize;
+            let (base, nvarargs) = if info.is_vararg && nargs > np {
+                // Fixed parameters move above the extra arguments.
+                let base = func_slot + 1 + nargs;
+                ensure_len(th, base + np);
                 th.stack
-                    .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
-                th.stack[func_slot] = mm;
-                nargs += 1;
+                    .copy_within(func_slot + 1..func_slot + 1 + np, base);
+                (base, nargs - np)
+            } else {
+                (func_slot + 1, 0)
+            };
+            let end = base + info.max_registers as usize;
+            let limit = if th.in_message_handler > 0 {
+                MAX_STACK + HANDLER_EXTRA_STACK
+            } else {
+                MAX_STACK
+            };
+            if end > limit {
+                return Err(runtime_error(mc, th, "stack overflow"));
             }
+            ensure_len(th, end);
+            let given = if nvarargs > 0 { np } else { nargs };
+            for slot in &mut th.stack[base + given.min(np)..base + np] {
+                *slot = Value::Nil;
+            }
+            let meta_depth = parent_meta_depth(th) + u32::from(ret.kind != RetKind::Normal);
+            if meta_depth as usize > MAX_NATIVE_DEPTH {
+                return Err(runtime_error(mc, th, "C stack overflow"));
+            }
+            let simple = ret.kind == RetKind::Normal
+                && matches!(ret.nresults, -1..=1)
+                && matches!(th.frames.last(), Some(Frame::Lua(_)));
+            push_frame(
+                th, closure, proto, base, nvarargs, ret, is_tail, simple, meta_depth,
+            );
+            if th.hook.is_some() {
+                lua_call_hook(mc, state, thread, th, is_tail, func_slot, base, np)?;
+            }
+            Ok(None)
         }
+        Value::NativeFunction(nf) => call_native(mc, state, thread, th, nf, func_slot, nargs, ret),
+        _ => call_via_meta(mc, state, thread, th, func_slot, nargs, ret, is_tail),
+    }
+}
+
+/// `setup_call` of a value that is not a function: insert its `__call` metamethod before it
+/// (`mm(obj, args...)`), up to `MAX_META_CHAIN` times, then call the function found.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn call_via_meta<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    is_tail: bool,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    for inserted in 0..MAX_META_CHAIN {
+        // Each metamethod inserted so far became the first argument of the next.
+        let nargs = nargs + inserted;
+        let callee = th.stack[func_slot];
+        if matches!(callee, Value::Function(_) | Value::NativeFunction(_)) {
+            return setup_call(mc, state, thread, th, func_slot, nargs, ret, is_tail);
+        }
+        let mm = metamethod(state, callee, MetaName::Call);
+        if mm.is_nil() {
+            return Err(call_error(mc, th, callee, func_slot));
+        }
+        ensure_len(th, func_slot + nargs + 2);
+        th.stack
+            .copy_within(func_slot..func_slot + nargs + 1, func_slot + 1);
+        th.stack[func_slot] = mm;
     }
     Err(runtime_error(
         mc,
@@ -468,7 +491,6 @@ fn run_native<'gc, const HOOKED: bool>(
     // Results are pushed above everything live; the stack never shrinks below the register
     // windows of the frames under us.
     let old_len = th.stack.len().max(args_end);
-    th.stack.truncate(old_len);
     let n = {
         let mut ctx = Ctx {
             mc,
@@ -508,8 +530,13 @@ fn run_native<'gc, const HOOKED: bool>(
         )?;
     }
     // Usually a handful of results: field-wise copies beat a `memmove` call here.
-    for i in 0..n {
-        copy_slot(&mut th.stack, func_slot + i, len - n + i);
+    if n == 1 {
+        // SAFETY: `func_slot < args_end <= old_len <= len - 1`.
+        unsafe { copy_slot_unchecked(&mut th.stack, func_slot, len - 1) };
+    } else {
+        for i in 0..n {
+            copy_slot(&mut th.stack, func_slot + i, len - n + i);
+        }
     }
     th.stack.truncate(old_len.max(func_slot + n));
     Ok(n)
@@ -537,9 +564,12 @@ fn place_for_lua_caller(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nr
     };
     if nresults >= 0 {
         let want = nresults as usize;
-        ensure_len(th, func_slot + want);
-        for v in &mut th.stack[func_slot + n.min(want)..func_slot + want] {
-            *v = Value::Nil;
+        // With enough results the wanted ones are already on the stack.
+        if n < want {
+            ensure_len(th, func_slot + want);
+            for v in &mut th.stack[func_slot + n..func_slot + want] {
+                *v = Value::Nil;
+            }
         }
     } else {
         th.top = func_slot + n;
@@ -2393,7 +2423,10 @@ fn enter_lua_nested<'gc>(
         nresults: -1,
         kind: RetKind::Normal,
     };
-    push_frame(th, closure, proto_gc, base, 0, ret, false, meta_depth);
+    // The frame below is the boundary: its return goes through `do_return`.
+    push_frame(
+        th, closure, proto_gc, base, 0, ret, false, false, meta_depth,
+    );
     true
 }
 
@@ -4385,12 +4418,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     } else {
                         open_count(th, func_slot + 1)
                     };
-                    let meta_depth = match th.frames.last_mut() {
+                    let (meta_depth, from_lua) = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
                             f.pc = pc;
-                            f.meta_depth
+                            (f.meta_depth, true)
                         }
-                        _ => 0,
+                        _ => (0, false),
                     };
                     *fuel -= 1;
                     if let Value::Function(callee) = r!(a) {
@@ -4405,7 +4438,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                                 nresults: c as i32 - 1,
                                 kind: RetKind::Normal,
                             };
-                            push_lua_frame(th, callee, func_slot, nargs, ret, false, meta_depth)
+                            // `c <= 2`: no result, one, or all of them.
+                            let simple = from_lua && c <= 2;
+                            let shape = (false, simple, meta_depth);
+                            push_lua_frame(th, callee, func_slot, nargs, ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             if *fuel <= 0 {
@@ -4461,7 +4497,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         let pushed = if HOOKED {
                             None
                         } else {
-                            push_lua_frame(th, callee, dest, nargs, old.ret, true, old.meta_depth)
+                            let shape = (true, old.simple_return, old.meta_depth);
+                            push_lua_frame(th, callee, dest, nargs, old.ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             if *fuel <= 0 {
@@ -4595,12 +4632,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     th.stack[ra + 4] = th.stack[ra];
                     th.stack[ra + 5] = th.stack[ra + 1];
                     copy_slot(&mut th.stack, ra + 6, ra + 2);
-                    let meta_depth = match th.frames.last_mut() {
+                    let (meta_depth, from_lua) = match th.frames.last_mut() {
                         Some(Frame::Lua(f)) => {
                             f.pc = pc;
-                            f.meta_depth
+                            (f.meta_depth, true)
                         }
-                        _ => 0,
+                        _ => (0, false),
                     };
                     let ret = Ret {
                         func_slot: ra + 4,
@@ -4612,7 +4649,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         let pushed = if HOOKED {
                             None
                         } else {
-                            push_lua_frame(th, callee, ra + 4, 2, ret, false, meta_depth)
+                            let shape = (false, from_lua && c <= 1, meta_depth);
+                            push_lua_frame(th, callee, ra + 4, 2, ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
                             closure = callee;
@@ -4856,9 +4894,9 @@ fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
 }
 
 /// Push a frame for a call of a non-vararg Lua function whose arguments are already in
-/// place after `func_slot` (its results go as `ret` says). Returns the callee's prototype,
-/// or `None` (nothing done) when the general `setup_call` must handle it (vararg callee,
-/// stack overflow).
+/// place after `func_slot` (its results go as `ret` says). `shape`: the frame's `is_tail`,
+/// `simple_return` and `meta_depth`. Returns the callee's prototype, or `None` (nothing
+/// done) when the general `setup_call` must handle it (vararg callee, stack overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
     th: &mut ThreadState<'gc>,
@@ -4866,8 +4904,7 @@ fn push_lua_frame<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-    is_tail: bool,
-    meta_depth: u32,
+    shape: (bool, bool, u32),
 ) -> Option<&'gc Proto<'gc>> {
     let proto_gc = callee.proto.get();
     let proto = Gc::as_ref(proto_gc);
@@ -4876,17 +4913,25 @@ fn push_lua_frame<'gc>(
     }
     let new_base = func_slot + 1;
     let end = new_base + proto.max_registers as usize;
-    if end > MAX_STACK {
-        return None;
+    // The stack limit is tested only when the stack must grow: one comparison per call.
+    // (A stack longer than `MAX_STACK`, left by a message handler's extra room, lets
+    // calls run up to its length before `setup_call` reports the overflow.)
+    if th.stack.len() < end {
+        if end > MAX_STACK {
+            return None;
+        }
+        th.stack.resize(end, Value::Nil);
     }
-    ensure_len(th, end);
     let np = proto.num_params as usize;
     if nargs < np {
         for v in &mut th.stack[new_base + nargs..new_base + np] {
             *v = Value::Nil;
         }
     }
-    push_frame(th, callee, proto_gc, new_base, 0, ret, is_tail, meta_depth);
+    let (is_tail, simple, meta_depth) = shape;
+    push_frame(
+        th, callee, proto_gc, new_base, 0, ret, is_tail, simple, meta_depth,
+    );
     Some(proto)
 }
 
@@ -4916,6 +4961,7 @@ fn push_frame<'gc>(
     nvarargs: usize,
     ret: Ret,
     is_tail: bool,
+    simple_return: bool,
     meta_depth: u32,
 ) {
     let cell_base = th.cells.len();
@@ -4931,6 +4977,7 @@ fn push_frame<'gc>(
         nvarargs,
         ret,
         is_tail,
+        simple_return,
         meta_depth,
     }));
 }
@@ -4984,22 +5031,20 @@ fn for_iter_fast<'gc>(th: &mut ThreadState<'gc>, ra: usize, kind: FastIter, nvar
 /// `false` when `do_return` must handle it.
 #[inline(always)]
 fn return_one_fast(th: &mut ThreadState<'_>, base: usize, value_slot: Option<usize>) -> bool {
-    let depth = th.frames.len();
-    if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
-        return false;
-    }
-    let (dest, cell_base, nresults) = match &th.frames[depth - 1] {
-        Frame::Lua(f) if f.ret.kind == RetKind::Normal && matches!(f.ret.nresults, -1..=1) => {
-            (f.ret.func_slot, f.cell_base, f.ret.nresults)
-        }
+    // One flag, set at the push, says the frame below is Lua and the results are wanted as
+    // this path places them (see `LuaFrame::simple_return`).
+    let (dest, cell_base, nresults) = match th.frames.last() {
+        Some(Frame::Lua(f)) if f.simple_return => (f.ret.func_slot, f.cell_base, f.ret.nresults),
         _ => return false,
     };
-    if !matches!(th.frames[depth - 2], Frame::Lua(_)) {
+    if th.tbc.last().is_some_and(|&i| i >= base) {
         return false;
     }
     if nresults != 0 {
         match value_slot {
-            Some(slot) => copy_slot(&mut th.stack, dest, slot),
+            // SAFETY: `dest` (the callee's slot) is below `base`, and `slot` is a register
+            // of the returning frame, inside the stack (the register window invariant).
+            Some(slot) => unsafe { copy_slot_unchecked(&mut th.stack, dest, slot) },
             None => th.stack[dest] = Value::Nil,
         }
         if nresults < 0 {
