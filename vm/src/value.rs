@@ -175,6 +175,16 @@ pub unsafe fn copy_slot_raw(p: *mut Value<'_>, dst: usize, src: usize) {
     }
 }
 
+/// [`copy_slot`] without bounds checks.
+///
+/// # Safety
+/// `dst` and `src` must both be less than `slots.len()` (checked in debug builds).
+#[inline(always)]
+pub unsafe fn copy_slot_unchecked(slots: &mut [Value<'_>], dst: usize, src: usize) {
+    debug_assert!(dst < slots.len() && src < slots.len());
+    copy_slot_raw(slots.as_mut_ptr(), dst, src)
+}
+
 impl<'gc> From<bool> for Value<'gc> {
     fn from(b: bool) -> Self {
         Value::Boolean(b)

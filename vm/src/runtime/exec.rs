@@ -26,7 +26,7 @@ use crate::table::Table;
 use crate::thread::{
     CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer,
 };
-use crate::value::{copy_slot, copy_slot_raw, Value};
+use crate::value::{copy_slot, copy_slot_raw, copy_slot_unchecked, Value};
 
 /// Lua's LUAI_MAXSTACK: the most stack slots one thread may use.
 const MAX_STACK: usize = 1_000_000;
