@@ -123,6 +123,11 @@ def main():
         p = pattern(n)
         if p is None:
             continue
+        if "exec8dispatch17h" in p:
+            # The dispatch loop starts on a cache line, so that code added before it
+            # (a longer setup_call) does not shift its hot branches (measured: loops 1.09x
+            # slower for 16 bytes of shift; aligned, loops 0.92 and sieve 0.87 of unaligned).
+            lines.append("    . = ALIGN(64);")
         for section in (".text." + p, ".text.unlikely." + p):
             if section not in done:
                 done.add(section)
