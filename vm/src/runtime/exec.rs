@@ -4222,11 +4222,12 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     arith::shift_right
                 ),
                 Instr::Unm { a, b } => {
-                    let x = r!(b);
-                    match x {
+                    // Matched in place: a 16-byte copy of a register just written as tag
+                    // and payload stalls (store forwarding).
+                    match r!(b) {
                         Value::Integer(i) => w!(a) = Value::Integer(i.wrapping_neg()),
                         Value::Number(f) => w!(a) = Value::Number(-f),
-                        _ => arith_slow!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
+                        x => arith_slow!(a, x, x, ArithOp::Unm, (Some(b), Some(b))),
                     }
                 }
                 Instr::BNot { a, b } => {
@@ -4311,6 +4312,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     // `raw_eq`, an out-of-line call.
                     let eq = match (&r!(a), &r!(b)) {
                         (&Value::Integer(i), &Value::Integer(j)) => i == j,
+                        // The same table (graph code compares nodes): no call.
+                        (&Value::Table(p), &Value::Table(q)) if Gc::ptr_eq(p.gc(), q.gc()) => true,
                         _ => {
                             let (x, y) = (r!(a), r!(b));
                             let eq = x.raw_eq(y);
