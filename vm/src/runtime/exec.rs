@@ -5094,8 +5094,30 @@ fn return_one_to_boundary(th: &mut ThreadState<'_>, base: usize, slot: usize) ->
     true
 }
 
-/// Return `n` values at `stack[start..]` from the top Lua frame.
+/// Return `n` values at `stack[start..]` from the top Lua frame. A small function of its
+/// own: one value returned to a native's boundary (a sort comparator's answer) leaves
+/// without `do_return_general`'s prologue, which saves and restores a dozen registers.
+#[inline(never)]
 fn do_return<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    start: usize,
+    n: usize,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    if n == 1 {
+        if let Some(Frame::Lua(f)) = th.frames.last() {
+            if return_one_to_boundary(th, f.base, start) {
+                return Ok(Some(Event::BoundaryReturn));
+            }
+        }
+    }
+    do_return_general(mc, state, thread, th, start, n)
+}
+
+#[inline(never)]
+fn do_return_general<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
