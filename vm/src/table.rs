@@ -404,17 +404,7 @@ impl<'gc> Table<'gc> {
     /// is one bit test (as lua5.4's `flags`).
     #[inline]
     pub fn meta_get(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
-        let data = self.0.borrow();
-        let bit = 1u32 << event;
-        let absent = data.meta_absent.get();
-        if absent & bit != 0 {
-            return Value::Nil;
-        }
-        let v = data.hash.get_str(name);
-        if v.is_nil() {
-            data.meta_absent.set(absent | bit);
-        }
-        v
+        self.0.borrow().meta_lookup(name, event)
     }
 
     /// `__index` of this table's metatable (`name` is `"__index"`, `event` its bit, as for
@@ -422,20 +412,10 @@ impl<'gc> Table<'gc> {
     /// executor's `__index` chains (see [`Table::peek`]).
     #[inline]
     pub fn index_handler(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
-        let Some(mt) = self.peek().metatable else {
-            return Value::Nil;
-        };
-        let data = mt.peek();
-        let bit = 1u32 << event;
-        let absent = data.meta_absent.get();
-        if absent & bit != 0 {
-            return Value::Nil;
+        match self.peek().metatable {
+            Some(mt) => mt.peek().meta_lookup(name, event),
+            None => Value::Nil,
         }
-        let v = *data.hash.get_str_ref_fast(name);
-        if v.is_nil() {
-            data.meta_absent.set(absent | bit);
-        }
-        v
     }
 
     /// Whether this table, used as a metatable, is known to lack the metamethod of `event`
@@ -580,6 +560,22 @@ impl<'gc> TableData<'gc> {
             }
             None => self.hash.get_ref(Value::Integer(i)),
         }
+    }
+
+    /// [`Table::meta_get`] on this table's data: a miss sets the event's bit in
+    /// `meta_absent`, and a set bit answers nil without a lookup.
+    #[inline(always)]
+    fn meta_lookup(&self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
+        let bit = 1u32 << event;
+        let absent = self.meta_absent.get();
+        if absent & bit != 0 {
+            return Value::Nil;
+        }
+        let v = *self.hash.get_str_ref_fast(name);
+        if v.is_nil() {
+            self.meta_absent.set(absent | bit);
+        }
+        v
     }
 
     /// The `#` hint (see the field).

@@ -1332,13 +1332,14 @@ fn call_meta_at<'gc>(
 }
 
 /// Allocation debt (in gc-arena's object units; a long string adds one per 64 bytes) past
-/// which a concatenation hands control back to the runtime to collect (`concat_op`).
-const CONCAT_DEBT_PAUSE: f64 = 4096.0;
+/// which a long concatenation (`concat_op`) or a coroutine's end (`drive`) hands control
+/// back to the runtime to collect.
+const DEBT_PAUSE: f64 = 4096.0;
 
 /// The `Concat` instruction: `concat_run` into `stack[first]`. The collector runs only
 /// between slices, and a slice is 20,000 calls or loop iterations, which `s = s .. x` on a
 /// growing string (each result a new long string) can fill with tens of megabytes of
-/// garbage. So a long result, once the allocation debt is past `CONCAT_DEBT_PAUSE`, ends
+/// garbage. So a long result, once the allocation debt is past `DEBT_PAUSE`, ends
 /// the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose driver
 /// cannot stop early, nor while the collector is stopped).
 #[inline(always)]
@@ -1359,11 +1360,17 @@ fn concat_op<'gc>(
 
 #[cold]
 fn concat_pause<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Option<Event<'gc>> {
-    if mc.metrics().allocation_debt() <= CONCAT_DEBT_PAUSE {
-        return None;
-    }
+    (mc.metrics().allocation_debt() > DEBT_PAUSE && slice_may_end_early(state))
+        .then_some(Event::OutOfFuel)
+}
+
+/// Whether a slice may end early for the collector: not while it is stopped, nor inside a
+/// nested Rust->Lua call (which cannot stop early).
+#[cold]
+#[inline(never)]
+fn slice_may_end_early(state: &State<'_>) -> bool {
     let host = state.host.borrow();
-    (host.gc.running && host.native_depth == 0).then_some(Event::OutOfFuel)
+    host.gc.running && host.native_depth == 0
 }
 
 /// Longest result `concat_short` builds.
@@ -1807,22 +1814,40 @@ pub(crate) fn run<'gc>(
         crate::function::detach_rebound_frames(mc, th);
     }
     // Most switches deliver their values at once and leave nothing pending.
-    let mut next = if th.pending.is_some() {
+    let next = if th.pending.is_some() {
         apply_pending(mc, state, thread, th)
     } else {
         Ok(None)
     };
+    let step = match next {
+        Ok(Some(ev)) => return Ok(ev),
+        Ok(None) => dispatch(mc, state, thread, th, fuel),
+        Err(e) => Err(e),
+    };
+    run_from(mc, state, thread, th, fuel, step)
+}
+
+/// The rest of [`run`] after a `dispatch` that gave `step`: dispatch again after a
+/// redispatch or a caught error, until an event.
+#[inline(always)]
+fn run_from<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    step: LResult<'gc, Event<'gc>>,
+) -> LResult<'gc, Event<'gc>> {
+    let mut step = step;
     loop {
-        let step = match next {
-            Ok(Some(ev)) => return Ok(ev),
-            Ok(None) => dispatch(mc, state, thread, th, fuel),
-            Err(e) => Err(e),
-        };
         match step {
-            Ok(Event::Redispatch) => next = Ok(None),
+            Ok(Event::Redispatch) => step = dispatch(mc, state, thread, th, fuel),
             Ok(ev) => return Ok(ev),
             // An error nobody catches in this thread leaves `run` from inside `unwind`.
-            Err(e) => next = Ok(unwind(mc, state, thread, th, e)?),
+            Err(e) => match unwind(mc, state, thread, th, e)? {
+                Some(ev) => return Ok(ev),
+                None => step = dispatch(mc, state, thread, th, fuel),
+            },
         }
     }
 }
@@ -2076,10 +2101,13 @@ pub(crate) fn drive<'gc>(
                     th.stack = Vec::new();
                     th.frames = Vec::new();
                     th.cells = Vec::new();
-                    if mc.metrics().allocation_debt() > COROUTINE_DEBT_PAUSE {
-                        if let Some(end) = coroutine_debt_pause(state) {
-                            return Ok(end);
-                        }
+                    // As after a long concatenation (`concat_pause`): a slice of a loop
+                    // making short-lived coroutines (each charged as several objects, see
+                    // `stdlib::coroutine`) would fill with thousands of dead ones. The
+                    // resumer's results are in place (or pending), so the next slice
+                    // continues it as after any fuel stop.
+                    if mc.metrics().allocation_debt() > DEBT_PAUSE && slice_may_end_early(state) {
+                        return Ok(DriveEnd::OutOfFuel);
                     }
                     continue;
                 }
@@ -2096,22 +2124,6 @@ pub(crate) fn drive<'gc>(
             to.pending = Some(Pending::CoroutineFailed(result, failed));
         });
     }
-}
-
-/// Allocation debt (gc-arena objects) past which the end of a coroutine ends the slice
-/// early, as `CONCAT_DEBT_PAUSE` does for concatenations: the collector runs only between
-/// slices, and a slice of a loop that makes short-lived coroutines (each charged as
-/// several objects, see `stdlib::coroutine`) fills with thousands of dead ones.
-const COROUTINE_DEBT_PAUSE: f64 = 4096.0;
-
-/// `DriveEnd::OutOfFuel` to collect now, unless the collector is stopped or this drive is
-/// a nested Rust->Lua call (which cannot stop early). The resumer's results are in place
-/// (or pending), so the next slice continues it as after any fuel stop.
-#[cold]
-#[inline(never)]
-fn coroutine_debt_pause(state: &State<'_>) -> Option<DriveEnd> {
-    let host = state.host.borrow();
-    (host.gc.running && host.native_depth == 0).then_some(DriveEnd::OutOfFuel)
 }
 
 /// Start or continue the suspended coroutine `target` with the values
@@ -2479,18 +2491,7 @@ fn run_nested_rest<'gc>(
     step: LResult<'gc, Event<'gc>>,
     fuel: &mut i64,
 ) -> LResult<'gc, ()> {
-    let mut step = step;
-    let first = loop {
-        match step {
-            Ok(Event::Redispatch) => step = dispatch(mc, state, thread, th, fuel),
-            Ok(ev) => break ev,
-            // As in `run`: an error nobody catches in this thread leaves from `unwind`.
-            Err(e) => match unwind(mc, state, thread, th, e)? {
-                Some(ev) => break ev,
-                None => step = dispatch(mc, state, thread, th, fuel),
-            },
-        }
-    };
+    let first = run_from(mc, state, thread, th, fuel, step)?;
     if matches!(first, Event::BoundaryReturn) {
         return Ok(());
     }
@@ -3578,6 +3579,19 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 (*unsafe { reg_mut(regs, $i as usize, &th.stack, base) })
             };
         }
+        // Continue the loop in the frame `push_lua_frame` just pushed for `callee` (its
+        // prototype `proto`), whose register window starts at `new_base`.
+        macro_rules! enter_callee {
+            ($callee:expr, $proto:expr, $new_base:expr) => {{
+                closure = $callee;
+                base = $new_base;
+                sync_regs!();
+                pc = 0;
+                code = $proto.code();
+                consts = &$proto.constants;
+                continue;
+            }};
+        }
         macro_rules! rt_err {
             ($($fmt:tt)*) => {{
                 save_pc!();
@@ -4450,13 +4464,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             if *fuel <= 0 {
                                 return Ok(Event::OutOfFuel);
                             }
-                            closure = callee;
-                            base = func_slot + 1;
-                            sync_regs!();
-                            pc = 0;
-                            code = callee_proto.code();
-                            consts = &callee_proto.constants;
-                            continue;
+                            enter_callee!(callee, callee_proto, func_slot + 1);
                         }
                     }
                     let ret = Ret {
@@ -4507,13 +4515,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             if *fuel <= 0 {
                                 return Ok(Event::OutOfFuel);
                             }
-                            closure = callee;
-                            base = dest + 1;
-                            sync_regs!();
-                            pc = 0;
-                            code = callee_proto.code();
-                            consts = &callee_proto.constants;
-                            continue;
+                            enter_callee!(callee, callee_proto, dest + 1);
                         }
                         let res = setup_call(mc, state, thread, th, dest, nargs, old.ret, true);
                         if *fuel <= 0 {
@@ -4656,13 +4658,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             push_lua_frame(th, callee, ra + 4, 2, ret, shape)
                         };
                         if let Some(callee_proto) = pushed {
-                            closure = callee;
-                            base = ra + 5;
-                            sync_regs!();
-                            pc = 0;
-                            code = callee_proto.code();
-                            consts = &callee_proto.constants;
-                            continue;
+                            enter_callee!(callee, callee_proto, ra + 5);
                         }
                     }
                     let depth = th.frames.len();
@@ -5142,9 +5138,10 @@ fn do_return_general<'gc>(
             return Err(err);
         }
         th.stack[start..start + n].copy_from_slice(&values);
-    }
-    if n == 1 && return_one_to_boundary(th, base, start) {
-        return Ok(Some(Event::BoundaryReturn));
+        // `do_return` tried this before the variables were closed, and was refused.
+        if n == 1 && return_one_to_boundary(th, base, start) {
+            return Ok(Some(Event::BoundaryReturn));
+        }
     }
     let Some(Frame::Lua(f)) = th.frames.pop() else {
         unreachable!()
