@@ -307,6 +307,23 @@ fn a_runaway_loop_is_stopped_by_the_instruction_budget() {
 }
 
 #[test]
+fn a_sorts_comparator_calls_count_against_the_instruction_budget() {
+    // Each call of a loop-free comparator costs one unit, as a Lua call does: a sort of
+    // 20,000 elements (about 300,000 comparisons) does not fit in 100,000 units.
+    let mut rt = Runtime::new();
+    rt.set_limits(budget(100_000));
+    let script = "local t = {}
+         for i = 1, 20000 do t[i] = (i * 7919) % 20000 end
+         table.sort(t, function(a, b) return a < b end)
+         return t[1]";
+    let err = rt.exec::<i64>(script, "sort").unwrap_err();
+    assert_eq!(err.limit(), Some(LimitKind::Instructions), "{err:?}");
+    // Without the limit the same script runs to its end.
+    rt.set_limits(Limits::default());
+    assert_eq!(rt.exec::<i64>(script, "sort").unwrap(), 0);
+}
+
+#[test]
 fn a_watchdog_thread_interrupts_a_runaway_script() {
     let mut rt = Runtime::sandboxed();
     let handle = rt.interrupt_handle();

@@ -17,6 +17,8 @@ use crate::table::Table;
 use crate::thread::{Frame, Thread, ThreadState};
 use crate::value::Value;
 
+pub use crate::runtime::exec::PreparedCall;
+
 pub type NativeFn = for<'gc, 'a> fn(&mut Ctx<'gc, 'a>) -> Result<usize, LuaError<'gc>>;
 
 pub struct Ctx<'gc, 'a> {
@@ -250,6 +252,12 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         exec::call_nested1(self.mc, self.state, self.thread, self.th, f, args)
     }
 
+    /// Prepare `f` for many calls in a row ([`PreparedCall::call2_1`]), as `table.sort`
+    /// calls its comparator. Runs nested like [`Ctx::call`].
+    pub fn prepare_call(&self, f: Value<'gc>) -> PreparedCall<'gc> {
+        exec::prepare_call(self.state, self.th, f)
+    }
+
     /// `obj[key]` with metamethods.
     pub fn index(&mut self, obj: Value<'gc>, key: Value<'gc>) -> Result<Value<'gc>, LuaError<'gc>> {
         if let Value::Table(t) = obj {
@@ -295,5 +303,18 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     /// `#v` with `__len`.
     pub fn length(&mut self, v: Value<'gc>) -> Result<Value<'gc>, LuaError<'gc>> {
         exec::len_nested(self.mc, self.state, self.thread, self.th, v)
+    }
+}
+
+impl<'gc> PreparedCall<'gc> {
+    /// `f(a, b)`'s first result (nil if none), as [`Ctx::call1`] gives it.
+    #[inline(always)]
+    pub fn call2_1(
+        &mut self,
+        ctx: &mut Ctx<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+    ) -> Result<Value<'gc>, LuaError<'gc>> {
+        exec::call_prepared2(ctx.mc, ctx.thread, ctx.th, self, a, b)
     }
 }

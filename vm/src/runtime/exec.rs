@@ -2297,6 +2297,234 @@ pub(crate) fn call_nested1<'gc>(
     })
 }
 
+/// A function a native calls many times in a row (`table.sort`'s comparator), prepared
+/// once by [`prepare_call`]: the nesting count taken once for the whole series, the meta
+/// depth of the caller found once, and one fuel count across the calls (safe points come
+/// every slice of calls, as in a Lua loop, so limits and the control port are served during
+/// a long sort). Each call of a Lua function with fixed parameters then writes its
+/// arguments, pushes the boundary and the callee's frames and runs `dispatch` directly
+/// ([`call_prepared2`]); anything else (a native function, a hook, a vararg callee, pending
+/// work) takes [`call_nested1`] for that call.
+pub struct PreparedCall<'gc> {
+    state: &'gc State<'gc>,
+    f: Value<'gc>,
+    /// The fast path applies: `f` is a Lua function and `native_depth` was counted.
+    fast: bool,
+    meta_depth: u32,
+    fuel: i64,
+    slice: i64,
+}
+
+impl Drop for PreparedCall<'_> {
+    fn drop(&mut self) {
+        if self.fast {
+            self.state.host.borrow_mut().native_depth -= 1;
+        }
+    }
+}
+
+/// Prepare `f` for [`call_prepared2`] from a native running on `th`.
+pub(crate) fn prepare_call<'gc>(
+    state: &'gc State<'gc>,
+    th: &ThreadState<'gc>,
+    f: Value<'gc>,
+) -> PreparedCall<'gc> {
+    let mut p = PreparedCall {
+        state,
+        f,
+        fast: false,
+        meta_depth: 0,
+        fuel: 1,
+        slice: 1,
+    };
+    if let Value::Function(_) = f {
+        let mut host = state.host.borrow_mut();
+        // At the nesting limit every call takes the general path, which raises the error.
+        if host.native_depth < MAX_NATIVE_DEPTH {
+            host.native_depth += 1;
+            p.fast = true;
+            p.slice = host.limits.slice_fuel(crate::runtime::DEFAULT_FUEL);
+            p.fuel = p.slice;
+            // As `setup_call`: an ordinary call keeps the meta depth of the Lua frame below
+            // (the frames below the native do not change while it runs).
+            p.meta_depth = parent_meta_depth(th);
+        }
+    }
+    p
+}
+
+/// `f(a, b)`'s first result (nil if none) for a [`PreparedCall`]: the hot path of
+/// `table.sort` with a comparator.
+#[inline(always)]
+pub(crate) fn call_prepared2<'gc>(
+    mc: &'gc Mutation<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    p: &mut PreparedCall<'gc>,
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> LResult<'gc, Value<'gc>> {
+    let state = p.state;
+    let (Value::Function(closure), true) = (p.f, p.fast) else {
+        return call_nested1(mc, state, thread, th, p.f, &[a, b]);
+    };
+    // One fuel unit per call, as a Lua call costs; a safe point at the slice's end.
+    p.fuel -= 1;
+    if p.fuel <= 0 {
+        prepared_safe_point(mc, state, thread, th, &mut p.fuel, &mut p.slice);
+    }
+    let proto_gc = closure.proto.get();
+    let proto = Gc::as_ref(proto_gc);
+    let func_slot = th.stack.len();
+    let base = func_slot + 1;
+    let end = base + proto.max_registers as usize;
+    if proto.is_vararg
+        || end > MAX_STACK
+        || th.hook.is_some()
+        || th.in_message_handler > 0
+        || th.pending.is_some()
+        || th.reload_generation != state.reload_generation.get()
+    {
+        return call_nested1(mc, state, thread, th, p.f, &[a, b]);
+    }
+    let saved_top = th.top;
+    th.frames.push(Frame::Boundary);
+    th.boundaries += 1;
+    // The window as `enter_lua_nested` writes it: the function, the arguments its
+    // parameters take, nil for the rest.
+    // One capacity check, then plain pushes: the counts are tiny, an iterator chain's
+    // `extend` was an out-of-line call of ~70 instructions.
+    let given = (proto.num_params as usize).min(2);
+    let stack = &mut th.stack;
+    stack.reserve(end - func_slot);
+    stack.push(p.f);
+    if given > 0 {
+        stack.push(a);
+        if given > 1 {
+            stack.push(b);
+        }
+    }
+    for _ in base + given..end {
+        stack.push(Value::Nil);
+    }
+    let ret = Ret {
+        func_slot,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    push_frame(
+        th,
+        closure,
+        proto_gc,
+        base,
+        0,
+        ret,
+        false,
+        false,
+        p.meta_depth,
+    );
+    let step = dispatch(mc, state, thread, th, &mut p.fuel);
+    // The common end is seen from the tags `dispatch` just wrote (see `run_nested_to_boundary`).
+    let result = if matches!(step, Ok(Event::BoundaryReturn)) {
+        Ok(())
+    } else {
+        run_prepared_rest(mc, state, thread, th, step, &mut p.fuel, &mut p.slice)
+    };
+    // The boundary frame is on top again (unwinding stops at it).
+    if matches!(th.frames.last(), Some(Frame::Boundary)) {
+        th.frames.pop();
+    }
+    th.boundaries -= 1;
+    let value = match result {
+        Ok(()) => {
+            // Read as the return wrote it (see `Value::set_from`).
+            let mut v = Value::Nil;
+            if th.top > func_slot {
+                if let Some(first) = th.stack.get(func_slot) {
+                    v.set_from(first);
+                }
+            }
+            Ok(v)
+        }
+        Err(e) => Err(e),
+    };
+    th.stack.truncate(func_slot);
+    th.top = saved_top;
+    ensure_frame_window(th);
+    value
+}
+
+/// [`call_prepared2`] after a first `dispatch` that did not end at the boundary: the rest
+/// of `run`'s loop, then `drive`, with safe points when the shared fuel runs out.
+#[cold]
+#[inline(never)]
+fn run_prepared_rest<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    step: LResult<'gc, Event<'gc>>,
+    fuel: &mut i64,
+    slice: &mut i64,
+) -> LResult<'gc, ()> {
+    let mut first = match run_from(mc, state, thread, th, fuel, step)? {
+        Event::BoundaryReturn => return Ok(()),
+        ev => Some(ev),
+    };
+    loop {
+        match drive(mc, state, thread, th, fuel, first.take())? {
+            DriveEnd::Boundary => return Ok(()),
+            DriveEnd::OutOfFuel => prepared_safe_point(mc, state, thread, th, fuel, slice),
+            DriveEnd::Finished { .. } => {
+                return Err(LuaError::from_str(
+                    mc,
+                    "internal error: nested call ended without returning",
+                ))
+            }
+        }
+    }
+}
+
+/// The end of a slice of a [`PreparedCall`]'s fuel: the limits checked (a limit's error
+/// raised in the running thread), the control port's jobs run, a new slice.
+#[cold]
+#[inline(never)]
+fn prepared_safe_point<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    slice: &mut i64,
+) {
+    let spent = (*slice - *fuel).max(0) as u64;
+    let (limited, inbox) = {
+        let host = state.host.borrow();
+        (host.limits.active(), host.inbox.is_some())
+    };
+    if limited {
+        let verdict = check_limits(mc, state, th, spent);
+        if let crate::limits::Verdict::Raise(kind) | crate::limits::Verdict::Stop(kind) = verdict {
+            raise_in_running_thread(mc, state, thread, th, kind);
+        }
+    }
+    if inbox {
+        let mut env = crate::runtime::LuaEnv {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+        };
+        crate::runtime::safepoint::run_pending(&mut env);
+    }
+    *slice = state
+        .host
+        .borrow()
+        .limits
+        .slice_fuel(crate::runtime::DEFAULT_FUEL);
+    *fuel = *slice;
+}
+
 /// The nested call; `take` reads the results in place on the stack before they are dropped.
 /// `boundary`: the frame the call runs behind (`None`: a plain `Frame::Boundary`).
 #[inline(always)]
