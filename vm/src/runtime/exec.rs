@@ -2448,9 +2448,10 @@ pub(crate) fn call_prepared2<'gc>(
         }
         Err(e) => Err(e),
     };
+    // The stack is as long as on entry, which kept the register window of the frame below
+    // inside it: no `ensure_frame_window`.
     th.stack.truncate(func_slot);
     th.top = saved_top;
-    ensure_frame_window(th);
     value
 }
 

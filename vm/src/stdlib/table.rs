@@ -527,7 +527,9 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
             budget -= 1;
             // Park the pivot at up - 1; a[lo] and a[up] bound the scans.
             let pivot = self.get(mid)?;
-            self.swap(mid, up - 1)?;
+            let v = self.get(up - 1)?;
+            self.set(mid, v)?;
+            self.set(up - 1, pivot)?;
             let p = self.partition(lo, up, pivot)?;
             // Recurse into the smaller side, loop on the larger (bounded stack depth).
             let smaller = if p - lo < up - p {
@@ -563,36 +565,38 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
     /// Partition `a[lo+1..=up-2]` around `pivot` (stored at `up - 1`); returns its final
     /// index. A comparator that lets a scan run past its sentinel is inconsistent.
     fn partition(&mut self, lo: i64, up: i64, pivot: Value<'gc>) -> Result<i64, LuaError<'gc>> {
+        // Each element is read once, and the swaps write the values the scans read (as
+        // lua5.4 does: an `__index` handler sees the same reads).
         let mut i = lo;
         let mut j = up - 1;
         loop {
-            loop {
+            let vi = loop {
                 i += 1;
                 let v = self.get(i)?;
                 if !self.less(v, pivot)? {
-                    break;
+                    break v;
                 }
                 if i == up - 1 {
                     return Err(self.invalid_order());
                 }
-            }
-            loop {
+            };
+            let vj = loop {
                 j -= 1;
                 let v = self.get(j)?;
                 if !self.less(pivot, v)? {
-                    break;
+                    break v;
                 }
                 if j < i {
                     return Err(self.invalid_order());
                 }
-            }
+            };
             if j < i {
-                let v = self.get(i)?;
-                self.set(up - 1, v)?;
+                self.set(up - 1, vi)?;
                 self.set(i, pivot)?;
                 return Ok(i);
             }
-            self.swap(i, j)?;
+            self.set(i, vj)?;
+            self.set(j, vi)?;
         }
     }
 
