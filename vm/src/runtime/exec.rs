@@ -2344,7 +2344,8 @@ fn call_nested_run<'gc>(
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
             drop(host);
-            *error = Some(runtime_error(mc, th, "C stack overflow"));
+            // The caller is a native (or the host): lua5.4 gives no position.
+            *error = Some(core_error(mc, "C stack overflow"));
             return;
         }
         host.native_depth += 1;
