@@ -181,7 +181,11 @@ fn uncaught_error_traceback_keeps_frames_inside_nested_calls() {
     let dir = temp_dir("nested-traceback");
     std::fs::write(dir.join("main.lua"), "local x = 1\nrequire(\"qb\")\n").unwrap();
     std::fs::write(dir.join("qb.lua"), "\nrequire(\"qc\")\nreturn 1\n").unwrap();
-    std::fs::write(dir.join("qc.lua"), "local t = {}\n\ntable.insert(t, 1, 2, 3)\n").unwrap();
+    std::fs::write(
+        dir.join("qc.lua"),
+        "local t = {}\n\ntable.insert(t, 1, 2, 3)\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("cb.lua"),
         "string.gsub(\"a\", \".\", function() require(\"qd\") end)\n",
