@@ -173,6 +173,44 @@ fn print_reaches_a_pipe_before_the_script_ends() {
 }
 
 /// Runs `source` as `name` in a fresh directory; returns exit code, stdout and stderr.
+/// An error that leaves nested calls (a native calling Lua: `require` running a chunk, a
+/// `gsub` callback) uncaught keeps the frames inside them in its traceback, as lua5.4's
+/// does (the expected texts are lua5.4's, with its `lua5.4:` prefix replaced).
+#[test]
+fn uncaught_error_traceback_keeps_frames_inside_nested_calls() {
+    let dir = temp_dir("nested-traceback");
+    std::fs::write(dir.join("main.lua"), "local x = 1\nrequire(\"qb\")\n").unwrap();
+    std::fs::write(dir.join("qb.lua"), "\nrequire(\"qc\")\nreturn 1\n").unwrap();
+    std::fs::write(
+        dir.join("qc.lua"),
+        "local t = {}\n\ntable.insert(t, 1, 2, 3)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cb.lua"),
+        "string.gsub(\"a\", \".\", function() require(\"qd\") end)\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("qd.lua"), "error(\"boom\")\n").unwrap();
+    let out = run_in(&dir, &["run", "main.lua"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "wayfinder: ./qc.lua:3: wrong number of arguments to 'insert'\nstack traceback:\n\
+\t[C]: in function 'table.insert'\n\t./qc.lua:3: in main chunk\n\
+\t[C]: in function 'require'\n\t./qb.lua:2: in main chunk\n\
+\t[C]: in function 'require'\n\tmain.lua:2: in main chunk\n\t[C]: in ?\n"
+    );
+    let out = run_in(&dir, &["run", "cb.lua"]);
+    assert_eq!(
+        text(&out.stderr),
+        "wayfinder: ./qd.lua:1: boom\nstack traceback:\n\t[C]: in function 'error'\n\
+\t./qd.lua:1: in main chunk\n\t[C]: in function 'require'\n\
+\tcb.lua:1: in function <cb.lua:1>\n\t[C]: in function 'string.gsub'\n\
+\tcb.lua:1: in main chunk\n\t[C]: in ?\n"
+    );
+}
+
 fn run_script(tag: &str, name: &str, source: &str) -> (Option<i32>, String, String) {
     let dir = temp_dir(tag);
     std::fs::write(dir.join(name), source).unwrap();

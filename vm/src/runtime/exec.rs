@@ -1659,6 +1659,22 @@ pub(crate) fn unwind<'gc>(
             // `coroutine.close`, or for a wrapping function to close at once (as lua5.4).
             return Err(err);
         };
+        // An error leaving a nested call (a native's call into Lua, `require`'s of a chunk)
+        // with no `pcall` below it on the main thread will not be caught: take its traceback
+        // now, as lua.c's message handler does where it is raised, while the frames inside
+        // the nested call still exist.
+        if matches!(th.frames[i], Frame::Boundary)
+            && err.traceback.is_none()
+            && thread.ptr_eq(state.main_thread)
+            && !th.frames[..i]
+                .iter()
+                .any(|f| matches!(f, Frame::Protected { .. }))
+        {
+            let raised_by = th.raised_by.take();
+            err.traceback = Some(crate::stdlib::debug::error_traceback(
+                mc, state, th, raised_by, true,
+            ));
+        }
         th.raised_by = None;
         let cell_level = th.frames[i + 1..]
             .iter()
@@ -2573,7 +2589,8 @@ fn call_nested_run<'gc>(
         let mut host = state.host.borrow_mut();
         if host.native_depth >= MAX_NATIVE_DEPTH {
             drop(host);
-            *error = Some(runtime_error(mc, th, "C stack overflow"));
+            // The caller is a native (or the host): lua5.4 gives no position.
+            *error = Some(core_error(mc, "C stack overflow"));
             return;
         }
         host.native_depth += 1;
