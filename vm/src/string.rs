@@ -376,7 +376,7 @@ pub fn copy_bytes(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Multiply as 128 bits and fold the halves together: every input bit reaches the low
-/// bits, which the table's hash part and the string cache index by.
+/// bits, which a table's hash part and the string cache index by.
 #[inline(always)]
 fn fold_mul(a: u64, b: u64) -> u64 {
     let p = (a as u128).wrapping_mul(b as u128);
@@ -390,60 +390,53 @@ fn read8(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-#[inline(always)]
-fn read4(bytes: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&bytes[at..at + 4]);
-    u32::from_le_bytes(w) as u64
-}
-
 const SEED0: u64 = 0x243f_6a88_85a3_08d3;
 const SEED1: u64 = 0x1319_8a2e_0370_7344;
 const SEED2: u64 = 0xa409_3822_299f_31d0;
 
-/// The strings' hash: eight bytes at a time, each step one 64x64->128-bit multiply whose
-/// halves are folded together (so a short key costs a few instructions, not a multiply
-/// per byte). Every byte of a string up to 256 bytes counts; a longer one is sampled
-/// (32 words spread over it, the last one ending at its end, plus the length): long
-/// strings are made in bulk by concatenation and rarely used as keys, and equal hashes
-/// are always confirmed by comparing the bytes.
+/// The strings' hash. Under 128 bytes (names, keys, most run-time strings): FNV-1a over
+/// every byte, whose last step (xor a byte, multiply by an odd number) makes the low
+/// bits, which a table's hash part indexes by, a one-to-one function of the last byte:
+/// keys that differ only there (`x`/`y`/`z`, `vx`/`vy`/`vz`, `key1`/`key2`) never share
+/// a home slot in a small table. Longer strings: `hash_long`.
+#[inline]
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let len = bytes.len();
-    let seed = SEED0 ^ len as u64;
-    if len <= 16 {
-        // Two reads that together cover the bytes (overlapping when shorter than 16).
-        let (a, b) = if len >= 8 {
-            (read8(bytes, 0), read8(bytes, len - 8))
-        } else if len >= 4 {
-            (read4(bytes, 0), read4(bytes, len - 4))
-        } else if len > 0 {
-            let (x, y, z) = (
-                bytes[0] as u64,
-                bytes[len / 2] as u64,
-                bytes[len - 1] as u64,
-            );
-            ((x << 16) | (y << 8) | z, 0)
-        } else {
-            (0, 0)
-        };
-        return fold_mul(a ^ SEED1, b ^ seed);
+    if bytes.len() >= 128 {
+        return hash_long(bytes);
     }
-    let mut h = seed;
-    if len <= 256 {
-        // 16 bytes a step; the last step reads the last 16 bytes (overlapping).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// `hash_bytes` of a string of 128 bytes or more: sixteen bytes a step, each step one
+/// 64x64->128-bit multiply whose halves are folded together (instead of FNV's multiply
+/// per byte). Every byte up to 256 bytes counts; a longer string is sampled (32 words
+/// spread over it, the last 8 bytes, the length): long strings are made in bulk by
+/// concatenation and rarely used as keys, and equal hashes are always confirmed by
+/// comparing the bytes.
+#[inline(never)]
+fn hash_long(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let mut h = SEED0 ^ n as u64;
+    if n <= 256 {
+        // The last step reads the last 16 bytes (overlapping the one before).
         let mut at = 0;
-        while at + 16 < len {
+        while at + 16 < n {
             h = fold_mul(read8(bytes, at) ^ SEED1, read8(bytes, at + 8) ^ h);
             at += 16;
         }
-        return fold_mul(read8(bytes, len - 16) ^ SEED2, read8(bytes, len - 8) ^ h);
+        return fold_mul(read8(bytes, n - 16) ^ SEED2, read8(bytes, n - 8) ^ h);
     }
-    let step = (len - 8) / 31;
+    let step = (n - 8) / 31;
     for k in 0..16 {
         let at = 2 * k * step;
         h = fold_mul(read8(bytes, at) ^ SEED1, read8(bytes, at + step) ^ h);
     }
-    fold_mul(read8(bytes, len - 8) ^ SEED2, h)
+    fold_mul(read8(bytes, n - 8) ^ SEED2, h)
 }
 
 #[cfg(test)]
@@ -469,6 +462,15 @@ mod tests {
                     "len {len} at {at}"
                 );
             }
+        }
+        // Keys that differ only in their last byte differ in the low bits.
+        for prefix in ["", "v", "key", "a_longer_prefix_of_many_bytes"] {
+            let mut low3 = std::collections::HashSet::new();
+            for c in b'a'..=b'h' {
+                let key = format!("{prefix}{}", c as char);
+                low3.insert(hash_bytes(key.as_bytes()) & 7);
+            }
+            assert_eq!(low3.len(), 8, "prefix {prefix:?}");
         }
         let mut low = std::collections::HashSet::new();
         for i in 0..4096u32 {
