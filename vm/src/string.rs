@@ -348,31 +348,138 @@ fn new_inline_n<'gc, const N: usize>(
         },
         bytes: [0; N],
     };
-    obj.bytes[..bytes.len()].copy_from_slice(bytes);
+    copy_bytes(&mut obj.bytes[..bytes.len()], bytes);
     let gc = Gc::new(mc, obj);
     // SAFETY: `Inline` is `repr(C)` with the head first.
     unsafe { Gc::cast::<StringData>(gc) }
 }
 
-/// FNV-1a over at most 64 sampled bytes plus the length: fast for long strings, and good
-/// enough spread for the table's hash part.
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    if bytes.len() < 128 {
-        // Every byte (the step below is 1): a plain loop, without the division that
-        // the stepped loop's trip count costs.
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        return h;
+/// `dst.copy_from_slice(src)`, without a call to `memcpy` for up to 16 bytes (the pieces
+/// of most concatenations and most short strings): two overlapping word copies.
+#[inline(always)]
+pub fn copy_bytes(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    assert_eq!(dst.len(), n);
+    if n > 16 {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
     }
-    let step = bytes.len() / 64;
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u64;
+}
+
+/// Multiply as 128 bits and fold the halves together: every input bit reaches the low
+/// bits, which a table's hash part and the string cache index by.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+#[inline(always)]
+fn read8(bytes: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+const SEED0: u64 = 0x243f_6a88_85a3_08d3;
+const SEED1: u64 = 0x1319_8a2e_0370_7344;
+const SEED2: u64 = 0xa409_3822_299f_31d0;
+
+/// The strings' hash. Under 128 bytes (names, keys, most run-time strings): FNV-1a over
+/// every byte, whose last step (xor a byte, multiply by an odd number) makes the low
+/// bits, which a table's hash part indexes by, a one-to-one function of the last byte:
+/// keys that differ only there (`x`/`y`/`z`, `vx`/`vy`/`vz`, `key1`/`key2`) never share
+/// a home slot in a small table. Longer strings: `hash_long`.
+#[inline]
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    if bytes.len() >= 128 {
+        return hash_long(bytes);
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    for &b in bytes {
+        h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
-        i += step;
     }
     h
+}
+
+/// `hash_bytes` of a string of 128 bytes or more: sixteen bytes a step, each step one
+/// 64x64->128-bit multiply whose halves are folded together (instead of FNV's multiply
+/// per byte). Every byte up to 256 bytes counts; a longer string is sampled (32 words
+/// spread over it, the last 8 bytes, the length): long strings are made in bulk by
+/// concatenation and rarely used as keys, and equal hashes are always confirmed by
+/// comparing the bytes.
+#[inline(never)]
+fn hash_long(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let mut h = SEED0 ^ n as u64;
+    if n <= 256 {
+        // The last step reads the last 16 bytes (overlapping the one before).
+        let mut at = 0;
+        while at + 16 < n {
+            h = fold_mul(read8(bytes, at) ^ SEED1, read8(bytes, at + 8) ^ h);
+            at += 16;
+        }
+        return fold_mul(read8(bytes, n - 16) ^ SEED2, read8(bytes, n - 8) ^ h);
+    }
+    let step = (n - 8) / 31;
+    for k in 0..16 {
+        let at = 2 * k * step;
+        h = fold_mul(read8(bytes, at) ^ SEED1, read8(bytes, at + step) ^ h);
+    }
+    fold_mul(read8(bytes, n - 8) ^ SEED2, h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash_bytes;
+
+    #[test]
+    fn hash_spreads_short_and_long_strings() {
+        // Every length from 0 to 300 and one changed byte at every position give
+        // different hashes, and different low bits for most.
+        let base: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..=300 {
+            assert!(seen.insert(hash_bytes(&base[..len])), "length {len}");
+        }
+        for len in [1usize, 3, 5, 8, 12, 16, 17, 40, 100, 256] {
+            for at in 0..len {
+                let mut v = base[..len].to_vec();
+                v[at] ^= 0x20;
+                assert_ne!(
+                    hash_bytes(&v),
+                    hash_bytes(&base[..len]),
+                    "len {len} at {at}"
+                );
+            }
+        }
+        // Keys that differ only in their last byte differ in the low bits.
+        for prefix in ["", "v", "key", "a_longer_prefix_of_many_bytes"] {
+            let mut low3 = std::collections::HashSet::new();
+            for c in b'a'..=b'h' {
+                let key = format!("{prefix}{}", c as char);
+                low3.insert(hash_bytes(key.as_bytes()) & 7);
+            }
+            assert_eq!(low3.len(), 8, "prefix {prefix:?}");
+        }
+        let mut low = std::collections::HashSet::new();
+        for i in 0..4096u32 {
+            low.insert(hash_bytes(format!("k{i}").as_bytes()) & 4095);
+        }
+        assert!(
+            low.len() > 2400,
+            "{} distinct low 12 bits of 4096",
+            low.len()
+        );
+    }
 }

@@ -1269,7 +1269,8 @@ pub(crate) fn deliver<'gc>(
                     } => {
                         th.stack[end - 2] = first;
                         ensure_len(th, frame_end);
-                        return concat_run(mc, state, thread, th, lo, end - 1, dest);
+                        return concat_run(mc, state, thread, th, lo, end - 1, dest)
+                            .map(Concatenated::event);
                     }
                     RetKind::Close { level, top } => {
                         ensure_len(th, frame_end);
@@ -1339,9 +1340,10 @@ const DEBT_PAUSE: f64 = 4096.0;
 /// The `Concat` instruction: `concat_run` into `stack[first]`. The collector runs only
 /// between slices, and a slice is 20,000 calls or loop iterations, which `s = s .. x` on a
 /// growing string (each result a new long string) can fill with tens of megabytes of
-/// garbage. So a long result, once the allocation debt is past `DEBT_PAUSE`, ends
-/// the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose driver
-/// cannot stop early, nor while the collector is stopped).
+/// garbage, and a loop of short concatenations (`"k" .. i`) a megabyte. So a long
+/// result, and every 256th short one, once the allocation debt is past `DEBT_PAUSE`,
+/// ends the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose
+/// driver cannot stop early, nor while the collector is stopped).
 #[inline(always)]
 fn concat_op<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -1350,12 +1352,40 @@ fn concat_op<'gc>(
     th: &mut ThreadState<'gc>,
     first: usize,
     end: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Concatenated<'gc>> {
     let r = concat_run(mc, state, thread, th, first, end, first)?;
-    if r.is_none() && matches!(th.stack[first], Value::String(s) if s.len() > 64) {
-        return Ok(concat_pause(mc, state));
+    if matches!(r, Concatenated::InPlace) {
+        // Every long result, and every 256th short one: a loop making short strings
+        // otherwise fills a whole slice with them (20,000 iterations, about a megabyte).
+        let ticks = state.concat_ticks.get().wrapping_sub(1);
+        state.concat_ticks.set(ticks);
+        if ticks == 0 || matches!(th.stack[first], Value::String(s) if s.len() > 64) {
+            if let Some(ev) = concat_pause(mc, state) {
+                return Ok(Concatenated::Called(Some(ev)));
+            }
+        }
     }
     Ok(r)
+}
+
+/// What `concat_run` did.
+enum Concatenated<'gc> {
+    /// The result is in its register, and nothing else changed: no call was made, the
+    /// stack was neither resized nor moved (the dispatch loop's register pointer is
+    /// still good).
+    InPlace,
+    /// A `__concat` metamethod was called (a Lua one pushed its frame), or the slice ends
+    /// (`concat_op`'s pause): the dispatch loop re-reads its frame.
+    Called(Option<Event<'gc>>),
+}
+
+impl<'gc> Concatenated<'gc> {
+    fn event(self) -> Option<Event<'gc>> {
+        match self {
+            Concatenated::InPlace => None,
+            Concatenated::Called(ev) => ev,
+        }
+    }
 }
 
 #[cold]
@@ -1389,14 +1419,20 @@ fn concat_short<'gc>(
     let mut buf = [0u8; CONCAT_SHORT_LEN];
     let mut len = 0;
     for v in values {
-        let mut digits = [0u8; 20];
-        let bytes = match *v {
-            Value::String(s) => s.as_bytes(),
-            Value::Integer(i) => ops::integer_digits(i, &mut digits),
+        match *v {
+            Value::String(s) => {
+                let bytes = s.as_bytes();
+                crate::string::copy_bytes(buf.get_mut(len..len + bytes.len())?, bytes);
+                len += bytes.len();
+            }
+            Value::Integer(i) => {
+                let mut digits = [0u8; 20];
+                let bytes = ops::integer_digits(i, &mut digits);
+                crate::string::copy_bytes(buf.get_mut(len..len + bytes.len())?, bytes);
+                len += bytes.len();
+            }
             _ => return None,
-        };
-        buf.get_mut(len..len + bytes.len())?.copy_from_slice(bytes);
-        len += bytes.len();
+        }
     }
     Some(state.new_string(mc, &buf[..len]))
 }
@@ -1411,10 +1447,10 @@ fn concat_run<'gc>(
     first: usize,
     end: usize,
     dest: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Concatenated<'gc>> {
     if let Some(s) = concat_short(mc, state, &th.stack[first..end]) {
         th.stack[dest] = Value::String(s);
-        return Ok(None);
+        return Ok(Concatenated::InPlace);
     }
     let mut end = end;
     while end - first > 1 {
@@ -1427,19 +1463,25 @@ fn concat_run<'gc>(
             while start > first && is_piece(th.stack[start - 1]) {
                 start -= 1;
             }
+            // Exact unless a float is among the pieces (then an upper bound).
             let len: usize = th.stack[start..end]
                 .iter()
-                .map(|v| match v {
-                    Value::String(s) => s.as_bytes().len(),
+                .map(|v| match *v {
+                    Value::String(s) => s.len(),
+                    Value::Integer(i) => ops::integer_len(i),
                     _ => 32,
                 })
                 .sum();
-            let mut buf = if len < 1 << 16 {
+            let mut buf = if len <= crate::string::MAX_INLINE_LEN {
                 // Short results are built in the state's scratch buffer and copied into
                 // the string object; the buffer is kept for the next one.
                 let mut buf = state.take_scratch();
                 buf.reserve(len);
                 buf
+            } else if len < 1 << 16 {
+                // A long string takes its buffer over: allocated at the exact size, it
+                // needs no shrinking then.
+                Vec::with_capacity(len)
             } else {
                 // A large result: within the memory limit, and an error rather than an
                 // abort if the system has no room.
@@ -1477,11 +1519,12 @@ fn concat_run<'gc>(
                 &[a, b],
                 1,
                 RetKind::Concat { first, end, dest },
-            );
+            )
+            .map(Concatenated::Called);
         }
     }
     th.stack[dest] = th.stack[first];
-    Ok(None)
+    Ok(Concatenated::InPlace)
 }
 
 fn concat_culprit_info(th: &ThreadState<'_>, slot: usize) -> Option<String> {
@@ -4517,7 +4560,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     let first = base + a as usize;
                     save_pc!();
                     match concat_op(mc, state, thread, th, first, first + n as usize) {
-                        Ok(None) => {
+                        Ok(Concatenated::InPlace) => {}
+                        Ok(Concatenated::Called(None)) => {
                             if !matches!(th.frames.last(), Some(Frame::Lua(f)) if f.base == base && f.pc == pc)
                             {
                                 continue 'frames;
@@ -4525,7 +4569,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             restore_window(th);
                             sync_regs!();
                         }
-                        Ok(Some(ev)) => return Ok(ev),
+                        Ok(Concatenated::Called(Some(ev))) => return Ok(ev),
                         Err(e) => return Err(e),
                     }
                 }
