@@ -118,6 +118,12 @@ pub struct ThreadState<'gc> {
     /// suspended ones to walk).
     #[collect(require_static)]
     pub suspended_bytes: crate::limits::Charged,
+    /// A coroutine dying of an error raised inside a nested call (a native's call into Lua)
+    /// loses that call's frames as the error leaves it; the traceback lines of its levels at
+    /// the error are kept here for `debug.traceback(co)`, as lua5.4 keeps its frames (only
+    /// for a short stack; boxed: a pointer in every coroutine).
+    #[collect(require_static)]
+    pub kept_traceback: Option<Box<Vec<String>>>,
 }
 
 impl ThreadState<'_> {

@@ -1655,6 +1655,7 @@ pub(crate) fn close_thread<'gc>(
     ts.tbc.clear();
     ts.start = None;
     ts.yield_ret = None;
+    ts.kept_traceback = None;
     err
 }
 
@@ -1717,6 +1718,21 @@ pub(crate) fn unwind<'gc>(
             err.traceback = Some(crate::stdlib::debug::error_traceback(
                 mc, state, th, raised_by, true,
             ));
+        } else if matches!(th.frames[i], Frame::Boundary)
+            && th.kept_traceback.is_none()
+            && !thread.ptr_eq(state.main_thread)
+            && !th.frames[..i].iter().any(|f| {
+                matches!(
+                    f,
+                    Frame::Protected { .. } | Frame::Finalizer | Frame::Hook { .. }
+                )
+            })
+        {
+            // A coroutine the error will kill: keep what `debug.traceback(co)` shows of the
+            // frames this boundary is about to discard (lua5.4 keeps them).
+            let raised_by = th.raised_by.take();
+            th.kept_traceback =
+                crate::stdlib::debug::kept_traceback_lines(mc, state, th, raised_by).map(Box::new);
         }
         th.raised_by = None;
         let cell_level = th.frames[i + 1..]

@@ -251,8 +251,28 @@ fn traceback_text<'gc>(
     view: &StackView<'gc, '_>,
     level: i64,
 ) -> String {
+    render_traceback(view.levels.len(), level, |out, l| {
+        let lv = view.levels[l];
+        let name = global_function_name(mc, state, level_function(view.th, lv));
+        match lv {
+            Level::Lua(i) => out.push_str(&traceback_frame_line(view.th, i, name.as_deref())),
+            Level::Native(..) => {
+                out.push_str("\n\t[C]: in ");
+                match (name, level_name(view.th, lv)) {
+                    (Some(n), _) => out.push_str(&format!("function '{n}'")),
+                    (None, Some((what, n))) => out.push_str(&format!("{what} '{n}'")),
+                    (None, None) => out.push('?'),
+                }
+            }
+        }
+    })
+}
+
+/// "stack traceback:" and the lines of `count` levels from `level` on, as lua5.4 shows them
+/// (the middle of a deep stack skipped); `line` appends the line of one level.
+fn render_traceback(count: usize, level: i64, mut line: impl FnMut(&mut String, usize)) -> String {
     let mut out = String::from("stack traceback:");
-    let last = view.levels.len() as i64 - 1;
+    let last = count as i64 - 1;
     // A negative level shows nothing, as in lua5.4.
     let mut level = level;
     let mut to_show = if last.saturating_sub(level) > FIRST_LEVELS + LAST_LEVELS {
@@ -260,29 +280,48 @@ fn traceback_text<'gc>(
     } else {
         -1
     };
-    while let Some(&lv) = usize::try_from(level).ok().and_then(|l| view.levels.get(l)) {
+    while let Some(l) = usize::try_from(level).ok().filter(|&l| l < count) {
         level += 1;
         if to_show == 0 {
             let skip = last - level - LAST_LEVELS + 1;
             out.push_str(&format!("\n\t...\t(skipping {skip} levels)"));
             level += skip;
         } else {
-            let name = global_function_name(mc, state, level_function(view.th, lv));
-            match lv {
-                Level::Lua(i) => out.push_str(&traceback_frame_line(view.th, i, name.as_deref())),
-                Level::Native(..) => {
-                    out.push_str("\n\t[C]: in ");
-                    match (name, level_name(view.th, lv)) {
-                        (Some(n), _) => out.push_str(&format!("function '{n}'")),
-                        (None, Some((what, n))) => out.push_str(&format!("{what} '{n}'")),
-                        (None, None) => out.push('?'),
-                    }
-                }
-            }
+            line(&mut out, l);
         }
         to_show -= 1;
     }
     out
+}
+
+/// A dying coroutine's stack longer than this keeps no traceback lines (see
+/// `ThreadState::kept_traceback`).
+const KEPT_LEVELS_MAX: usize = 64;
+
+/// The traceback line of each level of `th` (a coroutine an error is leaving through a
+/// nested call's boundary, nothing below able to catch it), from the native that raised
+/// the error if one did; `None` for a deep stack.
+pub(crate) fn kept_traceback_lines<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    raised_by: Option<Value<'gc>>,
+) -> Option<Vec<String>> {
+    let levels = stack_levels(th, raised_by, false);
+    if levels.len() > KEPT_LEVELS_MAX {
+        return None;
+    }
+    let count = levels.len();
+    let view = StackView {
+        th,
+        levels,
+        top_slot: None,
+        native_args: None,
+    };
+    let all = traceback_text(mc, state, &view, 0);
+    // One line per level (the header dropped): no level was skipped at this depth.
+    let lines: Vec<String> = all.split('\n').skip(1).map(str::to_owned).collect();
+    (lines.len() == count).then_some(lines)
 }
 
 /// The traceback of an error nobody caught, as lua.c's message handler makes it where the
@@ -315,7 +354,21 @@ fn traceback<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     let level = ctx.opt_integer(a + 1, if other.is_none() { 1 } else { 0 })?;
     let (mc, state) = (ctx.mc, ctx.state);
-    let text = with_stack(ctx, other, |view| traceback_text(mc, state, view, level))?;
+    // A coroutine that died inside a nested call shows the levels it had at the error.
+    let kept = other.and_then(|t| {
+        let ts = t.gc().try_borrow().ok()?;
+        let lines = ts.kept_traceback.as_ref()?;
+        (ts.status == CoStatus::Dead).then(|| {
+            render_traceback(lines.len(), level, |out, l| {
+                out.push('\n');
+                out.push_str(&lines[l]);
+            })
+        })
+    });
+    let text = match kept {
+        Some(text) => text,
+        None => with_stack(ctx, other, |view| traceback_text(mc, state, view, level))?,
+    };
     let mut bytes = Vec::new();
     if let Some(m) = message {
         // lua5.4 takes the message as a C string: it ends at the first zero byte.
