@@ -292,6 +292,12 @@ impl<'gc> LuaString<'gc> {
         self.0
     }
 
+    /// The string behind a pointer from [`LuaString::gc`].
+    #[inline(always)]
+    pub fn from_gc(gc: Gc<'gc, StringData>) -> LuaString<'gc> {
+        LuaString(gc)
+    }
+
     /// Lossy UTF-8 view for messages.
     pub fn to_str_lossy(self) -> std::borrow::Cow<'gc, str> {
         String::from_utf8_lossy(self.as_bytes())

@@ -121,9 +121,11 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
         if !weak.is_weak() {
             // The common case, traced as the derived impl would (inlined per element).
             self.array.trace(cc);
-            for (k, v) in &self.hash.slots {
-                k.trace(cc);
-                v.trace(cc);
+            for s in self.hash.slots.iter() {
+                if s.kind() >= KEY_STRING {
+                    s.key().trace(cc);
+                }
+                s.value.trace(cc);
             }
             self.metatable.trace(cc);
             return;
@@ -137,14 +139,15 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
         // only with its entry (`crate::weak::process` resurrects the string keys of the
         // entries that survive, and turns the others into NaN tombstones).
         let all_weak = weak.keys && weak.values;
-        for (k, v) in &self.hash.slots {
+        for s in self.hash.slots.iter() {
+            let k = s.key();
             let weak_key =
-                weak.keys && (is_collectable(k) || (all_weak && matches!(k, Value::String(_))));
+                weak.keys && (is_collectable(&k) || (all_weak && matches!(k, Value::String(_))));
             if !weak_key {
                 k.trace(cc);
             }
-            if !is_collectable(v) {
-                v.trace(cc);
+            if !is_collectable(&s.value) {
+                s.value.trace(cc);
             }
         }
         self.metatable.trace(cc);
@@ -158,7 +161,7 @@ impl<'gc> Table<'gc> {
 
     pub fn with_capacity(mc: &Mutation<'gc>, array: usize, hash: usize) -> Table<'gc> {
         // As lua5.4's `lua_createtable`: an array part of exactly `array` slots (nil until
-        // set) and a hash part of `hash` rounded up to a power of two.
+        // set) and a hash part with room for `hash` keys.
         let mut data = TableData {
             array: vec![Value::Nil; array],
             ..TableData::default()
@@ -167,12 +170,9 @@ impl<'gc> Table<'gc> {
         // Sizes come from a constructor or a native's argument count, bounded by the
         // code and stack limits: a refusal is handled as `vec!` handles it.
         if hash > 0 {
-            match HashPart::with_lua_size(hash.next_power_of_two()) {
+            match HashPart::for_keys(hash) {
                 Ok(h) => data.hash = h,
-                Err(_) => std::alloc::handle_alloc_error(std::alloc::Layout::new::<(
-                    Value<'gc>,
-                    Value<'gc>,
-                )>()),
+                Err(_) => std::alloc::handle_alloc_error(std::alloc::Layout::new::<Slot<'gc>>()),
             }
         }
         let after = data.slot_capacity();
@@ -330,12 +330,12 @@ impl<'gc> Table<'gc> {
         let hash = &mut data.hash;
         // With no slots the mask is all ones and `get_mut` finds nothing.
         let i = key.hash_value() as usize & hash.slots.len().wrapping_sub(1);
-        if let Some((Value::String(s), slot)) = hash.slots.get_mut(i) {
-            if Gc::ptr_eq(s.gc(), key.gc()) && !slot.is_nil() {
+        if let Some(slot) = hash.slots.get_mut(i) {
+            if slot.is_str(key) && !slot.value.is_nil() {
                 if value.is_nil() {
                     hash.live -= 1;
                 }
-                slot.set_from(value);
+                slot.value.set_from(value);
                 return true;
             }
         }
@@ -449,7 +449,7 @@ impl<'gc> Table<'gc> {
                 // it is nil, or when it ends the array and the hash part is empty.
                 match data.array.get(limit) {
                     Some(next) if next.is_nil() => return Some(limit as i64),
-                    None if data.hash.lua_size() == 0 => return Some(limit as i64),
+                    None if data.hash.slots.is_empty() => return Some(limit as i64),
                     _ => {}
                 }
             }
@@ -538,15 +538,17 @@ impl<'gc> TableData<'gc> {
     /// [`TableData::get`] by reference, for the executor's copies (see [`Value::set_from`]).
     #[inline]
     fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
+        // Only the array part and a string's home slot inline (this is the executor's
+        // `t[k]`): the probes are out of line, keeping the executor's code small.
         match key {
-            Value::String(s) => self.hash.get_str_ref(s),
+            Value::String(s) => self.hash.get_str_ref_fast(s),
             Value::Integer(i) => self.get_int_ref(i),
             Value::Number(f) => match crate::arith::float_to_int_exact(f) {
                 Some(i) => self.get_int_ref(i),
-                None => self.hash.get_ref(key),
+                None => self.hash.get_ref_probe(key),
             },
             Value::Nil => &Value::Nil,
-            _ => self.hash.get_ref(key),
+            _ => self.hash.get_ref_probe(key),
         }
     }
 
@@ -558,7 +560,7 @@ impl<'gc> TableData<'gc> {
                 self.touch(index);
                 v
             }
-            None => self.hash.get_ref(Value::Integer(i)),
+            None => self.hash.get_ref_probe(Value::Integer(i)),
         }
     }
 
@@ -643,7 +645,7 @@ impl<'gc> TableData<'gc> {
         let no_meta = self.metatable.is_none();
         match found {
             Some(i) => {
-                let slot = &mut self.hash.slots[i].1;
+                let slot = &mut self.hash.slots[i].value;
                 match (slot.is_nil(), value.is_nil()) {
                     (false, false) => {}
                     (false, true) => self.hash.live -= 1,
@@ -664,7 +666,11 @@ impl<'gc> TableData<'gc> {
             None if value.is_nil() => true,
             None if (self.hash.used as usize) < self.hash.lua_size() => {
                 self.meta_absent.set(0);
-                self.hash.slots[end] = (Value::String(key), value);
+                self.hash.slots[end] = Slot {
+                    value,
+                    meta: str_meta(key),
+                    bits: str_addr(key),
+                };
                 self.hash.used += 1;
                 self.hash.live += 1;
                 true
@@ -709,13 +715,13 @@ impl<'gc> TableData<'gc> {
     }
 
     /// Store a normalised key that has no array slot. A new key goes into the hash part
-    /// while it has a free node in lua5.4's terms (it holds `lua_size` keys, tombstones
-    /// included); when it is full, [`TableData::rehash`] resizes both parts first.
+    /// while it has room ([`HashPart::lua_size`] keys, tombstones included); when it is
+    /// full, [`TableData::rehash`] resizes both parts first.
     fn hash_set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), SetError> {
         // One probe finds the key or the free slot it would take.
         let free = match self.hash.probe(key) {
             Ok(i) => {
-                let slot = &mut self.hash.slots[i].1;
+                let slot = &mut self.hash.slots[i].value;
                 match (slot.is_nil(), value.is_nil()) {
                     (true, false) => self.hash.live += 1,
                     (false, true) => self.hash.live -= 1,
@@ -731,7 +737,8 @@ impl<'gc> TableData<'gc> {
         }
         if (self.hash.used as usize) < self.hash.lua_size() {
             if let Some(i) = free {
-                self.hash.slots[i] = (key, value);
+                let (meta, bits) = key_parts(key);
+                self.hash.slots[i] = Slot { value, meta, bits };
                 self.hash.used += 1;
                 self.hash.live += 1;
                 return Ok(());
@@ -775,21 +782,23 @@ impl<'gc> TableData<'gc> {
             lo = hi;
         }
         total += ints;
-        let mut count_int = |k: Value<'gc>, nums: &mut [usize]| {
-            if let Value::Integer(i) = k {
-                if (i as u64).wrapping_sub(1) < MAX_ARRAY_SIZE as u64 {
-                    nums[ceil_log2(i as u64)] += 1;
-                    ints += 1;
-                }
+        let mut count_int = |i: i64, nums: &mut [usize]| {
+            if (i as u64).wrapping_sub(1) < MAX_ARRAY_SIZE as u64 {
+                nums[ceil_log2(i as u64)] += 1;
+                ints += 1;
             }
         };
-        for (k, v) in &self.hash.slots {
-            if !v.is_nil() {
+        for s in self.hash.slots.iter() {
+            if !s.value.is_nil() {
                 total += 1;
-                count_int(*k, &mut nums);
+                if s.kind() == KEY_INT {
+                    count_int(s.bits as i64, &mut nums);
+                }
             }
         }
-        count_int(extra, &mut nums);
+        if let Value::Integer(i) = extra {
+            count_int(i, &mut nums);
+        }
         total += 1;
         // The largest power of two more than half full (scanning while the keys could
         // still fill more than half of it).
@@ -814,15 +823,10 @@ impl<'gc> TableData<'gc> {
         self.resize(size, hashed + removed.min(hashed))
     }
 
-    /// Make the array part `array` slots and the hash part room for `hash` keys (rounded up
-    /// to a power of two), moving entries between them; `alimit` becomes the array size.
+    /// Make the array part `array` slots and the hash part room for `hash` keys, moving
+    /// entries between them; `alimit` becomes the array size.
     fn resize(&mut self, array: usize, hash: usize) -> Result<(), SetError> {
-        let lua_size = if hash == 0 {
-            0
-        } else {
-            hash.checked_next_power_of_two().ok_or(SetError::NoMemory)?
-        };
-        let new_hash = HashPart::with_lua_size(lua_size)?;
+        let new_hash = HashPart::for_keys(hash)?;
         let old_len = self.array.len();
         if array > old_len {
             // Amortised like `Vec::push`: a small array growing 1, 2, 4 keeps one buffer.
@@ -843,15 +847,15 @@ impl<'gc> TableData<'gc> {
             self.array.resize(array, Value::Nil);
         }
         self.set_alimit(array);
-        for (k, v) in old.slots {
-            if v.is_nil() {
+        for s in old.slots.iter() {
+            if s.value.is_nil() {
                 continue;
             }
-            match k {
-                Value::Integer(i) if (i as usize).wrapping_sub(1) < array => {
-                    self.array[i as usize - 1] = v;
-                }
-                _ => self.hash.insert_new(k, v),
+            let index = (s.bits as usize).wrapping_sub(1);
+            if s.kind() == KEY_INT && index < array {
+                self.array[index] = s.value;
+            } else {
+                self.hash.insert_slot(*s);
             }
         }
         Ok(())
@@ -968,6 +972,24 @@ impl<'gc> TableData<'gc> {
         i as i64
     }
 
+    /// The slot of `key` (normalised, in the hash part) for `next`: the slot the last
+    /// `next` on this table returned, when it holds this very key (a traversal's usual
+    /// case, checked without reading the key: a string key's hash is in its object, a
+    /// cache miss per step in a big table), else the probe's answer.
+    #[inline]
+    fn next_slot_of(&self, key: Value<'gc>) -> Option<usize> {
+        let (table, i) = NEXT_HINT.get();
+        if table == self as *const Self as usize {
+            if let Some(s) = self.hash.slots.get(i) {
+                let (kind, bits) = key_kind_bits(key);
+                if s.bits == bits && s.kind() == kind {
+                    return Some(i);
+                }
+            }
+        }
+        self.hash.slot_of(key)
+    }
+
     #[allow(clippy::result_unit_err)]
     pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
         let mut pos = match key {
@@ -978,7 +1000,7 @@ impl<'gc> TableData<'gc> {
                     Value::Integer(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
                         i as usize
                     }
-                    _ => self.array.len() + self.hash.slot_of(key).ok_or(())? + 1,
+                    _ => self.array.len() + self.next_slot_of(key).ok_or(())? + 1,
                 }
             }
         };
@@ -991,9 +1013,10 @@ impl<'gc> TableData<'gc> {
         }
         let mut slot = pos - self.array.len();
         while slot < self.hash.slots.len() {
-            let (k, v) = self.hash.slots[slot];
-            if !v.is_nil() {
-                return Ok(Some((k, v)));
+            let s = &self.hash.slots[slot];
+            if !s.value.is_nil() {
+                NEXT_HINT.set((self as *const Self as usize, slot));
+                return Ok(Some((s.key(), s.value)));
             }
             slot += 1;
         }
@@ -1034,34 +1057,196 @@ impl<'gc> TableData<'gc> {
     }
 }
 
-/// Open addressing with linear probing. A slot with a `Nil` key is empty; a slot with a key
-/// and a `Nil` value is a tombstone (kept so `next` can continue past cleared fields).
+/// Open addressing with linear probing over [`Slot`]s. A slot without a key is empty; a
+/// slot with a key and a `Nil` value is a tombstone (kept so `next` can continue past
+/// cleared fields).
 #[derive(Default, Clone)]
 struct HashPart<'gc> {
-    /// Twice the part's size in lua5.4's terms (`lua_size`), so a probe always ends at a
-    /// free slot. A boxed slice, not a `Vec`: its length never changes, and the capacity
-    /// word would make every table 8 bytes bigger.
-    slots: Box<[(Value<'gc>, Value<'gc>)]>,
+    /// None, or a power of two many slots (at most 2^31), sized by [`slots_for`]. A
+    /// boxed slice, not a
+    /// `Vec`: its length never changes, and the capacity word would make every table 8
+    /// bytes bigger.
+    slots: Box<[Slot<'gc>]>,
     /// Slots whose key is set (live entries and tombstones). `u32`, as `live`: the part
-    /// has at most `u32::MAX` slots (`with_lua_size`).
+    /// has at most 2^31 slots.
     used: u32,
     /// Slots with a non-nil value.
     live: u32,
 }
 
-#[inline]
-fn key_hash(key: Value<'_>) -> u64 {
-    let raw = match key {
-        Value::String(s) => return s.hash_value(),
-        Value::Integer(i) => return int_hash(i),
-        Value::Number(f) => f.to_bits(),
-        Value::Boolean(b) => b as u64 + 1,
-        other => other.object_address().unwrap_or(0) as u64 >> 4,
-    };
-    mix(raw)
+/// The kind of a slot's key, the low byte of [`Slot::meta`]; `KEY_EMPTY` (with `meta`
+/// all zero) marks an empty slot.
+const KEY_EMPTY: u8 = 0;
+const KEY_BOOL: u8 = 1;
+const KEY_INT: u8 = 2;
+const KEY_FLOAT: u8 = 3;
+const KEY_STRING: u8 = 4;
+const KEY_TABLE: u8 = 5;
+const KEY_FUNCTION: u8 = 6;
+const KEY_NATIVE: u8 = 7;
+const KEY_THREAD: u8 = 8;
+const KEY_USERDATA: u8 = 9;
+/// A key the collector removed from a weak table (its object is gone): it matches no key
+/// and holds no pointer, but keeps its place in the probe chains it is part of.
+const KEY_DEAD: u8 = 10;
+
+/// One entry of the hash part, 32 bytes: the value, and the key split into its kind, the
+/// low 32 bits of its hash and its payload. With the hash in the slot, a probe compares
+/// two words per slot (a string's head is read only when the hashes match and the objects
+/// differ) and a rehash places every key without reading it.
+#[derive(Clone, Copy)]
+struct Slot<'gc> {
+    value: Value<'gc>,
+    /// The key's kind (`KEY_*`) in the low byte, the low 32 bits of its hash in the high
+    /// half; 0 for an empty slot.
+    meta: u64,
+    /// The key's payload: the integer, the float's bits, the boolean, or the address of
+    /// the object (a `Gc` pointer, traced through [`Slot::key`]).
+    bits: u64,
 }
 
-/// `key_hash` of an integer key.
+impl<'gc> Slot<'gc> {
+    #[inline(always)]
+    fn empty() -> Slot<'gc> {
+        Slot {
+            value: Value::Nil,
+            meta: 0,
+            bits: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn is_empty(&self) -> bool {
+        self.meta == 0
+    }
+
+    #[inline(always)]
+    fn kind(&self) -> u8 {
+        self.meta as u8
+    }
+
+    /// The home slot of the key in a part of `mask + 1` slots.
+    #[inline(always)]
+    fn home(meta: u64, mask: usize) -> usize {
+        (meta >> 32) as usize & mask
+    }
+
+    /// Whether the key is this very string object.
+    #[inline(always)]
+    fn is_str(&self, key: crate::string::LuaString<'gc>) -> bool {
+        self.bits == str_addr(key) && self.kind() == KEY_STRING
+    }
+
+    /// The key as a value: nil for an empty slot, a NaN (never a valid key) for a dead one.
+    #[inline]
+    fn key(&self) -> Value<'gc> {
+        let p = self.bits as usize;
+        // SAFETY: an object key's `bits` is the address `Gc::as_ptr` gave for an object of
+        // the type its kind names (`key_parts`), and the object is alive: the table traces
+        // its keys, and the collector turns a weak key whose object dies into `KEY_DEAD`
+        // before the object is freed (`TableData::clear_weak`).
+        unsafe {
+            match self.kind() {
+                KEY_BOOL => Value::Boolean(self.bits != 0),
+                KEY_INT => Value::Integer(self.bits as i64),
+                KEY_FLOAT => Value::Number(f64::from_bits(self.bits)),
+                KEY_STRING => Value::String(crate::string::LuaString::from_gc(Gc::from_ptr(
+                    p as *const crate::string::StringData,
+                ))),
+                KEY_TABLE => Value::Table(Table::from_gc(Gc::from_ptr(p as *const _))),
+                KEY_FUNCTION => Value::Function(Gc::from_ptr(p as *const _)),
+                KEY_NATIVE => Value::NativeFunction(Gc::from_ptr(p as *const _)),
+                KEY_THREAD => {
+                    Value::Thread(crate::thread::Thread::from_gc(Gc::from_ptr(p as *const _)))
+                }
+                KEY_USERDATA => Value::UserData(Gc::from_ptr(p as *const _)),
+                KEY_DEAD => Value::Number(f64::NAN),
+                _ => Value::Nil,
+            }
+        }
+    }
+
+    /// The key's string, when it is one.
+    #[inline(always)]
+    fn key_str(&self) -> Option<crate::string::LuaString<'gc>> {
+        match self.key() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Make the key dead (see `KEY_DEAD`).
+    fn kill_key(&mut self) {
+        self.meta = KEY_DEAD as u64;
+        self.bits = 0;
+    }
+}
+
+#[inline(always)]
+fn str_addr(s: crate::string::LuaString<'_>) -> u64 {
+    Gc::as_ptr(s.gc()) as usize as u64
+}
+
+/// `Slot::meta` of a string key.
+#[inline(always)]
+fn str_meta(s: crate::string::LuaString<'_>) -> u64 {
+    KEY_STRING as u64 | (s.hash_value() << 32)
+}
+
+/// `Slot::meta` of an integer key.
+#[inline(always)]
+fn int_meta(i: i64) -> u64 {
+    KEY_INT as u64 | (int_hash(i) << 32)
+}
+
+thread_local! {
+    /// The table (the address of its data) and the hash slot of the entry the last `next`
+    /// returned on this thread: see [`TableData::next_slot_of`]. A stale hint (another
+    /// table at a freed one's address, a resized part) fails its key check.
+    static NEXT_HINT: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// The kind and the payload of a normalised key (`Slot::meta`'s low byte and
+/// `Slot::bits`), without its hash.
+#[inline]
+fn key_kind_bits(key: Value<'_>) -> (u8, u64) {
+    let addr = |p: usize| p as u64;
+    match key {
+        Value::String(s) => (KEY_STRING, str_addr(s)),
+        Value::Integer(i) => (KEY_INT, i as u64),
+        Value::Number(f) => (KEY_FLOAT, f.to_bits()),
+        Value::Boolean(b) => (KEY_BOOL, b as u64),
+        Value::Table(t) => (KEY_TABLE, addr(Gc::as_ptr(t.gc()) as usize)),
+        Value::Function(c) => (KEY_FUNCTION, addr(Gc::as_ptr(c) as usize)),
+        Value::NativeFunction(n) => (KEY_NATIVE, addr(Gc::as_ptr(n) as usize)),
+        Value::Thread(t) => (KEY_THREAD, addr(Gc::as_ptr(t.gc()) as usize)),
+        Value::UserData(u) => (KEY_USERDATA, addr(Gc::as_ptr(u) as usize)),
+        Value::Nil => (KEY_EMPTY, 0),
+    }
+}
+
+/// `(meta, bits)` of a normalised key (not nil; a float key has no integer value).
+#[inline]
+fn key_parts(key: Value<'_>) -> (u64, u64) {
+    let obj = |kind: u8, addr: usize| {
+        let addr = addr as u64;
+        (kind as u64 | (mix(addr >> 4) << 32), addr)
+    };
+    match key {
+        Value::String(s) => (str_meta(s), str_addr(s)),
+        Value::Integer(i) => (int_meta(i), i as u64),
+        Value::Number(f) => (KEY_FLOAT as u64 | (mix(f.to_bits()) << 32), f.to_bits()),
+        Value::Boolean(b) => (KEY_BOOL as u64 | (mix(b as u64 + 1) << 32), b as u64),
+        Value::Table(t) => obj(KEY_TABLE, Gc::as_ptr(t.gc()) as usize),
+        Value::Function(c) => obj(KEY_FUNCTION, Gc::as_ptr(c) as usize),
+        Value::NativeFunction(n) => obj(KEY_NATIVE, Gc::as_ptr(n) as usize),
+        Value::Thread(t) => obj(KEY_THREAD, Gc::as_ptr(t.gc()) as usize),
+        Value::UserData(u) => obj(KEY_USERDATA, Gc::as_ptr(u) as usize),
+        Value::Nil => (KEY_EMPTY as u64, 0),
+    }
+}
+
+/// The hash of an integer key.
 #[inline]
 fn int_hash(i: i64) -> u64 {
     mix(i as u64)
@@ -1076,32 +1261,66 @@ fn mix(raw: u64) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Whether two normalised keys are the same key: raw equality, with every case inline (a
-/// table, function or boolean key is compared as an identity here rather than through
-/// the out-of-line `Value::raw_eq`, which showed up in programs keyed by objects).
+/// The size in lua5.4's terms (its node count: 0 or a power of two) of a part of `slots`
+/// slots: it is full, and the next new key rehashes the table, when it holds that many
+/// keys (tombstones included). A part of up to `SMALL_PART` keys has exactly that many
+/// slots, and may be full: its probes stop after one turn around it, a few compares of the
+/// hash bits in the slots. A bigger part has twice as many slots, so its probes (linear)
+/// stay short and end at a free slot. Small parts are most of the hash parts a program
+/// has (objects with a few fields), so this halves their memory.
 #[inline]
-fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::Integer(x), Value::Integer(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
-        (Value::Table(x), Value::Table(y)) => Gc::ptr_eq(x.gc(), y.gc()),
-        (Value::Boolean(x), Value::Boolean(y)) => x == y,
-        (Value::Function(x), Value::Function(y)) => Gc::ptr_eq(x, y),
-        (Value::NativeFunction(x), Value::NativeFunction(y)) => Gc::ptr_eq(x, y),
-        (Value::Thread(x), Value::Thread(y)) => x.ptr_eq(y),
-        (Value::UserData(x), Value::UserData(y)) => Gc::ptr_eq(x, y),
-        (Value::Nil, Value::Nil) => true,
-        _ => false,
+fn lua_size_of(slots: usize) -> usize {
+    if slots <= SMALL_PART {
+        slots
+    } else {
+        slots / 2
     }
 }
 
+/// The slots of a part of lua5.4 size `lua_size` (0 or a power of two, at most 2^30).
+#[inline]
+fn slots_for(lua_size: usize) -> usize {
+    if lua_size <= SMALL_PART {
+        lua_size
+    } else {
+        lua_size * 2
+    }
+}
+
+/// The largest part whose slots may all be used (see [`lua_size_of`]).
+const SMALL_PART: usize = 8;
+
 impl<'gc> HashPart<'gc> {
-    /// The part's size in lua5.4's terms (0 or a power of two): it is full, and the next
-    /// new key rehashes the table, when `used` reaches it.
+    /// The part's size in lua5.4's terms (see [`lua_size_of`]): how many keys
+    /// (tombstones included) it holds before it is full.
     #[inline]
     fn lua_size(&self) -> usize {
-        self.slots.len() / 2
+        lua_size_of(self.slots.len())
+    }
+
+    /// The slot holding the key with these `(meta, bits)` (not a string: an equal string
+    /// may be another object), or `Err` with the empty slot that ends its probe (any slot
+    /// when the part is full: then there is no room to use it). The part has slots.
+    #[inline(always)]
+    fn find(&self, meta: u64, bits: u64) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let start = Slot::home(meta, mask);
+        let mut i = start;
+        loop {
+            // SAFETY: `i <= mask < slots.len()`.
+            let s = unsafe { self.slots.get_unchecked(i) };
+            if s.meta == meta && s.bits == bits {
+                return Ok(i);
+            }
+            if s.is_empty() {
+                return Err(i);
+            }
+            i = (i + 1) & mask;
+            if i == start {
+                // A full small part: absent, and no room (the caller rehashes).
+                return Err(i);
+            }
+        }
     }
 
     #[inline]
@@ -1114,18 +1333,8 @@ impl<'gc> HashPart<'gc> {
         if self.slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut i = key_hash(key) as usize & mask;
-        loop {
-            let k = self.slots[i].0;
-            if k.is_nil() {
-                return None;
-            }
-            if key_eq(k, key) {
-                return Some(i);
-            }
-            i = (i + 1) & mask;
-        }
+        let (meta, bits) = key_parts(key);
+        self.find(meta, bits).ok()
     }
 
     /// The slot holding `key` (`Ok`), or the empty slot where its probe ended (`Err`,
@@ -1141,46 +1350,20 @@ impl<'gc> HashPart<'gc> {
                 (None, end) => Err(Some(end)),
             };
         }
-        let mask = self.slots.len() - 1;
-        let mut i = key_hash(key) as usize & mask;
-        loop {
-            let k = &self.slots[i].0;
-            if k.is_nil() {
-                return Err(Some(i));
-            }
-            let same = match (k, key) {
-                (Value::String(a), Value::String(b)) => *a == b,
-                (Value::Integer(a), Value::Integer(b)) => *a == b,
-                (Value::String(_) | Value::Integer(_), _) => false,
-                (_, Value::String(_) | Value::Integer(_)) => false,
-                _ => key_eq(*k, key),
-            };
-            if same {
-                return Ok(i);
-            }
-            i = (i + 1) & mask;
-        }
+        let (meta, bits) = key_parts(key);
+        self.find(meta, bits).map_err(Some)
     }
 
-    /// `slot_of` for an integer key: one tag and one integer compare per probe.
+    /// `slot_of` for an integer key.
     #[inline]
     fn slot_of_int(&self, key: i64) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut i = int_hash(key) as usize & mask;
-        loop {
-            match &self.slots[i].0 {
-                Value::Nil => return None,
-                Value::Integer(k) if *k == key => return Some(i),
-                _ => {}
-            }
-            i = (i + 1) & mask;
-        }
+        self.find(int_meta(key), key as u64).ok()
     }
 
-    /// `get` for a string key: one tag test per probe instead of the general key comparison.
+    /// `get` for a string key.
     #[inline]
     fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
         *self.get_str_ref(key)
@@ -1189,35 +1372,36 @@ impl<'gc> HashPart<'gc> {
     #[inline]
     fn get_str_ref(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
         match self.slot_of_str(key) {
-            Some(i) => &self.slots[i].1,
+            Some(i) => &self.slots[i].value,
             None => &Value::Nil,
         }
     }
 
     /// `get_str_ref` for the executor: the key's home slot is checked inline (the usual
-    /// hit, with the load factor at most one half), the rest of the probe out of line.
+    /// hit), the rest of the probe out of line.
     #[inline(always)]
     fn get_str_ref_fast(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
         match self.slot_of_str_fast(key) {
             // SAFETY: `slot_of_str_fast` returns an index of `slots`.
-            Some(i) => unsafe { &self.slots.get_unchecked(i).1 },
+            Some(i) => unsafe { &self.slots.get_unchecked(i).value },
             None => &Value::Nil,
         }
     }
 
     /// `slot_of_str` with the first probe inline: a hit at the key's home slot is one
-    /// pointer comparison (the same string object, as source constants and interned short
-    /// strings are); anything else goes to `slot_of_str` out of line, whose loop (with its
-    /// byte comparison of distinct string objects) would otherwise make the executor keep
-    /// its registers on the stack around every field access.
+    /// address and one kind comparison (the same string object, as source constants and
+    /// interned short strings are); anything else goes to `slot_of_str` out of line, whose
+    /// loop would otherwise make the executor keep its registers on the stack around every
+    /// field access.
     #[inline(always)]
     fn slot_of_str_fast(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
         // With no slots the mask is all ones and `get` finds nothing.
         let i = key.hash_value() as usize & self.slots.len().wrapping_sub(1);
         match self.slots.get(i) {
-            Some((Value::String(s), _)) if Gc::ptr_eq(s.gc(), key.gc()) => Some(i),
+            Some(s) if s.is_str(key) => Some(i),
             // An empty home slot (or no slots): absent, without a call.
-            Some((Value::Nil, _)) | None => None,
+            Some(s) if s.is_empty() => None,
+            None => None,
             Some(_) => self.slot_of_str_probe(key),
         }
     }
@@ -1227,8 +1411,7 @@ impl<'gc> HashPart<'gc> {
         self.slot_of_str(key)
     }
 
-    /// `slot_of` for a string key: one tag test per probe instead of the general key
-    /// comparison.
+    /// `slot_of` for a string key.
     #[inline]
     fn slot_of_str(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
         if self.slots.is_empty() {
@@ -1238,46 +1421,53 @@ impl<'gc> HashPart<'gc> {
     }
 
     /// The probe of a string key (the part has slots): the slot holding it, if any, and
-    /// the empty slot that ends its chain. Pointers are compared first, over the whole
-    /// chain: the key is usually the very object stored (constants and interned names,
-    /// or the same run-time string used again), and comparing another string's contents
-    /// reads its head, a cache miss per colliding key in a big table. Only when that
-    /// finds nothing and the chain holds other strings are they compared by hash and
-    /// bytes (an equal string may be a different object: run-time strings are not all
-    /// interned).
+    /// the empty slot that ends its chain (any slot in a full part). The first pass compares the slots' kind and
+    /// hash bits and the object's address: the key is usually the very object stored
+    /// (constants and interned names, or the same run-time string used again). Only when
+    /// that finds nothing and some other string of the chain has the same hash bits are
+    /// the bytes compared (an equal string may be a different object: run-time strings
+    /// are not all interned).
     #[inline]
     fn str_chain(&self, key: crate::string::LuaString<'gc>) -> (Option<usize>, usize) {
         let mask = self.slots.len() - 1;
-        let start = key.hash_value() as usize & mask;
+        let (meta, bits) = (str_meta(key), str_addr(key));
+        let start = Slot::home(meta, mask);
         let mut i = start;
-        let mut others = false;
+        let mut same_hash = false;
         loop {
-            match &self.slots[i].0 {
-                Value::Nil => break,
-                Value::String(s) => {
-                    if Gc::ptr_eq(s.gc(), key.gc()) {
-                        return (Some(i), i);
-                    }
-                    others = true;
+            // SAFETY: `i <= mask < slots.len()`.
+            let s = unsafe { self.slots.get_unchecked(i) };
+            if s.meta == meta {
+                if s.bits == bits {
+                    return (Some(i), i);
                 }
-                _ => {}
+                same_hash = true;
+            } else if s.is_empty() {
+                break;
             }
             i = (i + 1) & mask;
+            if i == start {
+                // A full small part (see `find`).
+                break;
+            }
         }
-        if !others {
+        if !same_hash {
             return (None, i);
         }
+        // The slots from `start` up to `end` (exclusive; all of them when the part is
+        // full and `end == start`): `same_hash` means there is at least one.
         let end = i;
         let mut i = start;
-        while i != end {
-            if let Value::String(s) = &self.slots[i].0 {
-                if s.hash_value() == key.hash_value() && s.as_bytes() == key.as_bytes() {
-                    return (Some(i), end);
-                }
+        loop {
+            let s = &self.slots[i];
+            if s.meta == meta && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes()) {
+                return (Some(i), end);
             }
             i = (i + 1) & mask;
+            if i == end {
+                return (None, end);
+            }
         }
-        (None, end)
     }
 
     /// Overwrite the value of `key` if it is present with a non-nil value; `false` (nothing
@@ -1288,13 +1478,13 @@ impl<'gc> HashPart<'gc> {
         let Some(i) = self.slot_of(key) else {
             return false;
         };
-        if self.slots[i].1.is_nil() {
+        if self.slots[i].value.is_nil() {
             return false;
         }
         if value.is_nil() {
             self.live -= 1;
         }
-        self.slots[i].1 = value;
+        self.slots[i].value = value;
         true
     }
 
@@ -1306,25 +1496,31 @@ impl<'gc> HashPart<'gc> {
     #[inline]
     fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
         match self.slot_of(key) {
-            Some(i) => &self.slots[i].1,
+            Some(i) => &self.slots[i].value,
             None => &Value::Nil,
         }
     }
 
-    /// An empty part for `lua_size` keys (0 or a power of two). Linear probing needs
-    /// free slots to end a search, so it has twice as many slots. Fails when the
-    /// allocator refuses them (or the part would have more than `u32::MAX` slots).
-    fn with_lua_size(lua_size: usize) -> Result<HashPart<'gc>, SetError> {
+    /// `get_ref` out of line, for the executor's paths.
+    #[inline(never)]
+    fn get_ref_probe(&self, key: Value<'gc>) -> &Value<'gc> {
+        self.get_ref(key)
+    }
+
+    /// An empty part for `keys` keys: lua5.4's size for them, the next power of two. Fails
+    /// when the allocator refuses the slots (or the part would have more than 2^31).
+    fn for_keys(keys: usize) -> Result<HashPart<'gc>, SetError> {
         let mut slots = Vec::new();
-        if lua_size > 0 {
-            let cap = lua_size
-                .checked_mul(2)
-                .filter(|&cap| cap <= u32::MAX as usize)
+        if keys > 0 {
+            let len = keys
+                .checked_next_power_of_two()
+                .filter(|&n| n <= 1 << 30)
+                .map(slots_for)
                 .ok_or(SetError::NoMemory)?;
             slots
-                .try_reserve_exact(cap)
+                .try_reserve_exact(len)
                 .map_err(|_| SetError::NoMemory)?;
-            slots.resize(cap, (Value::Nil, Value::Nil));
+            slots.resize(len, Slot::empty());
         }
         Ok(HashPart {
             slots: slots.into_boxed_slice(),
@@ -1334,14 +1530,22 @@ impl<'gc> HashPart<'gc> {
     }
 
     /// Add `key` (absent, not nil) with a non-nil value; the caller made sure that
-    /// `used < lua_size`, so a free slot exists.
+    /// `used < lua_size()`, so a free slot exists.
     fn insert_new(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        let (meta, bits) = key_parts(key);
+        self.insert_slot(Slot { value, meta, bits });
+    }
+
+    /// `insert_new` of a slot's entry (a live one, moved by a rehash): placed by the hash
+    /// bits it carries, without reading its key.
+    #[inline]
+    fn insert_slot(&mut self, slot: Slot<'gc>) {
         let mask = self.slots.len() - 1;
-        let mut i = key_hash(key) as usize & mask;
-        while !self.slots[i].0.is_nil() {
+        let mut i = Slot::home(slot.meta, mask);
+        while !self.slots[i].is_empty() {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (key, value);
+        self.slots[i] = slot;
         self.used += 1;
         self.live += 1;
     }
@@ -1399,13 +1603,13 @@ impl<'gc> TableData<'gc> {
             }
         }
         let mut cleared = 0;
-        for (k, v) in self.hash.slots.iter_mut() {
-            if !k.is_nil() && !v.is_nil() && dead(v) {
-                *v = Value::Nil;
+        for s in self.hash.slots.iter_mut() {
+            if !s.is_empty() && !s.value.is_nil() && dead(&s.value) {
+                s.value = Value::Nil;
                 cleared += 1;
                 // As in `clear_weak`.
-                if matches!(k, Value::String(_)) {
-                    *k = Value::Number(f64::NAN);
+                if s.kind() == KEY_STRING {
+                    s.kill_key();
                 }
             }
         }
@@ -1419,8 +1623,8 @@ impl<'gc> TableData<'gc> {
             self.hash
                 .slots
                 .iter()
-                .filter(|(_, v)| !v.is_nil())
-                .map(|(k, v)| (Some(*k), *v)),
+                .filter(|s| !s.value.is_nil())
+                .map(|s| (Some(s.key()), s.value)),
         )
     }
 
@@ -1433,8 +1637,9 @@ impl<'gc> TableData<'gc> {
         self.hash
             .slots
             .iter()
-            .filter(|(k, v)| matches!(k, Value::String(_)) && !v.is_nil() && dead(k))
-            .map(|(k, _)| *k)
+            .filter(|s| s.kind() == KEY_STRING && !s.value.is_nil())
+            .map(|s| s.key())
+            .filter(|k| dead(k))
             .collect()
     }
 
@@ -1453,11 +1658,12 @@ impl<'gc> TableData<'gc> {
             }
         }
         let mut cleared = 0;
-        for (k, v) in self.hash.slots.iter_mut() {
-            if k.is_nil() {
+        for s in self.hash.slots.iter_mut() {
+            if s.is_empty() {
                 continue;
             }
-            let key_dead = dead(k);
+            let key_dead = dead(&s.key());
+            let v = &mut s.value;
             if key_dead || (!v.is_nil() && ((weak.values || weak.keys) && dead(v))) {
                 if !v.is_nil() {
                     cleared += 1;
@@ -1465,8 +1671,8 @@ impl<'gc> TableData<'gc> {
                 *v = Value::Nil;
                 // A string key of a cleared entry goes too (as Lua's dead keys), or a long
                 // string would stay alive in the tombstone.
-                if key_dead || matches!(k, Value::String(_)) {
-                    *k = Value::Number(f64::NAN);
+                if key_dead || s.kind() == KEY_STRING {
+                    s.kill_key();
                 }
                 changed = true;
             }
@@ -1486,8 +1692,8 @@ mod tests {
         hash.slots
             .iter()
             .enumerate()
-            .filter(|(_, (k, _))| !k.is_nil())
-            .map(|(i, (k, _))| (i.wrapping_sub(key_hash(*k) as usize)) & mask)
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(i, s)| (i.wrapping_sub(Slot::home(s.meta, mask))) & mask)
             .max()
             .unwrap_or(0)
     }
@@ -1532,6 +1738,102 @@ mod tests {
         assert_eq!(std::mem::size_of::<HashPart<'static>>(), 24);
         assert_eq!(std::mem::size_of::<TableData<'static>>(), 72);
         assert_eq!(std::mem::size_of::<RefLock<TableData<'static>>>(), 80);
+    }
+
+    /// A part of up to `SMALL_PART` keys has no free slot when full: lookups of absent
+    /// keys, `next` and removals still work, and the next new key rehashes to a bigger part.
+    #[test]
+    fn a_full_small_part_works() {
+        let mut t = TableData::default();
+        let keys = [
+            Value::Integer(1000),
+            Value::Number(2.5),
+            Value::Boolean(true),
+            Value::Integer(-7),
+            Value::Number(-0.25),
+            Value::Boolean(false),
+            Value::Integer(1 << 40),
+            Value::Number(1e300),
+        ];
+        for (i, k) in keys.iter().enumerate() {
+            t.set(*k, Value::Integer(i as i64)).unwrap();
+        }
+        assert_eq!(t.hash.slots.len(), SMALL_PART);
+        assert_eq!(t.hash.used as usize, SMALL_PART);
+        assert!(t.hash.slots.iter().all(|s| !s.is_empty()));
+        for (i, k) in keys.iter().enumerate() {
+            assert!(t.get(*k).raw_eq(Value::Integer(i as i64)));
+        }
+        for absent in [
+            Value::Integer(999),
+            Value::Number(0.5),
+            Value::Integer(1 << 41),
+        ] {
+            assert!(t.get(absent).is_nil());
+        }
+        let mut seen = 0;
+        let mut k = Value::Nil;
+        while let Some((key, _)) = t.next(k).unwrap() {
+            seen += 1;
+            k = key;
+        }
+        assert_eq!(seen, keys.len());
+        // A removed key leaves a tombstone: setting it again reuses it, no rehash.
+        t.set(keys[3], Value::Nil).unwrap();
+        assert!(t.get(keys[3]).is_nil());
+        t.set(keys[3], Value::Integer(33)).unwrap();
+        assert_eq!(t.hash.slots.len(), SMALL_PART);
+        // A ninth key: a part of 16 keys, 32 slots.
+        t.set(Value::Integer(5000), Value::Integer(9)).unwrap();
+        assert_eq!(t.hash.slots.len(), 32);
+        assert!(t.get(keys[3]).raw_eq(Value::Integer(33)));
+        assert!(t.get(Value::Integer(5000)).raw_eq(Value::Integer(9)));
+        assert!(t.get(Value::Integer(999)).is_nil());
+    }
+
+    /// `next` on two tables in alternation (each call moves the last-slot hint to the
+    /// other table), with fields of the first cleared as it goes: each traversal sees
+    /// every key once.
+    #[test]
+    fn interleaved_traversals_see_every_key_once() {
+        let mut a = TableData::default();
+        let mut b = TableData::default();
+        for i in 1..=40 {
+            a.set(Value::Number(i as f64 + 0.5), Value::Integer(i))
+                .unwrap();
+            b.set(Value::Integer(i * 1000), Value::Integer(i)).unwrap();
+        }
+        let (mut ka, mut kb) = (Value::Nil, Value::Nil);
+        let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+        loop {
+            let na = a.next(ka).unwrap();
+            let nb = b.next(kb).unwrap();
+            if na.is_none() && nb.is_none() {
+                break;
+            }
+            if let Some((k, v)) = na {
+                seen_a.push(v);
+                // Clearing the current field keeps the traversal valid, as in Lua.
+                a.set(k, Value::Nil).unwrap();
+                ka = k;
+            }
+            if let Some((k, v)) = nb {
+                seen_b.push(v);
+                kb = k;
+            }
+        }
+        for seen in [&mut seen_a, &mut seen_b] {
+            let mut ints: Vec<i64> = seen
+                .iter()
+                .map(|v| match v {
+                    Value::Integer(i) => *i,
+                    _ => panic!("not an integer"),
+                })
+                .collect();
+            ints.sort();
+            assert_eq!(ints, (1..=40).collect::<Vec<_>>());
+        }
+        assert!(a.next(Value::Nil).unwrap().is_none());
     }
 
     #[test]

@@ -37,6 +37,12 @@ impl<'gc> Thread<'gc> {
         self.0
     }
 
+    /// The thread behind a pointer from [`Thread::gc`].
+    #[inline(always)]
+    pub fn from_gc(gc: Gc<'gc, RefLock<ThreadState<'gc>>>) -> Thread<'gc> {
+        Thread(gc)
+    }
+
     pub fn ptr_eq(self, other: Thread<'gc>) -> bool {
         Gc::ptr_eq(self.0, other.0)
     }
