@@ -308,7 +308,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 
 impl<'gc> PreparedCall<'gc> {
     /// `f(a, b)`'s first result (nil if none), as [`Ctx::call1`] gives it.
-    #[inline(always)]
+    #[inline]
     pub fn call2_1(
         &mut self,
         ctx: &mut Ctx<'gc, '_>,
