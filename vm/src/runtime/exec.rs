@@ -2355,10 +2355,7 @@ pub(crate) fn prepare_call<'gc>(
 
 /// `f(a, b)`'s first result (nil if none) for a [`PreparedCall`]: the hot path of
 /// `table.sort` with a comparator.
-// Never inline: inlined into the sort, this second way into `dispatch` changed how the
-// dispatch loop itself was compiled (its symbol became global, and every Lua loop ran
-// 2-5% more instructions: mandelbrot 431.6M -> 451.7M in callgrind). Out of line it costs
-// the sort ~7 instructions per comparator call.
+#[inline(always)]
 pub(crate) fn call_prepared2<'gc>(
     mc: &'gc Mutation<'gc>,
     thread: Thread<'gc>,
@@ -2426,12 +2423,11 @@ pub(crate) fn call_prepared2<'gc>(
         false,
         p.meta_depth,
     );
-    let step = dispatch(mc, state, thread, th, &mut p.fuel);
-    // The common end is seen from the tags `dispatch` just wrote (see `run_nested_to_boundary`).
-    let result = if matches!(step, Ok(Event::BoundaryReturn)) {
-        Ok(())
-    } else {
-        run_sliced_rest(mc, state, thread, th, step, &mut p.fuel, &mut p.slice)
+    let mut error = None;
+    run_prepared(mc, state, thread, th, &mut p.fuel, &mut p.slice, &mut error);
+    let result = match error {
+        None => Ok(()),
+        Some(e) => Err(e),
     };
     // The boundary frame is on top again (unwinding stops at it).
     if matches!(th.frames.last(), Some(Frame::Boundary)) {
@@ -2456,6 +2452,30 @@ pub(crate) fn call_prepared2<'gc>(
     th.stack.truncate(func_slot);
     th.top = saved_top;
     value
+}
+
+/// The run of [`call_prepared2`]'s callee, its error (if any) left in `error`. Out of line:
+/// inlined into the sort, this second way into `dispatch` changed how the dispatch loop
+/// itself was compiled (its symbol became global, and every Lua loop ran 2-5% more
+/// instructions: mandelbrot at size 200, 431.6M -> 451.7M in callgrind).
+#[inline(never)]
+fn run_prepared<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    slice: &mut i64,
+    error: &mut Option<LuaError<'gc>>,
+) {
+    let step = dispatch(mc, state, thread, th, fuel);
+    // The common end is seen from the tags `dispatch` just wrote (see `run_nested_to_boundary`).
+    if matches!(step, Ok(Event::BoundaryReturn)) {
+        return;
+    }
+    if let Err(e) = run_sliced_rest(mc, state, thread, th, step, fuel, slice) {
+        *error = Some(e);
+    }
 }
 
 /// A nested call in slices after a first `dispatch` that did not end at the boundary: the
