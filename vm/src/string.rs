@@ -399,7 +399,6 @@ const SEED2: u64 = 0xa409_3822_299f_31d0;
 /// bits, which a table's hash part indexes by, a one-to-one function of the last byte:
 /// keys that differ only there (`x`/`y`/`z`, `vx`/`vy`/`vz`, `key1`/`key2`) never share
 /// a home slot in a small table. Longer strings: `hash_long`.
-#[inline]
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     if bytes.len() >= 128 {
         return hash_long(bytes);
