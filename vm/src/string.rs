@@ -405,22 +405,29 @@ const SEED2: u64 = 0xa409_3822_299f_31d0;
 /// bits, which a table's hash part indexes by, a one-to-one function of the last byte:
 /// keys that differ only there (`x`/`y`/`z`, `vx`/`vy`/`vz`, `key1`/`key2`) never share
 /// a home slot in a small table. Longer strings: `hash_long`.
-#[inline]
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     if bytes.len() >= 128 {
         return hash_long(bytes);
     }
+    const PRIME: u64 = 0x0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    // Four bytes per loop step (fewer loop instructions; the same hash).
+    let mut quads = bytes.chunks_exact(4);
+    for q in &mut quads {
+        h = (h ^ q[0] as u64).wrapping_mul(PRIME);
+        h = (h ^ q[1] as u64).wrapping_mul(PRIME);
+        h = (h ^ q[2] as u64).wrapping_mul(PRIME);
+        h = (h ^ q[3] as u64).wrapping_mul(PRIME);
+    }
+    for &b in quads.remainder() {
+        h = (h ^ b as u64).wrapping_mul(PRIME);
     }
     h
 }
 
 /// `hash_bytes` of a string of 128 bytes or more: sixteen bytes a step, each step one
 /// 64x64->128-bit multiply whose halves are folded together (instead of FNV's multiply
-/// per byte). Every byte up to 256 bytes counts; a longer string is sampled (32 words
+/// per byte). Every byte up to 256 bytes counts; a longer string is sampled (16 words
 /// spread over it, the last 8 bytes, the length): long strings are made in bulk by
 /// concatenation and rarely used as keys, and equal hashes are always confirmed by
 /// comparing the bytes.
@@ -437,8 +444,8 @@ fn hash_long(bytes: &[u8]) -> u64 {
         }
         return fold_mul(read8(bytes, n - 16) ^ SEED2, read8(bytes, n - 8) ^ h);
     }
-    let step = (n - 8) / 31;
-    for k in 0..16 {
+    let step = (n - 8) / 15;
+    for k in 0..8 {
         let at = 2 * k * step;
         h = fold_mul(read8(bytes, at) ^ SEED1, read8(bytes, at + step) ^ h);
     }
@@ -477,6 +484,14 @@ mod tests {
                 low3.insert(hash_bytes(key.as_bytes()) & 7);
             }
             assert_eq!(low3.len(), 8, "prefix {prefix:?}");
+        }
+        // Under 128 bytes the hash is plain FNV-1a (seeded with the length).
+        for len in 0..128 {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ len as u64;
+            for &b in &base[..len] {
+                h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+            }
+            assert_eq!(hash_bytes(&base[..len]), h, "length {len}");
         }
         let mut low = std::collections::HashSet::new();
         for i in 0..4096u32 {

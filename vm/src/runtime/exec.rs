@@ -1340,10 +1340,9 @@ const DEBT_PAUSE: f64 = 4096.0;
 /// The `Concat` instruction: `concat_run` into `stack[first]`. The collector runs only
 /// between slices, and a slice is 20,000 calls or loop iterations, which `s = s .. x` on a
 /// growing string (each result a new long string) can fill with tens of megabytes of
-/// garbage, and a loop of short concatenations (`"k" .. i`) a megabyte. So a long
-/// result, and every 256th short one, once the allocation debt is past `DEBT_PAUSE`,
-/// ends the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose
-/// driver cannot stop early, nor while the collector is stopped).
+/// garbage. So a long result, once the allocation debt is past `DEBT_PAUSE`, ends
+/// the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose driver
+/// cannot stop early, nor while the collector is stopped).
 #[inline(always)]
 fn concat_op<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -1354,15 +1353,11 @@ fn concat_op<'gc>(
     end: usize,
 ) -> LResult<'gc, Concatenated<'gc>> {
     let r = concat_run(mc, state, thread, th, first, end, first)?;
-    if matches!(r, Concatenated::InPlace) {
-        // Every long result, and every 256th short one: a loop making short strings
-        // otherwise fills a whole slice with them (20,000 iterations, about a megabyte).
-        let ticks = state.concat_ticks.get().wrapping_sub(1);
-        state.concat_ticks.set(ticks);
-        if ticks == 0 || matches!(th.stack[first], Value::String(s) if s.len() > 64) {
-            if let Some(ev) = concat_pause(mc, state) {
-                return Ok(Concatenated::Called(Some(ev)));
-            }
+    if matches!(r, Concatenated::InPlace)
+        && matches!(th.stack[first], Value::String(s) if s.len() > 64)
+    {
+        if let Some(ev) = concat_pause(mc, state) {
+            return Ok(Concatenated::Called(Some(ev)));
         }
     }
     Ok(r)

@@ -350,9 +350,6 @@ pub struct State<'gc> {
     /// Scratch buffer for building strings (concatenation), kept between uses.
     #[collect(require_static)]
     pub scratch: RefCell<Vec<u8>>,
-    /// Counts concatenations down to the next allocation-debt check (`exec::concat_op`).
-    #[collect(require_static)]
-    pub concat_ticks: Cell<u8>,
     /// Threads currently running, outermost first: the main thread, then each coroutine
     /// resumed from the one before it.
     pub chain: Gc<'gc, RefLock<Vec<Thread<'gc>>>>,
@@ -403,7 +400,6 @@ impl<'gc> State<'gc> {
                 .collect(),
             string_cache: Gc::new(mc, RefLock::new(vec![(0, None); STRING_CACHE_SLOTS].into())),
             scratch: RefCell::new(Vec::new()),
-            concat_ticks: Cell::new(0),
             chain: Gc::new(mc, RefLock::new(vec![main_thread])),
             host: RefCell::new(HostState {
                 rng: [
