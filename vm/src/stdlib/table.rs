@@ -315,7 +315,7 @@ fn sort<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             _ => None,
         };
         let cmp = cmp.map(|f| ctx.prepare_call(f));
-        let mut s = Sorter(TableAccess { ctx, t, table, cmp }, SORT_SEED);
+        let mut s = Sorter::new(TableAccess { ctx, t, table, cmp });
         s.quicksort(1, n, 0, budget)?;
     }
     Ok(0)
@@ -344,7 +344,7 @@ fn sort_in_place<'gc>(
         return Some(Err(ctx.core_error(e.message())));
     }
     let slots = t.array_prefix_mut(ctx.mc, n as usize)?;
-    let mut s = Sorter(SliceAccess { ctx, slots }, SORT_SEED);
+    let mut s = Sorter::new(SliceAccess { ctx, slots });
     Some(s.quicksort(1, n, 0, budget))
 }
 
@@ -446,7 +446,11 @@ impl<'gc> SortAccess<'gc> for SliceAccess<'_, 'gc, '_> {
 
 /// In-place sort of `a[lo..=up]`: quicksort with a median-of-three pivot, heapsort when the
 /// partitions keep coming out unbalanced.
-struct Sorter<A>(A, u32);
+struct Sorter<A> {
+    access: A,
+    /// The pivot generator's state ([`Sorter::next_random`]).
+    random: u32,
+}
 
 /// The pivot generator's start (any nonzero value).
 const SORT_SEED: u32 = 0x9e37_79b9;
@@ -455,19 +459,26 @@ const SORT_SEED: u32 = 0x9e37_79b9;
 const RANDOM_PIVOT_MIN: i64 = 100;
 
 impl<'gc, A: SortAccess<'gc>> Sorter<A> {
+    fn new(access: A) -> Sorter<A> {
+        Sorter {
+            access,
+            random: SORT_SEED,
+        }
+    }
+
     #[inline(always)]
     fn get(&mut self, i: i64) -> Result<Value<'gc>, LuaError<'gc>> {
-        self.0.get(i)
+        self.access.get(i)
     }
 
     #[inline(always)]
     fn set(&mut self, i: i64, v: Value<'gc>) -> Result<(), LuaError<'gc>> {
-        self.0.set(i, v)
+        self.access.set(i, v)
     }
 
     #[inline(always)]
     fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> Result<bool, LuaError<'gc>> {
-        self.0.less(a, b)
+        self.access.less(a, b)
     }
 
     fn swap(&mut self, i: i64, j: i64) -> Result<(), LuaError<'gc>> {
@@ -478,7 +489,7 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
     }
 
     fn invalid_order(&self) -> LuaError<'gc> {
-        self.0.invalid_order()
+        self.access.invalid_order()
     }
 
     fn quicksort(
@@ -552,11 +563,11 @@ impl<'gc, A: SortAccess<'gc>> Sorter<A> {
     /// A new nonzero pivot offset (xorshift; deterministic, so runs are reproducible; the
     /// heapsort fallback bounds the cost of inputs built against it).
     fn next_random(&mut self) -> u32 {
-        let mut x = self.1;
+        let mut x = self.random;
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        self.1 = x;
+        self.random = x;
         x
     }
 
