@@ -1702,32 +1702,28 @@ pub(crate) fn unwind<'gc>(
         // with no `pcall` below it on the main thread will not be caught: take its traceback
         // now, as lua.c's message handler does where it is raised, while the frames inside
         // the nested call still exist.
-        if matches!(th.frames[i], Frame::Boundary)
-            && err.traceback.is_none()
-            && thread.ptr_eq(state.main_thread)
-            && !th.frames[..i]
-                .iter()
-                .any(|f| matches!(f, Frame::Protected { .. }))
-        {
-            let raised_by = th.raised_by.take();
-            err.traceback = Some(crate::stdlib::debug::error_traceback(
-                mc, state, th, raised_by, true,
-            ));
-        } else if matches!(th.frames[i], Frame::Boundary)
-            && th.kept_traceback.is_none()
-            && !thread.ptr_eq(state.main_thread)
-            && !th.frames[..i].iter().any(|f| {
-                matches!(
-                    f,
-                    Frame::Protected { .. } | Frame::Finalizer | Frame::Hook { .. }
-                )
-            })
-        {
-            // A coroutine the error will kill: keep what `debug.traceback(co)` shows of the
-            // frames this boundary is about to discard (lua5.4 keeps them).
-            let raised_by = th.raised_by.take();
-            th.kept_traceback =
-                crate::stdlib::debug::kept_traceback_lines(mc, state, th, raised_by).map(Box::new);
+        if matches!(th.frames[i], Frame::Boundary) {
+            let main = thread.ptr_eq(state.main_thread);
+            // Whether a frame below stops the error: a `pcall` always; in a coroutine also
+            // a finalizer's or a hook's frame.
+            let caught_below = th.frames[..i].iter().any(|f| match f {
+                Frame::Protected { .. } => true,
+                Frame::Finalizer | Frame::Hook { .. } => !main,
+                _ => false,
+            });
+            if !caught_below && main && err.traceback.is_none() {
+                let raised_by = th.raised_by.take();
+                err.traceback = Some(crate::stdlib::debug::error_traceback(
+                    mc, state, th, raised_by, true,
+                ));
+            } else if !caught_below && !main && th.kept_traceback.is_none() {
+                // A coroutine the error will kill: keep what `debug.traceback(co)` shows of
+                // the frames this boundary is about to discard (lua5.4 keeps them).
+                let raised_by = th.raised_by.take();
+                th.kept_traceback =
+                    crate::stdlib::debug::kept_traceback_lines(mc, state, th, raised_by)
+                        .map(Box::new);
+            }
         }
         th.raised_by = None;
         let cell_level = th.frames[i + 1..]
