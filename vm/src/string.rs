@@ -23,22 +23,22 @@ use gc_arena::{lock::RefLock, Collect, Gc, GcWeak, Mutation};
 /// string's head is followed by a pointer to its bytes in a separate allocation, so that
 /// long strings (built by concatenation, `string.rep`, reading files) do not round up to
 /// a size class and can be handed over from a buffer without copying.
+///
+/// Eight bytes, as lua5.4's string header is small: with gc-arena's 16-byte header, a
+/// string of up to 8 bytes (most names, numbers, single characters) is a 32-byte object.
+/// The hash is the low 32 bits of [`hash_bytes`] (all that a table's slot keeps of it); a
+/// length of `u32::MAX` or more is kept whole in the [`Outline`] and the head holds
+/// `u32::MAX`.
 #[repr(C)]
 pub struct StringData {
-    hash: u64,
-    len: usize,
+    hash: u32,
+    len: u32,
 }
 
-/// The bytes go back to the runtime's memory account (`crate::limits`) when the string
-/// is freed.
-impl Drop for StringData {
-    fn drop(&mut self) {
-        crate::limits::uncharge(self.len);
-    }
-}
-
-/// Longest string stored in the same allocation as its head.
-pub const MAX_INLINE_LEN: usize = 480;
+/// Longest string stored in the same allocation as its head: with the 16-byte gc header
+/// and the 8-byte head, the largest inline object is 512 bytes, the allocator's largest
+/// size class.
+pub const MAX_INLINE_LEN: usize = 488;
 
 /// A string of at most `N` bytes with its bytes inline (`len` of them are used).
 #[repr(C)]
@@ -47,17 +47,27 @@ struct Inline<const N: usize> {
     bytes: [u8; N],
 }
 
-/// A longer string: its bytes are a `Box<[u8]>` of `head.len` bytes, kept as a raw pointer
+/// The bytes go back to the runtime's memory account (`crate::limits`) when the string
+/// is freed.
+impl<const N: usize> Drop for Inline<N> {
+    fn drop(&mut self) {
+        crate::limits::uncharge(self.head.len as usize);
+    }
+}
+
+/// A longer string: its bytes are a `Box<[u8]>` of `len` bytes, kept as a raw pointer
 /// so that its place after the head is fixed.
 #[repr(C)]
 struct Outline {
     head: StringData,
     bytes: *mut u8,
+    len: usize,
 }
 
 impl Drop for Outline {
     fn drop(&mut self) {
-        let slice = std::ptr::slice_from_raw_parts_mut(self.bytes, self.head.len);
+        crate::limits::uncharge(self.len);
+        let slice = std::ptr::slice_from_raw_parts_mut(self.bytes, self.len);
         // SAFETY: made by `Box::into_raw` of a box of this length in `LuaString::outline`.
         drop(unsafe { Box::from_raw(slice) });
     }
@@ -236,12 +246,13 @@ impl<'gc> LuaString<'gc> {
 
     fn outline(mc: &Mutation<'gc>, bytes: Box<[u8]>) -> LuaString<'gc> {
         Self::charge(mc, bytes.len());
+        let len = bytes.len();
         let head = StringData {
-            hash: hash_bytes(&bytes),
-            len: bytes.len(),
+            hash: hash_bytes(&bytes) as u32,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
         };
         let bytes = Box::into_raw(bytes) as *mut u8;
-        let gc = Gc::new(mc, Outline { head, bytes });
+        let gc = Gc::new(mc, Outline { head, bytes, len });
         // SAFETY: `Outline` is `repr(C)` with the head first.
         LuaString(unsafe { Gc::cast::<StringData>(gc) })
     }
@@ -263,20 +274,24 @@ impl<'gc> LuaString<'gc> {
         // after the head); the pointer from `Gc::as_ptr` covers the whole object, which
         // lives as long as `'gc`.
         unsafe {
-            let len = (*head).len;
-            let body = (head as *const u8).add(BODY);
-            let data = if len <= MAX_INLINE_LEN {
-                body
+            let len = (*head).len as usize;
+            if len <= MAX_INLINE_LEN {
+                std::slice::from_raw_parts((head as *const u8).add(BODY), len)
             } else {
-                *(body as *const *const u8)
-            };
-            std::slice::from_raw_parts(data, len)
+                let outline = head as *const Outline;
+                std::slice::from_raw_parts((*outline).bytes, (*outline).len)
+            }
         }
     }
 
     #[inline(always)]
     pub fn len(self) -> usize {
-        self.0.len
+        let len = self.0.len;
+        if len < u32::MAX {
+            len as usize
+        } else {
+            self.as_bytes().len()
+        }
     }
 
     pub fn is_empty(self) -> bool {
@@ -285,7 +300,7 @@ impl<'gc> LuaString<'gc> {
 
     #[inline(always)]
     pub fn hash_value(self) -> u64 {
-        self.0.hash
+        self.0.hash as u64
     }
 
     pub fn gc(self) -> Gc<'gc, StringData> {
@@ -315,7 +330,7 @@ impl Eq for LuaString<'_> {}
 
 impl Hash for LuaString<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0.hash)
+        state.write_u32(self.0.hash)
     }
 }
 
@@ -340,7 +355,9 @@ macro_rules! inline_classes {
         }
     };
 }
-inline_classes!(16, 32, 48, 64, 80, 96, 128, 160, 192, 224, 288, 352, 416, 480);
+// Each class fills one of the allocator's size classes (`cli/src/alloc.rs`) exactly, with
+// the gc header (16 bytes) and the string's head (8).
+inline_classes!(8, 24, 40, 56, 72, 88, 104, 136, 168, 200, 232, 296, 360, 424, 488);
 
 fn new_inline_n<'gc, const N: usize>(
     mc: &Mutation<'gc>,
@@ -349,8 +366,8 @@ fn new_inline_n<'gc, const N: usize>(
 ) -> Gc<'gc, StringData> {
     let mut obj = Inline::<N> {
         head: StringData {
-            hash,
-            len: bytes.len(),
+            hash: hash as u32,
+            len: bytes.len() as u32,
         },
         bytes: [0; N],
     };
@@ -455,6 +472,17 @@ fn hash_long(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::hash_bytes;
+
+    #[test]
+    fn inline_strings_fill_the_allocator_size_classes() {
+        use super::{Inline, StringData, MAX_INLINE_LEN};
+        // gc-arena's header (16 bytes) + the head + the bytes: a 32-byte object for up to
+        // 8 bytes, a 512-byte one (the largest size class) for the longest inline string.
+        assert_eq!(std::mem::size_of::<StringData>(), 8);
+        assert_eq!(16 + std::mem::size_of::<Inline<8>>(), 32);
+        assert_eq!(16 + std::mem::size_of::<Inline<24>>(), 48);
+        assert_eq!(16 + std::mem::size_of::<Inline<MAX_INLINE_LEN>>(), 512);
+    }
 
     #[test]
     fn hash_spreads_short_and_long_strings() {
