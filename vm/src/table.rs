@@ -4,10 +4,12 @@
 //! rehash), which is what lets `next` continue a traversal while fields are cleared.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
-use crate::value::Value;
+use crate::value::{Value, NIL_TAG};
 
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
@@ -125,7 +127,7 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
                 if s.kind() >= KEY_STRING {
                     s.key().trace(cc);
                 }
-                s.value.trace(cc);
+                s.value().trace(cc);
             }
             self.metatable.trace(cc);
             return;
@@ -146,8 +148,9 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
             if !weak_key {
                 k.trace(cc);
             }
-            if !is_collectable(&s.value) {
-                s.value.trace(cc);
+            let v = s.value();
+            if !is_collectable(&v) {
+                v.trace(cc);
             }
         }
         self.metatable.trace(cc);
@@ -248,22 +251,20 @@ impl<'gc> Table<'gc> {
     /// copies that defeat store forwarding).
     #[inline(always)]
     pub fn get_into(self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
-        let data = self.peek();
-        data.store_unless_meta(data.get_ref(key), dest)
+        self.peek().get_into(key, dest)
     }
 
     /// `get_into` for an integer key.
     #[inline(always)]
     pub fn get_int_into(self, i: i64, dest: &mut Value<'gc>) -> bool {
-        let data = self.peek();
-        data.store_unless_meta(data.get_int_ref(i), dest)
+        self.peek().get_int_into(i, dest)
     }
 
     /// `get_into` for a string key.
     #[inline(always)]
     pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.peek();
-        data.store_unless_meta(data.hash.get_str_ref_fast(key), dest)
+        data.store_found(data.hash.slot_of_str_fast(key), dest)
     }
 
     /// The table's data for the executor's read fast paths, without the `RefLock`'s borrow
@@ -331,11 +332,11 @@ impl<'gc> Table<'gc> {
         // With no slots the mask is all ones and `get_mut` finds nothing.
         let i = key.hash_value() as usize & hash.slots.len().wrapping_sub(1);
         if let Some(slot) = hash.slots.get_mut(i) {
-            if slot.is_str(key) && !slot.value.is_nil() {
+            if slot.is_str(key) && !slot.value_is_nil() {
                 if value.is_nil() {
                     hash.live -= 1;
                 }
-                slot.value.set_from(value);
+                slot.set_value(*value);
                 return true;
             }
         }
@@ -516,12 +517,78 @@ fn normalize_key(key: Value<'_>) -> Result<Value<'_>, SetError> {
 impl<'gc> TableData<'gc> {
     #[inline]
     pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
-        *self.get_ref(key)
+        match key {
+            Value::String(s) => self.hash.get_str(s),
+            Value::Integer(i) => self.get_int(i),
+            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
+                Some(i) => self.get_int(i),
+                None => self.hash.get(key),
+            },
+            Value::Nil => Value::Nil,
+            _ => self.hash.get(key),
+        }
     }
 
     #[inline]
-    pub fn get_int(&self, key: i64) -> Value<'gc> {
-        *self.get_int_ref(key)
+    pub fn get_int(&self, i: i64) -> Value<'gc> {
+        let index = (i as usize).wrapping_sub(1);
+        match self.array.get(index) {
+            Some(v) => {
+                self.touch(index);
+                *v
+            }
+            None => self.hash.get(Value::Integer(i)),
+        }
+    }
+
+    /// [`Table::get_into`] on the data: only the array part and a string's home slot
+    /// inline (this is the executor's `t[k]`): the probes are out of line, keeping the
+    /// executor's code small.
+    #[inline(always)]
+    fn get_into(&self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
+        match key {
+            Value::String(s) => self.store_found(self.hash.slot_of_str_fast(s), dest),
+            Value::Integer(i) => self.get_int_into(i, dest),
+            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
+                Some(i) => self.get_int_into(i, dest),
+                None => self.store_found(self.hash.slot_of_probe(key), dest),
+            },
+            Value::Nil => self.store_unless_meta(&Value::Nil, dest),
+            _ => self.store_found(self.hash.slot_of_probe(key), dest),
+        }
+    }
+
+    /// [`Table::get_int_into`] on the data.
+    #[inline(always)]
+    fn get_int_into(&self, i: i64, dest: &mut Value<'gc>) -> bool {
+        let index = (i as usize).wrapping_sub(1);
+        match self.array.get(index) {
+            Some(v) => {
+                self.touch(index);
+                self.store_unless_meta(v, dest)
+            }
+            None => self.store_found(self.hash.slot_of_int_probe(i), dest),
+        }
+    }
+
+    /// `store_unless_meta` of the value in hash slot `found` (nil when `None`), written
+    /// to `dest` as its tag and payload.
+    #[inline(always)]
+    fn store_found(&self, found: Option<usize>, dest: &mut Value<'gc>) -> bool {
+        match found {
+            Some(i) => {
+                // SAFETY: the probes return indices of `slots`.
+                let s = unsafe { self.hash.slots.get_unchecked(i) };
+                let tag = s.tag();
+                if tag == NIL_TAG && self.metatable.is_some() {
+                    return false;
+                }
+                // SAFETY: the slot's tag and payload are those of a value it holds.
+                unsafe { dest.set_raw(tag, s.val) };
+                true
+            }
+            None => self.store_unless_meta(&Value::Nil, dest),
+        }
     }
 
     /// The shared end of the `get_*_into` fast paths: `v` goes to `dest` unless it is nil
@@ -535,35 +602,6 @@ impl<'gc> TableData<'gc> {
         true
     }
 
-    /// [`TableData::get`] by reference, for the executor's copies (see [`Value::set_from`]).
-    #[inline]
-    fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
-        // Only the array part and a string's home slot inline (this is the executor's
-        // `t[k]`): the probes are out of line, keeping the executor's code small.
-        match key {
-            Value::String(s) => self.hash.get_str_ref_fast(s),
-            Value::Integer(i) => self.get_int_ref(i),
-            Value::Number(f) => match crate::arith::float_to_int_exact(f) {
-                Some(i) => self.get_int_ref(i),
-                None => self.hash.get_ref_probe(key),
-            },
-            Value::Nil => &Value::Nil,
-            _ => self.hash.get_ref_probe(key),
-        }
-    }
-
-    #[inline]
-    fn get_int_ref(&self, i: i64) -> &Value<'gc> {
-        let index = (i as usize).wrapping_sub(1);
-        match self.array.get(index) {
-            Some(v) => {
-                self.touch(index);
-                v
-            }
-            None => self.hash.get_ref_probe(Value::Integer(i)),
-        }
-    }
-
     /// [`Table::meta_get`] on this table's data: a miss sets the event's bit in
     /// `meta_absent`, and a set bit answers nil without a lookup.
     #[inline(always)]
@@ -573,7 +611,10 @@ impl<'gc> TableData<'gc> {
         if absent & bit != 0 {
             return Value::Nil;
         }
-        let v = *self.hash.get_str_ref_fast(name);
+        let v = match self.hash.slot_of_str_fast(name) {
+            Some(i) => self.hash.slots[i].value(),
+            None => Value::Nil,
+        };
         if v.is_nil() {
             self.meta_absent.set(absent | bit);
         }
@@ -645,8 +686,8 @@ impl<'gc> TableData<'gc> {
         let no_meta = self.metatable.is_none();
         match found {
             Some(i) => {
-                let slot = &mut self.hash.slots[i].value;
-                match (slot.is_nil(), value.is_nil()) {
+                let slot = &mut self.hash.slots[i];
+                match (slot.value_is_nil(), value.is_nil()) {
                     (false, false) => {}
                     (false, true) => self.hash.live -= 1,
                     (true, true) => return no_meta,
@@ -659,18 +700,14 @@ impl<'gc> TableData<'gc> {
                         self.hash.live += 1;
                     }
                 }
-                *slot = value;
+                slot.set_value(value);
                 true
             }
             None if !no_meta => false,
             None if value.is_nil() => true,
             None if (self.hash.used as usize) < self.hash.lua_size() => {
                 self.meta_absent.set(0);
-                self.hash.slots[end] = Slot {
-                    value,
-                    meta: str_meta(key),
-                    bits: str_addr(key),
-                };
+                self.hash.slots[end] = Slot::new(str_meta(key), str_addr(key), value);
                 self.hash.used += 1;
                 self.hash.live += 1;
                 true
@@ -721,13 +758,13 @@ impl<'gc> TableData<'gc> {
         // One probe finds the key or the free slot it would take.
         let free = match self.hash.probe(key) {
             Ok(i) => {
-                let slot = &mut self.hash.slots[i].value;
-                match (slot.is_nil(), value.is_nil()) {
+                let slot = &mut self.hash.slots[i];
+                match (slot.value_is_nil(), value.is_nil()) {
                     (true, false) => self.hash.live += 1,
                     (false, true) => self.hash.live -= 1,
                     _ => {}
                 }
-                *slot = value;
+                slot.set_value(value);
                 return Ok(());
             }
             Err(free) => free,
@@ -738,7 +775,7 @@ impl<'gc> TableData<'gc> {
         if (self.hash.used as usize) < self.hash.lua_size() {
             if let Some(i) = free {
                 let (meta, bits) = key_parts(key);
-                self.hash.slots[i] = Slot { value, meta, bits };
+                self.hash.slots[i] = Slot::new(meta, bits, value);
                 self.hash.used += 1;
                 self.hash.live += 1;
                 return Ok(());
@@ -789,7 +826,7 @@ impl<'gc> TableData<'gc> {
             }
         };
         for s in self.hash.slots.iter() {
-            if !s.value.is_nil() {
+            if !s.value_is_nil() {
                 total += 1;
                 if s.kind() == KEY_INT {
                     count_int(s.bits as i64, &mut nums);
@@ -848,12 +885,12 @@ impl<'gc> TableData<'gc> {
         }
         self.set_alimit(array);
         for s in old.slots.iter() {
-            if s.value.is_nil() {
+            if s.value_is_nil() {
                 continue;
             }
             let index = (s.bits as usize).wrapping_sub(1);
             if s.kind() == KEY_INT && index < array {
-                self.array[index] = s.value;
+                self.array[index] = s.value();
             } else {
                 self.hash.insert_slot(*s);
             }
@@ -1014,9 +1051,9 @@ impl<'gc> TableData<'gc> {
         let mut slot = pos - self.array.len();
         while slot < self.hash.slots.len() {
             let s = &self.hash.slots[slot];
-            if !s.value.is_nil() {
+            if !s.value_is_nil() {
                 NEXT_HINT.set((self as *const Self as usize, slot));
-                return Ok(Some((s.key(), s.value)));
+                return Ok(Some((s.key(), s.value())));
             }
             slot += 1;
         }
@@ -1090,39 +1127,93 @@ const KEY_USERDATA: u8 = 9;
 /// and holds no pointer, but keeps its place in the probe chains it is part of.
 const KEY_DEAD: u8 = 10;
 
-/// One entry of the hash part, 32 bytes: the value, and the key split into its kind, the
-/// low 32 bits of its hash and its payload. With the hash in the slot, a probe compares
-/// two words per slot (a string's head is read only when the hashes match and the objects
-/// differ) and a rehash places every key without reading it.
+/// One entry of the hash part, 24 bytes (lua5.4's `Node` size): three words, the key's
+/// kind, hash bits and the value's tag in one, the key's payload and the value's payload.
+/// With the hash in the slot, a probe compares two words per slot (a string's head is read
+/// only when the hashes match and the objects differ) and a rehash places every key
+/// without reading it. The value is rebuilt from its tag and payload on read
+/// ([`Value::from_raw`]: two loads).
 #[derive(Clone, Copy)]
 struct Slot<'gc> {
-    value: Value<'gc>,
-    /// The key's kind (`KEY_*`) in the low byte, the low 32 bits of its hash in the high
-    /// half; 0 for an empty slot.
+    /// The key's kind (`KEY_*`) in the low byte, the value's tag (`Value::to_raw`) in the
+    /// next, the low 32 bits of the key's hash in the high half; 0 for an empty slot.
     meta: u64,
     /// The key's payload: the integer, the float's bits, the boolean, or the address of
     /// the object (a `Gc` pointer, traced through [`Slot::key`]).
     bits: u64,
+    /// The value's payload (not initialised for nil).
+    val: MaybeUninit<u64>,
+    _value: PhantomData<Value<'gc>>,
 }
+
+/// The bits of [`Slot::meta`] that describe the key (all but the value's tag).
+const KEY_META: u64 = !(0xFF << 8);
+
+const _: () = assert!(std::mem::size_of::<Slot<'static>>() == 24);
 
 impl<'gc> Slot<'gc> {
     #[inline(always)]
     fn empty() -> Slot<'gc> {
         Slot {
-            value: Value::Nil,
             meta: 0,
             bits: 0,
+            val: MaybeUninit::uninit(),
+            _value: PhantomData,
+        }
+    }
+
+    /// A slot for the key of `(meta, bits)` (as `key_parts` gives them) holding `value`.
+    #[inline(always)]
+    fn new(meta: u64, bits: u64, value: Value<'gc>) -> Slot<'gc> {
+        let (tag, val) = value.to_raw();
+        Slot {
+            meta: meta | (tag as u64) << 8,
+            bits,
+            val,
+            _value: PhantomData,
         }
     }
 
     #[inline(always)]
     fn is_empty(&self) -> bool {
-        self.meta == 0
+        self.kind() == KEY_EMPTY
     }
 
     #[inline(always)]
     fn kind(&self) -> u8 {
         self.meta as u8
+    }
+
+    /// The key's part of `meta` (what `key_parts` gives).
+    #[inline(always)]
+    fn key_meta(&self) -> u64 {
+        self.meta & KEY_META
+    }
+
+    /// The value's tag (`NIL_TAG` in an empty slot and a tombstone).
+    #[inline(always)]
+    fn tag(&self) -> u8 {
+        (self.meta >> 8) as u8
+    }
+
+    #[inline(always)]
+    fn value_is_nil(&self) -> bool {
+        self.tag() == NIL_TAG
+    }
+
+    #[inline(always)]
+    fn value(&self) -> Value<'gc> {
+        // SAFETY: the tag and payload were stored together by `new` or `set_value` from a
+        // value the table holds (traced with it; a dead weak value is cleared before its
+        // object is freed), or are an empty slot's nil.
+        unsafe { Value::from_raw(self.tag(), self.val) }
+    }
+
+    #[inline(always)]
+    fn set_value(&mut self, value: Value<'gc>) {
+        let (tag, val) = value.to_raw();
+        self.meta = (self.meta & KEY_META) | (tag as u64) << 8;
+        self.val = val;
     }
 
     /// The home slot of the key in a part of `mask + 1` slots.
@@ -1175,7 +1266,7 @@ impl<'gc> Slot<'gc> {
         }
     }
 
-    /// Make the key dead (see `KEY_DEAD`).
+    /// Make the key dead (see `KEY_DEAD`); the value becomes nil.
     fn kill_key(&mut self) {
         self.meta = KEY_DEAD as u64;
         self.bits = 0;
@@ -1309,7 +1400,7 @@ impl<'gc> HashPart<'gc> {
         loop {
             // SAFETY: `i <= mask < slots.len()`.
             let s = unsafe { self.slots.get_unchecked(i) };
-            if s.meta == meta && s.bits == bits {
+            if s.key_meta() == meta && s.bits == bits {
                 return Ok(i);
             }
             if s.is_empty() {
@@ -1354,6 +1445,18 @@ impl<'gc> HashPart<'gc> {
         self.find(meta, bits).map_err(Some)
     }
 
+    /// `slot_of` out of line, for the executor's paths.
+    #[inline(never)]
+    fn slot_of_probe(&self, key: Value<'gc>) -> Option<usize> {
+        self.slot_of(key)
+    }
+
+    /// `slot_of_int` out of line, for the executor's paths.
+    #[inline(never)]
+    fn slot_of_int_probe(&self, key: i64) -> Option<usize> {
+        self.slot_of_int(key)
+    }
+
     /// `slot_of` for an integer key.
     #[inline]
     fn slot_of_int(&self, key: i64) -> Option<usize> {
@@ -1366,25 +1469,9 @@ impl<'gc> HashPart<'gc> {
     /// `get` for a string key.
     #[inline]
     fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
-        *self.get_str_ref(key)
-    }
-
-    #[inline]
-    fn get_str_ref(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
         match self.slot_of_str(key) {
-            Some(i) => &self.slots[i].value,
-            None => &Value::Nil,
-        }
-    }
-
-    /// `get_str_ref` for the executor: the key's home slot is checked inline (the usual
-    /// hit), the rest of the probe out of line.
-    #[inline(always)]
-    fn get_str_ref_fast(&self, key: crate::string::LuaString<'gc>) -> &Value<'gc> {
-        match self.slot_of_str_fast(key) {
-            // SAFETY: `slot_of_str_fast` returns an index of `slots`.
-            Some(i) => unsafe { &self.slots.get_unchecked(i).value },
-            None => &Value::Nil,
+            Some(i) => self.slots[i].value(),
+            None => Value::Nil,
         }
     }
 
@@ -1437,7 +1524,7 @@ impl<'gc> HashPart<'gc> {
         loop {
             // SAFETY: `i <= mask < slots.len()`.
             let s = unsafe { self.slots.get_unchecked(i) };
-            if s.meta == meta {
+            if s.key_meta() == meta {
                 if s.bits == bits {
                     return (Some(i), i);
                 }
@@ -1460,7 +1547,7 @@ impl<'gc> HashPart<'gc> {
         let mut i = start;
         loop {
             let s = &self.slots[i];
-            if s.meta == meta && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes()) {
+            if s.key_meta() == meta && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes()) {
                 return (Some(i), end);
             }
             i = (i + 1) & mask;
@@ -1478,33 +1565,22 @@ impl<'gc> HashPart<'gc> {
         let Some(i) = self.slot_of(key) else {
             return false;
         };
-        if self.slots[i].value.is_nil() {
+        if self.slots[i].value_is_nil() {
             return false;
         }
         if value.is_nil() {
             self.live -= 1;
         }
-        self.slots[i].value = value;
+        self.slots[i].set_value(value);
         true
     }
 
     #[inline]
     fn get(&self, key: Value<'gc>) -> Value<'gc> {
-        *self.get_ref(key)
-    }
-
-    #[inline]
-    fn get_ref(&self, key: Value<'gc>) -> &Value<'gc> {
         match self.slot_of(key) {
-            Some(i) => &self.slots[i].value,
-            None => &Value::Nil,
+            Some(i) => self.slots[i].value(),
+            None => Value::Nil,
         }
-    }
-
-    /// `get_ref` out of line, for the executor's paths.
-    #[inline(never)]
-    fn get_ref_probe(&self, key: Value<'gc>) -> &Value<'gc> {
-        self.get_ref(key)
     }
 
     /// An empty part for `keys` keys: lua5.4's size for them, the next power of two. Fails
@@ -1533,7 +1609,7 @@ impl<'gc> HashPart<'gc> {
     /// `used < lua_size()`, so a free slot exists.
     fn insert_new(&mut self, key: Value<'gc>, value: Value<'gc>) {
         let (meta, bits) = key_parts(key);
-        self.insert_slot(Slot { value, meta, bits });
+        self.insert_slot(Slot::new(meta, bits, value));
     }
 
     /// `insert_new` of a slot's entry (a live one, moved by a rehash): placed by the hash
@@ -1556,7 +1632,6 @@ impl<'gc> HashPart<'gc> {
 const MAX_ARRAY_BITS: usize = 31;
 const MAX_ARRAY_SIZE: usize = 1 << MAX_ARRAY_BITS;
 
-/// The smallest `b` with `k <= 2^b`, for `k >= 1`.
 /// A copy of `items` in a vector of exactly their length, allocated fallibly.
 fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
     let mut out = Vec::new();
@@ -1566,6 +1641,7 @@ fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
     Ok(out)
 }
 
+/// The smallest `b` with `k <= 2^b`, for `k >= 1`.
 #[inline]
 fn ceil_log2(k: u64) -> usize {
     (u64::BITS - (k - 1).leading_zeros()) as usize
@@ -1604,8 +1680,8 @@ impl<'gc> TableData<'gc> {
         }
         let mut cleared = 0;
         for s in self.hash.slots.iter_mut() {
-            if !s.is_empty() && !s.value.is_nil() && dead(&s.value) {
-                s.value = Value::Nil;
+            if !s.is_empty() && !s.value_is_nil() && dead(&s.value()) {
+                s.set_value(Value::Nil);
                 cleared += 1;
                 // As in `clear_weak`.
                 if s.kind() == KEY_STRING {
@@ -1623,8 +1699,8 @@ impl<'gc> TableData<'gc> {
             self.hash
                 .slots
                 .iter()
-                .filter(|s| !s.value.is_nil())
-                .map(|s| (Some(s.key()), s.value)),
+                .filter(|s| !s.value_is_nil())
+                .map(|s| (Some(s.key()), s.value())),
         )
     }
 
@@ -1637,7 +1713,7 @@ impl<'gc> TableData<'gc> {
         self.hash
             .slots
             .iter()
-            .filter(|s| s.kind() == KEY_STRING && !s.value.is_nil())
+            .filter(|s| s.kind() == KEY_STRING && !s.value_is_nil())
             .map(|s| s.key())
             .filter(|k| dead(k))
             .collect()
@@ -1663,12 +1739,12 @@ impl<'gc> TableData<'gc> {
                 continue;
             }
             let key_dead = dead(&s.key());
-            let v = &mut s.value;
-            if key_dead || (!v.is_nil() && ((weak.values || weak.keys) && dead(v))) {
+            let v = s.value();
+            if key_dead || (!v.is_nil() && ((weak.values || weak.keys) && dead(&v))) {
                 if !v.is_nil() {
                     cleared += 1;
                 }
-                *v = Value::Nil;
+                s.set_value(Value::Nil);
                 // A string key of a cleared entry goes too (as Lua's dead keys), or a long
                 // string would stay alive in the tombstone.
                 if key_dead || s.kind() == KEY_STRING {
@@ -1732,9 +1808,11 @@ mod tests {
 
     /// A table's GC object (gc-arena adds a 16-byte header): 96 bytes in all, a size class
     /// of the binary's allocator, where it was 128 (`binary_trees` allocates little else).
+    /// A hash slot is 24 bytes.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_table_object_is_eighty_bytes() {
+        assert_eq!(std::mem::size_of::<Slot<'static>>(), 24);
         assert_eq!(std::mem::size_of::<HashPart<'static>>(), 24);
         assert_eq!(std::mem::size_of::<TableData<'static>>(), 72);
         assert_eq!(std::mem::size_of::<RefLock<TableData<'static>>>(), 80);
@@ -1834,6 +1912,78 @@ mod tests {
             assert_eq!(ints, (1..=40).collect::<Vec<_>>());
         }
         assert!(a.next(Value::Nil).unwrap().is_none());
+    }
+
+    /// A hash slot keeps a value as its tag and payload apart (`Value::to_raw`): each kind
+    /// comes back whole, through `get` and through the executor's `get_into`, and
+    /// overwriting a value with one of another kind leaves no trace of the old one.
+    #[test]
+    fn hash_slots_give_back_each_kind_of_value() {
+        let values: [Value<'static>; 7] = [
+            Value::Boolean(true),
+            Value::Boolean(false),
+            Value::Integer(-1),
+            Value::Integer(i64::MIN),
+            Value::Number(-0.0),
+            Value::Number(f64::NAN),
+            Value::Number(1e300),
+        ];
+        let same = |a: Value<'static>, b: Value<'static>| match (a, b) {
+            (Value::Number(x), Value::Number(y)) => x.to_bits() == y.to_bits(),
+            (Value::Integer(_), Value::Number(_)) | (Value::Number(_), Value::Integer(_)) => false,
+            _ => a.raw_eq(b),
+        };
+        let mut t: TableData<'static> = TableData::default();
+        for round in 0..values.len() {
+            for (i, _) in values.iter().enumerate() {
+                let v = values[(i + round) % values.len()];
+                t.set(Value::Integer(100 + i as i64), v).unwrap();
+            }
+            for (i, _) in values.iter().enumerate() {
+                let want = values[(i + round) % values.len()];
+                let key = Value::Integer(100 + i as i64);
+                assert!(same(t.get(key), want), "get {i} in round {round}");
+                let mut got = Value::Nil;
+                assert!(t.get_into(key, &mut got));
+                assert!(same(got, want), "get_into {i} in round {round}");
+            }
+        }
+        assert_eq!(t.array.len(), 0);
+        // A removed value is a nil tombstone, skipped by `next`, and takes a value again.
+        t.set(Value::Integer(100), Value::Nil).unwrap();
+        assert!(t.get(Value::Integer(100)).is_nil());
+        let mut n = 0;
+        let mut k = Value::Nil;
+        while let Some((key, _)) = t.next(k).unwrap() {
+            n += 1;
+            k = key;
+        }
+        assert_eq!(n, values.len() - 1);
+        t.set(Value::Integer(100), Value::Boolean(false)).unwrap();
+        assert!(same(t.get(Value::Integer(100)), Value::Boolean(false)));
+    }
+
+    /// Growing and shrinking the array part by rehashes keeps every value.
+    #[test]
+    fn the_array_part_grows_and_shrinks_in_place_of_its_values() {
+        let mut t = TableData::default();
+        for k in 1..=100 {
+            t.set_int(k, Value::Integer(k * 3)).unwrap();
+        }
+        assert_eq!(t.array.len(), 128);
+        for k in 3..=100 {
+            t.set_int(k, Value::Nil).unwrap();
+        }
+        // Keys far apart force rehashes that shrink the array to 2 slots.
+        for k in 0..40 {
+            t.set(Value::Number(k as f64 + 0.5), Value::Integer(k))
+                .unwrap();
+        }
+        assert_eq!(t.array.len(), 2);
+        assert!(t.get_int(1).raw_eq(Value::Integer(3)));
+        assert!(t.get_int(2).raw_eq(Value::Integer(6)));
+        assert!(t.get_int(3).is_nil());
+        assert_eq!(t.length(), 2);
     }
 
     #[test]

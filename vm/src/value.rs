@@ -11,8 +11,14 @@ use crate::thread::Thread;
 use crate::userdata::UserData;
 
 /// A Lua value. Integers and floats are distinct subtypes of `number`, as in Lua 5.4.
+///
+/// `repr(C, u8)` fixes the layout: the tag byte (the variants numbered 0 to 9 in order) at
+/// offset 0 and every payload at offset 8, so a value can be stored as its tag and its
+/// payload word apart ([`Value::to_raw`], [`Value::from_raw`]: a table's hash slot keeps the
+/// tag next to its key's kind).
 #[derive(Clone, Copy, Collect, Default)]
 #[collect(no_drop)]
+#[repr(C, u8)]
 pub enum Value<'gc> {
     #[default]
     Nil,
@@ -28,6 +34,57 @@ pub enum Value<'gc> {
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// The tag of `Value::Nil` in [`Value::to_raw`].
+pub const NIL_TAG: u8 = 0;
+
+/// A value's bytes as `repr(C, u8)` lays them out: the tag, padding, the payload (padding
+/// and the payload's unused bytes, all of it for nil, are not initialised).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct RawValue {
+    tag: u8,
+    _pad: [std::mem::MaybeUninit<u8>; 7],
+    payload: std::mem::MaybeUninit<u64>,
+}
+
+const _: () = assert!(std::mem::size_of::<RawValue>() == 16);
+
+impl<'gc> Value<'gc> {
+    /// The tag (the variant's number, `NIL_TAG` for nil) and the payload word.
+    #[inline(always)]
+    pub fn to_raw(self) -> (u8, std::mem::MaybeUninit<u64>) {
+        // SAFETY: `Value` is `repr(C, u8)`, 16 bytes with the tag at offset 0 and the payload
+        // at 8; `RawValue` has the same layout, and only its tag byte must be initialised.
+        let raw: RawValue = unsafe { std::mem::transmute(self) };
+        (raw.tag, raw.payload)
+    }
+
+    /// The value [`Value::to_raw`] split.
+    ///
+    /// # Safety
+    /// `(tag, payload)` must come from `to_raw` of a value that is still valid (for an
+    /// object, alive).
+    #[inline(always)]
+    pub unsafe fn from_raw(tag: u8, payload: std::mem::MaybeUninit<u64>) -> Value<'gc> {
+        std::mem::transmute(RawValue {
+            tag,
+            _pad: [std::mem::MaybeUninit::uninit(); 7],
+            payload,
+        })
+    }
+
+    /// `*self = Value::from_raw(tag, payload)`, as the two stores of the tag and the payload.
+    ///
+    /// # Safety
+    /// As [`Value::from_raw`].
+    #[inline(always)]
+    pub unsafe fn set_raw(&mut self, tag: u8, payload: std::mem::MaybeUninit<u64>) {
+        let raw = self as *mut Value<'gc> as *mut RawValue;
+        (*raw).tag = tag;
+        (*raw).payload = payload;
+    }
+}
 
 impl std::fmt::Debug for Value<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
