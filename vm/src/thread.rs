@@ -277,9 +277,15 @@ pub enum Frame<'gc> {
     /// yield across it. The builtin stays at `ret.func_slot` (so tracebacks and `debug` see
     /// it), its callee's results arrive at `ret.func_slot + 1`, are adjusted to `count`
     /// values (`-1`: all of them) and go on to `ret`.
+    ///
+    /// For `require`, `load` holds the module being loaded: when the loader returns, the
+    /// load is finished (`package::require_finish`) and `require`'s two results go on
+    /// instead; an error unwinding through the frame abandons the load. Such a frame counts
+    /// in `boundaries`, as lua5.4's loader cannot yield.
     Forward {
         ret: Ret,
         count: i32,
+        load: Option<Box<crate::stdlib::package::PendingLoad<'gc>>>,
     },
 }
 

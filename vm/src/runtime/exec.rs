@@ -1011,6 +1011,7 @@ fn run_builtin<'gc>(
         Builtin::Sethook => builtin_sethook(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Dofile => builtin_dofile(mc, state, thread, th, nf, func_slot, nargs, ret),
+        Builtin::Require => builtin_require(mc, state, thread, th, nf, func_slot, nargs, ret),
     }
 }
 
@@ -1097,7 +1098,11 @@ fn builtin_pairs<'gc>(
     }
     th.stack[func_slot + 1] = mm;
     th.stack[func_slot + 2] = v;
-    th.frames.push(Frame::Forward { ret, count: 3 });
+    th.frames.push(Frame::Forward {
+        ret,
+        count: 3,
+        load: None,
+    });
     let inner = Ret {
         func_slot: func_slot + 1,
         nresults: -1,
@@ -1134,13 +1139,157 @@ fn builtin_dofile<'gc>(
     };
     ensure_len(th, func_slot + 2);
     th.stack[func_slot + 1] = chunk;
-    th.frames.push(Frame::Forward { ret, count: -1 });
+    th.frames.push(Frame::Forward {
+        ret,
+        count: -1,
+        load: None,
+    });
     let inner = Ret {
         func_slot: func_slot + 1,
         nresults: -1,
         kind: RetKind::Normal,
     };
     setup_call(mc, state, thread, th, func_slot + 1, 0, inner, false)
+}
+
+/// `require(name)`: the cached module, or the loader the searchers find (called nested, as
+/// the searchers are short) run through a `Forward` frame holding the pending load, so the
+/// collector runs while the module's main chunk does. `deliver` finishes the load when the
+/// loader returns (`finish_require`), `unwind` abandons it on an error. The frame counts as
+/// a boundary: as in lua5.4, a loader cannot yield.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_require<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    use crate::stdlib::package::{require_start, RequireStart};
+    let start = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: func_slot + 1,
+            nargs,
+        };
+        require_start(&mut ctx)?
+    };
+    let load = match start {
+        RequireStart::Cached(value) => {
+            ensure_len(th, func_slot + 1);
+            th.stack[func_slot] = value;
+            if th.hook.is_some() {
+                let native = Value::NativeFunction(nf);
+                hook::native_returned(mc, state, thread, th, native, func_slot, 1)?;
+            }
+            return deliver(mc, state, thread, th, ret, 1);
+        }
+        RequireStart::Load(load) => load,
+    };
+    // Modules loading inside modules count as nested native calls did (lua5.4's loader
+    // runs on the C stack): a module requiring itself stops at "C stack overflow".
+    let depth = state.modules.borrow().loading.len() + state.host.borrow().native_depth;
+    if depth > MAX_NATIVE_DEPTH {
+        crate::stdlib::package::require_abandon(mc, state, &load);
+        return Err(LuaError::from_str(mc, "C stack overflow"));
+    }
+    ensure_len(th, func_slot + 4);
+    th.stack[func_slot + 1] = load.loader;
+    th.stack[func_slot + 2] = Value::String(load.name);
+    th.stack[func_slot + 3] = load.extra;
+    th.frames.push(Frame::Forward {
+        ret,
+        count: 2,
+        load: Some(load),
+    });
+    th.boundaries += 1;
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 2, inner, false)
+}
+
+/// The loader called by `require` returned (its first result at `ret.func_slot`): pop the
+/// `Forward` frame holding the load, finish it, and leave `require`'s two results where the
+/// frame's own `ret` says. Returns that `ret` and the count, for `deliver` to go on with.
+#[cold]
+#[inline(never)]
+fn finish_require<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    ret: Ret,
+    n: usize,
+) -> LResult<'gc, (Ret, usize)> {
+    let Some(Frame::Forward {
+        ret: outer,
+        load: Some(load),
+        ..
+    }) = th.frames.pop()
+    else {
+        return Err(LuaError::from_str(mc, "internal error: no pending require"));
+    };
+    th.boundaries -= 1;
+    let value = if n > 0 {
+        th.stack[ret.func_slot]
+    } else {
+        Value::Nil
+    };
+    let nf = load.native;
+    let finished = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: outer.func_slot + 1,
+            nargs: 0,
+        };
+        crate::stdlib::package::require_finish(&mut ctx, *load, value)
+    };
+    let (value, extra) = finished.map_err(|e| builtin_raised(th, nf, e))?;
+    ensure_len(th, outer.func_slot + 2);
+    th.stack[outer.func_slot] = value;
+    th.stack[outer.func_slot + 1] = extra;
+    if th.hook.is_some() {
+        let native = Value::NativeFunction(nf);
+        hook::native_returned(mc, state, thread, th, native, outer.func_slot, 2)?;
+    }
+    Ok((outer, 2))
+}
+
+/// Frames `from..` are being discarded by an error: abandon the loads of the `require`
+/// frames among them (innermost first), which no longer count as boundaries.
+#[cold]
+#[inline(never)]
+fn abandon_requires<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    th: &mut ThreadState<'gc>,
+    from: usize,
+) {
+    let mut abandoned = 0;
+    for frame in th.frames[from..].iter_mut().rev() {
+        if let Frame::Forward { load, .. } = frame {
+            if let Some(load) = load.take() {
+                crate::stdlib::package::require_abandon(mc, state, &load);
+                abandoned += 1;
+            }
+        }
+    }
+    th.boundaries -= abandoned;
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
@@ -1229,7 +1378,12 @@ pub(crate) fn deliver<'gc>(
                     "internal error: results delivered to a resume frame",
                 ));
             }
-            Some(Frame::Forward { ret: outer, count }) => {
+            Some(Frame::Forward { load: Some(_), .. }) => {
+                (ret, n) = finish_require(mc, state, thread, th, ret, n)?;
+            }
+            Some(Frame::Forward {
+                ret: outer, count, ..
+            }) => {
                 let (outer, count) = (*outer, *count);
                 th.frames.pop();
                 let want = usize::try_from(count).unwrap_or(n);
@@ -1685,6 +1839,9 @@ pub(crate) fn unwind<'gc>(
                     mc, state, th, raised_by, is_main,
                 ));
             }
+            if th.boundaries > 0 {
+                abandon_requires(mc, state, th, 0);
+            }
             if thread.ptr_eq(state.main_thread) {
                 th.frames.clear();
                 th.cells.clear();
@@ -1742,6 +1899,9 @@ pub(crate) fn unwind<'gc>(
                         _ => None,
                     })
                     .unwrap_or(th.stack.len());
+                if th.boundaries > 0 {
+                    abandon_requires(mc, state, th, i + 1);
+                }
                 th.frames.truncate(i + 1);
                 th.cells.truncate(cell_level);
                 // Nothing can yield across the boundary anyway, so nested calls do.
@@ -1751,6 +1911,9 @@ pub(crate) fn unwind<'gc>(
                 // The message handler runs where the error happened, before unwinding.
                 if let Some(h) = handler {
                     err.value = run_message_handler(mc, state, thread, th, h, err.value);
+                }
+                if th.boundaries > 0 {
+                    abandon_requires(mc, state, th, i + 1);
                 }
                 th.frames.truncate(i + 1);
                 th.cells.truncate(cell_level);
