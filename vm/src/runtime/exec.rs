@@ -596,10 +596,30 @@ pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) 
     if edge != (th.frames.len(), pc) {
         return;
     }
-    let from = (f.base + locals_bound(f, pc)).min(th.stack.len());
+    let from = (f.base + live_bound_at_loop_edge(f, pc)).min(th.stack.len());
     for v in &mut th.stack[from..] {
         *v = Value::Nil;
     }
+}
+
+/// One past the highest live register of `f` at a loop edge `pc` (the first instruction of
+/// the loop's body): its local variables in scope, and the loop variables the body is about
+/// to move into fresh cells. A `for` loop's captured variables are still in their registers
+/// there (the body starts with their `NewCell`s, and the register variables declared after
+/// them are in scope only from the end of those), so clearing above the locals alone made
+/// a captured loop variable nil for the iteration after a safe point.
+fn live_bound_at_loop_edge(f: &LuaFrame<'_>, pc: usize) -> usize {
+    let code = &f.proto.info.code;
+    let mut bound = locals_bound(f, pc);
+    let mut at = pc;
+    while let Some(&Instr::NewCell { a, .. }) = code.get(at) {
+        bound = bound.max(a as usize + 1);
+        at += 1;
+    }
+    if at > pc {
+        bound = bound.max(locals_bound(f, at));
+    }
+    bound
 }
 
 /// The running thread stops for a safe point at a loop edge (see `clear_dead_registers`);
