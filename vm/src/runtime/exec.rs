@@ -24,7 +24,7 @@ use crate::runtime::state::{GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{
-    CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer,
+    CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer, REQUIRE_LOADER,
 };
 use crate::value::{copy_slot, copy_slot_raw, copy_slot_unchecked, Value};
 
@@ -1118,11 +1118,7 @@ fn builtin_pairs<'gc>(
     }
     th.stack[func_slot + 1] = mm;
     th.stack[func_slot + 2] = v;
-    th.frames.push(Frame::Forward {
-        ret,
-        count: 3,
-        load: None,
-    });
+    th.frames.push(Frame::Forward { ret, count: 3 });
     let inner = Ret {
         func_slot: func_slot + 1,
         nresults: -1,
@@ -1159,11 +1155,7 @@ fn builtin_dofile<'gc>(
     };
     ensure_len(th, func_slot + 2);
     th.stack[func_slot + 1] = chunk;
-    th.frames.push(Frame::Forward {
-        ret,
-        count: -1,
-        load: None,
-    });
+    th.frames.push(Frame::Forward { ret, count: -1 });
     let inner = Ret {
         func_slot: func_slot + 1,
         nresults: -1,
@@ -1225,10 +1217,10 @@ fn builtin_require<'gc>(
     th.stack[func_slot + 1] = load.loader;
     th.stack[func_slot + 2] = Value::String(load.name);
     th.stack[func_slot + 3] = load.extra;
+    th.loads.push(*load);
     th.frames.push(Frame::Forward {
         ret,
-        count: 2,
-        load: Some(load),
+        count: REQUIRE_LOADER,
     });
     th.boundaries += 1;
     let inner = Ret {
@@ -1252,11 +1244,7 @@ fn finish_require<'gc>(
     ret: Ret,
     n: usize,
 ) -> LResult<'gc, (Ret, usize)> {
-    let Some(Frame::Forward {
-        ret: outer,
-        load: Some(load),
-        ..
-    }) = th.frames.pop()
+    let (Some(Frame::Forward { ret: outer, .. }), Some(load)) = (th.frames.pop(), th.loads.pop())
     else {
         return Err(LuaError::from_str(mc, "internal error: no pending require"));
     };
@@ -1277,7 +1265,7 @@ fn finish_require<'gc>(
             args_start: outer.func_slot + 1,
             nargs: 0,
         };
-        crate::stdlib::package::require_finish(&mut ctx, *load, value)
+        crate::stdlib::package::require_finish(&mut ctx, load, value)
     };
     let (value, extra) = finished.map_err(|e| builtin_raised(th, nf, e))?;
     ensure_len(th, outer.func_slot + 2);
@@ -1300,16 +1288,18 @@ fn abandon_requires<'gc>(
     th: &mut ThreadState<'gc>,
     from: usize,
 ) {
-    let mut abandoned = 0;
-    for frame in th.frames[from..].iter_mut().rev() {
-        if let Frame::Forward { load, .. } = frame {
-            if let Some(load) = load.take() {
-                crate::stdlib::package::require_abandon(mc, state, &load);
-                abandoned += 1;
+    for i in (from..th.frames.len()).rev() {
+        if let Frame::Forward { count, .. } = &mut th.frames[i] {
+            if *count == REQUIRE_LOADER {
+                // A dead coroutine keeps its frames: this one is a plain forward from now.
+                *count = -1;
+                th.boundaries -= 1;
+                if let Some(load) = th.loads.pop() {
+                    crate::stdlib::package::require_abandon(mc, state, &load);
+                }
             }
         }
     }
-    th.boundaries -= abandoned;
 }
 
 /// Why `target` cannot be resumed from `current`, if it cannot.
@@ -1398,12 +1388,13 @@ pub(crate) fn deliver<'gc>(
                     "internal error: results delivered to a resume frame",
                 ));
             }
-            Some(Frame::Forward { load: Some(_), .. }) => {
+            Some(Frame::Forward {
+                count: REQUIRE_LOADER,
+                ..
+            }) => {
                 (ret, n) = finish_require(mc, state, thread, th, ret, n)?;
             }
-            Some(Frame::Forward {
-                ret: outer, count, ..
-            }) => {
+            Some(Frame::Forward { ret: outer, count }) => {
                 let (outer, count) = (*outer, *count);
                 th.frames.pop();
                 let want = usize::try_from(count).unwrap_or(n);

@@ -351,9 +351,10 @@ pub enum RequireStart<'gc> {
     Load(Box<PendingLoad<'gc>>),
 }
 
-/// A module being loaded by `require`: what the executor's `Builtin::Require` keeps in the
-/// frame under the loader's call (see `Frame::Forward`), for [`require_finish`] when the
-/// loader returns, or [`require_abandon`] when an error unwinds through it.
+/// A module being loaded by `require`: what the executor's `Builtin::Require` keeps
+/// (`ThreadState::loads`) while the loader runs above its `Forward` frame, for
+/// [`require_finish`] when the loader returns, or [`require_abandon`] when an error unwinds
+/// through it.
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct PendingLoad<'gc> {
