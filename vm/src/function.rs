@@ -461,6 +461,9 @@ pub enum Builtin {
     Pairs,
     /// `dofile`: runs the loaded chunk through a `Forward` frame.
     Dofile,
+    /// `require`: runs a module's loader through a `Forward` frame holding the pending load
+    /// (upvalue 0 is the `package` table).
+    Require,
     /// `debug.sethook`: the running thread's loop must switch to (or from) its hooked mode.
     Sethook,
 }

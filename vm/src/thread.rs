@@ -130,7 +130,14 @@ pub struct ThreadState<'gc> {
     /// for a short stack; boxed: a pointer in every coroutine).
     #[collect(require_static)]
     pub kept_traceback: Option<Box<Vec<String>>>,
+    /// The modules `require` is loading on this thread, one per `Forward` frame whose
+    /// `count` is [`REQUIRE_LOADER`], innermost last. Kept here rather than in the frame, so
+    /// `Frame`'s layout (which the dispatch loop's matches compile against) stays as it is.
+    pub loads: Vec<crate::stdlib::package::PendingLoad<'gc>>,
 }
+
+/// The `count` of the `Forward` frame under a module's loader called by `require`.
+pub const REQUIRE_LOADER: i32 = -2;
 
 impl ThreadState<'_> {
     /// Bytes held by the stack, frame and cell buffers.
@@ -277,6 +284,12 @@ pub enum Frame<'gc> {
     /// yield across it. The builtin stays at `ret.func_slot` (so tracebacks and `debug` see
     /// it), its callee's results arrive at `ret.func_slot + 1`, are adjusted to `count`
     /// values (`-1`: all of them) and go on to `ret`.
+    ///
+    /// `count` = [`REQUIRE_LOADER`]: `require` calling a module's loader, whose pending load
+    /// is the last of `ThreadState::loads`: when the loader returns, the load is finished
+    /// (`package::require_finish`) and `require`'s two results go on instead; an error
+    /// unwinding through the frame abandons the load. Such a frame counts in `boundaries`,
+    /// as lua5.4's loader cannot yield.
     Forward {
         ret: Ret,
         count: i32,

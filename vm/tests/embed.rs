@@ -808,3 +808,36 @@ fn userdata_gc_meta_method_runs_once_before_drop_and_at_close() {
         "the live one was finalized at close"
     );
 }
+
+#[test]
+fn a_run_stopped_inside_a_module_load_keeps_nothing_of_the_load() {
+    // A limit that stops the run (not catchable) while `require` runs a loader: the pending
+    // load (with its snapshot of the globals, here holding a 16 MB string the loader drops)
+    // goes with the run, and later requires are recorded as usual.
+    let mut rt = Runtime::new();
+    rt.exec::<()>(
+        "big = string.rep('x', 1 << 24)
+         package.preload.spin = function() big = nil while true do end end
+         package.preload.fine = function() return 'fine' end",
+        "setup",
+    )
+    .unwrap();
+    rt.set_limits(Limits {
+        catchable: false,
+        ..budget(100_000)
+    });
+    let err = rt.exec::<()>("require('spin')", "stopped").unwrap_err();
+    assert_eq!(err.limit(), Some(LimitKind::Instructions));
+    rt.set_limits(Limits::default());
+    let kb: f64 = rt
+        .exec(
+            "collectgarbage() collectgarbage() return collectgarbage('count')",
+            "count",
+        )
+        .unwrap();
+    assert!(kb < 4096.0, "the stopped load kept {kb} KB alive");
+    let (v, yieldable): (String, bool) = rt
+        .exec("return require('fine'), coroutine.wrap(function() return coroutine.isyieldable() end)()", "after")
+        .unwrap();
+    assert_eq!((v.as_str(), yieldable), ("fine", true));
+}

@@ -24,7 +24,7 @@ use crate::runtime::state::{GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::thread::{
-    CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer,
+    CoStatus, Frame, LuaFrame, Pending, Ret, RetKind, Thread, ThreadState, Transfer, REQUIRE_LOADER,
 };
 use crate::value::{copy_slot, copy_slot_raw, copy_slot_unchecked, Value};
 
@@ -596,10 +596,30 @@ pub(crate) fn clear_dead_registers<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) 
     if edge != (th.frames.len(), pc) {
         return;
     }
-    let from = (f.base + locals_bound(f, pc)).min(th.stack.len());
+    let from = (f.base + live_bound_at_loop_edge(f, pc)).min(th.stack.len());
     for v in &mut th.stack[from..] {
         *v = Value::Nil;
     }
+}
+
+/// One past the highest live register of `f` at a loop edge `pc` (the first instruction of
+/// the loop's body): its local variables in scope, and the loop variables the body is about
+/// to move into fresh cells. A `for` loop's captured variables are still in their registers
+/// there (the body starts with their `NewCell`s, and the register variables declared after
+/// them are in scope only from the end of those), so clearing above the locals alone made
+/// a captured loop variable nil for the iteration after a safe point.
+fn live_bound_at_loop_edge(f: &LuaFrame<'_>, pc: usize) -> usize {
+    let code = &f.proto.info.code;
+    let mut bound = locals_bound(f, pc);
+    let mut at = pc;
+    while let Some(&Instr::NewCell { a, .. }) = code.get(at) {
+        bound = bound.max(a as usize + 1);
+        at += 1;
+    }
+    if at > pc {
+        bound = bound.max(locals_bound(f, at));
+    }
+    bound
 }
 
 /// The running thread stops for a safe point at a loop edge (see `clear_dead_registers`);
@@ -1011,6 +1031,7 @@ fn run_builtin<'gc>(
         Builtin::Sethook => builtin_sethook(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Pairs => builtin_pairs(mc, state, thread, th, nf, func_slot, nargs, ret),
         Builtin::Dofile => builtin_dofile(mc, state, thread, th, nf, func_slot, nargs, ret),
+        Builtin::Require => builtin_require(mc, state, thread, th, nf, func_slot, nargs, ret),
     }
 }
 
@@ -1143,6 +1164,144 @@ fn builtin_dofile<'gc>(
     setup_call(mc, state, thread, th, func_slot + 1, 0, inner, false)
 }
 
+/// `require(name)`: the cached module, or the loader the searchers find (called nested, as
+/// the searchers are short) run through a `Forward` frame holding the pending load, so the
+/// collector runs while the module's main chunk does. `deliver` finishes the load when the
+/// loader returns (`finish_require`), `unwind` abandons it on an error. The frame counts as
+/// a boundary: as in lua5.4, a loader cannot yield.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn builtin_require<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    nf: NativeFunction<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    use crate::stdlib::package::{require_start, RequireStart};
+    let start = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: func_slot + 1,
+            nargs,
+        };
+        require_start(&mut ctx)?
+    };
+    let load = match start {
+        RequireStart::Cached(value) => {
+            ensure_len(th, func_slot + 1);
+            th.stack[func_slot] = value;
+            if th.hook.is_some() {
+                let native = Value::NativeFunction(nf);
+                hook::native_returned(mc, state, thread, th, native, func_slot, 1)?;
+            }
+            return deliver(mc, state, thread, th, ret, 1);
+        }
+        RequireStart::Load(load) => load,
+    };
+    // Modules loading inside modules count as nested native calls did (lua5.4's loader
+    // runs on the C stack): a module requiring itself stops at "C stack overflow".
+    let depth = state.modules.borrow().loading.len() + state.host.borrow().native_depth;
+    if depth > MAX_NATIVE_DEPTH {
+        crate::stdlib::package::require_abandon(mc, state, &load);
+        return Err(LuaError::from_str(mc, "C stack overflow"));
+    }
+    ensure_len(th, func_slot + 4);
+    th.stack[func_slot + 1] = load.loader;
+    th.stack[func_slot + 2] = Value::String(load.name);
+    th.stack[func_slot + 3] = load.extra;
+    th.loads.push(*load);
+    th.frames.push(Frame::Forward {
+        ret,
+        count: REQUIRE_LOADER,
+    });
+    th.boundaries += 1;
+    let inner = Ret {
+        func_slot: func_slot + 1,
+        nresults: -1,
+        kind: RetKind::Normal,
+    };
+    setup_call(mc, state, thread, th, func_slot + 1, 2, inner, false)
+}
+
+/// The loader called by `require` returned (its first result at `ret.func_slot`): pop the
+/// `Forward` frame holding the load, finish it, and leave `require`'s two results where the
+/// frame's own `ret` says. Returns that `ret` and the count, for `deliver` to go on with.
+#[cold]
+#[inline(never)]
+fn finish_require<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    ret: Ret,
+    n: usize,
+) -> LResult<'gc, (Ret, usize)> {
+    let (Some(Frame::Forward { ret: outer, .. }), Some(load)) = (th.frames.pop(), th.loads.pop())
+    else {
+        return Err(LuaError::from_str(mc, "internal error: no pending require"));
+    };
+    th.boundaries -= 1;
+    let value = if n > 0 {
+        th.stack[ret.func_slot]
+    } else {
+        Value::Nil
+    };
+    let nf = load.native;
+    let finished = {
+        let mut ctx = Ctx {
+            mc,
+            state,
+            thread,
+            th: &mut *th,
+            func: nf,
+            args_start: outer.func_slot + 1,
+            nargs: 0,
+        };
+        crate::stdlib::package::require_finish(&mut ctx, load, value)
+    };
+    let (value, extra) = finished.map_err(|e| builtin_raised(th, nf, e))?;
+    ensure_len(th, outer.func_slot + 2);
+    th.stack[outer.func_slot] = value;
+    th.stack[outer.func_slot + 1] = extra;
+    if th.hook.is_some() {
+        let native = Value::NativeFunction(nf);
+        hook::native_returned(mc, state, thread, th, native, outer.func_slot, 2)?;
+    }
+    Ok((outer, 2))
+}
+
+/// Frames `from..` are being discarded by an error: abandon the loads of the `require`
+/// frames among them (innermost first), which no longer count as boundaries.
+#[cold]
+#[inline(never)]
+fn abandon_requires<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    th: &mut ThreadState<'gc>,
+    from: usize,
+) {
+    for i in (from..th.frames.len()).rev() {
+        if let Frame::Forward { count, .. } = &mut th.frames[i] {
+            if *count == REQUIRE_LOADER {
+                // A dead coroutine keeps its frames: this one is a plain forward from now.
+                *count = -1;
+                th.boundaries -= 1;
+                if let Some(load) = th.loads.pop() {
+                    crate::stdlib::package::require_abandon(mc, state, &load);
+                }
+            }
+        }
+    }
+}
+
 /// Why `target` cannot be resumed from `current`, if it cannot.
 fn resume_refusal<'gc>(
     state: &State<'gc>,
@@ -1228,6 +1387,12 @@ pub(crate) fn deliver<'gc>(
                     mc,
                     "internal error: results delivered to a resume frame",
                 ));
+            }
+            Some(Frame::Forward {
+                count: REQUIRE_LOADER,
+                ..
+            }) => {
+                (ret, n) = finish_require(mc, state, thread, th, ret, n)?;
             }
             Some(Frame::Forward { ret: outer, count }) => {
                 let (outer, count) = (*outer, *count);
@@ -1685,6 +1850,9 @@ pub(crate) fn unwind<'gc>(
                     mc, state, th, raised_by, is_main,
                 ));
             }
+            if th.boundaries > 0 {
+                abandon_requires(mc, state, th, 0);
+            }
             if thread.ptr_eq(state.main_thread) {
                 th.frames.clear();
                 th.cells.clear();
@@ -1742,6 +1910,9 @@ pub(crate) fn unwind<'gc>(
                         _ => None,
                     })
                     .unwrap_or(th.stack.len());
+                if th.boundaries > 0 {
+                    abandon_requires(mc, state, th, i + 1);
+                }
                 th.frames.truncate(i + 1);
                 th.cells.truncate(cell_level);
                 // Nothing can yield across the boundary anyway, so nested calls do.
@@ -1751,6 +1922,9 @@ pub(crate) fn unwind<'gc>(
                 // The message handler runs where the error happened, before unwinding.
                 if let Some(h) = handler {
                     err.value = run_message_handler(mc, state, thread, th, h, err.value);
+                }
+                if th.boundaries > 0 {
+                    abandon_requires(mc, state, th, i + 1);
                 }
                 th.frames.truncate(i + 1);
                 th.cells.truncate(cell_level);

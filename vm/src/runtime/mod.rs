@@ -331,6 +331,11 @@ impl Runtime {
                         th.cells.clear();
                         th.tbc.clear();
                         th.pending = None;
+                        // Modules `require` was loading when the run stopped (no unwinding
+                        // abandoned them).
+                        th.loads.clear();
+                        th.boundaries = 0;
+                        state.modules.borrow_mut(mc).loading.clear();
                         let mut chain = state.chain.borrow_mut(mc);
                         chain.truncate(1);
                         state.host.borrow_mut().limits.stopping = false;

@@ -5,11 +5,14 @@
 //! shadows a standard library name (`math.lua` next to the script) is what `require("math")`
 //! loads, with a one-time warning; the global `math` stays the standard library.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use gc_arena::Mutation;
+use gc_arena::{Collect, Mutation};
 
-use crate::function::{new_cell, new_closure, new_native, NativeKind, Proto};
+use crate::function::{
+    new_cell, new_closure, new_native, Builtin, NativeFunction, NativeKind, Proto,
+};
 use crate::runtime::ctx::Ctx;
 use crate::runtime::error::LuaError;
 use crate::runtime::load::compile_chunk;
@@ -143,7 +146,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let require = new_native(
         mc,
         "require",
-        NativeKind::Fn(require),
+        NativeKind::Builtin(Builtin::Require),
         vec![Value::Table(package)],
     );
     set_value(
@@ -342,7 +345,40 @@ fn shadowing_file<'gc>(ctx: &Ctx<'gc, '_>, name: &str) -> Option<String> {
     file.is_file().then(|| file.display().to_string())
 }
 
-fn require<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+/// What `require(name)` found: the cached value, or a loader to run.
+pub enum RequireStart<'gc> {
+    Cached(Value<'gc>),
+    Load(Box<PendingLoad<'gc>>),
+}
+
+/// A module being loaded by `require`: what the executor's `Builtin::Require` keeps
+/// (`ThreadState::loads`) while the loader runs above its `Forward` frame, for
+/// [`require_finish`] when the loader returns, or [`require_abandon`] when an error unwinds
+/// through it.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct PendingLoad<'gc> {
+    /// The `require` function (errors raised when finishing name it).
+    pub native: NativeFunction<'gc>,
+    pub name: LuaString<'gc>,
+    pub loader: Value<'gc>,
+    /// The loader data (the file name for a file module), `require`'s second result.
+    pub extra: Value<'gc>,
+    /// The globals before the loader ran (the module record lists those it assigned).
+    globals_before: HashMap<Vec<u8>, Value<'gc>>,
+    /// The file the searcher compiled for this load and its source hash.
+    #[collect(require_static)]
+    compiled: Option<(String, u64)>,
+    /// Length of the registry's `loading` stack before this load's entry.
+    #[collect(require_static)]
+    depth: usize,
+}
+
+/// The first part of `require(name)`, up to the loader's call: the cached value, or a
+/// loader found by the searchers (called nested: they are short) with the load begun
+/// (`modules::begin_load`). The executor then calls the loader through a frame, so the
+/// collector runs while a module's main chunk does (a nested call would stop it).
+pub fn require_start<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<RequireStart<'gc>, LuaError<'gc>> {
     let name_s = ctx.check_string(0)?;
     let name = name_s.to_str_lossy().into_owned();
     crate::modules::note_dependency(ctx.mc, ctx.state, &name);
@@ -351,7 +387,7 @@ fn require<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let is_builtin_lib = STD_LIBS.contains(&name.as_str())
         && matches!((current, ctx.state.globals.get(Value::String(name_s))), (Value::Table(a), Value::Table(b)) if a.ptr_eq(b));
     if current.is_truthy() && !(is_builtin_lib && shadowing_file(ctx, &name).is_some()) {
-        return ctx.ret1(current);
+        return Ok(RequireStart::Cached(current));
     }
     let (loader, extra) = if let Some(file) = shadowing_file(ctx, &name).filter(|_| is_builtin_lib)
     {
@@ -370,11 +406,51 @@ standard library '{name}'; the global '{name}' stays the standard library"
         find_loader(ctx, name_s, &name)?
     };
     let globals_before = crate::modules::globals_snapshot(ctx.state);
+    let compiled = ctx.state.modules.borrow_mut(ctx.mc).compiled.take();
+    let depth = ctx.state.modules.borrow().loading.len();
     crate::modules::begin_load(ctx.mc, ctx.state, &name);
-    let result = ctx.call(loader, &[Value::String(name_s), extra]);
-    let deps = crate::modules::end_load(ctx.mc, ctx.state);
-    let result = result?;
-    let value = result.first().copied().unwrap_or(Value::Nil);
+    Ok(RequireStart::Load(Box::new(PendingLoad {
+        native: ctx.func,
+        name: name_s,
+        loader,
+        extra,
+        globals_before,
+        compiled,
+        depth,
+    })))
+}
+
+/// This load's entry of the registry's `loading` stack, taken off (with any a run stopped
+/// by a limit left above it): the modules it required.
+fn end_load_at<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, depth: usize) -> Vec<String> {
+    state.modules.borrow_mut(mc).loading.truncate(depth + 1);
+    crate::modules::end_load(mc, state)
+}
+
+/// An error unwound through the loader's call: the load ends, nothing is stored (and
+/// `package.loaded[name]` stays unset).
+pub fn require_abandon<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, load: &PendingLoad<'gc>) {
+    end_load_at(mc, state, load.depth);
+}
+
+/// The last part of `require(name)`, once the loader returned `value` (its first result):
+/// `package.loaded[name]` set, the load recorded for hot reload; `require`'s two results.
+pub fn require_finish<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    load: PendingLoad<'gc>,
+    value: Value<'gc>,
+) -> Result<(Value<'gc>, Value<'gc>), LuaError<'gc>> {
+    let PendingLoad {
+        name: name_s,
+        loader,
+        extra,
+        globals_before,
+        compiled,
+        depth,
+        ..
+    } = load;
+    let deps = end_load_at(ctx.mc, ctx.state, depth);
+    let loaded = loaded_table(ctx.mc, ctx.state);
     (ctx.state.before_table_write(ctx.mc, loaded)).map_err(|e| ctx.error(e.message()))?;
     if !value.is_nil() {
         loaded
@@ -393,7 +469,6 @@ standard library '{name}'; the global '{name}' stays the standard library"
             Value::String(s) => Some(s.to_str_lossy().into_owned()),
             _ => None,
         };
-        let compiled = ctx.state.modules.borrow_mut(ctx.mc).compiled.take();
         let source_hash = match (&file, compiled) {
             (Some(f), Some((c, h))) if *f == c => h,
             _ => 0,
@@ -403,7 +478,7 @@ standard library '{name}'; the global '{name}' stays the standard library"
             ctx.mc,
             ctx.state,
             crate::modules::Loaded {
-                name: name.clone(),
+                name: name_s.to_str_lossy().into_owned(),
                 file,
                 source_hash,
                 root: chunk.proto.get(),
@@ -415,9 +490,7 @@ standard library '{name}'; the global '{name}' stays the standard library"
         )
         .map_err(|e| ctx.core_error(e.message()))?;
     }
-    ctx.push(final_value);
-    ctx.push(extra);
-    Ok(2)
+    Ok((final_value, extra))
 }
 
 fn find_loader<'gc>(
