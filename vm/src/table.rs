@@ -3,9 +3,11 @@
 //! Removing a key only sets its value to nil (the key stays as a tombstone until the next
 //! rehash), which is what lets `next` continue a traversal while fields are cleared.
 
+use std::alloc::Layout;
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
 use gc_arena::{lock::RefLock, Collect, Gc, Mutation};
 
@@ -54,11 +56,17 @@ pub fn charge_growth(mc: &Mutation<'_>, before: usize, after: usize) {
     }
 }
 
+/// The fields are laid out by hand (`repr(C)`: the pointers first in each 8 bytes, the
+/// 32-bit counts and the flags packed after them) so the data is 56 bytes and the table's
+/// GC object 80 (gc-arena's 16-byte header and the `RefLock`'s 8-byte flag): see the test
+/// `a_table_object_is_eighty_bytes`.
 #[derive(Default, Clone)]
+#[repr(C)]
 pub struct TableData<'gc> {
+    metatable: Option<Table<'gc>>,
     /// Keys `1..=array.len()`, nils included: the length is lua5.4's array size (set by
     /// constructors and by [`TableData::rehash`]), so `#` finds the borders it finds.
-    array: Vec<Value<'gc>>,
+    array: ThinSlice<Value<'gc>>,
     /// lua5.4's `alimit`: a hint for `#`, at most `array.len()`. Below `array.len()` only
     /// when the array size is a power of two; then it is more than half of it. Moved by
     /// `#` and by integer-key accesses above it, exactly as lua5.4 moves it, because the
@@ -67,20 +75,153 @@ pub struct TableData<'gc> {
     /// written through [`TableData::alimit`] and [`TableData::set_alimit`].
     alimit: Cell<u32>,
     hash: HashPart<'gc>,
-    metatable: Option<Table<'gc>>,
     /// The bytes of `array` and `hash` charged to the runtime's memory account
     /// (`crate::limits`), given back when the table is freed.
     charged: crate::limits::ChargedSlots,
-    /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
-    weak: WeakMode,
     /// For a table used as a metatable: bit `e` set means the metamethod of event `e`
     /// (`MetaName as u32`) is known to be absent. Set by [`Table::meta_get`] when a lookup
     /// misses, cleared whenever a key that is not an integer is stored (the only way a
     /// metamethod can appear), and by [`Table::restore`].
     meta_absent: Cell<u32>,
+    /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
+    weak: WeakMode,
     /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
     /// handed to its finalizer: see `weak.rs`.
     finalizer: bool,
+}
+
+/// A boxed slice in 12 bytes: the pointer and a 32-bit length (the parts of a table have
+/// at most 2^31 slots), with no capacity: the allocation is exactly `len` elements, as
+/// lua5.4 sizes its array and node vectors. 4-byte aligned, so a `u32` can follow it in
+/// [`TableData`] without padding.
+#[repr(C, packed(4))]
+struct ThinSlice<T: Copy> {
+    ptr: NonNull<T>,
+    len: u32,
+}
+
+impl<T: Copy> ThinSlice<T> {
+    const fn empty() -> ThinSlice<T> {
+        ThinSlice {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+
+    fn layout(len: usize) -> Result<Layout, SetError> {
+        if len > u32::MAX as usize {
+            return Err(SetError::NoMemory);
+        }
+        Layout::array::<T>(len).map_err(|_| SetError::NoMemory)
+    }
+
+    /// `len` copies of `fill`, or `NoMemory` when the allocator refuses.
+    fn try_filled(len: usize, fill: T) -> Result<ThinSlice<T>, SetError> {
+        let mut s = ThinSlice::empty();
+        s.try_resize(len, fill)?;
+        Ok(s)
+    }
+
+    /// A copy of `items`, or `NoMemory` when the allocator refuses.
+    fn try_copy(items: &[T]) -> Result<ThinSlice<T>, SetError> {
+        if items.is_empty() {
+            return Ok(ThinSlice::empty());
+        }
+        let layout = Self::layout(items.len())?;
+        // SAFETY: `layout` has a non-zero size (`T` is never zero-sized here).
+        let p = NonNull::new(unsafe { std::alloc::alloc(layout) } as *mut T)
+            .ok_or(SetError::NoMemory)?;
+        // SAFETY: `p` has room for `items.len()` elements and does not overlap `items`.
+        unsafe { std::ptr::copy_nonoverlapping(items.as_ptr(), p.as_ptr(), items.len()) };
+        Ok(ThinSlice {
+            ptr: p,
+            len: items.len() as u32,
+        })
+    }
+
+    /// Make the slice `len` elements long, new ones copies of `fill`, reallocating to
+    /// exactly that size. On a refusal nothing changes.
+    fn try_resize(&mut self, len: usize, fill: T) -> Result<(), SetError> {
+        let old = self.len as usize;
+        if len == old {
+            return Ok(());
+        }
+        let new_layout = Self::layout(len)?;
+        let p = if len == 0 {
+            // SAFETY: `old > 0` elements were allocated with this layout.
+            unsafe { std::alloc::dealloc(self.ptr.as_ptr() as *mut u8, Self::layout(old)?) };
+            NonNull::dangling()
+        } else if old == 0 {
+            // SAFETY: a non-zero size.
+            NonNull::new(unsafe { std::alloc::alloc(new_layout) } as *mut T)
+                .ok_or(SetError::NoMemory)?
+        } else {
+            // SAFETY: the block was allocated with `old`'s layout; the new size is non-zero.
+            let p = unsafe {
+                std::alloc::realloc(
+                    self.ptr.as_ptr() as *mut u8,
+                    Self::layout(old)?,
+                    new_layout.size(),
+                )
+            };
+            NonNull::new(p as *mut T).ok_or(SetError::NoMemory)?
+        };
+        for i in old..len {
+            // SAFETY: `i < len`, inside the new block.
+            unsafe { p.as_ptr().add(i).write(fill) };
+        }
+        self.ptr = p;
+        self.len = len as u32;
+        Ok(())
+    }
+}
+
+impl<T: Copy> Default for ThinSlice<T> {
+    fn default() -> Self {
+        ThinSlice::empty()
+    }
+}
+
+impl<T: Copy> Clone for ThinSlice<T> {
+    fn clone(&self) -> Self {
+        match ThinSlice::try_copy(self) {
+            Ok(s) => s,
+            // As `Vec`'s clone handles a refusal.
+            Err(_) => std::alloc::handle_alloc_error(Layout::new::<T>()),
+        }
+    }
+}
+
+impl<T: Copy> Drop for ThinSlice<T> {
+    fn drop(&mut self) {
+        let len = self.len as usize;
+        if len > 0 {
+            // SAFETY: allocated with this layout (which was valid then).
+            unsafe {
+                std::alloc::dealloc(
+                    self.ptr.as_ptr() as *mut u8,
+                    Layout::array::<T>(len).unwrap_unchecked(),
+                )
+            };
+        }
+    }
+}
+
+impl<T: Copy> std::ops::Deref for ThinSlice<T> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` holds `len` initialised elements (dangling, aligned, when empty).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len as usize) }
+    }
+}
+
+impl<T: Copy> std::ops::DerefMut for ThinSlice<T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as `deref`, and `self` is borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len as usize) }
+    }
 }
 
 /// The weak parts of a table, from its metatable's `__mode`.
@@ -122,7 +263,9 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
         let weak = self.weak;
         if !weak.is_weak() {
             // The common case, traced as the derived impl would (inlined per element).
-            self.array.trace(cc);
+            for v in self.array.iter() {
+                v.trace(cc);
+            }
             for s in self.hash.slots.iter() {
                 if s.kind() >= KEY_STRING {
                     s.key().trace(cc);
@@ -132,7 +275,7 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
             self.metatable.trace(cc);
             return;
         }
-        for v in &self.array {
+        for v in self.array.iter() {
             if !is_collectable(v) {
                 v.trace(cc);
             }
@@ -166,7 +309,10 @@ impl<'gc> Table<'gc> {
         // As lua5.4's `lua_createtable`: an array part of exactly `array` slots (nil until
         // set) and a hash part with room for `hash` keys.
         let mut data = TableData {
-            array: vec![Value::Nil; array],
+            array: match ThinSlice::try_filled(array, Value::Nil) {
+                Ok(a) => a,
+                Err(_) => std::alloc::handle_alloc_error(Layout::new::<Value<'gc>>()),
+            },
             ..TableData::default()
         };
         data.set_alimit(array);
@@ -469,9 +615,9 @@ impl<'gc> Table<'gc> {
     pub fn snapshot(self) -> Result<TableData<'gc>, SetError> {
         let d = self.0.borrow();
         Ok(TableData {
-            array: try_copy(&d.array)?,
+            array: ThinSlice::try_copy(&d.array)?,
             hash: HashPart {
-                slots: try_copy(&d.hash.slots)?.into_boxed_slice(),
+                slots: ThinSlice::try_copy(&d.hash.slots)?,
                 used: d.hash.used,
                 live: d.hash.live,
             },
@@ -865,23 +1011,22 @@ impl<'gc> TableData<'gc> {
     fn resize(&mut self, array: usize, hash: usize) -> Result<(), SetError> {
         let new_hash = HashPart::for_keys(hash)?;
         let old_len = self.array.len();
-        if array > old_len {
-            // Amortised like `Vec::push`: a small array growing 1, 2, 4 keeps one buffer.
-            self.array
-                .try_reserve(array - old_len)
-                .map_err(|_| SetError::NoMemory)?;
-        }
+        // Every allocation before any change, so a refusal leaves the table as it was.
+        let shrunk = if array < old_len {
+            Some(ThinSlice::try_copy(&self.array[..array])?)
+        } else {
+            self.array.try_resize(array, Value::Nil)?;
+            None
+        };
         let old = std::mem::replace(&mut self.hash, new_hash);
-        if array < old_len {
-            for (i, v) in self.array.drain(array..).enumerate() {
+        if let Some(shrunk) = shrunk {
+            for (i, v) in self.array[array..].iter().enumerate() {
                 if !v.is_nil() {
                     self.hash
-                        .insert_new(Value::Integer((array + i + 1) as i64), v);
+                        .insert_new(Value::Integer((array + i + 1) as i64), *v);
                 }
             }
-            self.array.shrink_to(array);
-        } else {
-            self.array.resize(array, Value::Nil);
+            self.array = shrunk;
         }
         self.set_alimit(array);
         for s in old.slots.iter() {
@@ -1079,13 +1224,13 @@ impl<'gc> TableData<'gc> {
     #[cold]
     #[inline(never)]
     fn account_growth(&mut self, mc: &Mutation<'_>, before: usize, after: usize) {
-        crate::limits::note_table_size(self.array.capacity() + self.hash.slots.len());
+        crate::limits::note_table_size(self.array.len() + self.hash.slots.len());
         charge_growth(mc, before, after);
         self.charged.add(after - before);
     }
 
     pub fn slot_capacity(&self) -> usize {
-        self.array.capacity() + 2 * self.hash.slots.len()
+        self.array.len() + 2 * self.hash.slots.len()
     }
 
     /// Number of array slots (for `table` library fast paths).
@@ -1098,12 +1243,11 @@ impl<'gc> TableData<'gc> {
 /// slot with a key and a `Nil` value is a tombstone (kept so `next` can continue past
 /// cleared fields).
 #[derive(Default, Clone)]
+#[repr(C)]
 struct HashPart<'gc> {
-    /// None, or a power of two many slots (at most 2^31), sized by [`slots_for`]. A
-    /// boxed slice, not a
-    /// `Vec`: its length never changes, and the capacity word would make every table 8
-    /// bytes bigger.
-    slots: Box<[Slot<'gc>]>,
+    /// None, or a power of two many slots (at most 2^31), sized by [`slots_for`]. Its
+    /// length never changes (a rehash makes a new part).
+    slots: ThinSlice<Slot<'gc>>,
     /// Slots whose key is set (live entries and tombstones). `u32`, as `live`: the part
     /// has at most 2^31 slots.
     used: u32,
@@ -1586,20 +1730,17 @@ impl<'gc> HashPart<'gc> {
     /// An empty part for `keys` keys: lua5.4's size for them, the next power of two. Fails
     /// when the allocator refuses the slots (or the part would have more than 2^31).
     fn for_keys(keys: usize) -> Result<HashPart<'gc>, SetError> {
-        let mut slots = Vec::new();
+        let mut slots = ThinSlice::empty();
         if keys > 0 {
             let len = keys
                 .checked_next_power_of_two()
                 .filter(|&n| n <= 1 << 30)
                 .map(slots_for)
                 .ok_or(SetError::NoMemory)?;
-            slots
-                .try_reserve_exact(len)
-                .map_err(|_| SetError::NoMemory)?;
-            slots.resize(len, Slot::empty());
+            slots = ThinSlice::try_filled(len, Slot::empty())?;
         }
         Ok(HashPart {
-            slots: slots.into_boxed_slice(),
+            slots,
             used: 0,
             live: 0,
         })
@@ -1631,15 +1772,6 @@ impl<'gc> HashPart<'gc> {
 /// array part.
 const MAX_ARRAY_BITS: usize = 31;
 const MAX_ARRAY_SIZE: usize = 1 << MAX_ARRAY_BITS;
-
-/// A copy of `items` in a vector of exactly their length, allocated fallibly.
-fn try_copy<T: Copy>(items: &[T]) -> Result<Vec<T>, SetError> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(items.len())
-        .map_err(|_| SetError::NoMemory)?;
-    out.extend_from_slice(items);
-    Ok(out)
-}
 
 /// The smallest `b` with `k <= 2^b`, for `k >= 1`.
 #[inline]
@@ -1806,16 +1938,15 @@ mod tests {
         );
     }
 
-    /// A table's GC object (gc-arena adds a 16-byte header): 96 bytes in all, a size class
-    /// of the binary's allocator, where it was 128 (`binary_trees` allocates little else).
-    /// A hash slot is 24 bytes.
+    /// A table's GC object (gc-arena adds a 16-byte header): 80 bytes in all, a size class
+    /// of the binary's allocator, where it was 96 (lua5.4's `Table` is 56).
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn a_table_object_is_eighty_bytes() {
-        assert_eq!(std::mem::size_of::<Slot<'static>>(), 24);
-        assert_eq!(std::mem::size_of::<HashPart<'static>>(), 24);
-        assert_eq!(std::mem::size_of::<TableData<'static>>(), 72);
-        assert_eq!(std::mem::size_of::<RefLock<TableData<'static>>>(), 80);
+        assert_eq!(std::mem::size_of::<ThinSlice<Value<'static>>>(), 12);
+        assert_eq!(std::mem::size_of::<HashPart<'static>>(), 20);
+        assert_eq!(std::mem::size_of::<TableData<'static>>(), 56);
+        assert_eq!(std::mem::size_of::<RefLock<TableData<'static>>>(), 64);
     }
 
     /// A part of up to `SMALL_PART` keys has no free slot when full: lookups of absent
@@ -1963,7 +2094,8 @@ mod tests {
         assert!(same(t.get(Value::Integer(100)), Value::Boolean(false)));
     }
 
-    /// Growing and shrinking the array part by rehashes keeps every value.
+    /// The array part is allocated at exactly its size: growing and shrinking it by
+    /// rehashes keeps every value.
     #[test]
     fn the_array_part_grows_and_shrinks_in_place_of_its_values() {
         let mut t = TableData::default();
@@ -1971,6 +2103,7 @@ mod tests {
             t.set_int(k, Value::Integer(k * 3)).unwrap();
         }
         assert_eq!(t.array.len(), 128);
+        assert_eq!(t.slot_capacity(), 128);
         for k in 3..=100 {
             t.set_int(k, Value::Nil).unwrap();
         }
