@@ -161,9 +161,7 @@ fn main() -> ExitCode {
         return run(&args, &interpreter, &script_args, false);
     }
     // `wayfinder [options] [script [args]]`, as `lua`: anything but a subcommand.
-    let command = Cli::command();
-    let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
-    if lua_mode::wanted(&argv, &subcommands) {
+    if lua_mode::wanted(&argv, &SUBCOMMANDS) {
         return lua_mode::run(&argv);
     }
     let (clap_argv, script_args) = split_script_args(&argv);
@@ -176,6 +174,11 @@ fn main() -> ExitCode {
         Command::Disasm { file } => disasm(&file),
     }
 }
+
+/// The subcommands' names, as clap spells them (`tests::subcommands_are_clap_s` checks):
+/// telling the `lua`-style command line from a subcommand without building clap's
+/// command, which runs about 100 KB of code that would stay resident for the whole run.
+const SUBCOMMANDS: [&str; 5] = ["run", "launch", "hot-reload", "check", "disasm"];
 
 /// `wayfinder run SCRIPT [ARGS...]` without options, the common case, parsed without clap:
 /// building clap's parser runs about 170 KB of code, which would stay resident for the
@@ -576,6 +579,13 @@ mod tests {
                 .collect(),
             rest,
         )
+    }
+
+    #[test]
+    fn subcommands_are_clap_s() {
+        let command = Cli::command();
+        let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(names, SUBCOMMANDS);
     }
 
     #[test]
