@@ -113,7 +113,12 @@ def main():
             for a in executed(out, os.path.basename(binary)):
                 i = bisect.bisect_right(starts, a) - 1
                 if i >= 0 and a < syms[i][0] + max(syms[i][1], 1):
-                    seen.setdefault(syms[i][2], None)
+                    # Every name at this address: functions with the same code (`u64`'s
+                    # and `usize`'s `Display::fmt`) are one section under one of them.
+                    j = i
+                    while j >= 0 and syms[j][0] == syms[i][0]:
+                        seen.setdefault(syms[j][2], None)
+                        j -= 1
             for n in seen:
                 first.setdefault(n, len(first))
                 programs[n] = programs.get(n, 0) + 1
@@ -141,14 +146,17 @@ def main():
     # sections) follows in the same section: tools that look for one `.text` (valgrind)
     # keep finding every function.
     print("SECTIONS {")
-    # .init and .fini (run at start and exit), .plt, and the C runtime's _start (in
-    # crt1.o's or Scrt1.o's plain .text) go just before the hot code: left at the far end
-    # or in the middle of .text, each kept 64-128 KB of cold code resident.
+    # .init and .fini (run at start and exit), .plt, the C runtime's _start (in crt1.o's
+    # or Scrt1.o's plain .text) and crtbegin's functions go just before the hot code: left
+    # at the far end or in the middle of .text, each kept 64-128 KB of cold code resident.
     print("  .init : { KEEP (*(SORT_NONE(.init))) }")
     print("  .fini : { KEEP (*(SORT_NONE(.fini))) }")
     print("  .plt : { *(.plt) *(.iplt) }")
     print("  .text : {")
     print("    *crt1.o(.text)")
+    # crtbegin's frame_dummy and register_tm_clones run from .init_array.
+    print("    *crtbegin*.o(.text)")
+    print("    *crtend*.o(.text)")
     print("\n".join(lines))
     print("  }")
     print("} INSERT AFTER .eh_frame;")
