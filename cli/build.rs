@@ -3,7 +3,9 @@
 //! so the functions every run needs, scattered through the binary, kept 2.5 MB of code
 //! resident for a small script; placed together they take under 1 MB. The script only
 //! puts those input sections first in `.text` (the other `.text.*` sections follow as
-//! orphans, in the same output section). Set `WAYFINDER_HOT_CODE=off` to link without it.
+//! orphans, in the same output section), with `.init`, `.fini`, `.plt` and the C
+//! runtime's start-up code just before them and `.debug_gdb_scripts` just after
+//! `.rodata`. Set `WAYFINDER_HOT_CODE=off` to link without it.
 //! The relocations are packed (`-z pack-relative-relocs`) for the same reason.
 
 fn main() {

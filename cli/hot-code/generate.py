@@ -13,9 +13,9 @@ Usage (needs valgrind and nm):
     cargo build --release -p wayfinder
     cli/hot-code/generate.py target/release/wayfinder > cli/hot-code.ld
 
-It runs an empty script (startup and exit), cli/hot-code/tail.lua (what programs do last),
-and each lua-tests/bench program for up to 12 seconds under callgrind, maps the executed
-addresses to symbols, and writes one input-section pattern per function: startup
+It runs an empty script (startup and exit; under `run` and in lua mode),
+cli/hot-code/tail.lua (what programs do last), and each lua-tests/bench program for up to
+12 seconds under callgrind, maps the executed addresses to symbols, and writes one input-section pattern per function: startup
 functions first, then the others by how many programs ran them. Patterns leave out the
 hash in legacy-mangled names (it changes with the crate's path and build), so the file
 stays valid across checkouts and most edits; a renamed function merely falls out of the
@@ -72,9 +72,9 @@ def executed(profile, binary_name):
                     yield addr
 
 
-def profile(binary, script, out, seconds=None):
+def profile(binary, script, out, seconds=None, lua_mode=False):
     cmd = ["valgrind", "--tool=callgrind", "--dump-instr=yes", "--callgrind-out-file=" + out,
-           binary, "run", script]
+           binary] + ([] if lua_mode else ["run"]) + [script]
     if seconds:
         cmd = ["timeout", str(seconds)] + cmd
     subprocess.run(cmd, cwd=os.path.dirname(script), stdout=subprocess.DEVNULL,
@@ -99,23 +99,31 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         empty = os.path.join(tmp, "empty.lua")
         open(empty, "w").close()
-        scripts = [(empty, None), (os.path.join(HERE, "tail.lua"), None)]
-        scripts += [(os.path.join(BENCH, p), 12)
+        # The empty script twice: under `run` (with the control port's thread) and with
+        # lua's command line (`wayfinder empty.lua`); both are start-up.
+        scripts = [(empty, None, False), (empty, None, True),
+                   (os.path.join(HERE, "tail.lua"), None, False)]
+        scripts += [(os.path.join(BENCH, p), 12, False)
                     for p in sorted(os.listdir(BENCH)) if p.endswith(".lua")]
         programs, first, startup = {}, {}, set()
-        for k, (script, seconds) in enumerate(scripts):
+        for k, (script, seconds, lua_mode) in enumerate(scripts):
             out = os.path.join(tmp, "%d.cg" % k)
-            profile(binary, script, out, seconds)
+            profile(binary, script, out, seconds, lua_mode)
             seen = {}  # in the order the profile lists them
             for a in executed(out, os.path.basename(binary)):
                 i = bisect.bisect_right(starts, a) - 1
                 if i >= 0 and a < syms[i][0] + max(syms[i][1], 1):
-                    seen.setdefault(syms[i][2], None)
+                    # Every name at this address: functions with the same code (`u64`'s
+                    # and `usize`'s `Display::fmt`) are one section under one of them.
+                    j = i
+                    while j >= 0 and syms[j][0] == syms[i][0]:
+                        seen.setdefault(syms[j][2], None)
+                        j -= 1
             for n in seen:
                 first.setdefault(n, len(first))
                 programs[n] = programs.get(n, 0) + 1
-            if k == 0:
-                startup = set(seen)
+            if k < 2:
+                startup |= set(seen)
             print("%s: %d functions" % (os.path.basename(script), len(seen)), file=sys.stderr)
     order = sorted(programs, key=lambda n: (n not in startup, -programs[n], first[n]))
     lines, done = [], set()
@@ -138,10 +146,25 @@ def main():
     # sections) follows in the same section: tools that look for one `.text` (valgrind)
     # keep finding every function.
     print("SECTIONS {")
+    # .init and .fini (run at start and exit), .plt, the C runtime's _start (in crt1.o's
+    # or Scrt1.o's plain .text) and crtbegin's functions go just before the hot code: left
+    # at the far end or in the middle of .text, each kept 64-128 KB of cold code resident.
+    print("  .init : { KEEP (*(SORT_NONE(.init))) }")
+    print("  .fini : { KEEP (*(SORT_NONE(.fini))) }")
+    print("  .plt : { *(.plt) *(.iplt) }")
     print("  .text : {")
+    print("    *crt1.o(.text)")
+    # crtbegin's frame_dummy and register_tm_clones run from .init_array.
+    print("    *crtbegin*.o(.text)")
+    print("    *crtend*.o(.text)")
     print("\n".join(lines))
     print("  }")
     print("} INSERT AFTER .eh_frame;")
+    # Rust's `main` reads this section (a volatile load, for gdb's pretty printers): left
+    # after the exception tables, that read kept 64 KB of them resident.
+    print("SECTIONS {")
+    print("  .debug_gdb_scripts : { KEEP (*(.debug_gdb_scripts)) }")
+    print("} INSERT AFTER .rodata;")
 
 
 if __name__ == "__main__":

@@ -161,9 +161,7 @@ fn main() -> ExitCode {
         return run(&args, &interpreter, &script_args, false);
     }
     // `wayfinder [options] [script [args]]`, as `lua`: anything but a subcommand.
-    let command = Cli::command();
-    let subcommands: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
-    if lua_mode::wanted(&argv, &subcommands) {
+    if lua_mode::wanted(&argv, &SUBCOMMANDS) {
         return lua_mode::run(&argv);
     }
     let (clap_argv, script_args) = split_script_args(&argv);
@@ -177,15 +175,37 @@ fn main() -> ExitCode {
     }
 }
 
-/// `wayfinder run SCRIPT [ARGS...]` without options, the common case, parsed without clap:
-/// building clap's parser runs about 170 KB of code, which would stay resident for the
-/// whole run. Anything else (options, `--`, a script named like an option) goes to clap;
+/// The subcommands' names, as clap spells them (`tests::subcommands_are_clap_s` checks):
+/// telling the `lua`-style command line from a subcommand without building clap's
+/// command, which runs about 100 KB of code that would stay resident for the whole run.
+const SUBCOMMANDS: [&str; 5] = ["run", "launch", "hot-reload", "check", "disasm"];
+
+/// `wayfinder run [--no-server] [--watch] [--sandbox] SCRIPT [ARGS...]`, the common cases,
+/// parsed without clap: building clap's parser runs about 170 KB of code, which would stay
+/// resident for the whole run. Anything else (options with a value, `--`, a script named
+/// like an option) goes to clap;
 /// `tests::plain_run_is_what_clap_parses` checks that both agree.
 fn plain_run(argv: &[OsString]) -> Option<(RunArgs, Vec<String>)> {
     if argv.get(1).map(|a| a.as_os_str()) != Some("run".as_ref()) {
         return None;
     }
-    let script = argv.get(2)?;
+    // The options without a value, each at most once (clap refuses a repeated one).
+    let (mut no_server, mut watch, mut sandbox) = (false, false, false);
+    let mut i = 2;
+    loop {
+        let flag = match argv.get(i)?.to_str() {
+            Some("--no-server") => &mut no_server,
+            Some("--watch") => &mut watch,
+            Some("--sandbox") => &mut sandbox,
+            _ => break,
+        };
+        if *flag {
+            return None;
+        }
+        *flag = true;
+        i += 1;
+    }
+    let script = &argv[i];
     if script.is_empty() || script.to_string_lossy().starts_with('-') {
         return None;
     }
@@ -193,17 +213,17 @@ fn plain_run(argv: &[OsString]) -> Option<(RunArgs, Vec<String>)> {
         port: None,
         listen: None,
         token: None,
-        no_server: false,
-        watch: false,
+        no_server,
+        watch,
         config: None,
-        sandbox: false,
+        sandbox,
         max_memory: None,
         max_instructions: None,
         max_time: None,
         script: PathBuf::from(script),
         args: Vec::new(),
     };
-    let rest = argv[3..]
+    let rest = argv[i + 1..]
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
@@ -579,10 +599,28 @@ mod tests {
     }
 
     #[test]
+    fn subcommands_are_clap_s() {
+        let command = Cli::command();
+        let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(names, SUBCOMMANDS);
+    }
+
+    #[test]
     fn plain_run_is_what_clap_parses() {
         for line in [
             &["wf", "run", "s.lua"][..],
             &["wf", "run", "dir/s.lua", "a", "--port", "-x"],
+            &["wf", "run", "--no-server", "s.lua", "--watch"],
+            &["wf", "run", "--watch", "s.lua"],
+            &[
+                "wf",
+                "run",
+                "--sandbox",
+                "--no-server",
+                "--watch",
+                "s.lua",
+                "x",
+            ],
         ] {
             let argv: Vec<OsString> = line.iter().map(OsString::from).collect();
             let (fast, fast_rest) = plain_run(&argv).expect("a plain run");
@@ -594,7 +632,10 @@ mod tests {
             assert_eq!(fast_rest, rest);
         }
         for line in [
-            &["wf", "run", "--watch", "s.lua"][..],
+            &["wf", "run", "--watch", "--watch", "s.lua"][..],
+            &["wf", "run", "--no-server"],
+            &["wf", "run", "--no-server", "--port", "1", "s.lua"],
+            &["wf", "run", "--no-server", "--", "s.lua"],
             &["wf", "run"],
             &["wf", "launch", "s.lua"],
             &["wf", "run", "-"],
