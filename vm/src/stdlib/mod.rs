@@ -79,9 +79,12 @@ pub fn set_value<'gc>(
     let _ = t.set(mc, key, v);
 }
 
-/// Create library table `name` as a global and in `package.loaded`.
+/// Create library table `name` as a global and in `package.loaded`. With room for 16
+/// keys: a library of up to 8 functions (`coroutine`, `table`, `utf8`) would otherwise
+/// fill a small hash part to the last slot, where most lookups (`table.insert`,
+/// `coroutine.yield`) probe past their home slot (`table::SMALL_PART`).
 pub fn new_library<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, name: &str) -> Table<'gc> {
-    let t = Table::new(mc);
+    let t = Table::with_capacity(mc, 0, 16);
     set_value(mc, state, state.globals, name, Value::Table(t));
     package::register_loaded(mc, state, name, Value::Table(t));
     t
