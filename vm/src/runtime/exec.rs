@@ -1118,13 +1118,30 @@ fn builtin_pairs<'gc>(
     }
     th.stack[func_slot + 1] = mm;
     th.stack[func_slot + 2] = v;
-    th.frames.push(Frame::Forward { ret, count: 3 });
+    call_forwarded(mc, state, thread, th, func_slot + 1, 1, ret, 3)
+}
+
+/// Call the function at `callee` (its `nargs` arguments above it) behind a `Forward` frame
+/// that hands `count` of its results (`-1`: all; `REQUIRE_LOADER`: `require`'s finish) to
+/// `ret`: how a builtin runs Lua in the thread's own loop rather than in a nested call.
+#[allow(clippy::too_many_arguments)]
+fn call_forwarded<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    callee: usize,
+    nargs: usize,
+    ret: Ret,
+    count: i32,
+) -> LResult<'gc, Option<Event<'gc>>> {
+    th.frames.push(Frame::Forward { ret, count });
     let inner = Ret {
-        func_slot: func_slot + 1,
+        func_slot: callee,
         nresults: -1,
         kind: RetKind::Normal,
     };
-    setup_call(mc, state, thread, th, func_slot + 1, 1, inner, false)
+    setup_call(mc, state, thread, th, callee, nargs, inner, false)
 }
 
 /// `dofile(name)`: load the file as the `dofile` native always did (same errors), then run
@@ -1155,13 +1172,7 @@ fn builtin_dofile<'gc>(
     };
     ensure_len(th, func_slot + 2);
     th.stack[func_slot + 1] = chunk;
-    th.frames.push(Frame::Forward { ret, count: -1 });
-    let inner = Ret {
-        func_slot: func_slot + 1,
-        nresults: -1,
-        kind: RetKind::Normal,
-    };
-    setup_call(mc, state, thread, th, func_slot + 1, 0, inner, false)
+    call_forwarded(mc, state, thread, th, func_slot + 1, 0, ret, -1)
 }
 
 /// `require(name)`: the cached module, or the loader the searchers find (called nested, as
@@ -1218,17 +1229,8 @@ fn builtin_require<'gc>(
     th.stack[func_slot + 2] = Value::String(load.name);
     th.stack[func_slot + 3] = load.extra;
     th.loads.push(*load);
-    th.frames.push(Frame::Forward {
-        ret,
-        count: REQUIRE_LOADER,
-    });
     th.boundaries += 1;
-    let inner = Ret {
-        func_slot: func_slot + 1,
-        nresults: -1,
-        kind: RetKind::Normal,
-    };
-    setup_call(mc, state, thread, th, func_slot + 1, 2, inner, false)
+    call_forwarded(mc, state, thread, th, func_slot + 1, 2, ret, REQUIRE_LOADER)
 }
 
 /// The loader called by `require` returned (its first result at `ret.func_slot`): pop the
