@@ -3,6 +3,7 @@
 
 use std::env;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -20,7 +21,7 @@ pub struct Interpreter {
     pub not_available_exit: Option<i32>,
 }
 
-/// How a reaped child ended, with its resource usage.
+/// How a reaped child ended, with its peak memory.
 struct Exit {
     /// `Some(code)` for a normal exit, `None` when killed by a signal.
     code: Option<i32>,
@@ -28,43 +29,122 @@ struct Exit {
     max_rss_kib: Option<u64>,
 }
 
-/// Reaps `child` if it has exited, without blocking, and reads its resource usage with
-/// `wait4` (std's `try_wait` does not return it). `ru_maxrss` is in KiB on Linux.
-fn try_reap(child: &Child) -> std::io::Result<Option<Exit>> {
-    let pid = libc::pid_t::try_from(child.id())
-        .map_err(|_| std::io::Error::other("child pid out of range"))?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `status` and `usage` are valid, writable, and live for the call; `pid` is
-        // our own unreaped child.
-        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if reaped == 0 {
-            return Ok(None);
+/// A running child, traced so that its peak memory can be read as it exits.
+///
+/// `wait4`'s `ru_maxrss` cannot be used: Linux folds into it the high-water mark of the
+/// memory image the child replaced at `exec`, which for a child of this process is this
+/// process's own (the runner's few megabytes). That put a floor under every measurement,
+/// so small programs showed nearly the same peak under every runtime. A traced child
+/// stops once after its `exec` and once at its exit, before its memory is released; at
+/// that stop its own high-water mark (`VmHWM` in /proc) is exactly its peak.
+struct TracedChild {
+    pid: libc::pid_t,
+    peak_kib: Option<u64>,
+}
+
+impl TracedChild {
+    /// Spawns `command` traced (the child asks for it just before its `exec`) and waits for
+    /// the stop after the `exec`, then lets it run with an exit stop requested.
+    fn spawn(command: &mut Command) -> std::io::Result<(Child, TracedChild)> {
+        // SAFETY: the closure runs in the forked child before `exec` and only makes the
+        // async-signal-safe `ptrace` system call.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
         }
-        if reaped < 0 {
+        let child = command.spawn()?;
+        let pid = libc::pid_t::try_from(child.id())
+            .map_err(|_| std::io::Error::other("child pid out of range"))?;
+        let mut status: libc::c_int = 0;
+        loop {
+            // SAFETY: `status` is writable; `pid` is our own child.
+            if unsafe { libc::waitpid(pid, &mut status, 0) } >= 0 {
+                break;
+            }
             let error = std::io::Error::last_os_error();
-            if error.kind() == std::io::ErrorKind::Interrupted {
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+        }
+        if !libc::WIFSTOPPED(status) {
+            return Err(std::io::Error::other("child did not stop after exec"));
+        }
+        let options = libc::PTRACE_O_TRACEEXIT | libc::PTRACE_O_EXITKILL;
+        // SAFETY: `pid` is our stopped tracee.
+        unsafe {
+            if libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, options) == -1
+                || libc::ptrace(libc::PTRACE_CONT, pid, 0, 0) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok((
+            child,
+            TracedChild {
+                pid,
+                peak_kib: None,
+            },
+        ))
+    }
+
+    /// Reaps the child if it has exited, without blocking. A stop at its exit records its
+    /// peak memory; any other stop is a signal for it, passed on.
+    fn try_reap(&mut self) -> std::io::Result<Option<Exit>> {
+        let mut status: libc::c_int = 0;
+        loop {
+            // SAFETY: `status` is writable; `pid` is our own unreaped child.
+            let reaped = unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) };
+            if reaped == 0 {
+                return Ok(None);
+            }
+            if reaped < 0 {
+                let error = std::io::Error::last_os_error();
+                if error.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(error);
+            }
+            if libc::WIFSTOPPED(status) {
+                let exit_stop = libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8);
+                let signal = if status >> 8 == exit_stop {
+                    self.peak_kib = peak_kib(self.pid);
+                    0
+                } else {
+                    libc::WSTOPSIG(status)
+                };
+                // SAFETY: `pid` is our stopped tracee.
+                if unsafe { libc::ptrace(libc::PTRACE_CONT, self.pid, 0, signal) } == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 continue;
             }
-            return Err(error);
+            break;
         }
-        break;
+        let (code, description) = if libc::WIFEXITED(status) {
+            let code = libc::WEXITSTATUS(status);
+            (Some(code), format!("exit status: {code}"))
+        } else if libc::WIFSIGNALED(status) {
+            (None, format!("killed by signal {}", libc::WTERMSIG(status)))
+        } else {
+            (None, format!("wait status {status}"))
+        };
+        Ok(Some(Exit {
+            code,
+            description,
+            max_rss_kib: self.peak_kib,
+        }))
     }
-    let (code, description) = if libc::WIFEXITED(status) {
-        let code = libc::WEXITSTATUS(status);
-        (Some(code), format!("exit status: {code}"))
-    } else if libc::WIFSIGNALED(status) {
-        (None, format!("killed by signal {}", libc::WTERMSIG(status)))
-    } else {
-        (None, format!("wait status {status}"))
-    };
-    Ok(Some(Exit {
-        code,
-        description,
-        max_rss_kib: u64::try_from(usage.ru_maxrss).ok().filter(|kib| *kib > 0),
-    }))
+}
+
+/// The peak resident memory of a live process, in KiB (`VmHWM` in /proc/PID/status).
+fn peak_kib(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 impl Interpreter {
@@ -75,24 +155,28 @@ impl Interpreter {
     pub fn run_once(&self, file: &Path, timeout: Duration) -> Result<SingleRun, Outcome> {
         let failed = |reason: String| Outcome::Failed { reason };
         let start = Instant::now();
-        let mut child = Command::new(&self.program)
+        let mut command = Command::new(&self.program);
+        command
             .args(&self.args)
             .arg(file)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+            .stderr(Stdio::piped());
+        let (mut child, mut traced) = TracedChild::spawn(&mut command)
             .map_err(|e| failed(format!("cannot start {}: {e}", self.program.display())))?;
         // Drain both pipes on their own threads so a chatty child never blocks on a full pipe.
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         let exit = loop {
-            match try_reap(&child) {
+            match traced.try_reap() {
                 Ok(Some(exit)) => break exit,
                 Ok(None) if start.elapsed() > timeout => {
-                    // Best effort: the child may have exited in the meantime.
+                    // Best effort: the child may have exited in the meantime. Its exit stop
+                    // is passed by `try_reap` like any other.
                     let _ = child.kill();
-                    let _ = child.wait();
+                    while let Ok(None) = traced.try_reap() {
+                        thread::sleep(Duration::from_micros(200));
+                    }
                     return Err(failed(format!(
                         "timed out after {}s",
                         timeout.as_secs_f64()
@@ -173,6 +257,34 @@ mod tests {
             Err(Outcome::Failed { reason }) => assert!(reason.contains("oops"), "{reason}"),
             _ => panic!("expected failure"),
         }
+    }
+
+    /// The peak is the child's own: a small shell is measured below this test process
+    /// (which `ru_maxrss` would have reported as a floor), and a shell holding a 30 MB
+    /// string is measured above that.
+    #[test]
+    fn peak_memory_is_the_childs_own() {
+        let own = peak_kib(std::process::id() as libc::pid_t).unwrap();
+        let shell = |script: &str| Interpreter {
+            program: PathBuf::from("/bin/sh"),
+            args: vec!["-c".to_string(), script.to_string()],
+            not_available_exit: None,
+        };
+        let small = shell("exit 0")
+            .run_once(Path::new("x"), LONG)
+            .map_err(|_| ())
+            .unwrap();
+        let small = small.max_rss_kib.unwrap();
+        assert!(
+            small < own,
+            "sh measured {small} KiB, this process {own} KiB"
+        );
+        let big = shell("x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo ${#x}")
+            .run_once(Path::new("x"), LONG)
+            .map_err(|_| ())
+            .unwrap();
+        assert_eq!(big.stdout, "30000000\n");
+        assert!(big.max_rss_kib.unwrap() > 30_000, "{:?}", big.max_rss_kib);
     }
 
     #[test]
