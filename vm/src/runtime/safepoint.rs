@@ -214,6 +214,62 @@ mod tests {
         assert!(inbox.is_empty());
     }
 
+    /// A job that, once the global `phase` is "loop", sends the main thread's stack length
+    /// and capacity and sets the global `done`.
+    fn stack_size_when_looping(reply: mpsc::Sender<(usize, usize)>) -> Job {
+        Box::new(move |env: &mut LuaEnv<'_, '_>| {
+            let phase = crate::value::Value::String(env.state.intern(env.mc, b"phase"));
+            if env.display(env.state.globals.get(phase)) != "loop" {
+                return;
+            }
+            let _ = reply.send((env.th.stack.len(), env.th.stack.capacity()));
+            let done = crate::value::Value::String(env.state.intern(env.mc, b"done"));
+            env.state
+                .globals
+                .set(env.mc, done, crate::value::Value::Boolean(true))
+                .unwrap();
+        })
+    }
+
+    #[test]
+    fn a_loop_after_a_deep_recursion_keeps_a_small_stack() {
+        let mut rt = Runtime::new();
+        rt.set_fuel(100);
+        let inbox = rt.inbox();
+        let (tx, rx) = mpsc::channel();
+        // Jobs arrive until one finds the loop running (the loop waits for it).
+        let pusher = std::thread::spawn(move || {
+            let (sent_tx, sent_rx) = mpsc::channel();
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(60) {
+                inbox.push(stack_size_when_looping(sent_tx.clone()));
+                if let Ok(sizes) = sent_rx.recv_timeout(Duration::from_millis(1)) {
+                    let _ = tx.send(sizes);
+                    return;
+                }
+            }
+        });
+        let out = rt
+            .run_chunk(
+                b"local function rec(n) if n == 0 then return 0 end return 1 + rec(n - 1) end\n\
+                  local depth = rec(100000)\n\
+                  phase = 'loop'\n\
+                  local n = 0\n\
+                  while not done do n = n + 1 end\n\
+                  return depth",
+                "=t",
+                &[],
+            )
+            .unwrap();
+        pusher.join().unwrap();
+        assert_eq!(out, Outcome::Finished(vec!["100000".into()]));
+        // The recursion's slots above the running frame are gone at the loop's safe points,
+        // and most of their memory with them.
+        let (len, capacity) = rx.try_recv().unwrap();
+        assert!(len < 100, "stack length {len}");
+        assert!(capacity < 1 << 16, "stack capacity {capacity}");
+    }
+
     #[test]
     fn jobs_wait_while_a_reload_transaction_is_open() {
         let mut rt = Runtime::new();
