@@ -148,7 +148,7 @@ impl std::fmt::Display for LimitKind {
 }
 
 /// Stops a running script from another thread: `Send + Sync + Clone`. The flag is read at
-/// the same safe points as fuel, so a script stops within one slice (by default 20,000
+/// the same safe points as fuel, so a script stops within one slice (by default 2,000
 /// calls or loop iterations) of [`interrupt`](Self::interrupt), including one blocked in a
 /// busy loop. The flag stays raised until the host's next call into the runtime starts.
 #[derive(Clone, Debug, Default)]
@@ -355,6 +355,8 @@ pub fn try_buffer(mc: &Mutation<'_>, len: usize) -> Result<Vec<u8>, AllocError> 
 #[derive(Debug)]
 pub struct Account {
     bytes: Cell<usize>,
+    /// The part of `bytes` held by big tables (see [`BIG_TABLE_SLOTS`]).
+    big_bytes: Cell<usize>,
     max_memory: Cell<usize>,
     max_string: Cell<usize>,
     max_table: Cell<usize>,
@@ -366,6 +368,7 @@ impl Default for Account {
     fn default() -> Self {
         Account {
             bytes: Cell::new(0),
+            big_bytes: Cell::new(0),
             max_memory: Cell::new(usize::MAX),
             max_string: Cell::new(usize::MAX),
             max_table: Cell::new(usize::MAX),
@@ -457,6 +460,27 @@ pub(crate) fn charged_bytes() -> usize {
     with_current(0, |acct| acct.bytes.get())
 }
 
+/// The part of [`charged_bytes`] held by tables of at least [`BIG_TABLE_SLOTS`] slots.
+pub(crate) fn charged_big_bytes() -> usize {
+    with_current(0, |acct| acct.big_bytes.get())
+}
+
+/// `n` bytes of big tables allocated (`sign` true) or freed.
+fn charge_big(n: usize, sign: bool) {
+    with_current((), |acct| {
+        let b = acct.big_bytes.get();
+        acct.big_bytes.set(if sign {
+            b.wrapping_add(n)
+        } else {
+            b.saturating_sub(n)
+        })
+    })
+}
+
+/// A table with at least this many value slots (64 KiB) is big: the collector's pacing
+/// waits less for the heap to grow past big tables (`Runtime::cycle_ended`).
+pub const BIG_TABLE_SLOTS: u32 = 4096;
+
 /// `f` on the account of the runtime running on this thread, or `none` if none runs.
 #[inline]
 fn with_current<R>(none: R, f: impl FnOnce(&Account) -> R) -> R {
@@ -510,14 +534,27 @@ impl ChargedSlots {
     #[inline]
     pub fn add(&mut self, n: usize) {
         let n = n.min((u32::MAX - self.0) as usize);
+        let before = self.0;
         self.0 += n as u32;
         charge(n * SLOT_BYTES);
+        if self.0 >= BIG_TABLE_SLOTS {
+            // The whole table the first time it is big, then its growth.
+            let big = if before >= BIG_TABLE_SLOTS {
+                n
+            } else {
+                self.0 as usize
+            };
+            charge_big(big * SLOT_BYTES, true);
+        }
     }
 }
 
 impl Clone for ChargedSlots {
     fn clone(&self) -> Self {
         charge(self.0 as usize * SLOT_BYTES);
+        if self.0 >= BIG_TABLE_SLOTS {
+            charge_big(self.0 as usize * SLOT_BYTES, true);
+        }
         ChargedSlots(self.0)
     }
 }
@@ -525,6 +562,9 @@ impl Clone for ChargedSlots {
 impl Drop for ChargedSlots {
     fn drop(&mut self) {
         uncharge(self.0 as usize * SLOT_BYTES);
+        if self.0 >= BIG_TABLE_SLOTS {
+            charge_big(self.0 as usize * SLOT_BYTES, false);
+        }
     }
 }
 

@@ -205,6 +205,22 @@ impl GcControl {
         GcControl::scaled(default, (self.pause as f64 / 100.0 - 1.0).max(0.0), slow)
     }
 
+    /// How far the heap may grow past the bytes of big tables (`limits::BIG_TABLE_SLOTS`)
+    /// before the next cycle, as a fraction of them. In generational mode it is lua5.4's
+    /// minor multiplier (20: a fifth), which lua5.4 applies to every collection and we only
+    /// to these: waiting for growth by half of a big array kept an array dropped for the
+    /// next one of the same size until that one was as big (lua-tests/bench/sieve.lua held
+    /// two 4 MB arrays at its peak), and a heap that is mostly big arrays is cheap to trace
+    /// (a linear scan each). In incremental mode the pause applies to every byte.
+    pub fn big_table_sleep_factor(&self) -> f64 {
+        let sleep = self.pacing().sleep_factor;
+        if self.mode == GcMode::Generational {
+            (self.minor_mul.max(0) as f64 / 100.0).min(sleep)
+        } else {
+            sleep
+        }
+    }
+
     fn scaled(
         p: gc_arena::metrics::Pacing,
         sleep_factor: f64,
