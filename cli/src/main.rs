@@ -152,6 +152,7 @@ struct HotReloadArgs {
 }
 
 fn main() -> ExitCode {
+    alloc::keep_big_blocks_mapped();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let interpreter = argv
         .first()
