@@ -148,7 +148,7 @@ impl std::fmt::Display for LimitKind {
 }
 
 /// Stops a running script from another thread: `Send + Sync + Clone`. The flag is read at
-/// the same safe points as fuel, so a script stops within one slice (by default 2,000
+/// the same safe points as fuel, so a script stops within one slice (by default 20,000
 /// calls or loop iterations) of [`interrupt`](Self::interrupt), including one blocked in a
 /// busy loop. The flag stays raised until the host's next call into the runtime starts.
 #[derive(Clone, Debug, Default)]

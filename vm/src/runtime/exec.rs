@@ -1517,8 +1517,8 @@ fn call_meta_at<'gc>(
 const DEBT_PAUSE: f64 = 4096.0;
 
 /// The `Concat` instruction: `concat_run` into `stack[first]`. The collector runs only
-/// between slices, and a slice is 2,000 calls or loop iterations, which `s = s .. x` on a
-/// growing string (each result a new long string) can fill with megabytes of
+/// between slices, and a slice is up to 20,000 calls or loop iterations, which `s = s .. x`
+/// on a growing string (each result a new long string) can fill with megabytes of
 /// garbage. So a long result, once the allocation debt is past `DEBT_PAUSE`, ends
 /// the slice early as if fuel ran out (not inside a nested Rust->Lua call, whose driver
 /// cannot stop early, nor while the collector is stopped).

@@ -28,19 +28,31 @@ use crate::value::Value;
 use exec::DriveEnd;
 use state::{GcRequest, State};
 
-/// Instructions (counted at calls and backward jumps) between safe points. The collector
-/// runs only there, so a slice bounds the garbage a loop piles up before a cycle can start:
-/// at 20,000 a loop making one short string or table an iteration made 20,000 objects
-/// between two chances to collect, where lua5.4's heap grows by a few kilobytes (peak
-/// memory of lua-tests/bench/strings.lua 2.0x lua5.4's, now 1.5x). A safe point costs well
-/// under a microsecond: a loop of 2e8 empty iterations (100,000 slices) runs as fast.
-pub const DEFAULT_FUEL: i64 = 2_000;
+/// Instructions (counted at calls and backward jumps) between safe points, at most: the
+/// runtime shortens slices that allocate (see [`SLICE_ALLOCATION`]).
+pub const DEFAULT_FUEL: i64 = 20_000;
+
+/// About how much a slice may allocate (gc-arena objects, plus table parts and long strings
+/// in 64-byte units) before the next safe point. The collector runs only at safe points, so
+/// at a fixed 20,000 fuel a loop making a short string or a table per iteration piled up
+/// 20,000 objects between two chances to collect, where lua5.4's heap grows by a few
+/// kilobytes (lua-tests/bench/strings.lua peaked at 2.0x lua5.4's memory; 1.5x now). Each
+/// slice's allocation rate sizes the next one, from [`MIN_SLICE_FUEL`] to the runtime's
+/// fuel; slices that allocate little stay long, because a safe point is not free (fixed
+/// slices of 2,000 made the suite's loops ~2% slower).
+const SLICE_ALLOCATION: usize = 512;
+
+/// The shortest slice the allocation rate makes: a safe point costs under a microsecond,
+/// but per slice of a few microseconds that would be several percent.
+const MIN_SLICE_FUEL: i64 = 2_000;
 
 /// A Lua state with its own heap. Code runs in fuel-sized slices; between slices the
 /// runtime collects garbage (and, later, services reload and debugger commands).
 pub struct Runtime {
     pub(crate) arena: Arena<Rootable![State<'_>]>,
     pub(crate) fuel: i64,
+    /// The next slice's fuel: at most `fuel`, shorter after slices that allocated much.
+    slice_fuel: i64,
     /// The memory account of this runtime's heap (`crate::limits`); boxed so its address
     /// stays put while it is the thread's current account.
     pub(crate) account: Box<crate::limits::Account>,
@@ -95,6 +107,7 @@ impl Runtime {
         Runtime {
             arena,
             fuel: DEFAULT_FUEL,
+            slice_fuel: DEFAULT_FUEL,
             account,
         }
     }
@@ -107,9 +120,25 @@ impl Runtime {
         unsafe { crate::limits::enter_ptr(&*self.account) }
     }
 
-    /// Instructions per slice between safe points.
+    /// Instructions per slice between safe points (at most: see [`SLICE_ALLOCATION`]).
     pub fn set_fuel(&mut self, fuel: i64) {
         self.fuel = fuel.max(1);
+    }
+
+    /// What the heap holds, in gc-arena's units: its objects, and table parts and long
+    /// strings counted by size (`limits::OBJECT_BYTES` a unit). Between two safe points it
+    /// only grows (the collector frees at safe points).
+    fn heap_units(&self) -> usize {
+        self.arena.metrics().total_gc_count()
+            + crate::limits::charged_bytes() / crate::limits::OBJECT_BYTES
+    }
+
+    /// Size the next slice from the allocation rate of the one that just spent `spent`
+    /// fuel: about `SLICE_ALLOCATION` units, between `MIN_SLICE_FUEL` and the full fuel.
+    fn size_next_slice(&mut self, units_before: usize, spent: u64) {
+        let allocated = self.heap_units().saturating_sub(units_before).max(1) as u64;
+        let fit = spent.saturating_mul(SLICE_ALLOCATION as u64) / allocated;
+        self.slice_fuel = (fit.min(DEFAULT_FUEL as u64) as i64).max(MIN_SLICE_FUEL);
     }
 
     /// Record the running script's directory (first on `package.path`).
@@ -275,10 +304,12 @@ impl Runtime {
         // First slice: set up the call.
         let mut started = false;
         loop {
+            let units_before = self.heap_units();
+            let fuel = self.slice_fuel.min(self.fuel);
             let end = self.arena.mutate(|mc, state| {
                 let main = state.main_thread;
                 let mut th = main.gc().borrow_mut(mc);
-                let slice = state.host.borrow().limits.slice_fuel(self.fuel);
+                let slice = state.host.borrow().limits.slice_fuel(fuel);
                 let mut fuel = slice;
                 let first = if !started {
                     let ret = Ret {
@@ -315,6 +346,7 @@ impl Runtime {
             started = true;
             let end = match end {
                 Ok(Err(spent)) => {
+                    self.size_next_slice(units_before, spent);
                     self.collect_between_slices();
                     self.run_finalizers();
                     self.run_safe_point_jobs();
