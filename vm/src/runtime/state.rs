@@ -179,6 +179,13 @@ impl Default for GcControl {
     }
 }
 
+/// The least a heap grows (gc-arena units: objects, or 64 bytes of table parts and long
+/// strings) before the next cycle: 64 KiB. With gc-arena's default (256 units, 16 KiB) a
+/// program whose live heap is ~100 KB ran a full cycle every few hundred objects once slices
+/// were sized to the allocation rate (`Runtime::size_next_slice`): methods.lua ran 4,190
+/// cycles where 419 had done.
+const MIN_SLEEP: usize = 1024;
+
 impl GcControl {
     /// gc-arena's pacing for these settings. In incremental mode, as in Lua, the pause
     /// says how far the heap grows before a cycle starts (200: until it has doubled, which
@@ -196,6 +203,7 @@ impl GcControl {
         if self.mode == GcMode::Generational {
             return gc_arena::metrics::Pacing {
                 sleep_factor: self.major_mul.max(0) as f64 / 200.0,
+                min_sleep: MIN_SLEEP,
                 ..default
             };
         }
@@ -228,7 +236,7 @@ impl GcControl {
     ) -> gc_arena::metrics::Pacing {
         gc_arena::metrics::Pacing {
             sleep_factor,
-            min_sleep: p.min_sleep,
+            min_sleep: MIN_SLEEP,
             mark_factor: p.mark_factor * slow,
             trace_factor: p.trace_factor * slow,
             keep_factor: p.keep_factor * slow,
