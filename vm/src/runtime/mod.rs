@@ -933,9 +933,13 @@ mod tests {
     fn generational_mode_collects_in_whole_cycles_and_incremental_mode_in_steps() {
         use gc_arena::arena::CollectionPhase;
         let mut rt = Runtime::new();
+        // A live heap big enough that half of it is past the least growth (`MIN_SLEEP`),
+        // of small tables (a big one is paced apart: `big_table_sleep_factor`).
+        rt.run_chunk(b"keep = {} for i = 1, 2000 do keep[i] = {} end", "=t", &[])
+            .unwrap();
         rt.collect_garbage();
         let live = rt.arena.metrics().total_gc_count();
-        // The stdlib's tables have parts: the heap is more than its object count.
+        // The tables have parts: the heap is more than its object count.
         let units = heap_units(&mut rt);
         assert!(units > live + live / 10, "{units} units, {live} objects");
         // Below the pause (the heap growing by half, counted with the parts): no
