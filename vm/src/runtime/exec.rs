@@ -241,6 +241,44 @@ pub(crate) fn setup_call<'gc>(
     ret: Ret,
     is_tail: bool,
 ) -> LResult<'gc, Option<Event>> {
+    setup_call_body(mc, state, thread, th, func_slot, nargs, ret, is_tail)
+}
+
+/// `setup_call` for the `Call` instruction: the results go to `func_slot..` of the Lua
+/// frame on top (`nresults` of them, `-1`: all). The `Ret` is built here, so its fields
+/// stay in registers: passed from the loop, a `Ret` written field by field just before
+/// the call was read back as a whole by the callee (its copy of the argument), whose wide
+/// loads waited for those narrower stores, on every call of a native function.
+#[inline(never)]
+fn call_from_lua<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    nresults: i32,
+) -> LResult<'gc, Option<Event>> {
+    let ret = Ret {
+        func_slot,
+        nresults,
+        kind: RetKind::Normal,
+    };
+    setup_call_body(mc, state, thread, th, func_slot, nargs, ret, false)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn setup_call_body<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    is_tail: bool,
+) -> LResult<'gc, Option<Event>> {
     // A callable object goes through `call_via_meta` (out of line: no loop here).
     match th.stack[func_slot] {
         Value::Function(closure) => {
@@ -395,6 +433,7 @@ fn is_instruction_call(f: &LuaFrame<'_>, func_slot: usize) -> bool {
     }
 }
 
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn call_native<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -730,7 +769,7 @@ fn builtin_arg_type<'gc>(
 /// The coroutine switches come first, each a small function of its own that marks its own
 /// errors: a switch pays neither `run_builtin`'s frame nor its other arms, and this stays
 /// a few jumps where the native call path inlines it.
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -777,7 +816,9 @@ fn run_builtin_raising<'gc>(
 
 /// `coroutine.resume(co, ...)`: a `Resume` frame, then the switch (`Event::Resume`, which
 /// `drive` does). A coroutine that cannot be resumed gives `false` and the reason.
-#[inline(never)]
+/// Inline, as `builtin_yield`: in `call_from_lua` the `ret` it stores is still in
+/// registers, not a copy of the caller's just-written argument (see `call_from_lua`).
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn builtin_resume<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -803,12 +844,27 @@ fn builtin_resume<'gc>(
         };
     }
     th.frames.push(Frame::Resume {
-        ret,
+        ret: ret_fields(&ret),
         wrap: false,
         target,
     });
     th.top = func_slot + 1 + nargs;
     Ok(Some(Event::Resume))
+}
+
+/// `ret` again, an ordinary call's built from its fields: stored where a switch keeps it,
+/// it is then written field by field from registers rather than copied from the `Ret`
+/// just written (in `call_from_lua`, wide loads waiting for narrower stores).
+#[inline(always)]
+fn ret_fields(ret: &Ret) -> Ret {
+    match ret.kind {
+        RetKind::Normal => Ret {
+            func_slot: ret.func_slot,
+            nresults: ret.nresults,
+            kind: RetKind::Normal,
+        },
+        _ => *ret,
+    }
 }
 
 #[cold]
@@ -884,7 +940,7 @@ fn builtin_wrap_call<'gc>(
 
 /// `coroutine.yield(...)`: the switch back to the resumer (`Event::Yield`); the values
 /// the thread gets when resumed go where `ret` says.
-#[inline(never)]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn builtin_yield<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -906,7 +962,7 @@ fn builtin_yield<'gc>(
         let e = LuaError::from_str(mc, "attempt to yield across a C-call boundary");
         return Err(builtin_raised(th, nf, e));
     }
-    th.yield_ret = Some(ret);
+    th.yield_ret = Some(ret_fields(&ret));
     th.top = func_slot + 1 + nargs;
     Ok(Some(Event::Yield))
 }
@@ -5030,12 +5086,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             enter_callee!(callee, callee_proto, func_slot + 1);
                         }
                     }
-                    let ret = Ret {
-                        func_slot,
-                        nresults: c as i32 - 1,
-                        kind: RetKind::Normal,
-                    };
-                    let res = setup_call(mc, state, thread, th, func_slot, nargs, ret, false);
+                    let nresults = c as i32 - 1;
+                    let res = call_from_lua(mc, state, thread, th, func_slot, nargs, nresults);
                     if *fuel <= 0 {
                         if let Ok(None) = res {
                             return Ok(Event::OutOfFuel);
