@@ -274,10 +274,13 @@ pub enum Frame<'gc> {
         native: Value<'gc>,
         transfer: Transfer,
     },
-    /// A `coroutine.resume` (or a wrapped coroutine's call) waiting for the coroutine.
+    /// A `coroutine.resume` (or a wrapped coroutine's call) waiting for the coroutine
+    /// `target`. The values passed in are the resumer's `stack[ret.func_slot + 2..top]`
+    /// (`resume`'s first argument is the coroutine), `ret.func_slot + 1..top` if `wrap`.
     Resume {
         ret: Ret,
         wrap: bool,
+        target: Thread<'gc>,
     },
     /// A builtin (`pairs` calling `__pairs`, `dofile` running its chunk) whose callee's
     /// results become its own, as `lua_callk` in lua5.4: unlike a boundary, a coroutine can

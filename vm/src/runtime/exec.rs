@@ -41,20 +41,26 @@ const MAX_META_CHAIN: usize = 2000;
 type LResult<'gc, T> = Result<T, LuaError<'gc>>;
 
 /// Why the dispatch loop stopped.
-pub(crate) enum Event<'gc> {
+///
+/// A bare tag the size of a word: what an event is about is in the thread's state, so an
+/// event moves as one 8-byte value, written and read whole. An event with fields was copied
+/// by wide loads (from the natives' results into `dispatch`'s, from there into `drive`'s)
+/// that had to wait for the narrower stores that had just written it, twice per switch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub(crate) enum Event {
     /// The callee of a nested Rust→Lua call returned (results at `stack[..top]`).
     BoundaryReturn,
     /// Fuel ran out at a safe point.
     OutOfFuel,
-    /// Resume `target` with the values `stack[args_start..top]` of this thread.
-    Resume {
-        target: Thread<'gc>,
-        args_start: usize,
-    },
-    /// This coroutine yields `stack[start..top]`.
-    Yield { start: usize },
-    /// The thread's outermost function returned `stack[start..top]`.
-    Finished { start: usize },
+    /// Resume the coroutine named by the `Frame::Resume` on top of this thread, with the
+    /// values from that frame's arguments (`Frame::Resume::args_start`) to `top`.
+    Resume,
+    /// This coroutine yields `stack[start..top]`, `start` just after the `coroutine.yield`
+    /// call's function slot (`ThreadState::yield_ret`).
+    Yield,
+    /// The thread's outermost function returned `stack[..top]`.
+    Finished,
     /// `debug.sethook` changed the running thread's hook: `run` enters the dispatch loop
     /// again, in the mode the hook now asks for.
     Redispatch,
@@ -64,7 +70,8 @@ pub(crate) enum Event<'gc> {
 pub(crate) enum DriveEnd {
     Boundary,
     OutOfFuel,
-    Finished { start: usize },
+    /// The base thread's outermost function returned `stack[..top]`.
+    Finished,
 }
 
 pub fn metatable_of<'gc>(state: &State<'gc>, v: Value<'gc>) -> Option<Table<'gc>> {
@@ -233,7 +240,45 @@ pub(crate) fn setup_call<'gc>(
     nargs: usize,
     ret: Ret,
     is_tail: bool,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
+    setup_call_body(mc, state, thread, th, func_slot, nargs, ret, is_tail)
+}
+
+/// `setup_call` for the `Call` instruction: the results go to `func_slot..` of the Lua
+/// frame on top (`nresults` of them, `-1`: all). The `Ret` is built here, so its fields
+/// stay in registers: passed from the loop, a `Ret` written field by field just before
+/// the call was read back as a whole by the callee (its copy of the argument), whose wide
+/// loads waited for those narrower stores, on every call of a native function.
+#[inline(never)]
+fn call_from_lua<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    nresults: i32,
+) -> LResult<'gc, Option<Event>> {
+    let ret = Ret {
+        func_slot,
+        nresults,
+        kind: RetKind::Normal,
+    };
+    setup_call_body(mc, state, thread, th, func_slot, nargs, ret, false)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn setup_call_body<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    is_tail: bool,
+) -> LResult<'gc, Option<Event>> {
     // A callable object goes through `call_via_meta` (out of line: no loop here).
     match th.stack[func_slot] {
         Value::Function(closure) => {
@@ -298,7 +343,7 @@ fn call_via_meta<'gc>(
     nargs: usize,
     ret: Ret,
     is_tail: bool,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     for inserted in 0..MAX_META_CHAIN {
         // Each metamethod inserted so far became the first argument of the next.
         let nargs = nargs + inserted;
@@ -388,6 +433,7 @@ fn is_instruction_call(f: &LuaFrame<'_>, func_slot: usize) -> bool {
     }
 }
 
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn call_native<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -398,7 +444,7 @@ fn call_native<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     if th.hook.is_some() {
         return call_native_hooked(mc, state, thread, th, nf, func_slot, nargs, ret);
     }
@@ -435,7 +481,7 @@ fn call_native_hooked<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let native = Value::NativeFunction(nf);
     let args = Transfer {
         call: true,
@@ -664,7 +710,7 @@ fn locals_bound(f: &LuaFrame<'_>, pc: usize) -> usize {
 /// results now are on the running thread's stack, when they went to a Lua caller's
 /// registers.
 #[inline(always)]
-fn full_collection_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> Option<Event<'gc>> {
+fn full_collection_pause(state: &State<'_>, placed_at: Option<usize>) -> Option<Event> {
     if matches!(state.host.borrow().gc.request, GcRequest::None) {
         return None;
     }
@@ -677,7 +723,7 @@ fn full_collection_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> O
 /// elsewhere the step becomes a whole cycle, for which the provisional result is right.
 #[cold]
 #[inline(never)]
-fn gc_request_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> Option<Event<'gc>> {
+fn gc_request_pause<'gc>(state: &State<'gc>, placed_at: Option<usize>) -> Option<Event> {
     let mut host = state.host.borrow_mut();
     let at_top = host.native_depth == 0;
     if let GcRequest::Step {
@@ -735,7 +781,7 @@ fn builtin_arg_type<'gc>(
 /// The coroutine switches come first, each a small function of its own that marks its own
 /// errors: a switch pays neither `run_builtin`'s frame nor its other arms, and this stays
 /// a few jumps where the native call path inlines it.
-#[inline]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn call_builtin<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -747,7 +793,7 @@ fn call_builtin<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     match builtin {
         Builtin::CoroutineResume => {
             builtin_resume(mc, state, thread, th, nf, func_slot, nargs, ret)
@@ -773,7 +819,7 @@ fn run_builtin_raising<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     match run_builtin(mc, state, thread, th, nf, builtin, func_slot, nargs, ret) {
         Err(e) => Err(builtin_raised(th, nf, e)),
         ok => ok,
@@ -782,7 +828,9 @@ fn run_builtin_raising<'gc>(
 
 /// `coroutine.resume(co, ...)`: a `Resume` frame, then the switch (`Event::Resume`, which
 /// `drive` does). A coroutine that cannot be resumed gives `false` and the reason.
-#[inline(never)]
+/// Inline, as `builtin_yield`: in `call_from_lua` the `ret` it stores is still in
+/// registers, not a copy of the caller's just-written argument (see `call_from_lua`).
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn builtin_resume<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -793,7 +841,7 @@ fn builtin_resume<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let target = match th.stack.get(func_slot + 1) {
         Some(Value::Thread(t)) if nargs > 0 => *t,
         _ => {
@@ -807,12 +855,28 @@ fn builtin_resume<'gc>(
             ok => ok,
         };
     }
-    th.frames.push(Frame::Resume { ret, wrap: false });
-    th.top = func_slot + 1 + nargs;
-    Ok(Some(Event::Resume {
+    th.frames.push(Frame::Resume {
+        ret: ret_fields(&ret),
+        wrap: false,
         target,
-        args_start: func_slot + 2,
-    }))
+    });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume))
+}
+
+/// `ret` again, an ordinary call's built from its fields: stored where a switch keeps it,
+/// it is then written field by field from registers rather than copied from the `Ret`
+/// just written (in `call_from_lua`, wide loads waiting for narrower stores).
+#[inline(always)]
+fn ret_fields(ret: &Ret) -> Ret {
+    match ret.kind {
+        RetKind::Normal => Ret {
+            func_slot: ret.func_slot,
+            nresults: ret.nresults,
+            kind: RetKind::Normal,
+        },
+        _ => *ret,
+    }
 }
 
 #[cold]
@@ -843,7 +907,7 @@ fn resume_refused<'gc>(
     func_slot: usize,
     ret: Ret,
     msg: &str,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     th.stack.truncate(func_slot);
     th.stack.push(Value::Boolean(false));
     th.stack
@@ -868,7 +932,7 @@ fn builtin_wrap_call<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let Some(Value::Thread(target)) = nf.upvalues.borrow().first().copied() else {
         let e = runtime_error(mc, th, "wrapped coroutine is missing");
         return Err(builtin_raised(th, nf, e));
@@ -877,17 +941,18 @@ fn builtin_wrap_call<'gc>(
         let e = runtime_error(mc, th, msg);
         return Err(builtin_raised(th, nf, e));
     }
-    th.frames.push(Frame::Resume { ret, wrap: true });
-    th.top = func_slot + 1 + nargs;
-    Ok(Some(Event::Resume {
+    th.frames.push(Frame::Resume {
+        ret,
+        wrap: true,
         target,
-        args_start: func_slot + 1,
-    }))
+    });
+    th.top = func_slot + 1 + nargs;
+    Ok(Some(Event::Resume))
 }
 
 /// `coroutine.yield(...)`: the switch back to the resumer (`Event::Yield`); the values
 /// the thread gets when resumed go where `ret` says.
-#[inline(never)]
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn builtin_yield<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -898,7 +963,7 @@ fn builtin_yield<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     // As lua5.4's, these errors carry no position: they are raised by `yield` itself, a
     // native, not by the Lua code calling it.
     if thread.ptr_eq(state.main_thread) {
@@ -909,11 +974,9 @@ fn builtin_yield<'gc>(
         let e = LuaError::from_str(mc, "attempt to yield across a C-call boundary");
         return Err(builtin_raised(th, nf, e));
     }
-    th.yield_ret = Some(ret);
+    th.yield_ret = Some(ret_fields(&ret));
     th.top = func_slot + 1 + nargs;
-    Ok(Some(Event::Yield {
-        start: func_slot + 1,
-    }))
+    Ok(Some(Event::Yield))
 }
 
 #[cold]
@@ -938,7 +1001,7 @@ fn run_builtin<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let inner = Ret {
         func_slot: func_slot + 1,
         nresults: -1,
@@ -1060,7 +1123,7 @@ fn builtin_sethook<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     {
         {
             let f = crate::stdlib::debug::sethook;
@@ -1098,7 +1161,7 @@ fn builtin_pairs<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     if nargs == 0 {
         return Err(builtin_arg_error(mc, state, th, nf, 1, "value expected"));
     }
@@ -1146,7 +1209,7 @@ fn call_forwarded<'gc>(
     nargs: usize,
     ret: Ret,
     count: i32,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     th.frames.push(Frame::Forward { ret, count });
     let inner = Ret {
         func_slot: callee,
@@ -1169,7 +1232,7 @@ fn builtin_dofile<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let chunk = {
         let mut ctx = Ctx {
             mc,
@@ -1203,7 +1266,7 @@ fn builtin_require<'gc>(
     func_slot: usize,
     nargs: usize,
     ret: Ret,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     use crate::stdlib::package::{require_start, RequireStart};
     let start = {
         let mut ctx = Ctx {
@@ -1366,15 +1429,18 @@ pub(crate) fn deliver<'gc>(
     th: &mut ThreadState<'gc>,
     ret: Ret,
     n: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let (mut ret, mut n) = (ret, n);
     loop {
         match th.frames.last_mut() {
             None => {
-                th.top = ret.func_slot + n;
-                return Ok(Some(Event::Finished {
-                    start: ret.func_slot,
-                }));
+                // The outermost call is at slot 0; results that start above it move
+                // down, so `Event::Finished` needs no start.
+                if ret.func_slot > 0 {
+                    th.stack.copy_within(ret.func_slot..ret.func_slot + n, 0);
+                }
+                th.top = n;
+                return Ok(Some(Event::Finished));
             }
             Some(Frame::Boundary | Frame::Finalizer | Frame::Hook { .. }) => {
                 th.top = ret.func_slot + n;
@@ -1474,7 +1540,7 @@ fn call_meta<'gc>(
     args: &[Value<'gc>],
     nresults: i32,
     kind: RetKind,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let slot = meta_slot(th);
     call_meta_at(mc, state, thread, th, slot, mm, args, nresults, kind)
 }
@@ -1499,7 +1565,7 @@ fn call_meta_at<'gc>(
     args: &[Value<'gc>],
     nresults: i32,
     kind: RetKind,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     ensure_len(th, slot + 1 + args.len());
     th.stack[slot] = mm;
     th.stack[slot + 1..slot + 1 + args.len()].copy_from_slice(args);
@@ -1530,7 +1596,7 @@ fn concat_op<'gc>(
     th: &mut ThreadState<'gc>,
     first: usize,
     end: usize,
-) -> LResult<'gc, Concatenated<'gc>> {
+) -> LResult<'gc, Concatenated> {
     let r = concat_run(mc, state, thread, th, first, end, first)?;
     if matches!(r, Concatenated::InPlace)
         && matches!(th.stack[first], Value::String(s) if s.len() > 64)
@@ -1543,18 +1609,18 @@ fn concat_op<'gc>(
 }
 
 /// What `concat_run` did.
-enum Concatenated<'gc> {
+enum Concatenated {
     /// The result is in its register, and nothing else changed: no call was made, the
     /// stack was neither resized nor moved (the dispatch loop's register pointer is
     /// still good).
     InPlace,
     /// A `__concat` metamethod was called (a Lua one pushed its frame), or the slice ends
     /// (`concat_op`'s pause): the dispatch loop re-reads its frame.
-    Called(Option<Event<'gc>>),
+    Called(Option<Event>),
 }
 
-impl<'gc> Concatenated<'gc> {
-    fn event(self) -> Option<Event<'gc>> {
+impl Concatenated {
+    fn event(self) -> Option<Event> {
         match self {
             Concatenated::InPlace => None,
             Concatenated::Called(ev) => ev,
@@ -1563,7 +1629,7 @@ impl<'gc> Concatenated<'gc> {
 }
 
 #[cold]
-fn concat_pause<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Option<Event<'gc>> {
+fn concat_pause<'gc>(mc: &Mutation<'gc>, state: &State<'gc>) -> Option<Event> {
     (mc.metrics().allocation_debt() > DEBT_PAUSE && slice_may_end_early(state))
         .then_some(Event::OutOfFuel)
 }
@@ -1621,7 +1687,7 @@ fn concat_run<'gc>(
     first: usize,
     end: usize,
     dest: usize,
-) -> LResult<'gc, Concatenated<'gc>> {
+) -> LResult<'gc, Concatenated> {
     if let Some(s) = concat_short(mc, state, &th.stack[first..end]) {
         th.stack[dest] = Value::String(s);
         return Ok(Concatenated::InPlace);
@@ -1719,7 +1785,7 @@ fn close_run<'gc>(
     th: &mut ThreadState<'gc>,
     level: usize,
     top: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     while let Some((_, v)) = pop_to_close(th, level) {
         let mm = metamethod(state, v, MetaName::Close);
         if mm.is_nil() {
@@ -1846,7 +1912,7 @@ pub(crate) fn unwind<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     err: LuaError<'gc>,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let mut err = err;
     // A run stopped by a limit (`crate::limits`) unwinds past every `pcall`.
     let stopping = state.host.borrow().limits.stopping;
@@ -2013,7 +2079,7 @@ fn close_protected<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let Some(Frame::Protected {
         ret,
         closing: Some(err),
@@ -2053,7 +2119,9 @@ fn close_protected<'gc>(
 
 /// Run `th` until an event; errors are unwound to `pcall` frames where possible.
 // Inlined into `drive`, which then reads the event where `dispatch` wrote it: copying the
-// freshly written enum as a whole is slow (the store cannot be forwarded to the wider load).
+// freshly written result as a whole is slow (its wide loads wait for the narrower stores
+// that just wrote it). So the common end, an event, is taken from the tags `dispatch` just
+// wrote, and the rest (pending work, a redispatch, an error) is out of line.
 #[inline(always)]
 pub(crate) fn run<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -2061,13 +2129,32 @@ pub(crate) fn run<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-) -> LResult<'gc, Event<'gc>> {
-    // A reload since this thread last ran may have rebound closures its frames run.
+) -> LResult<'gc, Event> {
+    // A reload since this thread last ran may have rebound closures its frames run; most
+    // switches deliver their values at once and leave nothing pending.
+    if th.reload_generation != state.reload_generation.get() || th.pending.is_some() {
+        return run_pending(mc, state, thread, th, fuel);
+    }
+    let step = dispatch(mc, state, thread, th, fuel);
+    match step {
+        Ok(ev) if ev != Event::Redispatch => Ok(ev),
+        step => run_rest(mc, state, thread, th, fuel, step),
+    }
+}
+
+/// [`run`] of a thread with a reload to catch up with or work a switch left pending.
+#[inline(never)]
+fn run_pending<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+) -> LResult<'gc, Event> {
     if th.reload_generation != state.reload_generation.get() {
         th.reload_generation = state.reload_generation.get();
         crate::function::detach_rebound_frames(mc, th);
     }
-    // Most switches deliver their values at once and leave nothing pending.
     let next = if th.pending.is_some() {
         apply_pending(mc, state, thread, th)
     } else {
@@ -2081,6 +2168,19 @@ pub(crate) fn run<'gc>(
     run_from(mc, state, thread, th, fuel, step)
 }
 
+/// [`run_from`] out of line: [`run`] after a redispatch or an error.
+#[inline(never)]
+fn run_rest<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    fuel: &mut i64,
+    step: LResult<'gc, Event>,
+) -> LResult<'gc, Event> {
+    run_from(mc, state, thread, th, fuel, step)
+}
+
 /// The rest of [`run`] after a `dispatch` that gave `step`: dispatch again after a
 /// redispatch or a caught error, until an event.
 #[inline(always)]
@@ -2090,8 +2190,8 @@ fn run_from<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    step: LResult<'gc, Event<'gc>>,
-) -> LResult<'gc, Event<'gc>> {
+    step: LResult<'gc, Event>,
+) -> LResult<'gc, Event> {
     let mut step = step;
     loop {
         match step {
@@ -2113,7 +2213,7 @@ fn apply_pending<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let Some(pending) = th.pending.take() else {
         return Ok(None);
     };
@@ -2137,7 +2237,7 @@ fn apply_pending<'gc>(
             deliver(mc, state, thread, th, ret, n)
         }
         Pending::CoroutineFailed(err, coroutine) => {
-            let Some(Frame::Resume { ret, wrap }) = th.frames.pop() else {
+            let Some(Frame::Resume { ret, wrap, .. }) = th.frames.pop() else {
                 return Err(LuaError::from_str(mc, "internal error: no resume frame"));
             };
             if wrap {
@@ -2284,7 +2384,7 @@ pub(crate) fn drive<'gc>(
     base: Thread<'gc>,
     base_th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-    first: Option<Event<'gc>>,
+    first: Option<Event>,
 ) -> LResult<'gc, DriveEnd> {
     let mut first = first;
     let mut cur = *state
@@ -2302,18 +2402,17 @@ pub(crate) fn drive<'gc>(
                 Event::BoundaryReturn => return Ok(DriveEnd::Boundary),
                 Event::OutOfFuel => return Ok(DriveEnd::OutOfFuel),
                 Event::Redispatch => continue,
-                Event::Finished { start } => return Ok(DriveEnd::Finished { start }),
-                Event::Resume { target, args_start } => {
+                Event::Finished => return Ok(DriveEnd::Finished),
+                Event::Resume => {
                     if base_th.hook.is_some() {
                         lend_hook(mc, state, base, base_th);
                     }
-                    begin_resume(mc, state, base_th, target, args_start);
-                    cur = target;
+                    cur = begin_resume(mc, state, base_th)?;
                     continue;
                 }
                 // The base thread is the main thread or runs Rust code that called into Lua:
                 // `coroutine.yield` refuses both.
-                Event::Yield { .. } => {
+                Event::Yield => {
                     return Err(LuaError::from_str(
                         mc,
                         "internal error: the driving thread yielded",
@@ -2331,13 +2430,21 @@ pub(crate) fn drive<'gc>(
                 Ok(Event::BoundaryReturn) => return Ok(DriveEnd::Boundary),
                 Ok(Event::OutOfFuel) => return Ok(DriveEnd::OutOfFuel),
                 Ok(Event::Redispatch) => continue,
-                Ok(Event::Resume { target, args_start }) => {
-                    begin_resume(mc, state, th, target, args_start);
-                    cur = target;
-                    continue;
-                }
-                Ok(Event::Yield { start }) => {
+                Ok(Event::Resume) => match begin_resume(mc, state, th) {
+                    Ok(target) => {
+                        cur = target;
+                        continue;
+                    }
+                    Err(e) => {
+                        th.status = CoStatus::Dead;
+                        th.error = Some(e.value);
+                        e
+                    }
+                },
+                Ok(Event::Yield) => {
                     th.status = CoStatus::Suspended;
+                    // The yielded values follow `yield`'s function slot.
+                    let start = th.yield_ret.map_or(th.top, |r| r.func_slot + 1);
                     cur = hand_back(mc, state, base, base_th, |to| {
                         return_values(mc, th, start, to)
                     });
@@ -2345,10 +2452,8 @@ pub(crate) fn drive<'gc>(
                     th.suspended_bytes.set(bytes);
                     continue;
                 }
-                Ok(Event::Finished { start }) => {
-                    cur = hand_back(mc, state, base, base_th, |to| {
-                        return_values(mc, th, start, to)
-                    });
+                Ok(Event::Finished) => {
+                    cur = hand_back(mc, state, base, base_th, |to| return_values(mc, th, 0, to));
                     // A dead coroutine never runs again: free its buffers now, while they are
                     // hot and the next coroutine's allocations can reuse them.
                     th.status = CoStatus::Dead;
@@ -2380,15 +2485,22 @@ pub(crate) fn drive<'gc>(
     }
 }
 
-/// Start or continue the suspended coroutine `target` with the values
-/// `from.stack[args_start..from.top]` of its resumer `from`, and make it the running thread.
+/// Start or continue the suspended coroutine named by the `Frame::Resume` on top of its
+/// resumer `from`, with the values of `from` that frame says, and make it the running
+/// thread, which this returns.
 fn begin_resume<'gc>(
     mc: &'gc Mutation<'gc>,
     state: &'gc State<'gc>,
     from: &mut ThreadState<'gc>,
-    target: Thread<'gc>,
-    args_start: usize,
-) {
+) -> LResult<'gc, Thread<'gc>> {
+    let Some(&Frame::Resume { ret, wrap, target }) = from.frames.last() else {
+        return Err(LuaError::from_str(
+            mc,
+            "internal error: a resume without its frame",
+        ));
+    };
+    // `resume`'s first argument is the coroutine; a wrapped coroutine's are all for it.
+    let args_start = ret.func_slot + 2 - usize::from(wrap);
     from.status = CoStatus::Normal;
     let args = &from.stack[args_start..from.top];
     let mut to = target.gc().borrow_mut(mc);
@@ -2410,6 +2522,7 @@ fn begin_resume<'gc>(
     }
     drop(to);
     state.chain.borrow_mut(mc).push(target);
+    Ok(target)
 }
 
 /// Stack slots a fresh coroutine needs for its first call of `f` with `nargs` arguments
@@ -2432,8 +2545,12 @@ fn return_values<'gc>(
 ) {
     let values = &from.stack[start..from.top];
     match to.frames.pop() {
-        Some(Frame::Resume { ret, wrap: true }) => give_results(to, ret, false, values),
-        Some(Frame::Resume { ret, wrap: false }) => give_results(to, ret, true, values),
+        Some(Frame::Resume {
+            ret, wrap: true, ..
+        }) => give_results(to, ret, false, values),
+        Some(Frame::Resume {
+            ret, wrap: false, ..
+        }) => give_results(to, ret, true, values),
         _ => {
             to.pending = Some(Pending::Raise(LuaError::from_str(
                 mc,
@@ -2741,7 +2858,7 @@ fn run_sliced_rest<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    step: LResult<'gc, Event<'gc>>,
+    step: LResult<'gc, Event>,
     fuel: &mut i64,
     slice: &mut i64,
 ) -> LResult<'gc, ()> {
@@ -2753,7 +2870,7 @@ fn run_sliced_rest<'gc>(
         match drive(mc, state, thread, th, fuel, first.take())? {
             DriveEnd::Boundary => return Ok(()),
             DriveEnd::OutOfFuel => prepared_safe_point(mc, state, thread, th, fuel, slice),
-            DriveEnd::Finished { .. } => {
+            DriveEnd::Finished => {
                 return Err(LuaError::from_str(
                     mc,
                     "internal error: nested call ended without returning",
@@ -2963,7 +3080,7 @@ fn run_nested_to_boundary<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    first: Option<Event<'gc>>,
+    first: Option<Event>,
     slice: Option<i64>,
 ) -> LResult<'gc, ()> {
     // The thread running a native is the last of the chain, where `drive` would start:
@@ -3001,7 +3118,7 @@ fn run_nested_rest<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    step: LResult<'gc, Event<'gc>>,
+    step: LResult<'gc, Event>,
     fuel: &mut i64,
 ) -> LResult<'gc, ()> {
     let first = run_from(mc, state, thread, th, fuel, step)?;
@@ -3020,7 +3137,7 @@ fn run_nested_general<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    first: Option<Event<'gc>>,
+    first: Option<Event>,
     fuel: &mut i64,
 ) -> LResult<'gc, ()> {
     let first = match first {
@@ -3047,7 +3164,7 @@ fn run_nested_sliced<'gc>(
     state: &'gc State<'gc>,
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
-    first: Option<Event<'gc>>,
+    first: Option<Event>,
 ) -> LResult<'gc, ()> {
     let mut first = first;
     loop {
@@ -3075,7 +3192,7 @@ fn run_nested_sliced<'gc>(
                 };
                 crate::runtime::safepoint::run_pending(&mut env);
             }
-            DriveEnd::Finished { .. } => {
+            DriveEnd::Finished => {
                 return Err(LuaError::from_str(
                     mc,
                     "internal error: nested call ended without returning",
@@ -3585,19 +3702,19 @@ fn register_info(th: &ThreadState<'_>, reg: u8) -> Option<String> {
 }
 
 /// What the dispatch loop does after an out-of-line slow path.
-enum Flow<'gc> {
+enum Flow {
     /// Nothing changed but the destination register: go on with the next instruction.
     Next,
     /// A call was set up or finished (the top frame or its state changed): reload it.
     Reload,
     /// Leave the loop with this event.
-    Stop(Event<'gc>),
+    Stop(Event),
 }
 
-type Step<'gc> = LResult<'gc, Flow<'gc>>;
+type Step<'gc> = LResult<'gc, Flow>;
 
 /// A call set-up's outcome as a `Flow`.
-fn after_call<'gc>(res: LResult<'gc, Option<Event<'gc>>>) -> Step<'gc> {
+fn after_call<'gc>(res: LResult<'gc, Option<Event>>) -> Step<'gc> {
     match res {
         Ok(None) => Ok(Flow::Reload),
         Ok(Some(ev)) => Ok(Flow::Stop(ev)),
@@ -3952,7 +4069,7 @@ fn dispatch<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-) -> LResult<'gc, Event<'gc>> {
+) -> LResult<'gc, Event> {
     // A thread with a debug hook runs the hooked loop, which reports line and count events
     // before each instruction and call/return events of Lua functions. It gets `fuel`
     // itself: handing it `&mut budget` would let the budget's address escape and keep it
@@ -3982,7 +4099,7 @@ fn dispatch_hooked<'gc>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-) -> LResult<'gc, Event<'gc>> {
+) -> LResult<'gc, Event> {
     // One hooked instantiation: it takes the journaling slow paths for table writes (which
     // journal only while a transaction is open) and the slow paths for table reads, so the
     // hot helpers the ordinary loop inlines get no more call sites (more callers made LLVM
@@ -4000,7 +4117,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
     thread: Thread<'gc>,
     th: &mut ThreadState<'gc>,
     fuel: &mut i64,
-) -> LResult<'gc, Event<'gc>> {
+) -> LResult<'gc, Event> {
     // The running frame's state, loaded from the top frame on entry and again whenever the
     // top frame changes. The inline call and return paths reload it without leaving the
     // instruction loop.
@@ -4981,12 +5098,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             enter_callee!(callee, callee_proto, func_slot + 1);
                         }
                     }
-                    let ret = Ret {
-                        func_slot,
-                        nresults: c as i32 - 1,
-                        kind: RetKind::Normal,
-                    };
-                    let res = setup_call(mc, state, thread, th, func_slot, nargs, ret, false);
+                    let nresults = c as i32 - 1;
+                    let res = call_from_lua(mc, state, thread, th, func_slot, nargs, nresults);
                     if *fuel <= 0 {
                         if let Ok(None) = res {
                             return Ok(Event::OutOfFuel);
@@ -5664,7 +5777,7 @@ fn do_return<'gc>(
     th: &mut ThreadState<'gc>,
     start: usize,
     n: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     if n == 1 {
         if let Some(Frame::Lua(f)) = th.frames.last() {
             if return_one_to_boundary(th, f.base, start) {
@@ -5688,7 +5801,7 @@ fn do_return_general<'gc>(
     th: &mut ThreadState<'gc>,
     start: usize,
     n: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     if let Some(Frame::Lua(f)) = th.frames.last() {
         if return_many_fast(th, f.base, start, n) {
             return Ok(None);
@@ -5705,7 +5818,7 @@ fn do_return_slow<'gc>(
     th: &mut ThreadState<'gc>,
     start: usize,
     n: usize,
-) -> LResult<'gc, Option<Event<'gc>>> {
+) -> LResult<'gc, Option<Event>> {
     let base = match th.frames.last() {
         Some(Frame::Lua(f)) => f.base,
         _ => {

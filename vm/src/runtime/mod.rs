@@ -329,9 +329,9 @@ impl Runtime {
                 };
                 match exec::drive(mc, state, main, &mut th, &mut fuel, first) {
                     Ok(DriveEnd::OutOfFuel) => Ok(Err((slice - fuel).max(0) as u64)),
-                    Ok(DriveEnd::Finished { start }) => {
-                        let top = th.top.max(start);
-                        let results = th.stack[start..top].to_vec();
+                    Ok(DriveEnd::Finished) => {
+                        let top = th.top.min(th.stack.len());
+                        let results = th.stack[..top].to_vec();
                         th.stack.clear();
                         drop(th);
                         Ok(Ok(finish(mc, state, &results)))

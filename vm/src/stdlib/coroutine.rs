@@ -16,14 +16,17 @@ type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let co = new_library(mc, state, "coroutine");
+    // The switches first: a key added first keeps its home slot, where a constant field
+    // name is found inline (`coroutine.yield` shares its home slot with `running`, and
+    // after it, every `yield` in a loop took the probe past that slot).
+    set_builtin(mc, state, co, "resume", Builtin::CoroutineResume);
+    set_builtin(mc, state, co, "yield", Builtin::CoroutineYield);
     set_fn(mc, state, co, "create", create);
     set_fn(mc, state, co, "status", status);
     set_fn(mc, state, co, "running", running);
     set_fn(mc, state, co, "isyieldable", isyieldable);
     set_fn(mc, state, co, "wrap", wrap);
     set_fn(mc, state, co, "close", close);
-    set_builtin(mc, state, co, "resume", Builtin::CoroutineResume);
-    set_builtin(mc, state, co, "yield", Builtin::CoroutineYield);
 }
 
 fn new_thread<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<Thread<'gc>, LuaError<'gc>> {
