@@ -75,7 +75,10 @@ impl<'gc> Finalizable<'gc> {
 /// is reported as an error when the finalizer would run, as in Lua 5.4).
 #[inline]
 fn has_gc_field<'gc>(state: &State<'gc>, mt: Option<Table<'gc>>) -> bool {
-    mt.is_some_and(|mt| !mt.get_str(state.meta_name(MetaName::Gc)).is_nil())
+    mt.is_some_and(|mt| {
+        !mt.meta_get(state.meta_name(MetaName::Gc), MetaName::Gc as u32)
+            .is_nil()
+    })
 }
 
 /// Mark userdata `u` for finalization if its new metatable `mt` has `__gc` (call after
@@ -101,7 +104,9 @@ pub fn mode_of<'gc>(state: &State<'gc>, mt: Option<Table<'gc>>) -> WeakMode {
     let Some(mt) = mt else {
         return WeakMode::default();
     };
-    match mt.get_str(state.meta_name(MetaName::Mode)) {
+    // Through the metatable's cache of absent metamethods: `setmetatable(obj, Class)` on
+    // every new object asks the same class for `__mode` and `__gc` each time.
+    match mt.meta_get(state.meta_name(MetaName::Mode), MetaName::Mode as u32) {
         Value::String(s) => {
             let b = s.as_bytes();
             WeakMode {
