@@ -141,28 +141,6 @@ fn prefetch(p: *mut u8) {
     let _ = p;
 }
 
-/// Fix glibc's mmap threshold at 256 KiB, so every larger block (a big table part or
-/// string) has its own mapping, given back to the system when it is freed. glibc starts at
-/// 128 KiB but raises the threshold to the size of the first such block freed (up to
-/// 32 MiB); from then on big blocks come from its heap, which keeps freed memory in holes
-/// that the next, bigger growth does not fit: lua-tests/bench/sieve.lua, which drops a
-/// 4 MB array for a new one each round, peaked at 9.7 MB instead of 8.5 MB. Setting the
-/// threshold turns the adjustment off. (The VM crate, embedded, uses its host's allocator.)
-pub fn keep_big_blocks_mapped() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        /// glibc's `M_MMAP_THRESHOLD` (malloc.h).
-        const M_MMAP_THRESHOLD: i32 = -3;
-        // SAFETY: `mallopt` only sets an allocator parameter; called before any thread starts.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-        }
-    }
-}
-
 /// The allocator (see the module documentation).
 pub struct SizeClasses;
 

@@ -152,7 +152,6 @@ struct HotReloadArgs {
 }
 
 fn main() -> ExitCode {
-    alloc::keep_big_blocks_mapped();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let interpreter = argv
         .first()
