@@ -493,6 +493,10 @@ impl<'gc> Table<'gc> {
     /// apply (no metatable, or the key already holds a non-nil value). `Ok(false)` means the
     /// metatable must be consulted. The executor tries `set_int_unless_meta` and
     /// `set_str_present` first, so there is no array shortcut here.
+    ///
+    /// One call out of line: a string key (the usual key in a register that is not an
+    /// integer) is overwritten or added in place by the same probe as
+    /// [`TableData::set_str_slow`], without a second call; only the rest measures growth.
     #[inline(always)]
     pub fn set_unless_meta(
         self,
@@ -500,9 +504,24 @@ impl<'gc> Table<'gc> {
         key: Value<'gc>,
         value: &Value<'gc>,
     ) -> Result<bool, SetError> {
+        self.set_unless_meta_out(mc, key, *value)
+    }
+
+    #[inline(never)]
+    fn set_unless_meta_out(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<bool, SetError> {
         let mut data = self.0.borrow_mut(mc);
+        if let Value::String(s) = key {
+            if data.set_str_in_place(s, value) {
+                return Ok(true);
+            }
+        }
         let before = data.slot_capacity();
-        let res = data.set_unless_meta(key, *value);
+        let res = data.set_unless_meta(key, value);
         let after = data.slot_capacity();
         data.grew(mc, before, after);
         res
@@ -789,18 +808,13 @@ impl<'gc> TableData<'gc> {
         }
     }
 
-    /// The general case of [`Table::set_unless_meta`].
-    #[inline(never)]
+    /// The general case of [`Table::set_unless_meta`], after a string key's in-place try
+    /// (a string key, from a register or a constant name that `Table::set_str_present`
+    /// did not settle, is overwritten or added while the hash part has room by
+    /// [`TableData::set_str_in_place`] first: there rather than in the executor's
+    /// `t[k] = v`, whose inline code it would grow; a string arm there moved mandelbrot
+    /// and loops, which never index, by 10%).
     fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, SetError> {
-        // A string key (from a register: constant names try `Table::set_str_present`
-        // first): overwritten, or added while the hash part has room, in one probe. Here
-        // rather than in the executor's `t[k] = v`, whose inline code it would grow (a
-        // string arm there moved mandelbrot and loops, which never index, by 10%).
-        if let Value::String(s) = key {
-            if self.set_str_slow(s, value) {
-                return Ok(true);
-            }
-        }
         if self.metatable.is_some() {
             // Overwriting a present field (an object's own field, say) cannot reach
             // `__newindex`: one lookup settles it.
@@ -825,6 +839,12 @@ impl<'gc> TableData<'gc> {
     /// done) otherwise: a metatable may have `__newindex`, or the part must rehash.
     #[inline(never)]
     fn set_str_slow(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) -> bool {
+        self.set_str_in_place(key, value)
+    }
+
+    /// The body of [`TableData::set_str_slow`], inlined into its callers.
+    #[inline(always)]
+    fn set_str_in_place(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) -> bool {
         if self.hash.slots.is_empty() {
             return false;
         }
