@@ -317,12 +317,14 @@ pub struct LentHook<'gc> {
     pub hook: Option<Box<HookState<'gc>>>,
 }
 
-/// Slots of `State::string_cache` (a power of two): `STRING_CACHE_SLOTS / 2` sets of two.
-const STRING_CACHE_SLOTS: usize = 1024;
+/// Sets of two slots in `State::string_cache` (a power of two).
+const STRING_CACHE_SETS: usize = 512;
 /// Longest string `State::string_cache` keeps.
 const MAX_CACHED_LEN: usize = 40;
 /// A slot of `State::string_cache`: a string's hash and the string.
 type CacheSlot<'gc> = (u64, Option<LuaString<'gc>>);
+/// A set of `State::string_cache`: the newest string first.
+type CacheSet<'gc> = [CacheSlot<'gc>; 2];
 
 #[derive(Collect)]
 #[collect(no_drop)]
@@ -341,7 +343,7 @@ pub struct State<'gc> {
     /// concatenations and `tostring` of a digit reuse them instead of allocating (see
     /// `State::new_string`).
     tiny_strings: Box<[LuaString<'gc>]>,
-    /// The last two short run-time strings made for each of `STRING_CACHE_SLOTS / 2` sets
+    /// The last two short run-time strings made for each of `STRING_CACHE_SETS` sets
     /// of two slots (two-way set-associative, by the string's hash; a new string takes the
     /// first slot and moves the one there to the second): making a string of up to
     /// `MAX_CACHED_LEN` bytes whose bytes are already there returns that object instead
@@ -351,9 +353,9 @@ pub struct State<'gc> {
     /// Programs that cut the same short strings out of their input over and over (keys
     /// of a JSON document, `s:sub(i, i + 2)` tokens) then make no garbage, as lua5.4's
     /// interning of all short strings gives it. The entries keep their strings alive
-    /// (at most `STRING_CACHE_SLOTS` strings of a few dozen bytes).
+    /// (at most `2 * STRING_CACHE_SETS` strings of a few dozen bytes).
     /// Each slot holds the string's hash beside it, so a miss reads no string.
-    string_cache: Gc<'gc, RefLock<Box<[CacheSlot<'gc>]>>>,
+    string_cache: Gc<'gc, RefLock<Box<[CacheSet<'gc>]>>>,
     /// Scratch buffer for building strings (concatenation), kept between uses.
     #[collect(require_static)]
     pub scratch: RefCell<Vec<u8>>,
@@ -405,7 +407,10 @@ impl<'gc> State<'gc> {
             tiny_strings: std::iter::once(strings.intern(mc, b""))
                 .chain((0..=255u8).map(|b| strings.intern(mc, &[b])))
                 .collect(),
-            string_cache: Gc::new(mc, RefLock::new(vec![(0, None); STRING_CACHE_SLOTS].into())),
+            string_cache: Gc::new(
+                mc,
+                RefLock::new(vec![[(0, None); 2]; STRING_CACHE_SETS].into()),
+            ),
             scratch: RefCell::new(Vec::new()),
             chain: Gc::new(mc, RefLock::new(vec![main_thread])),
             host: RefCell::new(HostState {
@@ -595,21 +600,27 @@ impl<'gc> State<'gc> {
 
     fn cached_string(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         let hash = crate::string::hash_bytes(bytes);
-        let set = (hash as usize & (STRING_CACHE_SLOTS / 2 - 1)) * 2;
-        {
-            let cache = self.string_cache.borrow();
-            for &(h, s) in &cache[set..set + 2] {
-                if let Some(s) = s {
-                    if h == hash && crate::string::short_bytes_eq(s.as_bytes(), bytes) {
-                        return s;
-                    }
-                }
+        let i = hash as usize & (STRING_CACHE_SETS - 1);
+        // The cache is read and written only here, and nothing here reaches Lua code or
+        // another use of it: its `RefLock` is never borrowed, so the set is reached
+        // without the borrow count (as `Table::peek` and `Table::poke` reach a table).
+        // SAFETY: see above; `i` is below the cache's `STRING_CACHE_SETS` sets.
+        let set = unsafe { (&*self.string_cache.as_ptr()).get_unchecked(i) };
+        let hit = |slot: &CacheSlot<'gc>| match *slot {
+            (h, Some(s)) if h == hash && crate::string::short_bytes_eq(s.as_bytes(), bytes) => {
+                Some(s)
             }
+            _ => None,
+        };
+        if let Some(s) = hit(&set[0]).or_else(|| hit(&set[1])) {
+            return s;
         }
         let s = LuaString::with_hash(mc, hash, bytes);
-        let mut cache = self.string_cache.borrow_mut(mc);
-        cache[set + 1] = cache[set];
-        cache[set] = (hash, Some(s));
+        // The write barrier (the cache adopts a new string), then the set as above.
+        let cache = Gc::write(mc, self.string_cache);
+        // SAFETY: as above.
+        let set = unsafe { (&mut *cache.as_ptr()).get_unchecked_mut(i) };
+        *set = [(hash, Some(s)), set[0]];
         s
     }
 
