@@ -512,7 +512,8 @@ mod tests {
         let base: Vec<u8> = (0..24u8).map(|i| i.wrapping_mul(37) ^ 0x55).collect();
         for len in 0..=24 {
             let a = &base[..len];
-            assert!(super::short_bytes_eq(a, &a.to_vec()), "length {len}");
+            let copy = a.to_vec();
+            assert!(super::short_bytes_eq(a, &copy), "length {len}");
             if len > 0 {
                 assert!(!super::short_bytes_eq(a, &base[..len - 1]), "length {len}");
             }

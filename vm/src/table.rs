@@ -2224,8 +2224,10 @@ mod tests {
     fn a_rehash_without_array_part_keeps_every_key_and_sizes_as_lua() {
         // Keys 1..=4 in a hash part made for four keys (as `{}` with four fields), then a
         // non-integer key: the rehash moves them into an array part of 4, as lua5.4 does.
-        let mut t = TableData::default();
-        t.hash = HashPart::for_keys(4).unwrap();
+        let mut t = TableData {
+            hash: HashPart::for_keys(4).unwrap(),
+            ..TableData::default()
+        };
         for k in 1..=4 {
             t.set_int(k, Value::Integer(k * 10)).unwrap();
         }
