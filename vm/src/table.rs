@@ -122,24 +122,6 @@ impl<T: Copy> ThinSlice<T> {
         Ok(s)
     }
 
-    /// `len` elements of all zero bytes, allocated zeroed (memory the system hands over
-    /// zeroed is not written again), or `NoMemory` when the allocator refuses.
-    ///
-    /// SAFETY: all zero bytes must be a valid `T`.
-    unsafe fn try_zeroed(len: usize) -> Result<ThinSlice<T>, SetError> {
-        if len == 0 {
-            return Ok(ThinSlice::empty());
-        }
-        let layout = Self::layout(len)?;
-        // SAFETY: `layout` has a non-zero size (`T` is never zero-sized here).
-        let p = NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) } as *mut T)
-            .ok_or(SetError::NoMemory)?;
-        Ok(ThinSlice {
-            ptr: p,
-            len: len as u32,
-        })
-    }
-
     /// A copy of `items`, or `NoMemory` when the allocator refuses.
     fn try_copy(items: &[T]) -> Result<ThinSlice<T>, SetError> {
         if items.is_empty() {
@@ -1361,6 +1343,16 @@ const KEY_META: u64 = !(0xFF << 8);
 const _: () = assert!(std::mem::size_of::<Slot<'static>>() == 24);
 
 impl<'gc> Slot<'gc> {
+    #[inline(always)]
+    fn empty() -> Slot<'gc> {
+        Slot {
+            meta: 0,
+            bits: 0,
+            val: MaybeUninit::uninit(),
+            _value: PhantomData,
+        }
+    }
+
     /// A slot for the key of `(meta, bits)` (as `key_parts` gives them) holding `value`.
     #[inline(always)]
     fn new(meta: u64, bits: u64, value: Value<'gc>) -> Slot<'gc> {
@@ -1792,9 +1784,7 @@ impl<'gc> HashPart<'gc> {
                 .filter(|&n| n <= 1 << 30)
                 .map(slots_for)
                 .ok_or(SetError::NoMemory)?;
-            // SAFETY: all zero bytes are an empty slot (`meta` 0: no key, a nil value;
-            // the payload is unused).
-            slots = unsafe { ThinSlice::try_zeroed(len)? };
+            slots = ThinSlice::try_filled(len, Slot::empty())?;
         }
         Ok(HashPart {
             slots,
