@@ -377,6 +377,27 @@ fn new_inline_n<'gc, const N: usize>(
     unsafe { Gc::cast::<StringData>(gc) }
 }
 
+/// `a == b`, without a call to `bcmp` for up to 16 bytes (two overlapping word
+/// comparisons): for comparing short strings whose hashes already matched.
+#[inline(always)]
+pub fn short_bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
+    if n > 16 {
+        a == b
+    } else if n >= 8 {
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
+    }
+}
+
 /// `dst.copy_from_slice(src)`, without a call to `memcpy` for up to 16 bytes (the pieces
 /// of most concatenations and most short strings): two overlapping word copies.
 #[inline(always)]
@@ -482,6 +503,26 @@ mod tests {
         assert_eq!(16 + std::mem::size_of::<Inline<8>>(), 32);
         assert_eq!(16 + std::mem::size_of::<Inline<24>>(), 48);
         assert_eq!(16 + std::mem::size_of::<Inline<MAX_INLINE_LEN>>(), 512);
+    }
+
+    #[test]
+    fn short_bytes_eq_is_slice_equality() {
+        // Every length up to 24, equal, and with one byte changed at every position, and
+        // against a string one byte shorter.
+        let base: Vec<u8> = (0..24u8).map(|i| i.wrapping_mul(37) ^ 0x55).collect();
+        for len in 0..=24 {
+            let a = &base[..len];
+            let copy = a.to_vec();
+            assert!(super::short_bytes_eq(a, &copy), "length {len}");
+            if len > 0 {
+                assert!(!super::short_bytes_eq(a, &base[..len - 1]), "length {len}");
+            }
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x01;
+                assert!(!super::short_bytes_eq(a, &b), "length {len}, byte {at}");
+            }
+        }
     }
 
     #[test]

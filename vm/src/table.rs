@@ -793,11 +793,13 @@ impl<'gc> TableData<'gc> {
     #[inline(never)]
     fn set_unless_meta(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<bool, SetError> {
         // A string key (from a register: constant names try `Table::set_str_present`
-        // first): overwritten, or added while the hash part has room, in one probe. Here
-        // rather than in the executor's `t[k] = v`, whose inline code it would grow (a
-        // string arm there moved mandelbrot and loops, which never index, by 10%).
+        // first): overwritten, or added while the hash part has room, in one probe
+        // ([`TableData::set_str_slow`]'s, inlined here). Here rather than in the executor's
+        // `t[k] = v`, whose inline code it would grow (a string arm there moved mandelbrot
+        // and loops, which never index, by 10%; so did replacing the inline borrow and
+        // growth check of `Table::set_unless_meta` with one call, +20% on loops).
         if let Value::String(s) = key {
-            if self.set_str_slow(s, value) {
+            if self.set_str_in_place(s, value) {
                 return Ok(true);
             }
         }
@@ -825,6 +827,12 @@ impl<'gc> TableData<'gc> {
     /// done) otherwise: a metatable may have `__newindex`, or the part must rehash.
     #[inline(never)]
     fn set_str_slow(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) -> bool {
+        self.set_str_in_place(key, value)
+    }
+
+    /// The body of [`TableData::set_str_slow`], inlined into its callers.
+    #[inline(always)]
+    fn set_str_in_place(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) -> bool {
         if self.hash.slots.is_empty() {
             return false;
         }
@@ -946,9 +954,19 @@ impl<'gc> TableData<'gc> {
     /// present, and size the hash part for the other keys (a power of two). Integer keys
     /// move between the parts accordingly; tombstones are dropped. On a refused
     /// allocation nothing changes.
+    ///
+    /// A table without an array part (most tables of fields) takes
+    /// [`TableData::rehash_hash_only`] first, which reads the old part once, unless the
+    /// new key is an integer small enough to start an array part (`t[1]` on `{}`).
     #[cold]
     #[inline(never)]
     fn rehash(&mut self, extra: Value<'gc>) -> Result<(), SetError> {
+        let keys = self.hash.live as u64 + 1;
+        let may_start_array =
+            matches!(extra, Value::Integer(i) if (i as u64).wrapping_sub(1) < 2 * keys);
+        if self.array.is_empty() && !may_start_array && self.rehash_hash_only(extra)? {
+            return Ok(());
+        }
         // nums[b]: present integer keys k with 2^(b-1) < k <= 2^b (nums[0]: k == 1).
         let mut nums = [0usize; MAX_ARRAY_BITS + 1];
         let mut ints = 0;
@@ -983,27 +1001,56 @@ impl<'gc> TableData<'gc> {
             count_int(i, &mut nums);
         }
         total += 1;
-        // The largest power of two more than half full (scanning while the keys could
-        // still fill more than half of it).
-        let (mut size, mut in_array, mut below) = (0usize, 0usize, 0usize);
-        for (b, count) in nums.iter().enumerate() {
-            let two_b = 1usize << b;
-            if ints <= two_b / 2 {
-                break;
-            }
-            below += count;
-            if below > two_b / 2 {
-                size = two_b;
-                in_array = below;
-            }
-        }
-        // Entries removed since the last rehash (tombstones) mean keys come and go (a cache,
-        // a work set): room for as many more, up to the live count, keeps each rehash paid
-        // for by that many inserts. lua5.4 instead lets a new key take a removed entry's
-        // node when it is the key's main position; without removals the sizes are lua5.4's.
+        let (size, in_array) = array_size(&nums, ints);
         let hashed = total - in_array;
-        let removed = (self.hash.used - self.hash.live) as usize;
-        self.resize(size, hashed + removed.min(hashed))
+        self.resize(size, hashed + self.removed_room(hashed))
+    }
+
+    /// Room a rehash adds for entries removed since the last one: tombstones mean keys
+    /// come and go (a cache, a work set), and room for as many more, up to the `hashed`
+    /// keys the new part holds, keeps each rehash paid for by that many inserts. lua5.4
+    /// instead lets a new key take a removed entry's node when it is the key's main
+    /// position; without removals the sizes are lua5.4's.
+    #[inline]
+    fn removed_room(&self, hashed: usize) -> usize {
+        ((self.hash.used - self.hash.live) as usize).min(hashed)
+    }
+
+    /// [`TableData::rehash`] of a table without an array part, in one pass over the old
+    /// hash part instead of a counting pass and a moving one: every live entry is moved
+    /// into a part sized for all of them and `extra` (what the rehash gives when no key
+    /// goes to the array), counting the integer keys on the way. `true` when that is the
+    /// result (the integer keys do not make an array part, the usual case); `false`, with
+    /// the table unchanged, when they do and the general path must run.
+    fn rehash_hash_only(&mut self, extra: Value<'gc>) -> Result<bool, SetError> {
+        let total = self.hash.live as usize + 1;
+        let mut new_hash = HashPart::for_keys(total + self.removed_room(total))?;
+        let mut nums = [0usize; MAX_ARRAY_BITS + 1];
+        let mut ints = 0;
+        let mut count_int = |i: i64, nums: &mut [usize]| {
+            if (i as u64).wrapping_sub(1) < MAX_ARRAY_SIZE as u64 {
+                nums[ceil_log2(i as u64)] += 1;
+                ints += 1;
+            }
+        };
+        for s in self.hash.slots.iter() {
+            if s.value_is_nil() {
+                continue;
+            }
+            if s.kind() == KEY_INT {
+                count_int(s.bits as i64, &mut nums);
+            }
+            new_hash.insert_slot(*s);
+        }
+        if let Value::Integer(i) = extra {
+            count_int(i, &mut nums);
+        }
+        if array_size(&nums, ints).0 != 0 {
+            return Ok(false);
+        }
+        self.hash = new_hash;
+        self.set_alimit(0);
+        Ok(true)
     }
 
     /// Make the array part `array` slots and the hash part room for `hash` keys, moving
@@ -1773,6 +1820,26 @@ impl<'gc> HashPart<'gc> {
 const MAX_ARRAY_BITS: usize = 31;
 const MAX_ARRAY_SIZE: usize = 1 << MAX_ARRAY_BITS;
 
+/// lua5.4's array size for integer keys counted by magnitude (`nums[b]`: keys `k` with
+/// `2^(b-1) < k <= 2^b`, `ints` of them in all): the largest power of two `n` such that
+/// more than `n / 2` of the keys `1..=n` are present (scanning while the keys could still
+/// fill more than half of it), and how many keys it takes.
+fn array_size(nums: &[usize; MAX_ARRAY_BITS + 1], ints: usize) -> (usize, usize) {
+    let (mut size, mut in_array, mut below) = (0usize, 0usize, 0usize);
+    for (b, count) in nums.iter().enumerate() {
+        let two_b = 1usize << b;
+        if ints <= two_b / 2 {
+            break;
+        }
+        below += count;
+        if below > two_b / 2 {
+            size = two_b;
+            in_array = below;
+        }
+    }
+    (size, in_array)
+}
+
 /// The smallest `b` with `k <= 2^b`, for `k >= 1`.
 #[inline]
 fn ceil_log2(k: u64) -> usize {
@@ -2141,5 +2208,51 @@ mod tests {
         }
         s.set(Value::Boolean(true), Value::Integer(0)).unwrap();
         assert_eq!(s.array.len(), 1);
+    }
+
+    #[test]
+    fn a_rehash_without_array_part_keeps_every_key_and_sizes_as_lua() {
+        // Keys 1..=4 in a hash part made for four keys (as `{}` with four fields), then a
+        // non-integer key: the rehash moves them into an array part of 4, as lua5.4 does.
+        let mut t = TableData {
+            hash: HashPart::for_keys(4).unwrap(),
+            ..TableData::default()
+        };
+        for k in 1..=4 {
+            t.set_int(k, Value::Integer(k * 10)).unwrap();
+        }
+        assert_eq!((t.array.len(), t.hash.live), (0, 4));
+        t.set(Value::Boolean(true), Value::Integer(1)).unwrap();
+        assert_eq!((t.array.len(), t.hash.live), (4, 1));
+        assert_eq!(t.alimit(), 4);
+        for k in 1..=4 {
+            assert!(matches!(t.get_int(k), Value::Integer(v) if v == k * 10));
+        }
+        // Sparse integers, floats and booleans with some removed: every rehash keeps
+        // the others, and no array part appears.
+        let mut m = TableData::default();
+        for i in 1..=3000i64 {
+            m.set_int(i * 1000, Value::Integer(i)).unwrap();
+            m.set(Value::Number(i as f64 + 0.5), Value::Integer(-i))
+                .unwrap();
+            if i % 3 == 0 {
+                m.set_int((i - 1) * 1000, Value::Nil).unwrap();
+            }
+        }
+        m.set(Value::Boolean(false), Value::Integer(7)).unwrap();
+        assert_eq!(m.array.len(), 0);
+        for i in 1..=3000i64 {
+            let removed = i % 3 == 2 && i < 3000;
+            assert_eq!(m.get_int(i * 1000).is_nil(), removed, "{i}");
+            assert!(matches!(m.get(Value::Number(i as f64 + 0.5)), Value::Integer(v) if v == -i));
+        }
+        assert!(matches!(m.get(Value::Boolean(false)), Value::Integer(7)));
+        assert_eq!(m.hash.live as usize, 2000 + 3000 + 1);
+        assert_eq!(
+            m.hash.slots.iter().filter(|s| !s.value_is_nil()).count(),
+            5001
+        );
+        // lua5.4's node count for them: a power of two.
+        assert!(m.hash.lua_size().is_power_of_two() && m.hash.lua_size() >= 5001);
     }
 }
