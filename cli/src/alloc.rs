@@ -141,35 +141,6 @@ fn prefetch(p: *mut u8) {
     let _ = p;
 }
 
-/// Settle glibc's thresholds for the large blocks (a table's parts, big strings and
-/// buffers) that go to the system allocator, at the values its own dynamic adjustment
-/// moves towards: blocks up to 32 MB come from the heap rather than a fresh `mmap` each,
-/// and up to 32 MB free at the top of the heap is kept for the next block rather than
-/// handed back to the system at once. With the defaults, a program that builds a big
-/// table, drops it and builds the next (lua-tests/bench/table_hash.lua: 24 tables of 3 MB
-/// hash parts) had the heap trimmed by ~8 MB every other table and faulted the pages back
-/// in, zeroed by the kernel: 25,000 page faults and 12% of its time, against 3,200 page
-/// faults with these settings. The peak resident memory is unchanged; after a peak up to
-/// 32 MB more may stay resident. Called once at start-up; no effect on other platforms.
-pub fn configure_system_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
-        }
-        // From glibc's <malloc.h>.
-        const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
-        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
-        const LARGE: std::ffi::c_int = 32 << 20;
-        // SAFETY: `mallopt` only sets the allocator's parameters; a refused value (its
-        // result is 0) leaves the default, which is correct, only slower.
-        unsafe {
-            mallopt(M_MMAP_THRESHOLD, LARGE);
-            mallopt(M_TRIM_THRESHOLD, LARGE);
-        }
-    }
-}
-
 /// The allocator (see the module documentation).
 pub struct SizeClasses;
 

@@ -152,7 +152,6 @@ struct HotReloadArgs {
 }
 
 fn main() -> ExitCode {
-    alloc::configure_system_allocator();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let interpreter = argv
         .first()
