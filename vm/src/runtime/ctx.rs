@@ -32,6 +32,29 @@ pub struct Ctx<'gc, 'a> {
 }
 
 impl<'gc, 'a> Ctx<'gc, 'a> {
+    /// The context of the native `func` called at `func_slot` of `th`, its `nargs`
+    /// arguments just above it.
+    #[inline(always)]
+    pub(crate) fn for_call(
+        mc: &'gc Mutation<'gc>,
+        state: &'gc State<'gc>,
+        thread: Thread<'gc>,
+        th: &'a mut ThreadState<'gc>,
+        func: NativeFunction<'gc>,
+        func_slot: usize,
+        nargs: usize,
+    ) -> Self {
+        Ctx {
+            mc,
+            state,
+            thread,
+            th,
+            func,
+            args_start: func_slot + 1,
+            nargs,
+        }
+    }
+
     #[inline]
     pub fn nargs(&self) -> usize {
         self.nargs

@@ -538,15 +538,7 @@ fn run_native<'gc, const HOOKED: bool>(
     // windows of the frames under us.
     let old_len = th.stack.len().max(args_end);
     let n = {
-        let mut ctx = Ctx {
-            mc,
-            state,
-            thread,
-            th: &mut *th,
-            func: nf,
-            args_start: func_slot + 1,
-            nargs,
-        };
+        let mut ctx = Ctx::for_call(mc, state, thread, &mut *th, nf, func_slot, nargs);
         f(&mut ctx)
     };
     let n = match n {
@@ -1234,15 +1226,7 @@ fn builtin_dofile<'gc>(
     ret: Ret,
 ) -> LResult<'gc, Option<Event>> {
     let chunk = {
-        let mut ctx = Ctx {
-            mc,
-            state,
-            thread,
-            th: &mut *th,
-            func: nf,
-            args_start: func_slot + 1,
-            nargs,
-        };
+        let mut ctx = Ctx::for_call(mc, state, thread, &mut *th, nf, func_slot, nargs);
         crate::stdlib::base::load_dofile_chunk(&mut ctx)?
     };
     ensure_len(th, func_slot + 2);
@@ -1269,15 +1253,7 @@ fn builtin_require<'gc>(
 ) -> LResult<'gc, Option<Event>> {
     use crate::stdlib::package::{require_start, RequireStart};
     let start = {
-        let mut ctx = Ctx {
-            mc,
-            state,
-            thread,
-            th: &mut *th,
-            func: nf,
-            args_start: func_slot + 1,
-            nargs,
-        };
+        let mut ctx = Ctx::for_call(mc, state, thread, &mut *th, nf, func_slot, nargs);
         require_start(&mut ctx)?
     };
     let load = match start {
@@ -1333,15 +1309,7 @@ fn finish_require<'gc>(
     };
     let nf = load.native;
     let finished = {
-        let mut ctx = Ctx {
-            mc,
-            state,
-            thread,
-            th: &mut *th,
-            func: nf,
-            args_start: outer.func_slot + 1,
-            nargs: 0,
-        };
+        let mut ctx = Ctx::for_call(mc, state, thread, &mut *th, nf, outer.func_slot, 0);
         crate::stdlib::package::require_finish(&mut ctx, load, value)
     };
     let (value, extra) = finished.map_err(|e| builtin_raised(th, nf, e))?;
