@@ -925,8 +925,7 @@ mod tests {
     /// one per `OBJECT_BYTES` of table parts and strings (`Runtime::cycle_ended`).
     fn heap_units(rt: &mut Runtime) -> usize {
         let _account = rt.enter();
-        rt.arena.metrics().total_gc_count()
-            + crate::limits::charged_bytes() / crate::limits::OBJECT_BYTES
+        rt.heap_units()
     }
 
     #[test]

@@ -184,13 +184,17 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// `tostring(_G[name])`.
+    fn global_text(env: &mut LuaEnv<'_, '_>, name: &str) -> String {
+        let key = crate::value::Value::String(env.state.intern(env.mc, name.as_bytes()));
+        let v = env.state.globals.get(key);
+        env.display(v)
+    }
+
     /// A job that sends back `tostring(_G[name])`.
     fn read_global(name: &'static str, reply: mpsc::Sender<String>) -> Job {
         Box::new(move |env: &mut LuaEnv<'_, '_>| {
-            let key = crate::value::Value::String(env.state.intern(env.mc, name.as_bytes()));
-            let v = env.state.globals.get(key);
-            let text = env.display(v);
-            let _ = reply.send(text);
+            let _ = reply.send(global_text(env, name));
         })
     }
 
@@ -218,8 +222,7 @@ mod tests {
     /// and capacity and sets the global `done`.
     fn stack_size_when_looping(reply: mpsc::Sender<(usize, usize)>) -> Job {
         Box::new(move |env: &mut LuaEnv<'_, '_>| {
-            let phase = crate::value::Value::String(env.state.intern(env.mc, b"phase"));
-            if env.display(env.state.globals.get(phase)) != "loop" {
+            if global_text(env, "phase") != "loop" {
                 return;
             }
             let _ = reply.send((env.th.stack.len(), env.th.stack.capacity()));
