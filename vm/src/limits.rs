@@ -465,15 +465,17 @@ pub(crate) fn charged_big_bytes() -> usize {
     with_current(0, |acct| acct.big_bytes.get())
 }
 
-/// `n` bytes of big tables allocated (`sign` true) or freed.
-fn charge_big(n: usize, sign: bool) {
+/// `n` bytes of big tables allocated.
+fn charge_big(n: usize) {
     with_current((), |acct| {
-        let b = acct.big_bytes.get();
-        acct.big_bytes.set(if sign {
-            b.wrapping_add(n)
-        } else {
-            b.saturating_sub(n)
-        })
+        acct.big_bytes.set(acct.big_bytes.get().wrapping_add(n))
+    })
+}
+
+/// `n` bytes of big tables freed.
+fn uncharge_big(n: usize) {
+    with_current((), |acct| {
+        acct.big_bytes.set(acct.big_bytes.get().saturating_sub(n))
     })
 }
 
@@ -544,7 +546,7 @@ impl ChargedSlots {
             } else {
                 self.0 as usize
             };
-            charge_big(big * SLOT_BYTES, true);
+            charge_big(big * SLOT_BYTES);
         }
     }
 }
@@ -553,7 +555,7 @@ impl Clone for ChargedSlots {
     fn clone(&self) -> Self {
         charge(self.0 as usize * SLOT_BYTES);
         if self.0 >= BIG_TABLE_SLOTS {
-            charge_big(self.0 as usize * SLOT_BYTES, true);
+            charge_big(self.0 as usize * SLOT_BYTES);
         }
         ChargedSlots(self.0)
     }
@@ -563,7 +565,7 @@ impl Drop for ChargedSlots {
     fn drop(&mut self) {
         uncharge(self.0 as usize * SLOT_BYTES);
         if self.0 >= BIG_TABLE_SLOTS {
-            charge_big(self.0 as usize * SLOT_BYTES, false);
+            uncharge_big(self.0 as usize * SLOT_BYTES);
         }
     }
 }
