@@ -78,6 +78,15 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         self.th.stack.push(v);
     }
 
+    /// Push the arguments from `from` on as results, in order, and return how many
+    /// (none when `from >= nargs()`): `select`'s results, copied within the stack.
+    pub fn push_args_from(&mut self, from: usize) -> usize {
+        let start = self.args_start + from.min(self.nargs);
+        let end = self.args_start + self.nargs;
+        self.th.stack.extend_from_within(start..end);
+        end - start
+    }
+
     /// Push `v` and return 1 (the common single-result case).
     #[inline]
     pub fn ret1(&mut self, v: Value<'gc>) -> Result<usize, LuaError<'gc>> {

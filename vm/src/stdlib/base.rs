@@ -186,12 +186,8 @@ fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     } else {
         (i - 1).min(n)
     };
-    let vals: Vec<_> = (start..n).map(|j| ctx.arg(j as usize + 1)).collect();
-    let count = vals.len();
-    for v in vals {
-        ctx.push(v);
-    }
-    Ok(count)
+    // Arguments `start + 1..`: `start` is in `0..=n` here.
+    Ok(ctx.push_args_from(start as usize + 1))
 }
 
 fn rawget<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {

@@ -66,6 +66,30 @@ fn int_if_exact<'gc>(f: f64) -> Value<'gc> {
     }
 }
 
+/// Floats in this range convert to `i64` exactly after rounding to an integer.
+const I64_RANGE: std::ops::Range<f64> = -9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0;
+
+/// `math.floor` of a float: an integer when it fits, as lua5.4 gives, else the float.
+/// Through the truncating conversion rather than `f64::floor`: without SSE4.1 that is a
+/// library call, and this is the common `math.floor(i / 2)`.
+fn floor_float<'gc>(f: f64) -> Value<'gc> {
+    if I64_RANGE.contains(&f) {
+        // Truncation rounds toward zero: one above the floor for negative non-integers.
+        let t = f as i64;
+        return Value::Integer(if (t as f64) > f { t - 1 } else { t });
+    }
+    Value::Number(f.floor())
+}
+
+/// `math.ceil` of a float, as [`floor_float`].
+fn ceil_float<'gc>(f: f64) -> Value<'gc> {
+    if I64_RANGE.contains(&f) {
+        let t = f as i64;
+        return Value::Integer(if (t as f64) < f { t + 1 } else { t });
+    }
+    Value::Number(f.ceil())
+}
+
 fn abs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = match ctx.arg(0) {
         Value::Integer(i) => Value::Integer(i.wrapping_abs()),
@@ -77,7 +101,8 @@ fn abs<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn floor<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = match ctx.arg(0) {
         v @ Value::Integer(_) => v,
-        _ => int_if_exact(ctx.check_float(0)?.floor()),
+        Value::Number(f) => floor_float(f),
+        _ => floor_float(ctx.check_float(0)?),
     };
     ctx.ret1(v)
 }
@@ -85,7 +110,8 @@ fn floor<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn ceil<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = match ctx.arg(0) {
         v @ Value::Integer(_) => v,
-        _ => int_if_exact(ctx.check_float(0)?.ceil()),
+        Value::Number(f) => ceil_float(f),
+        _ => ceil_float(ctx.check_float(0)?),
     };
     ctx.ret1(v)
 }
@@ -302,10 +328,12 @@ fn extreme<'gc>(ctx: &mut Ctx<'gc, '_>, want_max: bool) -> R<'gc> {
     let mut best = ctx.check_any(0)?;
     for i in 1..ctx.nargs() {
         let v = ctx.arg(i);
-        let wins = if want_max {
-            ctx.less_than(best, v)?
-        } else {
-            ctx.less_than(v, best)?
+        // Numbers of one kind compare inline; the rest as `<` does (metamethods, errors).
+        let (lo, hi) = if want_max { (best, v) } else { (v, best) };
+        let wins = match (lo, hi) {
+            (Value::Integer(a), Value::Integer(b)) => a < b,
+            (Value::Number(a), Value::Number(b)) => a < b,
+            _ => ctx.less_than(lo, hi)?,
         };
         if wins {
             best = v;
