@@ -225,22 +225,20 @@ pub enum RetKind {
     /// An ordinary call from a Lua frame (or from a marker frame below).
     Normal,
     /// A metamethod whose first result goes to this stack slot (`__index`, `__add`, ...).
-    Register(usize),
+    /// Stack positions here are `u32` (the stack stays below `MAX_STACK`): a smaller
+    /// `RetKind` keeps every frame smaller, and a call writes and reads less.
+    Register(u32),
     /// A comparison metamethod: `if truthy(result) ~= k then pc += 1`.
     CondJump { k: bool, negate: bool },
     /// Results ignored (`__newindex`, `__close`).
     Discard,
     /// A `__concat` step of a `Concat` over `stack[first..end]`; the result replaces the last
     /// two values, and the concatenation goes on.
-    Concat {
-        first: usize,
-        end: usize,
-        dest: usize,
-    },
+    Concat { first: u32, end: u32, dest: u32 },
     /// A `__close` call of a `Close` instruction; closing goes on down to `level`. Values
     /// up to `top` (the results of a call that a following `return` passes on) are kept:
     /// handlers run above them, and `top` is restored when closing is done.
-    Close { level: usize, top: usize },
+    Close { level: u32, top: u32 },
 }
 
 #[derive(Collect)]

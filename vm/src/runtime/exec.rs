@@ -1468,7 +1468,7 @@ pub(crate) fn deliver<'gc>(
                 };
                 match ret.kind {
                     RetKind::Normal => place_for_lua_caller(th, ret.func_slot, n, ret.nresults),
-                    RetKind::Register(dest) => th.stack[dest] = first,
+                    RetKind::Register(dest) => th.stack[dest as usize] = first,
                     RetKind::CondJump { k, negate } => {
                         if (first.is_truthy() != negate) != k {
                             f.pc += 1;
@@ -1480,6 +1480,7 @@ pub(crate) fn deliver<'gc>(
                         end,
                         dest,
                     } => {
+                        let (lo, end, dest) = (lo as usize, end as usize, dest as usize);
                         th.stack[end - 2] = first;
                         ensure_len(th, frame_end);
                         return concat_run(mc, state, thread, th, lo, end - 1, dest)
@@ -1487,7 +1488,7 @@ pub(crate) fn deliver<'gc>(
                     }
                     RetKind::Close { level, top } => {
                         ensure_len(th, frame_end);
-                        return close_run(mc, state, thread, th, level, top);
+                        return close_run(mc, state, thread, th, level as usize, top as usize);
                     }
                 }
                 ensure_len(th, frame_end.max(th.top));
@@ -1726,7 +1727,11 @@ fn concat_run<'gc>(
                 mm,
                 &[a, b],
                 1,
-                RetKind::Concat { first, end, dest },
+                RetKind::Concat {
+                    first: first as u32,
+                    end: end as u32,
+                    dest: dest as u32,
+                },
             )
             .map(Concatenated::Called);
         }
@@ -1769,7 +1774,10 @@ fn close_run<'gc>(
             mm,
             &[v, Value::Nil],
             0,
-            RetKind::Close { level, top },
+            RetKind::Close {
+                level: level as u32,
+                top: top as u32,
+            },
         )? {
             return Ok(Some(ev));
         }
@@ -3760,7 +3768,7 @@ fn index_slow<'gc>(
             mm,
             &[o, key],
             1,
-            RetKind::Register(dest),
+            RetKind::Register(dest as u32),
         )),
         Index::NotIndexable(v) => Err(not_indexable_error(mc, th, v, obj, src)),
         Index::Loop => Err(runtime_error(
@@ -3839,7 +3847,7 @@ fn arith_step<'gc>(
             mm,
             &[x, y],
             1,
-            RetKind::Register(dest),
+            RetKind::Register(dest as u32),
         )),
     }
 }
@@ -3944,7 +3952,7 @@ fn len_slow<'gc>(
             // lua5.4 passes the operand twice.
             &[x, x],
             1,
-            RetKind::Register(dest),
+            RetKind::Register(dest as u32),
         ));
     }
     match x {
@@ -5771,11 +5779,62 @@ fn do_return_general<'gc>(
     n: usize,
 ) -> LResult<'gc, Option<Event>> {
     if let Some(Frame::Lua(f)) = th.frames.last() {
-        if return_many_fast(th, f.base, start, n) {
+        let base = f.base;
+        if return_many_fast(th, base, start, n) || return_to_metamethod_site(th, base, start, n) {
             return Ok(None);
         }
     }
     do_return_slow(mc, state, thread, th, start, n)
+}
+
+/// The return of a metamethod that Lua code's instruction called (`__add`, `__index`,
+/// `__eq`, `__lt`, `__newindex`, ...: `RetKind::Register`, `CondJump` or `Discard`) into
+/// that Lua frame: its first result (nil if none) is stored in the destination register or
+/// decides the jump (or is dropped), as `deliver` does, without `do_return_slow`'s and `deliver`'s general cases. `false`
+/// (nothing done) for any other return, or with to-be-closed variables pending.
+#[inline(always)]
+fn return_to_metamethod_site(
+    th: &mut ThreadState<'_>,
+    base: usize,
+    start: usize,
+    n: usize,
+) -> bool {
+    let depth = th.frames.len();
+    if depth < 2 || th.tbc.last().is_some_and(|&i| i >= base) {
+        return false;
+    }
+    let (kind, cell_base) = match &th.frames[depth - 1] {
+        Frame::Lua(f)
+            if matches!(
+                f.ret.kind,
+                RetKind::Register(_) | RetKind::CondJump { .. } | RetKind::Discard
+            ) =>
+        {
+            (f.ret.kind, f.cell_base)
+        }
+        _ => return false,
+    };
+    let Frame::Lua(caller) = &th.frames[depth - 2] else {
+        return false;
+    };
+    let caller_end = lua_frame_end(caller);
+    let first = if n > 0 { th.stack[start] } else { Value::Nil };
+    th.cells.truncate(cell_base);
+    th.frames.truncate(depth - 1);
+    match kind {
+        RetKind::Register(dest) => th.stack[dest as usize] = first,
+        RetKind::CondJump { k, negate } => {
+            if (first.is_truthy() != negate) != k {
+                if let Some(Frame::Lua(caller)) = th.frames.last_mut() {
+                    caller.pc += 1;
+                }
+            }
+        }
+        RetKind::Discard => {}
+        _ => unreachable!("checked above"),
+    }
+    ensure_len(th, caller_end.max(th.top));
+    true
 }
 
 #[inline(never)]
