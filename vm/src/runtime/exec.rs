@@ -1543,6 +1543,19 @@ fn call_meta_at<'gc>(
         nresults,
         kind,
     };
+    // A Lua metamethod called from Lua code (the common case: `__index`, `__add`, `__eq`
+    // functions) is pushed as the `Call` instruction pushes a callee; `setup_call` handles
+    // the rest (varargs, natives, `__call`, hooks, stack and depth limits with their errors).
+    if let (Value::Function(callee), None, Some(Frame::Lua(f))) = (mm, &th.hook, th.frames.last()) {
+        let meta_depth = f.meta_depth + u32::from(kind != RetKind::Normal);
+        if meta_depth as usize <= MAX_NATIVE_DEPTH {
+            let simple = kind == RetKind::Normal && matches!(nresults, -1..=1);
+            let shape = (false, simple, meta_depth);
+            if push_lua_frame(th, callee, slot, args.len(), ret, shape).is_some() {
+                return Ok(None);
+            }
+        }
+    }
     setup_call(mc, state, thread, th, slot, args.len(), ret, false)
 }
 
