@@ -273,6 +273,9 @@ pub struct HostState {
     pub refs: crate::embed::RefTable,
     /// Writable files `io` opened, flushed by `os.exit`.
     pub writable_files: crate::stdlib::io::WritableFiles,
+    /// The handle of `io.stdout` as the io library made it: `print` writes through its
+    /// buffer (see `stdlib::io::write_stdout`).
+    pub stdout_file: Option<crate::stdlib::io::SharedFile>,
     /// True while finalizers run: `collectgarbage` does nothing and returns fail, and no
     /// collection starts, as in lua5.4.
     pub in_finalizer: bool,
@@ -455,6 +458,7 @@ impl<'gc> State<'gc> {
                 limits: crate::limits::RunLimits::default(),
                 refs: crate::embed::RefTable::default(),
                 writable_files: Vec::new(),
+                stdout_file: None,
                 in_finalizer: false,
                 closing: false,
                 warnings_on: false,

@@ -89,10 +89,7 @@ fn print<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         line.extend_from_slice(s.as_bytes());
     }
     line.push(b'\n');
-    let mut out = std::io::stdout().lock();
-    // Like C's stdout to a pipe, failures (a closed pipe) are ignored by print.
-    let _ = out.write_all(&line);
-    let _ = out.flush();
+    super::io::write_stdout(ctx.state, &line);
     Ok(0)
 }
 
@@ -528,7 +525,7 @@ pub(crate) fn warning(state: &State<'_>, msg: &[u8]) {
     let mut line = b"Lua warning: ".to_vec();
     line.extend_from_slice(msg);
     line.push(b'\n');
-    let _ = std::io::stdout().flush();
+    super::io::flush_stdout(state);
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(&line);
     let _ = err.flush();
