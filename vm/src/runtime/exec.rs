@@ -5348,12 +5348,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     let nvarargs = frame!().nvarargs;
                     let want = if c == 0 { nvarargs } else { c as usize - 1 };
                     ensure_len(th, ra + want);
-                    for i in 0..want {
-                        th.stack[ra + i] = if i < nvarargs {
-                            th.stack[base - nvarargs + i]
-                        } else {
-                            Value::Nil
-                        };
+                    let have = want.min(nvarargs);
+                    let from = base - nvarargs;
+                    for i in 0..have {
+                        // SAFETY: `ra + want` is inside the stack (ensured above), and the
+                        // extra arguments `from..base` are below the register window.
+                        unsafe { copy_slot_unchecked(&mut th.stack, ra + i, from + i) };
+                    }
+                    for v in &mut th.stack[ra + have..ra + want] {
+                        *v = Value::Nil;
                     }
                     if c == 0 {
                         th.top = ra + want;
