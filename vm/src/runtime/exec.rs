@@ -1468,13 +1468,9 @@ pub(crate) fn deliver<'gc>(
                 };
                 match ret.kind {
                     RetKind::Normal => place_for_lua_caller(th, ret.func_slot, n, ret.nresults),
-                    RetKind::Register(dest) => th.stack[dest as usize] = first,
-                    RetKind::CondJump { k, negate } => {
-                        if (first.is_truthy() != negate) != k {
-                            f.pc += 1;
-                        }
+                    RetKind::Register(_) | RetKind::CondJump { .. } | RetKind::Discard => {
+                        place_meta_result(&mut th.stack, f, ret.kind, first)
                     }
-                    RetKind::Discard => {}
                     RetKind::Concat {
                         first: lo,
                         end,
@@ -1543,9 +1539,6 @@ fn call_meta_at<'gc>(
         nresults,
         kind,
     };
-    // A Lua metamethod called from Lua code (the common case: `__index`, `__add`, `__eq`
-    // functions) is pushed as the `Call` instruction pushes a callee; `setup_call` handles
-    // the rest (varargs, natives, `__call`, hooks, stack and depth limits with their errors).
     if let (Value::Function(callee), None, Some(Frame::Lua(f))) = (mm, &th.hook, th.frames.last()) {
         let meta_depth = f.meta_depth + u32::from(kind != RetKind::Normal);
         if meta_depth as usize <= MAX_NATIVE_DEPTH {
@@ -5805,9 +5798,9 @@ fn do_return_general<'gc>(
 
 /// The return of a metamethod that Lua code's instruction called (`__add`, `__index`,
 /// `__eq`, `__lt`, `__newindex`, ...: `RetKind::Register`, `CondJump` or `Discard`) into
-/// that Lua frame: its first result (nil if none) is stored in the destination register or
-/// decides the jump (or is dropped), as `deliver` does, without `do_return_slow`'s and `deliver`'s general cases. `false`
-/// (nothing done) for any other return, or with to-be-closed variables pending.
+/// that Lua frame, placed by [`place_meta_result`] as `deliver` places it, without
+/// `do_return_slow`'s and `deliver`'s general cases. `false` (nothing done) for any other
+/// return, or with to-be-closed variables pending.
 #[inline(always)]
 fn return_to_metamethod_site(
     th: &mut ThreadState<'_>,
@@ -5830,27 +5823,42 @@ fn return_to_metamethod_site(
         }
         _ => return false,
     };
-    let Frame::Lua(caller) = &th.frames[depth - 2] else {
+    if !matches!(th.frames[depth - 2], Frame::Lua(_)) {
         return false;
-    };
-    let caller_end = lua_frame_end(caller);
+    }
     let first = if n > 0 { th.stack[start] } else { Value::Nil };
     th.cells.truncate(cell_base);
     th.frames.truncate(depth - 1);
+    let Some(Frame::Lua(caller)) = th.frames.last_mut() else {
+        unreachable!("checked above")
+    };
+    let caller_end = lua_frame_end(caller);
+    place_meta_result(&mut th.stack, caller, kind, first);
+    ensure_len(th, caller_end.max(th.top));
+    true
+}
+
+/// A metamethod's first result handed to the instruction of the Lua frame `caller` that
+/// called it: stored in its register (`Register`), deciding its conditional jump
+/// (`CondJump`: the next instruction is skipped unless the result's truth, negated if
+/// `negate`, is `k`), or dropped (`Discard`).
+#[inline(always)]
+fn place_meta_result<'gc>(
+    stack: &mut [Value<'gc>],
+    caller: &mut LuaFrame<'gc>,
+    kind: RetKind,
+    first: Value<'gc>,
+) {
     match kind {
-        RetKind::Register(dest) => th.stack[dest as usize] = first,
+        RetKind::Register(dest) => stack[dest as usize] = first,
         RetKind::CondJump { k, negate } => {
             if (first.is_truthy() != negate) != k {
-                if let Some(Frame::Lua(caller)) = th.frames.last_mut() {
-                    caller.pc += 1;
-                }
+                caller.pc += 1;
             }
         }
         RetKind::Discard => {}
-        _ => unreachable!("checked above"),
+        other => unreachable!("not a metamethod's result: {other:?}"),
     }
-    ensure_len(th, caller_end.max(th.top));
-    true
 }
 
 #[inline(never)]
