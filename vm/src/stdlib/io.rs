@@ -481,16 +481,15 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_value(mc, state, mt, "__gc", native(mc, "gc", f_gc));
     set_value(mc, state, state.registry, METATABLE_KEY, Value::Table(mt));
 
-    let stdin = new_file(mc, state, mt, FileHandle::new(Raw::Stdin, BufMode::Full));
+    let (stdin, _) = new_file(mc, state, mt, FileHandle::new(Raw::Stdin, BufMode::Full));
     let stdout_mode = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         BufMode::Line
     } else {
         BufMode::Full
     };
-    let stdout_handle = Rc::new(RefCell::new(FileHandle::new(Raw::Stdout, stdout_mode)));
-    state.host.borrow_mut().stdout_file = Some(stdout_handle.clone());
-    let stdout = new_file_from(mc, state, mt, stdout_handle);
-    let stderr = new_file(mc, state, mt, FileHandle::new(Raw::Stderr, BufMode::No));
+    let (stdout, handle) = new_file(mc, state, mt, FileHandle::new(Raw::Stdout, stdout_mode));
+    state.host.borrow_mut().stdout_file = Some(handle);
+    let (stderr, _) = new_file(mc, state, mt, FileHandle::new(Raw::Stderr, BufMode::No));
     set_value(mc, state, io, "stdin", stdin);
     set_value(mc, state, io, "stdout", stdout);
     set_value(mc, state, io, "stderr", stderr);
@@ -506,25 +505,23 @@ fn native<'gc>(
     Value::NativeFunction(new_native(mc, name, NativeKind::Fn(f), Vec::new()))
 }
 
+/// A standard file's userdata, and the handle it shares.
 fn new_file<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
     mt: Table<'gc>,
     handle: FileHandle,
-) -> Value<'gc> {
-    new_file_from(mc, state, mt, Rc::new(RefCell::new(handle)))
-}
-
-fn new_file_from<'gc>(
-    mc: &Mutation<'gc>,
-    state: &State<'gc>,
-    mt: Table<'gc>,
-    shared: Shared,
-) -> Value<'gc> {
+) -> (Value<'gc>, Shared) {
+    let shared = Rc::new(RefCell::new(handle));
     if !matches!(shared.borrow().raw, Some(Raw::Stdin)) {
         register_writable(state, &shared);
     }
-    Value::UserData(new_userdata(mc, Box::new(LuaFile(shared)), Some(mt)))
+    let file = Value::UserData(new_userdata(
+        mc,
+        Box::new(LuaFile(shared.clone())),
+        Some(mt),
+    ));
+    (file, shared)
 }
 
 /// `print`'s output: `bytes` written to standard output through `io.stdout`'s buffer
