@@ -521,28 +521,16 @@ fn pending_finalizers_run_after_an_uncaught_error_but_not_on_a_plain_os_exit() {
 
 #[test]
 fn debug_debug_runs_commands_from_stdin_until_cont() {
-    use std::io::Write;
     let dir = temp_dir("debugdebug");
     std::fs::write(
         dir.join("dbg.lua"),
         "local x = 1\ndebug.debug()\nprint('after', X)\n",
     )
     .unwrap();
-    let mut child = wayfinder()
-        .current_dir(&dir)
-        .args(["run", "dbg.lua"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"X = 41 + 1\nerror('oops')\nprint(\ncont\nprint('not run')\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_input(
+        wayfinder().current_dir(&dir).args(["run", "dbg.lua"]),
+        "X = 41 + 1\nerror('oops')\nprint(\ncont\nprint('not run')\n",
+    );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "after\t42\n");
     // As lua5.4: a prompt per line read, then the error messages.
@@ -553,16 +541,13 @@ fn debug_debug_runs_commands_from_stdin_until_cont() {
     );
 }
 
-/// Runs `wayfinder run name` in `dir` through `sh`, its stderr joined to its stdout (one
-/// pipe, as `2>&1`), with `input` on its stdin; returns the exit code and that output.
-fn run_joined(dir: &Path, name: &str, input: &str) -> (Option<i32>, String) {
+/// Runs `command` with `input` on its stdin and its stdout and stderr captured.
+fn output_with_input(command: &mut Command, input: &str) -> Output {
     use std::io::Write;
-    let command = format!("'{}' run {name} 2>&1", env!("CARGO_BIN_EXE_wayfinder"));
-    let mut child = Command::new("sh")
-        .current_dir(dir)
-        .args(["-c", &command])
+    let mut child = command
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     child
@@ -571,7 +556,17 @@ fn run_joined(dir: &Path, name: &str, input: &str) -> (Option<i32>, String) {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Runs `wayfinder run name` in `dir` through `sh`, its stderr joined to its stdout (one
+/// pipe, as `2>&1`), with `input` on its stdin; returns the exit code and that output.
+fn run_joined(dir: &Path, name: &str, input: &str) -> (Option<i32>, String) {
+    let command = format!("'{}' run {name} 2>&1", env!("CARGO_BIN_EXE_wayfinder"));
+    let out = output_with_input(
+        Command::new("sh").current_dir(dir).args(["-c", &command]),
+        input,
+    );
     (out.status.code(), text(&out.stdout))
 }
 
