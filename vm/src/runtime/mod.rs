@@ -107,7 +107,10 @@ impl Runtime {
         Runtime {
             arena,
             fuel: DEFAULT_FUEL,
-            slice_fuel: DEFAULT_FUEL,
+            // Short until the first slice has shown its allocation rate: a full first
+            // slice let a program that allocates at once pile up ~10,000 objects before the
+            // first collection (conformance/gc_first_slice.lua).
+            slice_fuel: MIN_SLICE_FUEL,
             account,
         }
     }
