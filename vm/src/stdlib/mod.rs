@@ -42,7 +42,10 @@ pub fn open_all<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     socket::open(mc, state);
 }
 
-/// `t[name] = native function`.
+/// `t[name] = native function`. Not inlined, here and below: each library's `open` calls
+/// these dozens of times, and inlined they made the start-up code (resident in every
+/// run) several times larger.
+#[inline(never)]
 pub fn set_fn<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
@@ -55,6 +58,7 @@ pub fn set_fn<'gc>(
 }
 
 /// `t[name] = builtin` (a function the executor implements itself).
+#[inline(never)]
 pub fn set_builtin<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
@@ -67,6 +71,7 @@ pub fn set_builtin<'gc>(
 }
 
 /// `t[name] = v`.
+#[inline(never)]
 pub fn set_value<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
