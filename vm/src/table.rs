@@ -1469,6 +1469,15 @@ fn str_addr(s: crate::string::LuaString<'_>) -> u64 {
     Gc::as_ptr(s.gc()) as usize as u64
 }
 
+/// What the first pass of a string key's probe found (`HashPart::str_chain_by_address`):
+/// the slot holding that very string object; no such slot, the probe ending at the given
+/// slot; or no such slot but a string with the same hash bits before that slot.
+enum AddressProbe {
+    Found(usize),
+    Absent(usize),
+    SameHash(usize),
+}
+
 /// `Slot::meta` of a string key.
 #[inline(always)]
 fn str_meta(s: crate::string::LuaString<'_>) -> u64 {
@@ -1684,9 +1693,14 @@ impl<'gc> HashPart<'gc> {
         }
     }
 
+    /// The part has slots here (the caller read the home slot).
     #[inline(never)]
     fn slot_of_str_probe(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
-        self.slot_of_str(key)
+        match self.str_chain_by_address(key) {
+            AddressProbe::Found(i) => Some(i),
+            AddressProbe::Absent(_) => None,
+            AddressProbe::SameHash(end) => self.str_chain_by_bytes(key, end).0,
+        }
     }
 
     /// `slot_of` for a string key.
@@ -1699,14 +1713,25 @@ impl<'gc> HashPart<'gc> {
     }
 
     /// The probe of a string key (the part has slots): the slot holding it, if any, and
-    /// the empty slot that ends its chain (any slot in a full part). The first pass compares the slots' kind and
-    /// hash bits and the object's address: the key is usually the very object stored
-    /// (constants and interned names, or the same run-time string used again). Only when
-    /// that finds nothing and some other string of the chain has the same hash bits are
-    /// the bytes compared (an equal string may be a different object: run-time strings
+    /// the empty slot that ends its chain (any slot in a full part). The first pass
+    /// (`str_chain_by_address`) compares the slots' kind and hash bits and the object's
+    /// address: the key is usually the very object stored (constants and interned names, or
+    /// the same run-time string used again). Only when that finds nothing and some other
+    /// string of the chain has the same hash bits are the bytes compared
+    /// (`str_chain_by_bytes`: an equal string may be a different object, run-time strings
     /// are not all interned).
     #[inline]
     fn str_chain(&self, key: crate::string::LuaString<'gc>) -> (Option<usize>, usize) {
+        match self.str_chain_by_address(key) {
+            AddressProbe::Found(i) => (Some(i), i),
+            AddressProbe::Absent(end) => (None, end),
+            AddressProbe::SameHash(end) => self.str_chain_by_bytes(key, end),
+        }
+    }
+
+    /// The first pass of `str_chain`.
+    #[inline(always)]
+    fn str_chain_by_address(&self, key: crate::string::LuaString<'gc>) -> AddressProbe {
         let mask = self.slots.len() - 1;
         let (meta, bits) = (str_meta(key), str_addr(key));
         let start = Slot::home(meta, mask);
@@ -1717,7 +1742,7 @@ impl<'gc> HashPart<'gc> {
             let s = unsafe { self.slots.get_unchecked(i) };
             if s.key_meta() == meta {
                 if s.bits == bits {
-                    return (Some(i), i);
+                    return AddressProbe::Found(i);
                 }
                 same_hash = true;
             } else if s.is_empty() {
@@ -1729,13 +1754,27 @@ impl<'gc> HashPart<'gc> {
                 break;
             }
         }
-        if !same_hash {
-            return (None, i);
+        if same_hash {
+            AddressProbe::SameHash(i)
+        } else {
+            AddressProbe::Absent(i)
         }
-        // The slots from `start` up to `end` (exclusive; all of them when the part is
-        // full and `end == start`): `same_hash` means there is at least one.
-        let end = i;
-        let mut i = start;
+    }
+
+    /// The second pass of `str_chain`: the slots from the key's home up to `end`
+    /// (exclusive; all of them when the part is full and `end` is the home), at least one
+    /// of which holds a string with the key's hash bits. Out of line: it is rare, and
+    /// inlined it made the lookup keep its registers on the stack.
+    #[cold]
+    #[inline(never)]
+    fn str_chain_by_bytes(
+        &self,
+        key: crate::string::LuaString<'gc>,
+        end: usize,
+    ) -> (Option<usize>, usize) {
+        let mask = self.slots.len() - 1;
+        let meta = str_meta(key);
+        let mut i = Slot::home(meta, mask);
         loop {
             let s = &self.slots[i];
             if s.key_meta() == meta && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes()) {
