@@ -5073,11 +5073,11 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             let shape = (false, simple, meta_depth);
                             push_lua_frame(th, callee, func_slot, nargs, ret, shape)
                         };
-                        if let Some(callee_proto) = pushed {
+                        if let Some((callee_proto, new_base)) = pushed {
                             if *fuel <= 0 {
                                 return Ok(Event::OutOfFuel);
                             }
-                            enter_callee!(callee, callee_proto, func_slot + 1);
+                            enter_callee!(callee, callee_proto, new_base);
                         }
                     }
                     let nresults = c as i32 - 1;
@@ -5120,11 +5120,11 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             let shape = (true, old.simple_return, old.meta_depth);
                             push_lua_frame(th, callee, dest, nargs, old.ret, shape)
                         };
-                        if let Some(callee_proto) = pushed {
+                        if let Some((callee_proto, new_base)) = pushed {
                             if *fuel <= 0 {
                                 return Ok(Event::OutOfFuel);
                             }
-                            enter_callee!(callee, callee_proto, dest + 1);
+                            enter_callee!(callee, callee_proto, new_base);
                         }
                         let res = setup_call(mc, state, thread, th, dest, nargs, old.ret, true);
                         if *fuel <= 0 {
@@ -5266,8 +5266,8 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             let shape = (false, from_lua && c <= 1, meta_depth);
                             push_lua_frame(th, callee, ra + 4, 2, ret, shape)
                         };
-                        if let Some(callee_proto) = pushed {
-                            enter_callee!(callee, callee_proto, ra + 5);
+                        if let Some((callee_proto, new_base)) = pushed {
+                            enter_callee!(callee, callee_proto, new_base);
                         }
                     }
                     let depth = th.frames.len();
@@ -5504,10 +5504,11 @@ fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
     th.top.min(th.stack.len()).saturating_sub(from)
 }
 
-/// Push a frame for a call of a non-vararg Lua function whose arguments are already in
-/// place after `func_slot` (its results go as `ret` says). `shape`: the frame's `is_tail`,
-/// `simple_return` and `meta_depth`. Returns the callee's prototype, or `None` (nothing
-/// done) when the general `setup_call` must handle it (vararg callee, stack overflow).
+/// Push a frame for a call of a Lua function whose arguments are already in place after
+/// `func_slot` (its results go as `ret` says). `shape`: the frame's `is_tail`,
+/// `simple_return` and `meta_depth`. Returns the callee's prototype and the frame's base,
+/// or `None` (nothing done) when the general `setup_call` must handle it (the stack would
+/// overflow).
 #[inline(always)]
 fn push_lua_frame<'gc>(
     th: &mut ThreadState<'gc>,
@@ -5516,11 +5517,11 @@ fn push_lua_frame<'gc>(
     nargs: usize,
     ret: Ret,
     shape: (bool, bool, u32),
-) -> Option<&'gc Proto<'gc>> {
+) -> Option<(&'gc Proto<'gc>, usize)> {
     let proto_gc = callee.proto.get();
     let proto = Gc::as_ref(proto_gc);
     if proto.is_vararg {
-        return None;
+        return push_vararg_lua_frame(th, callee, func_slot, nargs, ret, shape);
     }
     let new_base = func_slot + 1;
     let end = new_base + proto.max_registers as usize;
@@ -5543,7 +5544,50 @@ fn push_lua_frame<'gc>(
     push_frame(
         th, callee, proto_gc, new_base, 0, ret, is_tail, simple, meta_depth,
     );
-    Some(proto)
+    Some((proto, new_base))
+}
+
+/// `push_lua_frame` of a vararg function, laid out as `setup_call` lays it out: the
+/// arguments past the fixed parameters stay where they are (the frame's varargs), and the
+/// fixed parameters move above them, where the frame's registers start. Out of line, so
+/// that the common case in the dispatch loop stays small.
+#[inline(never)]
+fn push_vararg_lua_frame<'gc>(
+    th: &mut ThreadState<'gc>,
+    callee: crate::function::Closure<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+    shape: (bool, bool, u32),
+) -> Option<(&'gc Proto<'gc>, usize)> {
+    let proto_gc = callee.proto.get();
+    let proto = Gc::as_ref(proto_gc);
+    let np = proto.num_params as usize;
+    let (base, nvarargs) = if nargs > np {
+        (func_slot + 1 + nargs, nargs - np)
+    } else {
+        (func_slot + 1, 0)
+    };
+    let end = base + proto.max_registers as usize;
+    if th.stack.len() < end {
+        if end > MAX_STACK {
+            return None;
+        }
+        th.stack.resize(end, Value::Nil);
+    }
+    if nvarargs > 0 {
+        th.stack
+            .copy_within(func_slot + 1..func_slot + 1 + np, base);
+    } else {
+        for v in &mut th.stack[base + nargs..base + np] {
+            *v = Value::Nil;
+        }
+    }
+    let (is_tail, simple, meta_depth) = shape;
+    push_frame(
+        th, callee, proto_gc, base, nvarargs, ret, is_tail, simple, meta_depth,
+    );
+    Some((proto, base))
 }
 
 /// The metamethod depth of the innermost Lua frame (0 if none): what an ordinary call
