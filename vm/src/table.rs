@@ -83,6 +83,13 @@ pub struct TableData<'gc> {
     /// misses, cleared whenever a key that is not an integer is stored (the only way a
     /// metamethod can appear), and by [`Table::restore`].
     meta_absent: Cell<u32>,
+    /// A filter of the string keys ever added to the hash part: bit `str_key_bit(k)` is
+    /// set for each. A string lookup whose bit is clear misses without a probe: a method
+    /// looked up on an instance misses there before its class has it, and a full small
+    /// part would be probed slot by slot to learn that. Bits are never cleared (a removed
+    /// key's bit stays: a filter can only answer "maybe"), so a table whose keys come
+    /// and go ends up with every bit set and pays one test per probe.
+    str_keys: u8,
     /// Which parts are weak (`__mode` of the metatable when it was set): see `weak.rs`.
     weak: WeakMode,
     /// Marked for finalization (`__gc` in the metatable when it was set) and not yet
@@ -410,7 +417,7 @@ impl<'gc> Table<'gc> {
     #[inline(always)]
     pub fn get_str_into(self, key: crate::string::LuaString<'gc>, dest: &mut Value<'gc>) -> bool {
         let data = self.peek();
-        data.store_found(data.hash.slot_of_str_fast(key), dest)
+        data.store_found(data.str_slot(key), dest)
     }
 
     /// The table's data for the executor's read fast paths, without the `RefLock`'s borrow
@@ -626,6 +633,7 @@ impl<'gc> Table<'gc> {
             charged: d.charged.clone(),
             weak: d.weak,
             meta_absent: d.meta_absent.clone(),
+            str_keys: d.str_keys,
             finalizer: d.finalizer,
         })
     }
@@ -693,7 +701,7 @@ impl<'gc> TableData<'gc> {
     #[inline(always)]
     fn get_into(&self, key: Value<'gc>, dest: &mut Value<'gc>) -> bool {
         match key {
-            Value::String(s) => self.store_found(self.hash.slot_of_str_fast(s), dest),
+            Value::String(s) => self.store_found(self.str_slot(s), dest),
             Value::Integer(i) => self.get_int_into(i, dest),
             Value::Number(f) => match crate::arith::float_to_int_exact(f) {
                 Some(i) => self.get_int_into(i, dest),
@@ -748,6 +756,22 @@ impl<'gc> TableData<'gc> {
         true
     }
 
+    /// `HashPart::slot_of_str_fast`, with a probe past the home slot skipped when the key's
+    /// bit is clear in `str_keys`.
+    #[inline(always)]
+    fn str_slot(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
+        self.hash.slot_of_str_fast(key, self.str_keys)
+    }
+
+    /// Record a key added to the hash part in `str_keys` (only strings are looked up
+    /// through the filter).
+    #[inline(always)]
+    fn note_key(&mut self, key: Value<'gc>) {
+        if let Value::String(s) = key {
+            self.str_keys |= str_key_bit(s);
+        }
+    }
+
     /// [`Table::meta_get`] on this table's data: a miss sets the event's bit in
     /// `meta_absent`, and a set bit answers nil without a lookup.
     #[inline(always)]
@@ -757,7 +781,7 @@ impl<'gc> TableData<'gc> {
         if absent & bit != 0 {
             return Value::Nil;
         }
-        let v = match self.hash.slot_of_str_fast(name) {
+        let v = match self.str_slot(name) {
             Some(i) => self.hash.slots[i].value(),
             None => Value::Nil,
         };
@@ -861,6 +885,7 @@ impl<'gc> TableData<'gc> {
             None if value.is_nil() => true,
             None if (self.hash.used as usize) < self.hash.lua_size() => {
                 self.meta_absent.set(0);
+                self.str_keys |= str_key_bit(key);
                 self.hash.slots[end] = Slot::new(str_meta(key), str_addr(key), value);
                 self.hash.used += 1;
                 self.hash.live += 1;
@@ -929,6 +954,7 @@ impl<'gc> TableData<'gc> {
         if (self.hash.used as usize) < self.hash.lua_size() {
             if let Some(i) = free {
                 let (meta, bits) = key_parts(key);
+                self.note_key(key);
                 self.hash.slots[i] = Slot::new(meta, bits, value);
                 self.hash.used += 1;
                 self.hash.live += 1;
@@ -944,6 +970,7 @@ impl<'gc> TableData<'gc> {
                 return Ok(());
             }
         }
+        self.note_key(key);
         self.hash.insert_new(key, value);
         Ok(())
     }
@@ -1033,6 +1060,7 @@ impl<'gc> TableData<'gc> {
                 ints += 1;
             }
         };
+        let mut str_keys = 0;
         for s in self.hash.slots.iter() {
             if s.value_is_nil() {
                 continue;
@@ -1040,6 +1068,7 @@ impl<'gc> TableData<'gc> {
             if s.kind() == KEY_INT {
                 count_int(s.bits as i64, &mut nums);
             }
+            str_keys |= s.str_key_bit();
             new_hash.insert_slot(*s);
         }
         if let Value::Integer(i) = extra {
@@ -1049,6 +1078,8 @@ impl<'gc> TableData<'gc> {
             return Ok(false);
         }
         self.hash = new_hash;
+        // A new part: the filter starts again from the keys it holds.
+        self.str_keys = str_keys;
         self.set_alimit(0);
         Ok(true)
     }
@@ -1076,6 +1107,8 @@ impl<'gc> TableData<'gc> {
             self.array = shrunk;
         }
         self.set_alimit(array);
+        // A new part: the filter starts again from the keys it holds.
+        self.str_keys = 0;
         for s in old.slots.iter() {
             if s.value_is_nil() {
                 continue;
@@ -1084,6 +1117,7 @@ impl<'gc> TableData<'gc> {
             if s.kind() == KEY_INT && index < array {
                 self.array[index] = s.value();
             } else {
+                self.str_keys |= s.str_key_bit();
                 self.hash.insert_slot(*s);
             }
         }
@@ -1413,6 +1447,12 @@ impl<'gc> Slot<'gc> {
         (meta >> 32) as usize & mask
     }
 
+    /// The key's bit in `TableData::str_keys` if it is a string (as `str_key_bit`), else 0.
+    #[inline(always)]
+    fn str_key_bit(&self) -> u8 {
+        u8::from(self.kind() == KEY_STRING) << (self.meta >> 61)
+    }
+
     /// Whether the key is this very string object.
     #[inline(always)]
     fn is_str(&self, key: crate::string::LuaString<'gc>) -> bool {
@@ -1476,6 +1516,13 @@ enum AddressProbe {
     Found(usize),
     Absent(usize),
     SameHash(usize),
+}
+
+/// A string key's bit in `TableData::str_keys`: from the hash's top bits, which a small
+/// part's home slot (its low bits) does not use.
+#[inline(always)]
+fn str_key_bit(s: crate::string::LuaString<'_>) -> u8 {
+    1 << (s.hash_value() >> 29)
 }
 
 /// `Slot::meta` of a string key.
@@ -1680,8 +1727,9 @@ impl<'gc> HashPart<'gc> {
     /// interned short strings are); anything else goes to `slot_of_str` out of line, whose
     /// loop would otherwise make the executor keep its registers on the stack around every
     /// field access.
+    /// `str_keys`: the table's filter (`TableData::str_keys`), tested by the probe.
     #[inline(always)]
-    fn slot_of_str_fast(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
+    fn slot_of_str_fast(&self, key: crate::string::LuaString<'gc>, str_keys: u8) -> Option<usize> {
         // With no slots the mask is all ones and `get` finds nothing.
         let i = key.hash_value() as usize & self.slots.len().wrapping_sub(1);
         match self.slots.get(i) {
@@ -1689,13 +1737,18 @@ impl<'gc> HashPart<'gc> {
             // An empty home slot (or no slots): absent, without a call.
             Some(s) if s.is_empty() => None,
             None => None,
-            Some(_) => self.slot_of_str_probe(key),
+            Some(_) => self.slot_of_str_probe(key, str_keys),
         }
     }
 
-    /// The part has slots here (the caller read the home slot).
+    /// The part has slots here (the caller read the home slot). A key whose bit is clear
+    /// in the table's `str_keys` filter is absent without a probe. (The test is here, not
+    /// in the inline part: there it made the executor's field accesses slower.)
     #[inline(never)]
-    fn slot_of_str_probe(&self, key: crate::string::LuaString<'gc>) -> Option<usize> {
+    fn slot_of_str_probe(&self, key: crate::string::LuaString<'gc>, str_keys: u8) -> Option<usize> {
+        if str_keys & str_key_bit(key) == 0 {
+            return None;
+        }
         match self.str_chain_by_address(key) {
             AddressProbe::Found(i) => Some(i),
             AddressProbe::Absent(_) => None,
