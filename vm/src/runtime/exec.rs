@@ -5504,6 +5504,21 @@ fn open_count(th: &ThreadState<'_>, from: usize) -> usize {
     th.top.min(th.stack.len()).saturating_sub(from)
 }
 
+/// Make the stack reach `end`, the top of a frame about to be pushed; `None` (nothing done)
+/// past `MAX_STACK`. The limit is tested only when the stack must grow: one comparison per
+/// call. (A stack longer than `MAX_STACK`, left by a message handler's extra room, lets
+/// calls run up to its length before `setup_call` reports the overflow.)
+#[inline(always)]
+fn grow_for_frame(th: &mut ThreadState<'_>, end: usize) -> Option<()> {
+    if th.stack.len() < end {
+        if end > MAX_STACK {
+            return None;
+        }
+        th.stack.resize(end, Value::Nil);
+    }
+    Some(())
+}
+
 /// Push a frame for a call of a Lua function whose arguments are already in place after
 /// `func_slot` (its results go as `ret` says). `shape`: the frame's `is_tail`,
 /// `simple_return` and `meta_depth`. Returns the callee's prototype and the frame's base,
@@ -5524,16 +5539,7 @@ fn push_lua_frame<'gc>(
         return push_vararg_lua_frame(th, callee, func_slot, nargs, ret, shape);
     }
     let new_base = func_slot + 1;
-    let end = new_base + proto.max_registers as usize;
-    // The stack limit is tested only when the stack must grow: one comparison per call.
-    // (A stack longer than `MAX_STACK`, left by a message handler's extra room, lets
-    // calls run up to its length before `setup_call` reports the overflow.)
-    if th.stack.len() < end {
-        if end > MAX_STACK {
-            return None;
-        }
-        th.stack.resize(end, Value::Nil);
-    }
+    grow_for_frame(th, new_base + proto.max_registers as usize)?;
     let np = proto.num_params as usize;
     if nargs < np {
         for v in &mut th.stack[new_base + nargs..new_base + np] {
@@ -5568,13 +5574,7 @@ fn push_vararg_lua_frame<'gc>(
     } else {
         (func_slot + 1, 0)
     };
-    let end = base + proto.max_registers as usize;
-    if th.stack.len() < end {
-        if end > MAX_STACK {
-            return None;
-        }
-        th.stack.resize(end, Value::Nil);
-    }
+    grow_for_frame(th, base + proto.max_registers as usize)?;
     if nvarargs > 0 {
         th.stack
             .copy_within(func_slot + 1..func_slot + 1 + np, base);
