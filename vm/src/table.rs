@@ -1749,11 +1749,7 @@ impl<'gc> HashPart<'gc> {
         if str_keys & str_key_bit(key) == 0 {
             return None;
         }
-        match self.str_chain_by_address(key) {
-            AddressProbe::Found(i) => Some(i),
-            AddressProbe::Absent(_) => None,
-            AddressProbe::SameHash(end) => self.str_chain_by_bytes(key, end).0,
-        }
+        self.str_chain(key).0
     }
 
     /// `slot_of` for a string key.
