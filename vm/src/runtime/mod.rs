@@ -536,6 +536,11 @@ impl Runtime {
     /// The collector's paced work. Every path to sweeping goes through `sweep_when_marked`,
     /// which clears weak tables first (their dead entries must not outlive the sweep).
     fn paced_collection(&mut self) {
+        if self.arena.metrics().allocation_debt() > 0.0
+            && self.arena.collection_phase() == gc_arena::arena::CollectionPhase::Sleeping
+        {
+            self.forget_cached_strings();
+        }
         let generational = self
             .arena
             .mutate(|_, state| state.host.borrow().gc.mode == state::GcMode::Generational);
@@ -571,6 +576,15 @@ impl Runtime {
         self.arena.cycle_debt();
     }
 
+    /// Empty the cache of recent short strings (`State::string_cache`) as a cycle begins:
+    /// it holds up to 1,024 strings, most of them garbage by then (a loop's temporaries),
+    /// which it would otherwise keep for a cycle more. lua5.4 has no such cache, and its
+    /// heap after a collection is only what is reachable.
+    fn forget_cached_strings(&mut self) {
+        self.arena
+            .mutate(|mc, state| state.forget_cached_strings(mc));
+    }
+
     /// Run the collection cycle in progress to its end, or a whole new one from sleeping.
     fn finish_paced_cycle(&mut self) {
         use gc_arena::arena::CollectionPhase;
@@ -600,6 +614,7 @@ impl Runtime {
     /// The cycles of [`Runtime::full_collection`].
     fn full_collection_cycles(&mut self) {
         use gc_arena::arena::CollectionPhase;
+        self.forget_cached_strings();
         if !self.needs_finalization_step() {
             if self.arena.collection_phase() != CollectionPhase::Sleeping {
                 self.arena.finish_cycle();

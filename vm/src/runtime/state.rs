@@ -626,6 +626,11 @@ impl<'gc> State<'gc> {
         }
     }
 
+    /// Empty the string cache (`Runtime::forget_cached_strings`).
+    pub fn forget_cached_strings(&self, mc: &Mutation<'gc>) {
+        self.string_cache.borrow_mut(mc).fill([(0, None); 2]);
+    }
+
     fn cached_string(&self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         let hash = crate::string::hash_bytes(bytes);
         let i = hash as usize & (STRING_CACHE_SETS - 1);
