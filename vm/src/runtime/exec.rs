@@ -5576,8 +5576,11 @@ fn push_vararg_lua_frame<'gc>(
     };
     grow_for_frame(th, base + proto.max_registers as usize)?;
     if nvarargs > 0 {
-        th.stack
-            .copy_within(func_slot + 1..func_slot + 1 + np, base);
+        // The fixed parameters move above the extra arguments: a few values, copied one
+        // by one (a `memmove` call cost more than the copy).
+        for i in 0..np {
+            copy_slot(&mut th.stack, base + i, func_slot + 1 + i);
+        }
     } else {
         for v in &mut th.stack[base + nargs..base + np] {
             *v = Value::Nil;
