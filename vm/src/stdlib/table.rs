@@ -12,7 +12,7 @@ use crate::table::Table;
 use crate::value::Value;
 
 use super::base::{native_loop_limit, NATIVE_LOOP_CHECK_EVERY};
-use super::{new_library, set_fn, set_value};
+use super::{new_library, set_fn};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -254,7 +254,11 @@ fn pack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         t.set_int(ctx.mc, i as i64 + 1, ctx.arg(i))
             .map_err(|e| ctx.core_error(e.message()))?;
     }
-    set_value(ctx.mc, ctx.state, t, "n", Value::Integer(n as i64));
+    // The one-byte key is a shared interned string (`State::new_string`): interning "n"
+    // again at every call was most of the cost of `pack` for a few values.
+    let key = Value::String(ctx.state.new_string(ctx.mc, b"n"));
+    t.set(ctx.mc, key, Value::Integer(n as i64))
+        .map_err(|e| ctx.core_error(e.message()))?;
     ctx.ret1(Value::Table(t))
 }
 
