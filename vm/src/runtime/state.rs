@@ -344,6 +344,11 @@ pub struct LentHook<'gc> {
     pub hook: Option<Box<HookState<'gc>>>,
 }
 
+/// The type names, in the order `State::type_name` indexes them.
+const TYPE_NAMES: [&str; 8] = [
+    "nil", "boolean", "number", "string", "table", "function", "thread", "userdata",
+];
+
 /// Sets of two slots in `State::string_cache` (a power of two).
 const STRING_CACHE_SETS: usize = 512;
 /// Longest string `State::string_cache` keeps.
@@ -368,6 +373,9 @@ pub struct State<'gc> {
     /// Short strings, shared (see `crate::string`).
     pub strings: Interner<'gc>,
     meta_names: Vec<LuaString<'gc>>,
+    /// The names `type` returns, interned once (`State::type_name`): made through
+    /// `new_string` at every call, `type(x)` cost 150 instructions.
+    type_names: Box<[LuaString<'gc>]>,
     /// The strings of length 0 and 1 (index 0 the empty string, 1 + b the byte `b`),
     /// interned and always alive: `s:sub(i, i)`, `string.char(c)`, one-character
     /// concatenations and `tostring` of a digit reuse them instead of allocating (see
@@ -433,6 +441,10 @@ impl<'gc> State<'gc> {
             meta_names: MetaName::ALL
                 .iter()
                 .map(|m| strings.intern(mc, m.as_str().as_bytes()))
+                .collect(),
+            type_names: TYPE_NAMES
+                .iter()
+                .map(|n| strings.intern(mc, n.as_bytes()))
                 .collect(),
             tiny_strings: std::iter::once(strings.intern(mc, b""))
                 .chain((0..=255u8).map(|b| strings.intern(mc, &[b])))
@@ -675,5 +687,21 @@ impl<'gc> State<'gc> {
     #[inline]
     pub fn meta_name(&self, m: MetaName) -> LuaString<'gc> {
         self.meta_names[m as usize]
+    }
+
+    /// `type(v)`: the interned name of `v`'s type.
+    #[inline]
+    pub fn type_name(&self, v: Value<'gc>) -> LuaString<'gc> {
+        let i = match v {
+            Value::Nil => 0,
+            Value::Boolean(_) => 1,
+            Value::Integer(_) | Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Table(_) => 4,
+            Value::Function(_) | Value::NativeFunction(_) => 5,
+            Value::Thread(_) => 6,
+            Value::UserData(_) => 7,
+        };
+        self.type_names[i]
     }
 }

@@ -95,8 +95,7 @@ fn print<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn type_<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = ctx.check_any(0)?;
-    let s = ctx.new_string(v.type_name().as_bytes());
-    ctx.ret1(s)
+    ctx.ret1(Value::String(ctx.state.type_name(v)))
 }
 
 fn tostring<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {

@@ -323,7 +323,9 @@ fn ult<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 }
 
 /// The argument that wins under `better(candidate, current)`; Lua 5.4.4 compares with `<`
-/// (metamethods included) and returns the winning argument unchanged.
+/// (metamethods included) and returns the winning argument unchanged. Out of line: `max`
+/// and `min` answer two numbers of one kind themselves, without its register saves.
+#[inline(never)]
 fn extreme<'gc>(ctx: &mut Ctx<'gc, '_>, want_max: bool) -> R<'gc> {
     let mut best = ctx.check_any(0)?;
     for i in 1..ctx.nargs() {
@@ -343,10 +345,34 @@ fn extreme<'gc>(ctx: &mut Ctx<'gc, '_>, want_max: bool) -> R<'gc> {
 }
 
 fn max<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    if ctx.nargs() == 2 {
+        // As `extreme`: the second wins only when the first is less (NaN, -0.0 and 0.0
+        // keep the first).
+        match (ctx.arg(0), ctx.arg(1)) {
+            (Value::Integer(a), Value::Integer(b)) => {
+                return ctx.ret1(Value::Integer(if a < b { b } else { a }))
+            }
+            (Value::Number(a), Value::Number(b)) => {
+                return ctx.ret1(Value::Number(if a < b { b } else { a }))
+            }
+            _ => {}
+        }
+    }
     extreme(ctx, true)
 }
 
 fn min<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    if ctx.nargs() == 2 {
+        match (ctx.arg(0), ctx.arg(1)) {
+            (Value::Integer(a), Value::Integer(b)) => {
+                return ctx.ret1(Value::Integer(if b < a { b } else { a }))
+            }
+            (Value::Number(a), Value::Number(b)) => {
+                return ctx.ret1(Value::Number(if b < a { b } else { a }))
+            }
+            _ => {}
+        }
+    }
     extreme(ctx, false)
 }
 
