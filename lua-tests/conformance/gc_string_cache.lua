@@ -20,6 +20,21 @@ local after = collectgarbage("count")
 -- 1,024 cached strings would count 64 KB; what remains is the loop's own bookkeeping.
 assert(after - base < 16, string.format("%.1f KB of strings outlived a full collection", after - base))
 
+-- A string found again stays for the next cycle; found no more, it goes at the one after,
+-- even when the program makes no strings in between.
+collectgarbage()
+local base2 = collectgarbage("count")
+for _ = 1, 2 do
+  for i = 1, 500 do
+    local w = "h" .. i -- the second round finds each in the cache
+    assert(#w > 1)
+  end
+end
+collectgarbage()
+collectgarbage()
+local after2 = collectgarbage("count")
+assert(after2 - base2 < 16, string.format("%.1f KB of found strings outlived two collections", after2 - base2))
+
 -- Strings the program still holds are unaffected, and equal strings made afterwards
 -- still compare and index equal to them.
 local keep = {}
