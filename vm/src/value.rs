@@ -141,15 +141,21 @@ impl<'gc> Value<'gc> {
 
     /// The name `type()` returns.
     pub fn type_name(self) -> &'static str {
+        TYPE_NAMES[self.type_index()]
+    }
+
+    /// The index of this value's type name in [`TYPE_NAMES`].
+    #[inline]
+    pub fn type_index(self) -> usize {
         match self {
-            Value::Nil => "nil",
-            Value::Boolean(_) => "boolean",
-            Value::Integer(_) | Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Table(_) => "table",
-            Value::Function(_) | Value::NativeFunction(_) => "function",
-            Value::Thread(_) => "thread",
-            Value::UserData(_) => "userdata",
+            Value::Nil => 0,
+            Value::Boolean(_) => 1,
+            Value::Integer(_) | Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Table(_) => 4,
+            Value::Function(_) | Value::NativeFunction(_) => 5,
+            Value::Thread(_) => 6,
+            Value::UserData(_) => 7,
         }
     }
 
@@ -196,6 +202,11 @@ impl<'gc> Value<'gc> {
         })
     }
 }
+
+/// The names `type()` returns, indexed by [`Value::type_index`].
+pub const TYPE_NAMES: [&str; 8] = [
+    "nil", "boolean", "number", "string", "table", "function", "thread", "userdata",
+];
 
 /// Always zero, but the optimiser cannot know it: or-ing it into a copied payload keeps
 /// LLVM from proving the field-wise copies in [`Value::set_from`] equal to a 16-byte copy

@@ -576,10 +576,11 @@ impl Runtime {
         self.arena.cycle_debt();
     }
 
-    /// Empty the cache of recent short strings (`State::string_cache`) as a cycle begins:
-    /// it holds up to 1,024 strings, most of them garbage by then (a loop's temporaries),
-    /// which it would otherwise keep for a cycle more. lua5.4 has no such cache, and its
-    /// heap after a collection is only what is reachable.
+    /// As a cycle begins, drop from the cache of recent short strings
+    /// (`State::string_cache`) those no lookup found since the last cycle: most of its
+    /// 1,024 strings are garbage by then (a loop's temporaries), which it would otherwise
+    /// keep for a cycle more. lua5.4 has no such cache, and its heap after a collection is
+    /// only what is reachable.
     fn forget_cached_strings(&mut self) {
         self.arena
             .mutate(|mc, state| state.forget_cached_strings(mc));

@@ -344,11 +344,6 @@ pub struct LentHook<'gc> {
     pub hook: Option<Box<HookState<'gc>>>,
 }
 
-/// The type names, in the order `State::type_name` indexes them.
-const TYPE_NAMES: [&str; 8] = [
-    "nil", "boolean", "number", "string", "table", "function", "thread", "userdata",
-];
-
 /// Sets of two slots in `State::string_cache` (a power of two).
 const STRING_CACHE_SETS: usize = 512;
 /// Longest string `State::string_cache` keeps.
@@ -448,7 +443,7 @@ impl<'gc> State<'gc> {
                 .iter()
                 .map(|m| strings.intern(mc, m.as_str().as_bytes()))
                 .collect(),
-            type_names: TYPE_NAMES
+            type_names: crate::value::TYPE_NAMES
                 .iter()
                 .map(|n| strings.intern(mc, n.as_bytes()))
                 .collect(),
@@ -707,16 +702,6 @@ impl<'gc> State<'gc> {
     /// `type(v)`: the interned name of `v`'s type.
     #[inline]
     pub fn type_name(&self, v: Value<'gc>) -> LuaString<'gc> {
-        let i = match v {
-            Value::Nil => 0,
-            Value::Boolean(_) => 1,
-            Value::Integer(_) | Value::Number(_) => 2,
-            Value::String(_) => 3,
-            Value::Table(_) => 4,
-            Value::Function(_) | Value::NativeFunction(_) => 5,
-            Value::Thread(_) => 6,
-            Value::UserData(_) => 7,
-        };
-        self.type_names[i]
+        self.type_names[v.type_index()]
     }
 }
