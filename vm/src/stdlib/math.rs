@@ -344,36 +344,39 @@ fn extreme<'gc>(ctx: &mut Ctx<'gc, '_>, want_max: bool) -> R<'gc> {
     ctx.ret1(best)
 }
 
-fn max<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    if ctx.nargs() == 2 {
-        // As `extreme`: the second wins only when the first is less (NaN, -0.0 and 0.0
-        // keep the first).
-        match (ctx.arg(0), ctx.arg(1)) {
-            (Value::Integer(a), Value::Integer(b)) => {
-                return ctx.ret1(Value::Integer(if a < b { b } else { a }))
-            }
-            (Value::Number(a), Value::Number(b)) => {
-                return ctx.ret1(Value::Number(if a < b { b } else { a }))
-            }
-            _ => {}
-        }
+/// `max` or `min` of exactly two numbers of one kind, answered without `extreme`'s
+/// register saves; `None` for anything else. The rule is `extreme`'s: the second wins only
+/// when it is better under `<` (NaN, -0.0 and 0.0 keep the first).
+#[inline(always)]
+fn extreme_of_two<'gc>(ctx: &Ctx<'gc, '_>, want_max: bool) -> Option<Value<'gc>> {
+    if ctx.nargs() != 2 {
+        return None;
     }
-    extreme(ctx, true)
+    match (ctx.arg(0), ctx.arg(1)) {
+        (Value::Integer(a), Value::Integer(b)) => {
+            let second = if want_max { a < b } else { b < a };
+            Some(Value::Integer(if second { b } else { a }))
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let second = if want_max { a < b } else { b < a };
+            Some(Value::Number(if second { b } else { a }))
+        }
+        _ => None,
+    }
+}
+
+fn max<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    match extreme_of_two(ctx, true) {
+        Some(v) => ctx.ret1(v),
+        None => extreme(ctx, true),
+    }
 }
 
 fn min<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
-    if ctx.nargs() == 2 {
-        match (ctx.arg(0), ctx.arg(1)) {
-            (Value::Integer(a), Value::Integer(b)) => {
-                return ctx.ret1(Value::Integer(if b < a { b } else { a }))
-            }
-            (Value::Number(a), Value::Number(b)) => {
-                return ctx.ret1(Value::Number(if b < a { b } else { a }))
-            }
-            _ => {}
-        }
+    match extreme_of_two(ctx, false) {
+        Some(v) => ctx.ret1(v),
+        None => extreme(ctx, false),
     }
-    extreme(ctx, false)
 }
 
 /// One step of xoshiro256**, as Lua 5.4's `nextrand`.
