@@ -68,6 +68,17 @@ local truthy = setmetatable({}, {__eq = function() return "yes" end})
 local truthy2 = setmetatable({}, getmetatable(truthy))
 assert((truthy == truthy2) == true, "__eq result converted to boolean")
 assert((truthy ~= truthy2) == false, "~= negates __eq")
+-- Distinct tables whose metatable has no __eq (class instances) are unequal without a
+-- call, until the metatable gains one.
+local C = {}
+C.__index = C
+local c1, c2 = setmetatable({}, C), setmetatable({}, C)
+assert(c1 ~= c2 and not (c1 == c2) and c1 == c1, "no __eq: identity")
+C.__eq = function() eqcalls = eqcalls + 1; return true end
+assert(c1 == c2 and eqcalls == 5, "__eq added to the metatable later")
+assert(not (c1 ~= c2) and eqcalls == 6, "~= with the added __eq")
+C.__eq = nil
+assert(c1 ~= c2 and eqcalls == 6, "__eq removed again")
 
 -- __lt and __le
 local L = {}

@@ -4939,8 +4939,15 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     // `raw_eq`, an out-of-line call.
                     let eq = match (&r!(a), &r!(b)) {
                         (&Value::Integer(i), &Value::Integer(j)) => i == j,
-                        // The same table (graph code compares nodes): no call.
-                        (&Value::Table(p), &Value::Table(q)) if Gc::ptr_eq(p.gc(), q.gc()) => true,
+                        // Two tables (graph code compares nodes): no call unless they differ
+                        // and one may have `__eq`.
+                        (&Value::Table(p), &Value::Table(q)) => {
+                            let eq = Gc::ptr_eq(p.gc(), q.gc());
+                            if !eq && (!no_eq_meta(p) || !no_eq_meta(q)) {
+                                step!(eq_slow(mc, state, thread, th, r!(a), r!(b), k));
+                            }
+                            eq
+                        }
                         _ => {
                             let (x, y) = (r!(a), r!(b));
                             let eq = x.raw_eq(y);
