@@ -556,9 +556,15 @@ impl<'gc> Table<'gc> {
     /// The raw field `name` of this table used as a metatable, for event `event` (a bit
     /// number below 32): a miss is remembered, so the next lookup of an absent metamethod
     /// is one bit test (as lua5.4's `flags`).
+    /// The bit test is inline and the lookup out of line: `setmetatable(obj, Class)` asks
+    /// for `__mode` and `__gc` at every call, and the test is all it needs then.
     #[inline]
     pub fn meta_get(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
-        self.0.borrow().meta_lookup(name, event)
+        let data = self.0.borrow();
+        if data.meta_absent.get() & (1u32 << event) != 0 {
+            return Value::Nil;
+        }
+        data.meta_lookup_out_of_line(name, event)
     }
 
     /// `__index` of this table's metatable (`name` is `"__index"`, `event` its bit, as for
@@ -770,6 +776,16 @@ impl<'gc> TableData<'gc> {
         if let Value::String(s) = key {
             self.str_keys |= str_key_bit(s);
         }
+    }
+
+    /// `meta_lookup` for [`Table::meta_get`], which tested the bit inline.
+    #[inline(never)]
+    fn meta_lookup_out_of_line(
+        &self,
+        name: crate::string::LuaString<'gc>,
+        event: u32,
+    ) -> Value<'gc> {
+        self.meta_lookup(name, event)
     }
 
     /// [`Table::meta_get`] on this table's data: a miss sets the event's bit in
@@ -1731,13 +1747,24 @@ impl<'gc> HashPart<'gc> {
     #[inline(always)]
     fn slot_of_str_fast(&self, key: crate::string::LuaString<'gc>, str_keys: u8) -> Option<usize> {
         // With no slots the mask is all ones and `get` finds nothing.
-        let i = key.hash_value() as usize & self.slots.len().wrapping_sub(1);
+        let mask = self.slots.len().wrapping_sub(1);
+        let i = key.hash_value() as usize & mask;
         match self.slots.get(i) {
             Some(s) if s.is_str(key) => Some(i),
             // An empty home slot (or no slots): absent, without a call.
             Some(s) if s.is_empty() => None,
             None => None,
-            Some(_) => self.slot_of_str_probe(key, str_keys),
+            Some(_) => {
+                // The slot after the home, where a key that met another at its home
+                // usually is (two or more keys of a small object share one).
+                let j = (i + 1) & mask;
+                // SAFETY: `j <= mask < slots.len()` (the part has slots here).
+                if unsafe { self.slots.get_unchecked(j) }.is_str(key) {
+                    Some(j)
+                } else {
+                    self.slot_of_str_probe(key, str_keys)
+                }
+            }
         }
     }
 
