@@ -5171,7 +5171,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                     };
                     save_pc!();
                     hook_return!(start, n);
-                    after_call!(do_return(mc, state, thread, th, start, n))
+                    if HOOKED || !return_many_to_lua(th, start, n) {
+                        after_call!(do_return(mc, state, thread, th, start, n))
+                    }
+                    load_frame!();
                 }
                 Instr::Return0 => {
                     hook_return!(base, 0);
@@ -5770,6 +5773,20 @@ fn return_many_fast(th: &mut ThreadState<'_>, base: usize, start: usize, n: usiz
     th.cells.truncate(cell_base);
     th.frames.truncate(depth - 1);
     true
+}
+
+/// `return_many_fast` for the dispatch loop's `Return` arm (`return a, b`, `return f(x)`),
+/// which then enters the caller's frame as `Return1` does; `false` (nothing done) sends
+/// the return to `do_return`. Out of line, for the reason `do_return_general` gives.
+#[inline(never)]
+fn return_many_to_lua(th: &mut ThreadState<'_>, start: usize, n: usize) -> bool {
+    match th.frames.last() {
+        Some(Frame::Lua(f)) => {
+            let base = f.base;
+            return_many_fast(th, base, start, n)
+        }
+        _ => false,
+    }
 }
 
 /// `return x` from a Lua function a native called (`call_nested`: `table.sort`'s comparator,
