@@ -578,6 +578,14 @@ impl<'gc> Table<'gc> {
         }
     }
 
+    /// [`Table::meta_get`] with the lookup inline, read without borrow counts (see
+    /// [`Table::peek`]), for a metamethod that is usually present: the string metatable's
+    /// `__index`, asked at every `s:method()`.
+    #[inline]
+    pub fn meta_get_inline(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
+        self.peek().meta_lookup(name, event)
+    }
+
     /// Whether this table, used as a metatable, is known to lack the metamethod of `event`
     /// (`false` when unknown: [`Table::meta_get`] finds out).
     #[inline]

@@ -148,7 +148,7 @@ fn string_method<'gc>(
     let Some(mt) = *state.string_metatable.borrow() else {
         return false;
     };
-    match mt.meta_get(state.meta_name(MetaName::Index), MetaName::Index as u32) {
+    match mt.meta_get_inline(state.meta_name(MetaName::Index), MetaName::Index as u32) {
         Value::Table(h) => h.get_str_into(key, dest) || index_chain_str(state, h, key, dest),
         _ => false,
     }
