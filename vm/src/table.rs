@@ -556,12 +556,13 @@ impl<'gc> Table<'gc> {
     /// The raw field `name` of this table used as a metatable, for event `event` (a bit
     /// number below 32): a miss is remembered, so the next lookup of an absent metamethod
     /// is one bit test (as lua5.4's `flags`).
+    ///
     /// The bit test is inline and the lookup out of line: `setmetatable(obj, Class)` asks
     /// for `__mode` and `__gc` at every call, and the test is all it needs then.
     #[inline]
     pub fn meta_get(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
         let data = self.0.borrow();
-        if data.meta_absent.get() & (1u32 << event) != 0 {
+        if data.knows_absent(event) {
             return Value::Nil;
         }
         data.meta_lookup_out_of_line(name, event)
@@ -573,7 +574,7 @@ impl<'gc> Table<'gc> {
     #[inline]
     pub fn index_handler(self, name: crate::string::LuaString<'gc>, event: u32) -> Value<'gc> {
         match self.peek().metatable {
-            Some(mt) => mt.peek().meta_lookup(name, event),
+            Some(mt) => mt.meta_get_inline(name, event),
             None => Value::Nil,
         }
     }
@@ -590,7 +591,7 @@ impl<'gc> Table<'gc> {
     /// (`false` when unknown: [`Table::meta_get`] finds out).
     #[inline]
     pub fn meta_known_absent(self, event: u32) -> bool {
-        self.0.borrow().meta_absent.get() & (1u32 << event) != 0
+        self.0.borrow().knows_absent(event)
     }
 
     pub fn set_metatable(self, mc: &Mutation<'gc>, mt: Option<Table<'gc>>) {
@@ -784,6 +785,12 @@ impl<'gc> TableData<'gc> {
         if let Value::String(s) = key {
             self.str_keys |= str_key_bit(s);
         }
+    }
+
+    /// Whether the metamethod of `event` is known to be absent (its `meta_absent` bit).
+    #[inline(always)]
+    fn knows_absent(&self, event: u32) -> bool {
+        self.meta_absent.get() & (1u32 << event) != 0
     }
 
     /// `meta_lookup` for [`Table::meta_get`], which tested the bit inline.

@@ -4951,17 +4951,9 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                         _ => {
                             let (x, y) = (r!(a), r!(b));
                             let eq = x.raw_eq(y);
-                            if !eq {
-                                let maybe_meta = match (x, y) {
-                                    (Value::Table(p), Value::Table(q)) => {
-                                        !(no_eq_meta(p) && no_eq_meta(q))
-                                    }
-                                    (Value::UserData(_), Value::UserData(_)) => true,
-                                    _ => false,
-                                };
-                                if maybe_meta {
-                                    step!(eq_slow(mc, state, thread, th, x, y, k));
-                                }
+                            // Two tables took the arm above: only userdata may have `__eq`.
+                            if !eq && matches!((x, y), (Value::UserData(_), Value::UserData(_))) {
+                                step!(eq_slow(mc, state, thread, th, x, y, k));
                             }
                             eq
                         }
