@@ -284,6 +284,28 @@ impl<'gc> LuaString<'gc> {
         }
     }
 
+    /// The bytes of a string of at most `MAX_INLINE_LEN` bytes followed by its object's
+    /// zero padding, up to a multiple of 8 bytes and at least 8: a short string can be
+    /// copied in whole words, without a call to `memcpy`. `None` for a longer string.
+    #[inline(always)]
+    pub fn padded_bytes(self) -> Option<&'gc [u8]> {
+        let head = Gc::as_ptr(self.0);
+        // SAFETY: as in `as_bytes`; an inline string's object is an `Inline<N>` whose `N`
+        // (a multiple of 8, at least 8: `inline_classes!`) is at least its length, and
+        // whose bytes past the length are zeros (`new_inline_n`).
+        unsafe {
+            let len = (*head).len as usize;
+            if len > MAX_INLINE_LEN {
+                return None;
+            }
+            let padded = (len.max(1) + 7) & !7;
+            Some(std::slice::from_raw_parts(
+                (head as *const u8).add(BODY),
+                padded,
+            ))
+        }
+    }
+
     #[inline(always)]
     pub fn len(self) -> usize {
         let len = self.0.len;

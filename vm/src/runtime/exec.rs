@@ -1625,31 +1625,67 @@ const CONCAT_SHORT_LEN: usize = 64;
 /// at most `CONCAT_SHORT_LEN` bytes (the common `a .. "," .. b` and `"k" .. i`): built
 /// in a buffer on the stack, then one `State::new_string`. `None` for everything else
 /// (floats, metamethods, errors, long results), which `concat_run`'s general loop does.
+/// Strings and integers are copied in whole words (`LuaString::padded_bytes`), so the
+/// buffer has 24 bytes of slack past the longest result.
 #[inline]
 fn concat_short<'gc>(
     mc: &Mutation<'gc>,
     state: &State<'gc>,
     values: &[Value<'gc>],
 ) -> Option<LuaString<'gc>> {
-    let mut buf = [0u8; CONCAT_SHORT_LEN];
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); CONCAT_SHORT_LEN + 24];
+    let out = buf.as_mut_ptr() as *mut u8;
     let mut len = 0;
     for v in values {
         match *v {
             Value::String(s) => {
-                let bytes = s.as_bytes();
-                crate::string::copy_bytes(buf.get_mut(len..len + bytes.len())?, bytes);
-                len += bytes.len();
+                let bytes = s.padded_bytes()?;
+                if s.len() > CONCAT_SHORT_LEN - len {
+                    return None;
+                }
+                // SAFETY: `bytes.len()` is `s.len()` rounded up to a multiple of 8 (at
+                // least 8), so `len + bytes.len()` is at most `CONCAT_SHORT_LEN + 7`,
+                // inside `buf`. Up to 16 bytes are copied as words, the rest (rare) by
+                // `memcpy`.
+                unsafe {
+                    let (src, dst) = (bytes.as_ptr(), out.add(len));
+                    let word = |at: usize| (src.add(at) as *const u64).read_unaligned();
+                    (dst as *mut u64).write_unaligned(word(0));
+                    if bytes.len() > 8 {
+                        (dst.add(8) as *mut u64).write_unaligned(word(8));
+                        if bytes.len() > 16 {
+                            std::ptr::copy_nonoverlapping(
+                                src.add(16),
+                                dst.add(16),
+                                bytes.len() - 16,
+                            );
+                        }
+                    }
+                }
+                len += s.len();
             }
             Value::Integer(i) => {
-                let mut digits = [0u8; 20];
-                let bytes = ops::integer_digits(i, &mut digits);
-                crate::string::copy_bytes(buf.get_mut(len..len + bytes.len())?, bytes);
-                len += bytes.len();
+                // The digits end at `digits[20]`; 24 bytes from their start are copied as
+                // three words (the bytes past them are overwritten by what follows).
+                let mut digits = [0u8; 44];
+                // SAFETY: the 20 bytes before `digits[20]` are inside `digits`.
+                let n = unsafe { ops::write_integer_digits(i, digits.as_mut_ptr().add(20)) };
+                if n > CONCAT_SHORT_LEN - len {
+                    return None;
+                }
+                // SAFETY: `digits[20 - n..44 - n]` is inside `digits`; `len` is at most
+                // `CONCAT_SHORT_LEN`, so `out[len..len + 24]` is inside `buf`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(digits.as_ptr().add(20 - n), out.add(len), 24)
+                };
+                len += n;
             }
             _ => return None,
         }
     }
-    Some(state.new_string(mc, &buf[..len]))
+    // SAFETY: the first `len` bytes were written above.
+    let bytes = unsafe { std::slice::from_raw_parts(out, len) };
+    Some(state.new_string(mc, bytes))
 }
 
 /// Concatenate `stack[first..end]` right to left (as Lua does), calling `__concat` where

@@ -238,33 +238,43 @@ const DIGIT_PAIRS: [u8; 200] = {
 /// The decimal digits of `i` (with a leading `-`), written at the end of `buf`.
 #[inline(always)]
 pub fn integer_digits(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    // SAFETY: `buf` has room for the 20 bytes an i64's digits and sign take at most.
+    let n = unsafe { write_integer_digits(i, buf.as_mut_ptr().add(buf.len())) };
+    &buf[buf.len() - n..]
+}
+
+/// Write the decimal digits of `i` (with a leading `-`) in the bytes just before `end`,
+/// and return how many: `integer_len(i)`.
+///
+/// # Safety
+/// The `integer_len(i)` bytes before `end` (at most 20) must be writable.
+#[inline(always)]
+pub unsafe fn write_integer_digits(i: i64, end: *mut u8) -> usize {
     let mut n = i.unsigned_abs();
-    let mut at = buf.len();
-    let out = buf.as_mut_ptr();
+    let mut at = 0usize;
     let pairs = DIGIT_PAIRS.as_ptr();
-    // SAFETY: a u64 has at most 20 digits, written two at a time from the end, and an
-    // i64's magnitude at most 19 plus the sign: `at` never goes below 0. Every pair
-    // index is at most 2 * 99.
+    // SAFETY: the caller gives room for every digit and the sign, written two at a time
+    // from the end; every pair index is at most 2 * 99.
     unsafe {
         while n >= 100 {
             let pair = (n % 100) as usize * 2;
             n /= 100;
-            at -= 2;
-            std::ptr::copy_nonoverlapping(pairs.add(pair), out.add(at), 2);
+            at += 2;
+            std::ptr::copy_nonoverlapping(pairs.add(pair), end.sub(at), 2);
         }
         if n >= 10 {
-            at -= 2;
-            std::ptr::copy_nonoverlapping(pairs.add(n as usize * 2), out.add(at), 2);
+            at += 2;
+            std::ptr::copy_nonoverlapping(pairs.add(n as usize * 2), end.sub(at), 2);
         } else {
-            at -= 1;
-            *out.add(at) = b'0' + n as u8;
+            at += 1;
+            *end.sub(at) = b'0' + n as u8;
         }
         if i < 0 {
-            at -= 1;
-            *out.add(at) = b'-';
+            at += 1;
+            *end.sub(at) = b'-';
         }
     }
-    &buf[at..]
+    at
 }
 
 /// The length of `integer_digits(i)`.
