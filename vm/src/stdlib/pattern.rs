@@ -13,6 +13,7 @@
 //! subject fails with "pattern too complex" instead of running for hours.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 
 /// Most captures one pattern may hold (Lua's `LUA_MAXCAPTURES`).
 pub const MAX_CAPTURES: usize = 32;
@@ -274,10 +275,10 @@ pub fn find_with<T>(
                 }
             }
         }
-        ms.level = 0;
+        ms.captures.clear();
         ms.depth_left = MAX_MATCH_DEPTH;
         if let Some(end) = ms.do_match(start, 0)? {
-            return Ok(Some(f(start, end, Captures(&ms.captures[..ms.level]))));
+            return Ok(Some(f(start, end, Captures(ms.captures.as_slice()))));
         }
         start += 1;
         if anchored || start > subject.len() {
@@ -339,6 +340,21 @@ impl MatchIter {
             done: false,
             step_limit: DEFAULT_STEP_LIMIT,
         }
+    }
+
+    /// A `gmatch` iteration resumed at `pos` (a 0-based offset, as for
+    /// [`MatchIter::gmatch`]) after a match that ended at `last_match`: the state a
+    /// `gmatch` iterator keeps between its calls.
+    pub fn gmatch_resumed(pos: usize, last_match: Option<usize>) -> MatchIter {
+        MatchIter {
+            last_match,
+            ..MatchIter::gmatch(pos)
+        }
+    }
+
+    /// Where the next search starts (past the subject once it is exhausted).
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     /// Iteration state for `string.gsub(s, pattern, ...)`.
@@ -447,28 +463,151 @@ pub fn expand_replacement(
     Ok(())
 }
 
+/// Bits of [`BYTE_CLASSES`]: the classes a byte belongs to (C's `<ctype.h>` in the "C"
+/// locale, which Lua's classes are defined by; no byte above 127 is in any).
+const ALPHA: u16 = 1 << 0;
+const CNTRL: u16 = 1 << 1;
+const DIGIT: u16 = 1 << 2;
+const GRAPH: u16 = 1 << 3;
+const LOWER: u16 = 1 << 4;
+const PUNCT: u16 = 1 << 5;
+const SPACE: u16 = 1 << 6;
+const UPPER: u16 = 1 << 7;
+const XDIGIT: u16 = 1 << 8;
+/// Only the byte 0 (`%z`, deprecated in 5.2 but still accepted by Lua 5.4).
+const ZERO: u16 = 1 << 9;
+/// In [`CLASS_LETTERS`]: an upper-case class letter, the complement of its class.
+const COMPLEMENT: u16 = 1 << 15;
+
+/// The classes of each byte, so a class test is one load and a mask (a `match` on the
+/// class letter per subject byte cost gmatch("%a+") a third of its time).
+const BYTE_CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c.is_ascii_alphabetic() {
+            bits |= ALPHA;
+        }
+        if c.is_ascii_control() {
+            bits |= CNTRL;
+        }
+        if c.is_ascii_digit() {
+            bits |= DIGIT;
+        }
+        if c.is_ascii_graphic() {
+            bits |= GRAPH;
+        }
+        if c.is_ascii_lowercase() {
+            bits |= LOWER;
+        }
+        if c.is_ascii_punctuation() {
+            bits |= PUNCT;
+        }
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            bits |= SPACE;
+        }
+        if c.is_ascii_uppercase() {
+            bits |= UPPER;
+        }
+        if c.is_ascii_hexdigit() {
+            bits |= XDIGIT;
+        }
+        if c == 0 {
+            bits |= ZERO;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// For each letter that names a class after `%`, the [`BYTE_CLASSES`] bits of its class
+/// (`%w` is letters and digits), with [`COMPLEMENT`] for the upper-case letter; 0 for
+/// every other byte, which stands for itself.
+const CLASS_LETTERS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let letters: [(u8, u16); 11] = [
+        (b'a', ALPHA),
+        (b'c', CNTRL),
+        (b'd', DIGIT),
+        (b'g', GRAPH),
+        (b'l', LOWER),
+        (b'p', PUNCT),
+        (b's', SPACE),
+        (b'u', UPPER),
+        (b'w', ALPHA | DIGIT),
+        (b'x', XDIGIT),
+        (b'z', ZERO),
+    ];
+    let mut i = 0;
+    while i < letters.len() {
+        let (letter, bits) = letters[i];
+        t[letter as usize] = bits;
+        t[letter.to_ascii_uppercase() as usize] = bits | COMPLEMENT;
+        i += 1;
+    }
+    t
+};
+
 /// Does byte `c` belong to class letter `class` (the letter after `%`)?
 /// Upper-case class letters are complements; other letters stand for themselves.
+#[inline]
 fn class_matches(c: u8, class: u8) -> bool {
-    let found = match class.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        b's' => matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        // Deprecated in 5.2 but still accepted by Lua 5.4.
-        b'z' => c == 0,
-        _ => return class == c,
-    };
-    if class.is_ascii_uppercase() {
-        !found
-    } else {
-        found
+    let class_bits = CLASS_LETTERS[class as usize];
+    if class_bits == 0 {
+        return class == c;
+    }
+    let found = BYTE_CLASSES[c as usize] & class_bits & !COMPLEMENT != 0;
+    found != (class_bits & COMPLEMENT != 0)
+}
+
+/// The captures a matcher holds, in the order they opened: filled as they open rather
+/// than initialised up front. A matcher is made for every `find`, `match` and `gmatch`
+/// step, and setting all `MAX_CAPTURES` of them cost about 40 instructions each time.
+struct CaptureStack {
+    /// `items[..len]` are initialised.
+    items: [MaybeUninit<RawCapture>; MAX_CAPTURES],
+    len: usize,
+}
+
+impl CaptureStack {
+    fn new() -> CaptureStack {
+        CaptureStack {
+            items: [const { MaybeUninit::uninit() }; MAX_CAPTURES],
+            len: 0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Open a capture; `false` (nothing done) when `MAX_CAPTURES` are open.
+    fn push(&mut self, capture: RawCapture) -> bool {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                slot.write(capture);
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+    }
+
+    fn as_slice(&self) -> &[RawCapture] {
+        // SAFETY: `items[..len]` were written by `push` (`len <= MAX_CAPTURES`).
+        unsafe { std::slice::from_raw_parts(self.items.as_ptr().cast(), self.len) }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [RawCapture] {
+        // SAFETY: as in `as_slice`.
+        unsafe { std::slice::from_raw_parts_mut(self.items.as_mut_ptr().cast(), self.len) }
     }
 }
 
@@ -476,8 +615,7 @@ fn class_matches(c: u8, class: u8) -> bool {
 struct Matcher<'a> {
     src: &'a [u8],
     pat: &'a [u8],
-    level: usize,
-    captures: [RawCapture; MAX_CAPTURES],
+    captures: CaptureStack,
     depth_left: usize,
     steps_left: u64,
 }
@@ -487,11 +625,7 @@ impl<'a> Matcher<'a> {
         Matcher {
             src,
             pat,
-            level: 0,
-            captures: [RawCapture {
-                start: 0,
-                len: CaptureLen::Unfinished,
-            }; MAX_CAPTURES],
+            captures: CaptureStack::new(),
             depth_left: MAX_MATCH_DEPTH,
             steps_left: step_limit,
         }
@@ -500,12 +634,12 @@ impl<'a> Matcher<'a> {
     /// One anchored attempt at `start`; the step budget carries over between
     /// attempts so a whole scan is bounded.
     fn attempt(&mut self, start: usize) -> Result<Option<Match>, PatternError> {
-        self.level = 0;
+        self.captures.clear();
         self.depth_left = MAX_MATCH_DEPTH;
         Ok(self.do_match(start, 0)?.map(|end| Match {
             start,
             end,
-            captures: self.captures[..self.level].to_vec(),
+            captures: self.captures.as_slice().to_vec(),
         }))
     }
 
@@ -760,28 +894,28 @@ impl<'a> Matcher<'a> {
         p: usize,
         len: CaptureLen,
     ) -> Result<Option<usize>, PatternError> {
-        if self.level >= MAX_CAPTURES {
+        if !self.captures.push(RawCapture { start: s, len }) {
             return Err(PatternError::TooManyCaptures);
         }
-        self.captures[self.level] = RawCapture { start: s, len };
-        self.level += 1;
         let result = self.do_match(s, p)?;
         if result.is_none() {
-            self.level -= 1;
+            self.captures.pop();
         }
         Ok(result)
     }
 
     fn end_capture(&mut self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
-        let open = self.captures[..self.level]
+        let open = self
+            .captures
+            .as_slice()
             .iter()
             .rposition(|c| c.len == CaptureLen::Unfinished)
             .ok_or(PatternError::InvalidPatternCapture)?;
-        let start = self.captures[open].start;
-        self.captures[open].len = CaptureLen::Closed(s - start);
+        let start = self.captures.as_slice()[open].start;
+        self.captures.as_mut_slice()[open].len = CaptureLen::Closed(s - start);
         let result = self.do_match(s, p)?;
         if result.is_none() {
-            self.captures[open].len = CaptureLen::Unfinished;
+            self.captures.as_mut_slice()[open].len = CaptureLen::Unfinished;
         }
         Ok(result)
     }
@@ -819,8 +953,7 @@ impl<'a> Matcher<'a> {
         let n = usize::from(digit - b'0');
         let capture = n
             .checked_sub(1)
-            .filter(|&i| i < self.level)
-            .map(|i| self.captures[i])
+            .and_then(|i| self.captures.as_slice().get(i).copied())
             .filter(|c| c.len != CaptureLen::Unfinished)
             .ok_or(PatternError::InvalidCaptureIndex(n))?;
         // A position capture has no text; Lua's length check always fails for it.

@@ -407,24 +407,30 @@ fn gmatch_step<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Integer(n) => usize::try_from(n).ok(),
         _ => None,
     };
-    let mut pos = offset(ctx.upvalue(GM_POS)).unwrap_or(subject.len() + 1);
+    let pos = offset(ctx.upvalue(GM_POS)).unwrap_or(subject.len() + 1);
     let last_match = offset(ctx.upvalue(GM_LAST_MATCH));
-    while pos <= subject.len() {
-        // In Lua 5.4 a `^` in a gmatch pattern is an ordinary character, which
-        // is what `match_at` does with it.
-        let found = pattern::match_at(subject, pat, pos).map_err(|e| pattern_error(ctx, e))?;
-        match found {
-            Some(m) if Some(m.end) != last_match => {
-                ctx.set_upvalue(GM_POS, Value::Integer(m.end as i64));
-                ctx.set_upvalue(GM_LAST_MATCH, Value::Integer(m.end as i64));
-                let values = m.values().map_err(|e| pattern_error(ctx, e))?;
-                return Ok(push_captures(ctx, subject, &values));
+    // One matcher for the whole search, which skips the starts where the pattern's
+    // first item cannot match (in Lua 5.4 a `^` in a gmatch pattern is an ordinary
+    // character, and `MatchIter::gmatch` treats it so).
+    let mut iter = pattern::MatchIter::gmatch_resumed(pos, last_match);
+    let found = iter.next(subject, pat).map_err(|e| pattern_error(ctx, e))?;
+    match found {
+        Some(m) => {
+            ctx.set_upvalue(GM_POS, Value::Integer(m.end as i64));
+            ctx.set_upvalue(GM_LAST_MATCH, Value::Integer(m.end as i64));
+            if m.capture_count() == 0 {
+                // The whole match, without `Match::values`'s vector.
+                let whole = pattern::Capture::Span(m.start, m.end);
+                return Ok(push_captures(ctx, subject, &[whole]));
             }
-            _ => pos += 1,
+            let values = m.values().map_err(|e| pattern_error(ctx, e))?;
+            Ok(push_captures(ctx, subject, &values))
+        }
+        None => {
+            ctx.set_upvalue(GM_POS, Value::Integer(iter.position() as i64));
+            Ok(0)
         }
     }
-    ctx.set_upvalue(GM_POS, Value::Integer(pos as i64));
-    Ok(0)
 }
 
 /// What `gsub` replaces each match with.
