@@ -183,12 +183,10 @@ pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     let last_start = hay.len().checked_sub(needle.len())?;
     let mut i = 0;
     while i <= last_start {
-        // Jump to the next occurrence of the first byte, then compare the rest.
-        match hay[i..=last_start].iter().position(|&b| b == first) {
-            None => return None,
-            Some(off) => i += off,
-        }
-        if &hay[i..i + needle.len()] == needle {
+        // Jump to the next occurrence of the first byte, then compare the whole needle
+        // (inline for up to 16 bytes: most needles are short, and most candidates fail).
+        i += hay[i..=last_start].iter().position(|&b| b == first)?;
+        if crate::string::short_bytes_eq(&hay[i..i + needle.len()], needle) {
             return Some(init + i);
         }
         i += 1;
