@@ -458,7 +458,7 @@ fn call_native<'gc>(
     let n = run_native::<false>(mc, state, thread, th, nf, f, func_slot, nargs)?;
     let (event, placed_at) = match (ret.kind, th.frames.last()) {
         (RetKind::Normal, Some(Frame::Lua(_))) => {
-            place_for_lua_caller(th, func_slot, n, ret.nresults);
+            place_native_results(th, func_slot, n, ret.nresults);
             (None, Some(func_slot))
         }
         _ => (deliver(mc, state, thread, th, ret, n)?, None),
@@ -590,6 +590,26 @@ fn native_raised<'gc>(
 ) -> LuaError<'gc> {
     th.raised_by = Some(Value::NativeFunction(nf));
     e
+}
+
+/// `place_for_lua_caller` for a native's results (`run_native`'s): it left the stack at
+/// least as long as it found it, so the caller's register window, which holds every
+/// result the call wants, is still there and needs no `ensure_len` (nor the caller's
+/// prototype read to know where its window ends).
+#[inline(always)]
+fn place_native_results(th: &mut ThreadState<'_>, func_slot: usize, n: usize, nresults: i32) {
+    if nresults < 0 {
+        th.top = func_slot + n;
+        return;
+    }
+    let want = nresults as usize;
+    if n < want {
+        match th.stack.get_mut(func_slot + n..func_slot + want) {
+            Some(missing) => missing.fill(Value::Nil),
+            // Not for bytecode the validator passed; kept safe for any other.
+            None => place_for_lua_caller(th, func_slot, n, nresults),
+        }
+    }
 }
 
 /// `n` results at `func_slot..` for an ordinary call from the Lua frame on top: what
