@@ -5206,7 +5206,10 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             // would be the `Return` anyway).
                             let n = th.top - func_slot;
                             hook_return!(func_slot, n);
-                            after_call!(do_return(mc, state, thread, th, func_slot, n))
+                            if HOOKED || !return_many_to_lua(th, func_slot, n) {
+                                after_call!(do_return(mc, state, thread, th, func_slot, n))
+                            }
+                            continue 'frames;
                         }
                     }
                 }
