@@ -5911,11 +5911,68 @@ fn do_return_general<'gc>(
 ) -> LResult<'gc, Option<Event>> {
     if let Some(Frame::Lua(f)) = th.frames.last() {
         let base = f.base;
-        if return_many_fast(th, base, start, n) || return_to_metamethod_site(th, base, start, n) {
+        if return_many_fast(th, base, start, n)
+            || return_to_metamethod_site(th, base, start, n)
+            || return_through_pcall(th, base, start, n)
+        {
             return Ok(None);
         }
     }
     do_return_slow(mc, state, thread, th, start, n)
+}
+
+/// The return of a function `pcall` called (without an error) to the Lua code that called
+/// `pcall`: `true` and the results are placed as `do_return_slow` and `deliver` place them
+/// (the Lua frame and the `Protected` frame popped), without their general cases. `false`
+/// (nothing done) for any other return: to-be-closed variables pending, a hook set (it
+/// reports pcall's return), a `Protected` frame closing variables after an error, or a
+/// caller that is not Lua code.
+#[inline(always)]
+fn return_through_pcall(th: &mut ThreadState<'_>, base: usize, start: usize, n: usize) -> bool {
+    let depth = th.frames.len();
+    if depth < 3 || th.hook.is_some() || th.tbc.last().is_some_and(|&i| i >= base) {
+        return false;
+    }
+    let (dest, cell_base) = match &th.frames[depth - 1] {
+        Frame::Lua(f) if f.ret.kind == RetKind::Normal && f.ret.nresults < 0 => {
+            (f.ret.func_slot, f.cell_base)
+        }
+        _ => return false,
+    };
+    let outer = match &th.frames[depth - 2] {
+        Frame::Protected {
+            ret, closing: None, ..
+        } if ret.kind == RetKind::Normal && ret.func_slot + 1 == dest => *ret,
+        _ => return false,
+    };
+    let caller_end = match &th.frames[depth - 3] {
+        Frame::Lua(f) => lua_frame_end(f),
+        _ => return false,
+    };
+    // The status, then the results, from pcall's slot on (`dest < start`: the callee's
+    // slot is below its registers).
+    if dest >= start || start + n > th.stack.len() {
+        return false;
+    }
+    let slot = outer.func_slot;
+    th.stack[slot] = Value::Boolean(true);
+    for i in 0..n {
+        copy_slot(&mut th.stack, dest + i, start + i);
+    }
+    let count = n + 1;
+    if outer.nresults < 0 {
+        th.top = slot + count;
+    } else {
+        let want = outer.nresults as usize;
+        if count < want {
+            ensure_len(th, slot + want);
+            th.stack[slot + count..slot + want].fill(Value::Nil);
+        }
+    }
+    th.cells.truncate(cell_base);
+    th.frames.truncate(depth - 2);
+    ensure_len(th, caller_end.max(th.top));
+    true
 }
 
 /// The return of a metamethod that Lua code's instruction called (`__add`, `__index`,
