@@ -5945,10 +5945,9 @@ fn return_through_pcall(th: &mut ThreadState<'_>, base: usize, start: usize, n: 
         } if ret.kind == RetKind::Normal && ret.func_slot + 1 == dest => *ret,
         _ => return false,
     };
-    let caller_end = match &th.frames[depth - 3] {
-        Frame::Lua(f) => lua_frame_end(f),
-        _ => return false,
-    };
+    if !matches!(th.frames[depth - 3], Frame::Lua(_)) {
+        return false;
+    }
     // The status, then the results, from pcall's slot on (`dest < start`: the callee's
     // slot is below its registers).
     if dest >= start || start + n > th.stack.len() {
@@ -5959,19 +5958,9 @@ fn return_through_pcall(th: &mut ThreadState<'_>, base: usize, start: usize, n: 
     for i in 0..n {
         copy_slot(&mut th.stack, dest + i, start + i);
     }
-    let count = n + 1;
-    if outer.nresults < 0 {
-        th.top = slot + count;
-    } else {
-        let want = outer.nresults as usize;
-        if count < want {
-            ensure_len(th, slot + want);
-            th.stack[slot + count..slot + want].fill(Value::Nil);
-        }
-    }
     th.cells.truncate(cell_base);
     th.frames.truncate(depth - 2);
-    ensure_len(th, caller_end.max(th.top));
+    place_for_lua_caller(th, slot, n + 1, outer.nresults);
     true
 }
 
