@@ -184,7 +184,7 @@ impl Default for GcControl {
 /// program whose live heap is ~100 KB ran a full cycle every few hundred objects once slices
 /// were sized to the allocation rate (`Runtime::size_next_slice`): methods.lua ran 4,190
 /// cycles where 419 had done.
-const MIN_SLEEP: usize = 1024;
+pub(crate) const MIN_SLEEP: usize = 1024;
 
 impl GcControl {
     /// gc-arena's pacing for these settings. In incremental mode, as in Lua, the pause
