@@ -55,3 +55,17 @@ for i = 1, 50 do
   if t[k] == i then found = found + 1 end
 end
 print("found", found)
+
+-- A `__concat` result is the value the metamethod returned, whatever its type: an
+-- integer stays an integer (it was turned into a string once).
+local function cat_to(result)
+  return setmetatable({}, {__concat = function() return result end})
+end
+local v = cat_to(28)
+local r = v .. v
+print(r, math.type(r), ("x" .. v) == 28, (v .. 1 .. 2) == 28)
+for _, result in ipairs({2.5, true, "s", 7}) do
+  local c = cat_to(result) .. "x"
+  print(type(c), c)
+end
+print(math.type(cat_to(-3) .. 1), math.type("a" .. "b" .. cat_to(4)))

@@ -1719,9 +1719,13 @@ fn concat_run<'gc>(
     end: usize,
     dest: usize,
 ) -> LResult<'gc, Concatenated> {
-    if let Some(s) = concat_short(mc, state, &th.stack[first..end]) {
-        th.stack[dest] = Value::String(s);
-        return Ok(Concatenated::InPlace);
+    // One value left (a `__concat` result, resumed here) is the result as it is: a number
+    // returned by the metamethod stays a number.
+    if end - first > 1 {
+        if let Some(s) = concat_short(mc, state, &th.stack[first..end]) {
+            th.stack[dest] = Value::String(s);
+            return Ok(Concatenated::InPlace);
+        }
     }
     let mut end = end;
     while end - first > 1 {
