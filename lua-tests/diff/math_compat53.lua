@@ -1,4 +1,4 @@
--- math.pow, cosh, sinh, tanh, log10, frexp, ldexp: kept by Lua 5.4's standard build
+-- math.pow, cosh, sinh, tanh, log10, frexp, ldexp, atan2: kept by Lua 5.4's standard build
 -- (LUA_COMPAT_5_3); libraries written for 5.3 (Moses's M.call spec uses math.pow) call them.
 local function show(...)
   local t = table.pack(...)
@@ -40,3 +40,7 @@ show(pcall(math.frexp, {}))
 show(pcall(math.ldexp, 1, 1.5))
 show(pcall(math.ldexp, 1))
 show(pcall(math.log10, "a"))
+
+-- atan2 is atan itself (the same function value in lua5.4).
+show(math.atan2 == math.atan, math.atan2(1, 2), math.atan2(1), math.atan2(-0.0, -1), math.atan2(0, -0.0))
+print(pcall(math.atan2))

@@ -48,6 +48,9 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, m, "log10", log10);
     set_fn(mc, state, m, "frexp", frexp);
     set_fn(mc, state, m, "ldexp", ldexp);
+    // The same function as `atan` (in lua5.4 `math.atan2 == math.atan`).
+    let atan = m.get_str(state.intern(mc, b"atan"));
+    set_value(mc, state, m, "atan2", atan);
     set_value(mc, state, m, "pi", Value::Number(std::f64::consts::PI));
     set_value(mc, state, m, "huge", Value::Number(f64::INFINITY));
     set_value(mc, state, m, "maxinteger", Value::Integer(i64::MAX));
