@@ -329,8 +329,8 @@ fn setup_call_body<'gc>(
     }
 }
 
-/// `setup_call` of a value that is not a function: insert its `__call` metamethod before it
-/// (`mm(obj, args...)`), up to `MAX_META_CHAIN` times, then call the function found.
+/// `setup_call` of a value that is not a function: its `__call` metamethod goes before it
+/// ([`insert_call_meta`]), then the function found is called.
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -344,12 +344,66 @@ fn call_via_meta<'gc>(
     ret: Ret,
     is_tail: bool,
 ) -> LResult<'gc, Option<Event>> {
+    let nargs = insert_call_meta(mc, state, th, func_slot, nargs)?;
+    setup_call(mc, state, thread, th, func_slot, nargs, ret, is_tail)
+}
+
+/// What [`tail_call_via_meta`] did.
+enum MetaTailCall {
+    /// The Lua function found was called in place of the frame (`setup_call`'s result).
+    Called(Option<Event>),
+    /// The function found is a native, now at the call's slot with this many arguments: it
+    /// is called from the frame, as lua5.4 runs a C function in a tail call (its errors
+    /// name the caller's line and call site).
+    Native(usize),
+}
+
+/// The `TailCall` of a value that is not a function, from a frame without to-be-closed
+/// variables: its `__call` metamethod is inserted ([`insert_call_meta`]); a Lua function
+/// found replaces the calling frame and is called with the frame's result destination.
+#[cold]
+#[inline(never)]
+fn tail_call_via_meta<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+) -> LResult<'gc, MetaTailCall> {
+    let nargs = insert_call_meta(mc, state, th, func_slot, nargs)?;
+    if !matches!(th.stack[func_slot], Value::Function(_)) {
+        return Ok(MetaTailCall::Native(nargs));
+    }
+    let Some(Frame::Lua(old)) = th.frames.pop() else {
+        unreachable!("a tail call runs in a Lua frame")
+    };
+    th.cells.truncate(old.cell_base);
+    let dest = old.ret.func_slot;
+    for i in 0..=nargs {
+        copy_slot(&mut th.stack, dest + i, func_slot + i);
+    }
+    setup_call(mc, state, thread, th, dest, nargs, old.ret, true).map(MetaTailCall::Called)
+}
+
+/// Make `stack[func_slot]` callable: while it is not a function, insert its `__call`
+/// metamethod before it (`mm(obj, args...)`), up to `MAX_META_CHAIN` times. Returns the
+/// argument count after the insertions. The stack may be reallocated.
+#[cold]
+#[inline(never)]
+fn insert_call_meta<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    th: &mut ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+) -> LResult<'gc, usize> {
     for inserted in 0..MAX_META_CHAIN {
         // Each metamethod inserted so far became the first argument of the next.
         let nargs = nargs + inserted;
         let callee = th.stack[func_slot];
         if matches!(callee, Value::Function(_) | Value::NativeFunction(_)) {
-            return setup_call(mc, state, thread, th, func_slot, nargs, ret, is_tail);
+            return Ok(nargs);
         }
         let mm = metamethod(state, callee, MetaName::Call);
         if mm.is_nil() {
@@ -5150,7 +5204,7 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                 }
                 Instr::TailCall { a, b } => {
                     let func_slot = base + a as usize;
-                    let nargs = if b != 0 {
+                    let mut nargs = if b != 0 {
                         b as usize - 1
                     } else {
                         open_count(th, func_slot + 1)
@@ -5192,6 +5246,17 @@ fn dispatch_loop<'gc, const JOURNAL: bool, const HOOKED: bool>(
                             }
                         }
                         after_call!(res)
+                    }
+                    if !matches!(r!(a), Value::Function(_) | Value::NativeFunction(_))
+                        && th.tbc.last().is_none_or(|&i| i < base)
+                    {
+                        // A callable object: its `__call` is tail called in its place, as
+                        // lua5.4 does (`return obj(...)` in a loop must not grow the stack).
+                        match tail_call_via_meta(mc, state, thread, th, func_slot, nargs)? {
+                            MetaTailCall::Called(res) => after_call!(Ok(res)),
+                            // The stack may have moved; the path below reads no register.
+                            MetaTailCall::Native(n) => nargs = n,
+                        }
                     }
                     let ret = Ret {
                         func_slot,
