@@ -274,7 +274,11 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
                 v.trace(cc);
             }
             for s in self.hash.slots.iter() {
-                if s.kind() >= KEY_STRING {
+                // A removed entry's key is not traced (lua5.4's dead keys): the table must
+                // not keep it alive. The slot keeps its bits, compared by address only
+                // (`str_chain_by_bytes` skips such slots), so `next` still finds a key
+                // removed during a traversal.
+                if s.kind() >= KEY_STRING && !s.value_is_nil() {
                     s.key().trace(cc);
                 }
                 s.value().trace(cc);
@@ -292,6 +296,11 @@ unsafe impl<'gc> Collect<'gc> for TableData<'gc> {
         // entries that survive, and turns the others into NaN tombstones).
         let all_weak = weak.keys && weak.values;
         for s in self.hash.slots.iter() {
+            if s.value_is_nil() {
+                // A removed entry: its key is not traced (above); `clear_weak` kills it
+                // when its object dies.
+                continue;
+            }
             let k = s.key();
             let weak_key =
                 weak.keys && (is_collectable(&k) || (all_weak && matches!(k, Value::String(_))));
@@ -654,7 +663,12 @@ impl<'gc> Table<'gc> {
     }
 
     /// Put back a copy taken by [`Table::snapshot`].
-    pub fn restore(self, mc: &Mutation<'gc>, data: TableData<'gc>) {
+    pub fn restore(self, mc: &Mutation<'gc>, mut data: TableData<'gc>) {
+        // The copy's removed keys may name freed objects; in a weak table they must be
+        // dead keys (see `TableData::kill_removed_keys`).
+        if data.weak.is_weak() {
+            data.kill_removed_keys();
+        }
         let mut cur = self.0.borrow_mut(mc);
         *cur = data;
         cur.meta_absent.set(0);
@@ -1503,8 +1517,11 @@ impl<'gc> Slot<'gc> {
     fn key(&self) -> Value<'gc> {
         let p = self.bits as usize;
         // SAFETY: an object key's `bits` is the address `Gc::as_ptr` gave for an object of
-        // the type its kind names (`key_parts`), and the object is alive: the table traces
-        // its keys, and the collector turns a weak key whose object dies into `KEY_DEAD`
+        // the type its kind names (`key_parts`). Callers read the key of live entries
+        // only (a removed entry's key is not traced and may be freed), except
+        // `clear_weak`, which reads the removed entries' keys of weak tables: those are
+        // alive until it kills them (`TableData::kill_removed_keys`). The table traces its
+        // live keys, and the collector turns a weak key whose object dies into `KEY_DEAD`
         // before the object is freed (`TableData::clear_weak`).
         unsafe {
             match self.kind() {
@@ -1876,7 +1893,12 @@ impl<'gc> HashPart<'gc> {
         let mut i = Slot::home(meta, mask);
         loop {
             let s = &self.slots[i];
-            if s.key_meta() == meta && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes()) {
+            // A removed entry's key may be freed: it is never read (see `TableData`'s
+            // `trace`), only matched by address in `str_chain_by_address`.
+            if s.key_meta() == meta
+                && !s.value_is_nil()
+                && s.key_str().is_some_and(|s| s.as_bytes() == key.as_bytes())
+            {
                 return (Some(i), end);
             }
             i = (i + 1) & mask;
@@ -1990,8 +2012,24 @@ impl<'gc> TableData<'gc> {
         self.weak
     }
 
+    /// Set the weak mode. A table becoming weak must first lose its removed entries'
+    /// object keys ([`TableData::kill_removed_keys`]).
     pub fn set_weak_mode(&mut self, mode: WeakMode) {
         self.weak = mode;
+    }
+
+    /// Turn the object keys of removed entries into `KEY_DEAD`, for a table becoming weak.
+    /// While a table is strong, such a key is not traced and its object may be gone;
+    /// `clear_weak` reads those keys in a weak table, where each cycle kills them before
+    /// their objects are freed.
+    #[cold]
+    #[inline(never)]
+    pub fn kill_removed_keys(&mut self) {
+        for s in self.hash.slots.iter_mut() {
+            if s.kind() >= KEY_STRING && s.kind() != KEY_DEAD && s.value_is_nil() {
+                s.kill_key();
+            }
+        }
     }
 
     /// Whether the table is marked for finalization (see `weak.rs`).

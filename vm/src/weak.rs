@@ -139,6 +139,8 @@ pub fn set_metatable<'gc>(
     };
     t.set_metatable(mc, mt);
     if mode.is_weak() && !was_weak {
+        // Removed entries' keys were not traced while the table was strong.
+        t.gc().borrow_mut(mc).kill_removed_keys();
         state.weak_tables.borrow_mut(mc).push(Gc::downgrade(t.gc()));
     }
     if newly_marked {
