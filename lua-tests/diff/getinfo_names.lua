@@ -23,3 +23,12 @@ print((select(2, pcall(error))))
 print(debug.traceback("msg", 1))
 local f = string.rep
 print(pcall(function() local t = setmetatable({}, {__index = function(t, k) return debug.traceback("tb") end}) return t.x end))
+
+-- Every level has a function, the host's below the main chunk too (a C function without
+-- upvalues, as lua.c's in lua5.4); past it there is no level.
+local depth = 1
+while debug.getinfo(depth + 1, "S") do depth = depth + 1 end
+local bottom = debug.getinfo(depth, "fSlu")
+print("bottom", bottom.what, bottom.short_src, type(bottom.func), bottom.currentline, bottom.nups)
+print("no upvalues", select("#", debug.getupvalue(bottom.func, 1)))
+print("past the bottom", debug.getinfo(depth + 1))

@@ -501,6 +501,7 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                 Some((func, Some(activation)))
             })?;
             match found {
+                Some((func, activation)) if func.is_nil() => (host_function(ctx), activation),
                 Some(f) => f,
                 None => return ctx.ret1(Value::Nil),
             }
@@ -511,6 +512,16 @@ fn getinfo<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     let t = info_table(ctx, func, activation.as_ref(), &options);
     ctx.ret1(Value::Table(t))
+}
+
+/// The function of a native level whose function value is not known, such as the host
+/// below the main chunk (lua.c's C function in lua5.4): a native without upvalues that
+/// returns nothing, so that `getinfo(level, "f").func` is a function at every level.
+fn host_function<'gc>(ctx: &Ctx<'gc, '_>) -> Value<'gc> {
+    fn host<'gc>(_: &mut Ctx<'gc, '_>) -> Result<usize, LuaError<'gc>> {
+        Ok(0)
+    }
+    Value::NativeFunction(new_native(ctx.mc, "?", NativeKind::Fn(host), Vec::new()))
 }
 
 fn info_table<'gc>(
