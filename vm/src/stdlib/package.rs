@@ -25,8 +25,12 @@ use super::{set_fn, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
+/// lua5.4's default path with the system directory Debian's `lua5.4` adds
+/// (`/usr/share/lua/5.4`, where distribution packages of Lua modules install), so
+/// modules installed by luarocks or by the system are found as `lua5.4` finds them.
 const DEFAULT_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
-/usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
+/usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;\
+/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
 const DEFAULT_CPATH: &str = "/usr/local/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
 const STD_LIBS: [&str; 9] = [
     "string",
