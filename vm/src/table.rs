@@ -366,6 +366,33 @@ impl<'gc> Table<'gc> {
         self.0.borrow().get_int(key)
     }
 
+    /// Append the raw values `t[first..=last]` (`first <= last`) to `out`, as `get_int` of
+    /// each key gives them (and moving the `#` hint as those reads would), the array
+    /// part's run in one copy: `table.unpack`.
+    pub fn push_range(self, first: i64, last: i64, out: &mut Vec<Value<'gc>>) {
+        let d = self.0.borrow();
+        let len = d.array.len() as i64;
+        let mut i = first;
+        loop {
+            if i >= 1 && i <= len {
+                let end = last.min(len);
+                out.extend_from_slice(&d.array[(i - 1) as usize..end as usize]);
+                // The reads of `i..=end` move the hint to `end` if they pass it.
+                d.touch(end as usize - 1);
+                if end == last {
+                    return;
+                }
+                i = end + 1;
+            } else {
+                out.push(d.hash.get(Value::Integer(i)));
+                if i == last {
+                    return;
+                }
+                i += 1;
+            }
+        }
+    }
+
     #[inline]
     pub fn get_str(self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
         self.0.borrow().hash.get_str(key)

@@ -235,6 +235,11 @@ fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     if count >= room {
         return Err(ctx.error("too many results to unpack"));
     }
+    if let Some(t) = plain(t) {
+        ctx.th.stack.reserve(count as usize + 1);
+        t.push_range(first, last, &mut ctx.th.stack);
+        return Ok(count as usize + 1);
+    }
     let mut i = first;
     loop {
         let v = get_i(ctx, t, i)?;
