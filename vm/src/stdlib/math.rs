@@ -132,8 +132,7 @@ fn fmod<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     let a = ctx.check_float(0)?;
     let b = ctx.check_float(1)?;
-    // Rust's float `%` is C's fmod.
-    ctx.ret1(Value::Number(a % b))
+    ctx.ret1(Value::Number(crate::arith::fmod(a, b)))
 }
 
 fn modf<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
