@@ -404,10 +404,14 @@ fn read_source(path: &Path) -> Result<Vec<u8>, String> {
 
 fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -> ExitCode {
     let script = args.script.as_path();
-    if let Err(msg) = read_source(script) {
-        eprintln!("wayfinder: {msg}");
-        return ExitCode::FAILURE;
-    }
+    // Read once and run what was read: a script from a pipe cannot be read again.
+    let source = match read_source(script) {
+        Ok(source) => source,
+        Err(msg) => {
+            eprintln!("wayfinder: {msg}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = match Config::locate(args.config.as_deref(), script) {
         Ok(c) => c,
         Err(e) => {
@@ -501,7 +505,7 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
     } else {
         None
     };
-    let code = match rt.run_file(script, script_args) {
+    let code = match rt.run_file_source(script, source, script_args) {
         Ok(_) => ExitCode::SUCCESS,
         Err(RunError::Load(LoadError::Syntax { message, .. })) => {
             eprintln!("wayfinder: {message}");

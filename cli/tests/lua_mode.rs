@@ -112,6 +112,19 @@ fn stdin_and_the_end_of_options() {
     assert_eq!(err(&o), "Lua warning: w\n");
 }
 
+/// `wayfinder run` reads its script once: a script from a pipe (`/dev/stdin`) runs (it ran
+/// nothing when the file was read again after a first read to check it).
+#[test]
+fn run_reads_a_piped_script_once() {
+    let o = wayfinder(
+        &["run", "/dev/stdin", "x", "y"],
+        "#!/usr/bin/env lua\nprint('piped', ...)\n",
+        &[],
+    );
+    assert_eq!(out(&o), "piped\tx\ty\n", "stderr: {}", err(&o));
+    assert!(o.status.success());
+}
+
 #[test]
 fn version_warnings_and_environment() {
     let o = wayfinder(&["-v", "-e", "print(2)"], "", &[]);

@@ -264,7 +264,18 @@ impl Runtime {
                 io_reason(&e)
             )))
         })?;
-        let source = load::file_source(source);
+        self.run_file_source(path, load::file_source(source), args)
+    }
+
+    /// [`Runtime::run_file`] of a source already read from `path` (without its shebang
+    /// line: `load::file_source`), for a host that read it once to check it: a script
+    /// from a pipe (`/dev/stdin`) cannot be read twice.
+    pub fn run_file_source(
+        &mut self,
+        path: &Path,
+        source: Vec<u8>,
+        args: &[String],
+    ) -> Result<Outcome, RunError> {
         let name = format!("@{}", path.display());
         let module = path
             .file_stem()
