@@ -127,8 +127,10 @@ pub fn float_mod(a: f64, b: f64) -> f64 {
 /// C's `fmod`. When both operands are whole numbers below 2^63 in magnitude (counters, and
 /// bit arithmetic done in floats, as in pure-Lua hash functions) it is the remainder of
 /// the integers: exact, as `fmod` is, and without the general algorithm's loop over the
-/// quotient's bits (a third of sha1.lua's time).
-#[inline]
+/// quotient's bits (a third of sha1.lua's time). Out of line, as the `fmod` call it
+/// replaced was: inlined into the executor's modulo it changed the code generated for the
+/// whole dispatch loop (mandelbrot +4% instructions).
+#[inline(never)]
 pub fn fmod(a: f64, b: f64) -> f64 {
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     if a.abs() < LIMIT && b.abs() < LIMIT {
