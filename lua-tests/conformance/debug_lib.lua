@@ -305,4 +305,13 @@ local reg = debug.getregistry()
 assert(type(reg) == "table" and reg == debug.getregistry())
 assert(reg._LOADED == package.loaded and package.loaded.debug == debug)
 
+-- debug.setcstacklimit (deprecated in 5.4) changes nothing and returns the fixed limit.
+assert(debug.setcstacklimit(100) == 200 and debug.setcstacklimit(1000) == 200)
+assert(not pcall(debug.setcstacklimit, 1.5) and not pcall(debug.setcstacklimit))
+
+-- package.loadlib exists; no C library can be loaded, as in a lua5.4 built without them.
+local lib, msg, kind = package.loadlib("libnothing.so", "luaopen_nothing")
+assert(lib == nil and kind == "absent" and msg:find("dynamic libraries not enabled", 1, true))
+assert(not pcall(package.loadlib, "x") and not pcall(package.loadlib))
+
 print("debug_lib OK")

@@ -35,6 +35,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, d, "getupvalue", getupvalue);
     set_fn(mc, state, d, "setupvalue", setupvalue);
     set_fn(mc, state, d, "upvaluejoin", upvaluejoin);
+    set_fn(mc, state, d, "setcstacklimit", setcstacklimit);
     set_fn(mc, state, d, "getmetatable", getmetatable);
     set_fn(mc, state, d, "setmetatable", setmetatable);
     set_fn(mc, state, d, "getuservalue", getuservalue);
@@ -522,6 +523,13 @@ fn host_function<'gc>(ctx: &Ctx<'gc, '_>) -> Value<'gc> {
         Ok(0)
     }
     Value::NativeFunction(new_native(ctx.mc, "?", NativeKind::Fn(host), Vec::new()))
+}
+
+/// `debug.setcstacklimit(limit)`: deprecated in Lua 5.4, where it changes nothing and
+/// returns the fixed limit of nested C calls (200); kept so that code calling it runs.
+fn setcstacklimit<'gc>(ctx: &mut Ctx<'gc, '_>) -> Result<usize, LuaError<'gc>> {
+    ctx.check_integer(0)?;
+    ctx.ret1(Value::Integer(200))
 }
 
 fn info_table<'gc>(

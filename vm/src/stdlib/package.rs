@@ -147,6 +147,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     }
     set_value(mc, state, package, "searchers", Value::Table(searchers));
     set_fn(mc, state, package, "searchpath", searchpath);
+    set_fn(mc, state, package, "loadlib", loadlib);
     let require = new_native(
         mc,
         "require",
@@ -245,6 +246,19 @@ fn searchpath<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             Ok(2)
         }
     }
+}
+
+/// `package.loadlib(path, funcname)`: wayfinder loads no C libraries, so it answers as a
+/// lua5.4 built without dynamic library support does: nil, that message and `"absent"`.
+fn loadlib<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
+    ctx.check_string(0)?;
+    ctx.check_string(1)?;
+    ctx.push(Value::Nil);
+    let msg = ctx.new_string(b"dynamic libraries not enabled; check your Lua installation");
+    ctx.push(msg);
+    let kind = ctx.new_string(b"absent");
+    ctx.push(kind);
+    Ok(3)
 }
 
 fn searcher_preload<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
