@@ -3652,9 +3652,9 @@ fn for_prep<'gc>(
         let lim = match ops::to_number(limit) {
             Some(Value::Integer(l)) => l,
             Some(Value::Number(f)) => {
-                if f.is_nan() {
-                    return Ok(false);
-                }
+                // A NaN limit is out of the integers' range and not above zero: the loop
+                // is skipped for a positive step and runs toward `mininteger` for a
+                // negative one, as lua5.4's `forlimit` has it.
                 let fl = if st < 0 { f.ceil() } else { f.floor() };
                 match crate::arith::float_to_int_exact(fl) {
                     Some(l) => l,
@@ -3701,9 +3701,9 @@ fn for_prep<'gc>(
     if fs == 0.0 {
         return Err(runtime_error(mc, th, "'for' step is zero"));
     }
-    // Written with negations so that a NaN limit skips the loop, as in Lua.
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    let skip = (fs > 0.0 && !(f0 <= fl)) || (fs < 0.0 && !(fl <= f0));
+    // lua5.4's test, NaNs included: a NaN limit does not skip the loop (its body runs
+    // once: the first `ForLoop` test fails), a NaN step compares as a negative one.
+    let skip = if 0.0 < fs { fl < f0 } else { f0 < fl };
     if skip {
         return Ok(false);
     }
