@@ -1922,7 +1922,10 @@ fn is_current_lua_frame_unchanged(th: &ThreadState<'_>) -> bool {
 
 /// Pop to-be-closed variables at or above `level` down to the next one holding a value to
 /// close (nil and false need no closing): its slot and value.
-fn pop_to_close<'gc>(th: &mut ThreadState<'gc>, level: usize) -> Option<(usize, Value<'gc>)> {
+pub(crate) fn pop_to_close<'gc>(
+    th: &mut ThreadState<'gc>,
+    level: usize,
+) -> Option<(usize, Value<'gc>)> {
     while let Some(&idx) = th.tbc.last() {
         if idx < level {
             return None;

@@ -820,6 +820,24 @@ pub(crate) fn close_state<'gc>(
     run_queued_finalizers(mc, state, thread, th);
 }
 
+/// Close the pending to-be-closed variables of `th`, innermost first, as `lua_close`
+/// closes the main thread's (`os.exit(code, true)`): with no error value until one of them
+/// raises an error, which the next ones receive; the last error is dropped.
+pub(crate) fn close_pending_variables<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: crate::thread::Thread<'gc>,
+    th: &mut crate::thread::ThreadState<'gc>,
+) {
+    let mut error = Value::Nil;
+    while let Some((_, v)) = exec::pop_to_close(th, 0) {
+        let mm = exec::metamethod(state, v, state::MetaName::Close);
+        if let Err(e) = exec::call_nested(mc, state, thread, th, mm, &[v, error]) {
+            error = e.value;
+        }
+    }
+}
+
 /// Call `obj`'s `__gc` metamethod (as it is now: a field removed since marking means no
 /// call), with the collector held off; an error becomes a warning.
 fn call_finalizer<'gc>(

@@ -675,9 +675,12 @@ fn os_exit<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
-    // `close`: close the state first, as `lua_close` does, which runs the pending
-    // finalizers.
+    // `close`: close the state first, as `lua_close` does: the main thread's pending
+    // to-be-closed variables (when it is the one exiting), then the pending finalizers.
     if ctx.arg(1).is_truthy() {
+        if ctx.thread.ptr_eq(ctx.state.main_thread) {
+            crate::runtime::close_pending_variables(ctx.mc, ctx.state, ctx.thread, ctx.th);
+        }
         crate::runtime::close_state(ctx.mc, ctx.state, ctx.thread, ctx.th);
     }
     flush_all(ctx.state);
