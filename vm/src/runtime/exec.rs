@@ -407,7 +407,7 @@ fn insert_call_meta<'gc>(
         }
         let mm = metamethod(state, callee, MetaName::Call);
         if mm.is_nil() {
-            return Err(call_error(mc, th, callee, func_slot));
+            return Err(call_error(mc, state, th, callee, func_slot));
         }
         ensure_len(th, func_slot + nargs + 2);
         th.stack
@@ -453,6 +453,7 @@ fn lua_call_hook<'gc>(
 
 fn call_error<'gc>(
     mc: &Mutation<'gc>,
+    state: &State<'gc>,
     th: &ThreadState<'gc>,
     v: Value<'gc>,
     func_slot: usize,
@@ -469,7 +470,10 @@ fn call_error<'gc>(
     runtime_error(
         mc,
         th,
-        &with_info(format!("attempt to call a {} value", v.type_name()), info),
+        &with_info(
+            format!("attempt to call a {} value", obj_type_name(state, v)),
+            info,
+        ),
     )
 }
 
@@ -1834,7 +1838,10 @@ fn concat_run<'gc>(
                     mc,
                     th,
                     &with_info(
-                        format!("attempt to concatenate a {} value", culprit.type_name()),
+                        format!(
+                            "attempt to concatenate a {} value",
+                            obj_type_name(state, culprit)
+                        ),
                         reg_info,
                     ),
                 ));
