@@ -386,6 +386,8 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     } else {
         None
     };
+    // Checked before a reader runs, as lua5.4 does.
+    let given_name = ctx.opt_string(1)?.map(|n| n.to_str_lossy().into_owned());
     let (source, default_name) = match chunk {
         // A number is a chunk too, as its string form (lua_tolstring).
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
@@ -438,12 +440,9 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
             }
             (buf, "=(load)".to_string())
         }
-        _ => return Err(ctx.type_error(0, "string")),
+        _ => return Err(ctx.type_error(0, "function")),
     };
-    let name = match ctx.opt_string(1)? {
-        Some(n) => n.to_str_lossy().into_owned(),
-        None => default_name,
-    };
+    let name = given_name.unwrap_or(default_name);
     load_source(ctx, source, &name, &mode, env)
 }
 
