@@ -385,8 +385,15 @@ fn parse_listen(text: &str, default_port: u16) -> Option<SocketAddr> {
     with_port.to_socket_addrs().ok()?.next()
 }
 
-/// Read a file, turning failures into one clear line.
+/// Read a file (`-`: the standard input, as lua5.4 reads it), turning failures into one
+/// clear line.
 fn read_source(path: &Path) -> Result<Vec<u8>, String> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("cannot read the standard input: {e}"))?;
+        return Ok(wayfinder_vm::runtime::load::file_source(bytes));
+    }
     if path.is_dir() {
         return Err(format!("cannot read '{}': is a directory", path.display()));
     }
@@ -505,7 +512,13 @@ fn run(args: &RunArgs, interpreter: &str, script_args: &[String], debug: bool) -
     } else {
         None
     };
-    let code = match rt.run_file_source(script, source, script_args) {
+    let ran = if script == Path::new("-") {
+        // Named as lua5.4 names it; there is no file to reload.
+        rt.run_chunk(&source, "=stdin", script_args)
+    } else {
+        rt.run_file_source(script, source, script_args)
+    };
+    let code = match ran {
         Ok(_) => ExitCode::SUCCESS,
         Err(RunError::Load(LoadError::Syntax { message, .. })) => {
             eprintln!("wayfinder: {message}");

@@ -113,7 +113,8 @@ fn stdin_and_the_end_of_options() {
 }
 
 /// `wayfinder run` reads its script once: a script from a pipe (`/dev/stdin`) runs (it ran
-/// nothing when the file was read again after a first read to check it).
+/// nothing when the file was read again after a first read to check it); `-` reads the
+/// standard input.
 #[test]
 fn run_reads_a_piped_script_once() {
     let o = wayfinder(
@@ -123,6 +124,12 @@ fn run_reads_a_piped_script_once() {
     );
     assert_eq!(out(&o), "piped\tx\ty\n", "stderr: {}", err(&o));
     assert!(o.status.success());
+    // `-` is the standard input, named `stdin` in messages as lua5.4 names it.
+    let o = wayfinder(&["run", "-", "a"], "print('dash', ...)\n", &[]);
+    assert_eq!(out(&o), "dash\ta\n", "stderr: {}", err(&o));
+    let o = wayfinder(&["run", "-"], "\nerror('boom')\n", &[]);
+    assert!(err(&o).contains("stdin:2: boom"), "stderr: {}", err(&o));
+    assert_eq!(o.status.code(), Some(1));
 }
 
 #[test]
