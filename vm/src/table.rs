@@ -384,7 +384,7 @@ impl<'gc> Table<'gc> {
                 }
                 i = end + 1;
             } else {
-                out.push(d.hash.get(Value::Integer(i)));
+                out.push(d.get_int(i));
                 if i == last {
                     return;
                 }
