@@ -375,6 +375,9 @@ fn tail_call_via_meta<'gc>(
     if !matches!(th.stack[func_slot], Value::Function(_)) {
         return Ok(MetaTailCall::Native(nargs));
     }
+    // The same frame exchange as the `TailCall` arm's inline path. Shared through an
+    // `#[inline(always)]` helper, the dispatch loop's code came out different (closures
+    // +2.9%, methods +2.6% instructions), so the few lines stand twice.
     let Some(Frame::Lua(old)) = th.frames.pop() else {
         unreachable!("a tail call runs in a Lua frame")
     };
