@@ -1746,19 +1746,17 @@ fn concat_short<'gc>(
                 len += s.len();
             }
             Value::Integer(i) => {
-                // The digits end at `digits[20]`; 24 bytes from their start are copied as
-                // three words (the bytes past them are overwritten by what follows).
-                let mut digits = [0u8; 44];
-                // SAFETY: the 20 bytes before `digits[20]` are inside `digits`.
-                let n = unsafe { ops::write_integer_digits(i, digits.as_mut_ptr().add(20)) };
+                // The digits go straight into `buf`: written to a scratch array and copied
+                // as words, each word's load waited for the byte stores before it (a
+                // failed store-to-load forwarding; `"k" .. i % 100` in a loop is 5% faster
+                // without it).
+                let n = ops::integer_len(i);
                 if n > CONCAT_SHORT_LEN - len {
                     return None;
                 }
-                // SAFETY: `digits[20 - n..44 - n]` is inside `digits`; `len` is at most
-                // `CONCAT_SHORT_LEN`, so `out[len..len + 24]` is inside `buf`.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(digits.as_ptr().add(20 - n), out.add(len), 24)
-                };
+                // SAFETY: `len + n <= CONCAT_SHORT_LEN`, so the `n` bytes before
+                // `out[len + n]` are inside `buf`.
+                unsafe { ops::write_integer_digits(i, out.add(len + n)) };
                 len += n;
             }
             _ => return None,
