@@ -486,6 +486,9 @@ pub enum NativeKind {
     Builtin(Builtin),
     /// An ordinary native function `f` that the generic `for` may also step inline.
     Iter(FastIter, NativeFn),
+    /// `assert`, native `f`: a call that passes (a true first argument) is done by the
+    /// executor without calling `f`.
+    Assert(NativeFn),
     /// A Rust closure registered by the host ([`NativeData::host`]).
     Host,
 }

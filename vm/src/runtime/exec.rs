@@ -511,6 +511,12 @@ fn call_native<'gc>(
     }
     let f = match nf.kind {
         NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
+        NativeKind::Assert(f) => {
+            if assert_passes(th, func_slot, nargs, ret) {
+                return Ok(None);
+            }
+            f
+        }
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
@@ -525,6 +531,25 @@ fn call_native<'gc>(
         _ => (deliver(mc, state, thread, th, ret, n)?, None),
     };
     Ok(event.or_else(|| full_collection_pause(state, placed_at)))
+}
+
+/// `assert` called from Lua with a true first argument: its results are its arguments,
+/// moved down over the function's slot, without entering the native (real code asserts
+/// in its hot functions: LuaJIT's array3d benchmark asserts three times per store).
+/// `false`, nothing done, when the native must run (to raise the error).
+#[inline(always)]
+fn assert_passes(th: &mut ThreadState<'_>, func_slot: usize, nargs: usize, ret: Ret) -> bool {
+    let args = func_slot + 1..func_slot + 1 + nargs;
+    let passes = nargs > 0
+        && th.stack.get(func_slot + 1).is_some_and(|v| v.is_truthy())
+        && ret.kind == RetKind::Normal
+        && matches!(th.frames.last(), Some(Frame::Lua(_)));
+    if !passes || args.end > th.stack.len() {
+        return false;
+    }
+    th.stack.copy_within(args, func_slot);
+    place_native_results(th, func_slot, nargs, ret.nresults);
+    true
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.
@@ -553,7 +578,7 @@ fn call_native_hooked<'gc>(
     };
     hook::call_hook(mc, state, thread, th, HookEvent::Call, None, native, args)?;
     let f = match nf.kind {
-        NativeKind::Fn(f) | NativeKind::Iter(_, f) => f,
+        NativeKind::Fn(f) | NativeKind::Iter(_, f) | NativeKind::Assert(f) => f,
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);
