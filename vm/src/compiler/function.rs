@@ -20,6 +20,9 @@ const MAX_LOCALS: usize = 200;
 #[derive(Clone, Debug)]
 pub(super) struct ActiveVar {
     pub name: String,
+    /// [`name_key`] of `name`: name resolution compares it first (a chunk's main function
+    /// may have 200 locals, and every global name is checked against each of them).
+    pub key: u64,
     /// Where reads and writes in the declaring function go.
     pub slot: LocalSlot,
     /// The cell nested functions capture. Equal to `slot` for ordinary captured locals; a
@@ -31,6 +34,15 @@ pub(super) struct ActiveVar {
     pub reg_end: u8,
     /// Index into the proto's `locals` debug table (`None` for nothing to record).
     pub debug: Option<usize>,
+}
+
+/// A cheap fingerprint of a variable name (its length and first and last bytes): equal
+/// names have equal keys, and most different names in one scope differ in it.
+pub(super) fn name_key(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let first = b.first().copied().unwrap_or(0) as u64;
+    let last = b.last().copied().unwrap_or(0) as u64;
+    (b.len() as u64) << 16 | first << 8 | last
 }
 
 /// A lexical block being compiled.
@@ -508,6 +520,7 @@ impl FuncState {
         });
         self.actives.push(ActiveVar {
             name: name.to_string(),
+            key: name_key(name),
             slot,
             cell,
             attrib,

@@ -133,7 +133,12 @@ impl Compiler<'_> {
 
     fn resolve_in(&mut self, depth: usize, name: &str) -> CResult<Resolved> {
         let fs = &self.funcs[depth];
-        if let Some(i) = fs.actives.iter().rposition(|v| v.name == name) {
+        let key = function::name_key(name);
+        if let Some(i) = fs
+            .actives
+            .iter()
+            .rposition(|v| v.key == key && v.name == name)
+        {
             return Ok(Resolved::Local(i));
         }
         if let Some(i) = fs.upvalues.iter().position(|u| u.name == name) {

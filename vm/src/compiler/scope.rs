@@ -27,24 +27,45 @@ pub(super) fn find_captures(chunk: &Chunk) -> HashSet<DeclKey> {
     walker.captured
 }
 
+/// A declaration in scope: its name, the name's `function::name_key` (compared first: every
+/// global name is looked up through all the declarations in scope, and `_ENV` after it),
+/// its key, and the depth of the function declaring it.
+struct Decl {
+    name: String,
+    name_key: u64,
+    key: DeclKey,
+    depth: usize,
+}
+
 struct Walker {
-    /// Declarations in scope: (name, key, function depth), innermost last.
-    decls: Vec<(String, DeclKey, usize)>,
+    /// Declarations in scope, innermost last.
+    decls: Vec<Decl>,
     depth: usize,
     captured: HashSet<DeclKey>,
 }
 
 impl Walker {
     fn declare(&mut self, name: &str, key: DeclKey) {
-        self.decls.push((name.to_string(), key, self.depth));
+        self.decls.push(Decl {
+            name: name.to_string(),
+            name_key: super::function::name_key(name),
+            key,
+            depth: self.depth,
+        });
     }
 
     /// Resolves a name use; returns false if it is free (a global).
     fn reference(&mut self, name: &str) -> bool {
-        match self.decls.iter().rev().find(|(n, _, _)| n == name) {
-            Some(&(_, key, depth)) => {
-                if depth < self.depth {
-                    self.captured.insert(key);
+        let name_key = super::function::name_key(name);
+        match self
+            .decls
+            .iter()
+            .rev()
+            .find(|d| d.name_key == name_key && d.name == name)
+        {
+            Some(d) => {
+                if d.depth < self.depth {
+                    self.captured.insert(d.key);
                 }
                 true
             }
