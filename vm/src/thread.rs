@@ -109,6 +109,10 @@ pub struct ThreadState<'gc> {
     /// `xpcall` message handlers running: they may use extra stack beyond the usual limit,
     /// so a handler for a stack overflow can itself call functions (as in Lua).
     pub in_message_handler: u32,
+    /// The stack's length when the outermost running message handler started. The extra
+    /// room counts from there when the stack was already past the usual limit (a huge
+    /// `...` copy can leave it so): the handler of a later overflow still gets its room.
+    pub handler_stack_base: u32,
     /// The reload generation this thread's frames were last checked against (see
     /// `function::detach_rebound_frames`).
     pub reload_generation: u64,

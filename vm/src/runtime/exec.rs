@@ -297,7 +297,7 @@ fn setup_call_body<'gc>(
             };
             let end = base + info.max_registers as usize;
             let limit = if th.in_message_handler > 0 {
-                MAX_STACK + HANDLER_EXTRA_STACK
+                MAX_STACK.max(th.handler_stack_base as usize) + HANDLER_EXTRA_STACK
             } else {
                 MAX_STACK
             };
@@ -2188,6 +2188,9 @@ fn run_message_handler<'gc>(
     value: Value<'gc>,
 ) -> Value<'gc> {
     let mut value = value;
+    if th.in_message_handler == 0 {
+        th.handler_stack_base = u32::try_from(th.stack.len()).unwrap_or(u32::MAX);
+    }
     th.in_message_handler += 1;
     let mut result = None;
     for _ in 0..MAX_NATIVE_DEPTH {
