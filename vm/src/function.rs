@@ -12,7 +12,7 @@ use gc_arena::{
 };
 
 use crate::bytecode::{Constant, FunctionProto};
-use crate::runtime::ctx::NativeFn;
+use crate::runtime::ctx::{NativeFn, QuickFn};
 use crate::string::{Interner, LuaString};
 use crate::value::Value;
 
@@ -489,6 +489,9 @@ pub enum NativeKind {
     /// `assert`, native `f`: a call that passes (a true first argument) is done by the
     /// executor without calling `f`.
     Assert(NativeFn),
+    /// Native `f` with a [`QuickFn`] for its common case, which the executor tries first
+    /// (a call from Lua then needs no native frame, context or result copy).
+    Quick(QuickFn, NativeFn),
     /// A Rust closure registered by the host ([`NativeData::host`]).
     Host,
 }

@@ -21,6 +21,12 @@ pub use crate::runtime::exec::PreparedCall;
 
 pub type NativeFn = for<'gc, 'a> fn(&mut Ctx<'gc, 'a>) -> Result<usize, LuaError<'gc>>;
 
+/// The common case of a native with one result (`NativeKind::Quick`), from its arguments
+/// alone: `None` when the native itself must run (a conversion, an error, a rare form).
+/// It raises nothing and calls nothing; it may make a string.
+pub type QuickFn =
+    for<'gc> fn(&'gc Mutation<'gc>, &State<'gc>, &[Value<'gc>]) -> Option<Value<'gc>>;
+
 pub struct Ctx<'gc, 'a> {
     pub mc: &'gc Mutation<'gc>,
     pub state: &'gc State<'gc>,

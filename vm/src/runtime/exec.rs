@@ -14,7 +14,7 @@ use crate::function::{
     new_cell, new_closure, Builtin, FastIter, NativeFunction, NativeKind, Proto, UpvalueCell,
 };
 use crate::runtime::callsite::{arg_error_text, call_site_name};
-use crate::runtime::ctx::Ctx;
+use crate::runtime::ctx::{Ctx, QuickFn};
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, LuaError,
 };
@@ -517,6 +517,12 @@ fn call_native<'gc>(
             }
             f
         }
+        NativeKind::Quick(quick, f) => {
+            if quick_done(mc, state, th, quick, func_slot, nargs, ret) {
+                return Ok(None);
+            }
+            f
+        }
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
@@ -542,14 +548,46 @@ fn assert_passes(th: &mut ThreadState<'_>, func_slot: usize, nargs: usize, ret: 
     let args = func_slot + 1..func_slot + 1 + nargs;
     let passes = nargs > 0
         && th.stack.get(func_slot + 1).is_some_and(|v| v.is_truthy())
-        && ret.kind == RetKind::Normal
-        && matches!(th.frames.last(), Some(Frame::Lua(_)));
+        && results_to_lua(th, ret);
     if !passes || args.end > th.stack.len() {
         return false;
     }
     th.stack.copy_within(args, func_slot);
     place_native_results(th, func_slot, nargs, ret.nresults);
     true
+}
+
+/// A native with a [`QuickFn`] called from Lua: its result computed by `quick` and placed
+/// as the native's would be. `false`, nothing done, when `quick` leaves it to the native.
+#[inline(always)]
+fn quick_done<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    quick: QuickFn,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> bool {
+    if !results_to_lua(th, ret) {
+        return false;
+    }
+    let Some(args) = th.stack.get(func_slot + 1..func_slot + 1 + nargs) else {
+        return false;
+    };
+    let Some(v) = quick(mc, state, args) else {
+        return false;
+    };
+    th.stack[func_slot] = v;
+    place_native_results(th, func_slot, 1, ret.nresults);
+    true
+}
+
+/// Whether a native's results go straight to the Lua frame on top (an ordinary call from
+/// Lua), where `place_native_results` puts them.
+#[inline(always)]
+fn results_to_lua(th: &ThreadState<'_>, ret: Ret) -> bool {
+    ret.kind == RetKind::Normal && matches!(th.frames.last(), Some(Frame::Lua(_)))
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.
@@ -578,7 +616,10 @@ fn call_native_hooked<'gc>(
     };
     hook::call_hook(mc, state, thread, th, HookEvent::Call, None, native, args)?;
     let f = match nf.kind {
-        NativeKind::Fn(f) | NativeKind::Iter(_, f) | NativeKind::Assert(f) => f,
+        NativeKind::Fn(f)
+        | NativeKind::Iter(_, f)
+        | NativeKind::Assert(f)
+        | NativeKind::Quick(_, f) => f,
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);

@@ -14,7 +14,7 @@ use crate::runtime::state::{GcMode, GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::value::Value;
 
-use super::{set_builtin, set_fn, set_value};
+use super::{set_builtin, set_fn, set_quick, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -29,7 +29,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         Value::String(LuaString::new(mc, b"Lua 5.4")),
     );
     set_fn(mc, state, g, "print", print);
-    set_fn(mc, state, g, "type", type_);
+    set_quick(mc, state, g, "type", quick::type_, type_);
     set_fn(mc, state, g, "tostring", tostring);
     set_fn(mc, state, g, "tonumber", tonumber);
     // `ipairs` returns one shared iterator, so `ipairs{} == ipairs{}` as in Lua.
@@ -61,10 +61,10 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         vec![Value::NativeFunction(next_fn)],
     );
     set_value(mc, state, g, "pairs", Value::NativeFunction(pairs_fn));
-    set_fn(mc, state, g, "select", select);
-    set_fn(mc, state, g, "rawget", rawget);
+    set_quick(mc, state, g, "select", quick::select, select);
+    set_quick(mc, state, g, "rawget", quick::rawget, rawget);
     set_fn(mc, state, g, "rawset", rawset);
-    set_fn(mc, state, g, "rawequal", rawequal);
+    set_quick(mc, state, g, "rawequal", quick::rawequal, rawequal);
     set_fn(mc, state, g, "rawlen", rawlen);
     set_fn(mc, state, g, "setmetatable", setmetatable);
     set_fn(mc, state, g, "getmetatable", getmetatable);
@@ -746,5 +746,45 @@ mod tests {
             run("return load(1)"),
             ["nil", "[string \"1\"]:1: unexpected symbol near '1'"]
         );
+    }
+}
+
+/// The `QuickFn`s of the library (see `NativeKind::Quick`).
+mod quick {
+    use gc_arena::Mutation;
+
+    use crate::runtime::state::State;
+    use crate::value::Value;
+
+    type Quick<'gc> = Option<Value<'gc>>;
+
+    pub fn type_<'gc>(
+        _: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        Some(Value::String(state.type_name(*args.first()?)))
+    }
+
+    /// `select('#', ...)`; other forms give several results, from the native.
+    pub fn select<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args.first()? {
+            Value::String(s) if s.as_bytes() == b"#" => Some(Value::Integer(args.len() as i64 - 1)),
+            _ => None,
+        }
+    }
+
+    pub fn rawget<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args {
+            &[Value::Table(t), k, ..] => Some(t.get(k)),
+            _ => None,
+        }
+    }
+
+    pub fn rawequal<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args {
+            &[a, b, ..] => Some(Value::Boolean(a.raw_eq(b))),
+            _ => None,
+        }
     }
 }

@@ -10,33 +10,33 @@ use crate::runtime::ops;
 use crate::runtime::state::State;
 use crate::value::Value;
 
-use super::{new_library, set_fn, set_value};
+use super::{new_library, set_fn, set_quick, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let m = new_library(mc, state, "math");
-    set_fn(mc, state, m, "abs", abs);
-    set_fn(mc, state, m, "ceil", ceil);
-    set_fn(mc, state, m, "floor", floor);
+    set_quick(mc, state, m, "abs", quick::abs, abs);
+    set_quick(mc, state, m, "ceil", quick::ceil, ceil);
+    set_quick(mc, state, m, "floor", quick::floor, floor);
     set_fn(mc, state, m, "fmod", fmod);
     set_fn(mc, state, m, "modf", modf);
-    set_fn(mc, state, m, "sqrt", sqrt);
-    set_fn(mc, state, m, "exp", exp);
+    set_quick(mc, state, m, "sqrt", quick::sqrt, sqrt);
+    set_quick(mc, state, m, "exp", quick::exp, exp);
     set_fn(mc, state, m, "log", log);
-    set_fn(mc, state, m, "sin", sin);
-    set_fn(mc, state, m, "cos", cos);
-    set_fn(mc, state, m, "tan", tan);
+    set_quick(mc, state, m, "sin", quick::sin, sin);
+    set_quick(mc, state, m, "cos", quick::cos, cos);
+    set_quick(mc, state, m, "tan", quick::tan, tan);
     set_fn(mc, state, m, "asin", asin);
     set_fn(mc, state, m, "acos", acos);
     set_fn(mc, state, m, "atan", atan);
     set_fn(mc, state, m, "deg", deg);
     set_fn(mc, state, m, "rad", rad);
-    set_fn(mc, state, m, "tointeger", tointeger);
+    set_quick(mc, state, m, "tointeger", quick::tointeger, tointeger);
     set_fn(mc, state, m, "type", type_);
     set_fn(mc, state, m, "ult", ult);
-    set_fn(mc, state, m, "max", max);
-    set_fn(mc, state, m, "min", min);
+    set_quick(mc, state, m, "max", quick::max, max);
+    set_quick(mc, state, m, "min", quick::min, min);
     set_fn(mc, state, m, "random", random);
     set_fn(mc, state, m, "randomseed", randomseed);
     // Lua 5.4's standard build (LUA_COMPAT_5_3 in its makefile, as in the distributions'
@@ -354,7 +354,12 @@ fn extreme_of_two<'gc>(ctx: &Ctx<'gc, '_>, want_max: bool) -> Option<Value<'gc>>
     if ctx.nargs() != 2 {
         return None;
     }
-    match (ctx.arg(0), ctx.arg(1)) {
+    extreme_of_pair(ctx.arg(0), ctx.arg(1), want_max)
+}
+
+/// `extreme_of_two` of the values `a` and `b`.
+fn extreme_of_pair<'gc>(a: Value<'gc>, b: Value<'gc>, want_max: bool) -> Option<Value<'gc>> {
+    match (a, b) {
         (Value::Integer(a), Value::Integer(b)) => {
             let second = if want_max { a < b } else { b < a };
             Some(Value::Integer(if second { b } else { a }))
@@ -692,5 +697,99 @@ mod tests {
         run("local mt = {__lt = function(a, b) return a.v < b.v end}
              local a, b = setmetatable({v = 1}, mt), setmetatable({v = 2}, mt)
              assert(math.max(a, b) == b and math.min(a, b) == a)");
+    }
+}
+
+/// The `QuickFn`s of the library (see `NativeKind::Quick`): numbers only; a string that
+/// converts, a missing argument or another type goes to the native.
+mod quick {
+    use gc_arena::Mutation;
+
+    use super::{ceil_float, extreme_of_pair, floor_float};
+    use crate::runtime::state::State;
+    use crate::value::Value;
+
+    type Quick<'gc> = Option<Value<'gc>>;
+
+    /// The first argument as a float, if it is a number.
+    fn number(args: &[Value<'_>]) -> Option<f64> {
+        match args.first()? {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Number(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn abs<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args.first()? {
+            Value::Integer(i) => Some(Value::Integer(i.wrapping_abs())),
+            Value::Number(f) => Some(Value::Number(f.abs())),
+            _ => None,
+        }
+    }
+
+    pub fn floor<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match *args.first()? {
+            v @ Value::Integer(_) => Some(v),
+            Value::Number(f) => Some(floor_float(f)),
+            _ => None,
+        }
+    }
+
+    pub fn ceil<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match *args.first()? {
+            v @ Value::Integer(_) => Some(v),
+            Value::Number(f) => Some(ceil_float(f)),
+            _ => None,
+        }
+    }
+
+    pub fn sqrt<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        number(args).map(|x| Value::Number(x.sqrt()))
+    }
+
+    pub fn exp<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        number(args).map(|x| Value::Number(x.exp()))
+    }
+
+    pub fn sin<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        number(args).map(|x| Value::Number(x.sin()))
+    }
+
+    pub fn cos<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        number(args).map(|x| Value::Number(x.cos()))
+    }
+
+    pub fn tan<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        number(args).map(|x| Value::Number(x.tan()))
+    }
+
+    /// A float without an exact integer value gives nil, as the native does.
+    pub fn tointeger<'gc>(
+        _: &'gc Mutation<'gc>,
+        _: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        match *args.first()? {
+            v @ Value::Integer(_) => Some(v),
+            Value::Number(f) => {
+                Some(crate::arith::float_to_int_exact(f).map_or(Value::Nil, Value::Integer))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn max<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args {
+            &[a, b] => extreme_of_pair(a, b, true),
+            _ => None,
+        }
+    }
+
+    pub fn min<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args {
+            &[a, b] => extreme_of_pair(a, b, false),
+            _ => None,
+        }
     }
 }

@@ -22,7 +22,7 @@ pub mod utf8;
 use gc_arena::Mutation;
 
 use crate::function::{new_native, Builtin, NativeKind};
-use crate::runtime::ctx::NativeFn;
+use crate::runtime::ctx::{NativeFn, QuickFn};
 use crate::runtime::state::State;
 use crate::table::Table;
 use crate::value::Value;
@@ -54,6 +54,20 @@ pub fn set_fn<'gc>(
     f: NativeFn,
 ) {
     let func = new_native(mc, name, NativeKind::Fn(f), Vec::new());
+    set_value(mc, state, t, name, Value::NativeFunction(func));
+}
+
+/// `t[name] = native function` whose common case `quick` computes (`NativeKind::Quick`).
+#[inline(never)]
+pub fn set_quick<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    t: Table<'gc>,
+    name: &'static str,
+    quick: QuickFn,
+    f: NativeFn,
+) {
+    let func = new_native(mc, name, NativeKind::Quick(quick, f), Vec::new());
     set_value(mc, state, t, name, Value::NativeFunction(func));
 }
 

@@ -14,7 +14,7 @@ use crate::runtime::ops;
 use crate::runtime::state::State;
 use crate::stdlib::format::{self, Arg, ArgumentKind, Piece};
 use crate::stdlib::pattern::{self, Capture, Match, MatchIter, PatternError};
-use crate::stdlib::{new_library, set_fn, set_value};
+use crate::stdlib::{new_library, set_fn, set_quick, set_value};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::value::Value;
@@ -28,13 +28,13 @@ const MAX_RESULT_LEN: usize = i32::MAX as usize;
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let lib = new_library(mc, state, "string");
     set_fn(mc, state, lib, "dump", dump);
-    set_fn(mc, state, lib, "len", len);
-    set_fn(mc, state, lib, "sub", sub);
+    set_quick(mc, state, lib, "len", quick::len, len);
+    set_quick(mc, state, lib, "sub", quick::sub, sub);
     set_fn(mc, state, lib, "upper", upper);
     set_fn(mc, state, lib, "lower", lower);
     set_fn(mc, state, lib, "rep", rep);
     set_fn(mc, state, lib, "reverse", reverse);
-    set_fn(mc, state, lib, "byte", byte);
+    set_quick(mc, state, lib, "byte", quick::byte, byte);
     set_fn(mc, state, lib, "char", char);
     set_fn(mc, state, lib, "format", format);
     set_fn(mc, state, lib, "find", find);
@@ -535,5 +535,70 @@ mod tests {
     #[test]
     fn smoke() {
         run("assert(string.len('abc') == 3)");
+    }
+}
+
+/// The `QuickFn`s of the library (see `NativeKind::Quick`): a string and integer positions;
+/// numbers to convert, other types and rare forms go to the native.
+mod quick {
+    use gc_arena::Mutation;
+
+    use super::{end_position, start_position};
+    use crate::runtime::state::State;
+    use crate::value::Value;
+
+    type Quick<'gc> = Option<Value<'gc>>;
+
+    /// Argument `i` as an integer: `default` when absent or nil; `None` for anything else
+    /// but an integer.
+    fn int_or(args: &[Value<'_>], i: usize, default: i64) -> Option<i64> {
+        match args.get(i) {
+            None | Some(Value::Nil) => Some(default),
+            Some(Value::Integer(n)) => Some(*n),
+            Some(_) => None,
+        }
+    }
+
+    pub fn len<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args.first()? {
+            Value::String(s) => Some(Value::Integer(s.len() as i64)),
+            _ => None,
+        }
+    }
+
+    /// `string.sub` (`s:sub(i, j)`): as the native computes it.
+    pub fn sub<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        let (Value::String(s), Some(Value::Integer(i))) = (*args.first()?, args.get(1)) else {
+            return None;
+        };
+        let start = start_position(*i, s.len());
+        let end = end_position(int_or(args, 2, -1)?, s.len());
+        if start == 1 && end == s.len() {
+            return Some(Value::String(s));
+        }
+        let bytes = if start <= end {
+            &s.as_bytes()[start - 1..end]
+        } else {
+            &[][..]
+        };
+        Some(Value::String(state.new_string(mc, bytes)))
+    }
+
+    /// `string.byte(s [, i])` when it gives one byte (the native gives none for a position
+    /// outside the string).
+    pub fn byte<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        let Value::String(s) = *args.first()? else {
+            return None;
+        };
+        if args.len() > 2 {
+            return None;
+        }
+        let first = int_or(args, 1, 1)?;
+        let start = start_position(first, s.len());
+        let end = end_position(first, s.len());
+        if start != end {
+            return None;
+        }
+        Some(Value::Integer(i64::from(*s.as_bytes().get(start - 1)?)))
     }
 }

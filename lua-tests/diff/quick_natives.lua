@@ -1,0 +1,88 @@
+-- Natives whose common case the executor computes without a native call
+-- (NativeKind::Quick): every result must be the native's, in every calling context, and
+-- every other case (conversions, errors, rare forms) must still reach the native.
+local function show(...)
+  local t = table.pack(...)
+  for i = 1, t.n do
+    local v = t[i]
+    if math.type(v) == "float" then t[i] = string.format("%.17g(f)", v) else t[i] = tostring(v) end
+  end
+  return t.n .. ":" .. table.concat(t, ",", 1, t.n)
+end
+local function try(f, ...)
+  local r = table.pack(pcall(f, ...))
+  if r[1] then return show(table.unpack(r, 2, r.n)) end
+  return "error: " .. tostring(r[2])
+end
+
+print("-- math")
+local nan = 0 / 0
+for _, v in ipairs({0, -0.0, 1, -1, 2.5, -2.5, 1e300, -1e300, math.huge, -math.huge,
+                    math.maxinteger, math.mininteger, 2^53, -2^63, 2^63, 0.1, "10", " -3 ", "0x10", "2.5e1"}) do
+  print(show(v), show(math.abs(v)), show(math.floor(v)), show(math.ceil(v)),
+        show(math.tointeger(v)), show(math.sqrt(v)), show(math.exp(v)))
+end
+print(show(math.sin(0)), show(math.cos(0)), show(math.tan(0)), show(math.sin(1)), show(math.cos(1)))
+print(show(math.abs(nan) ~= math.abs(nan)), show(math.floor(nan) ~= math.floor(nan)))
+print(show(math.tointeger(nan)), show(math.tointeger(3.0)), show(math.tointeger(3.5)))
+print(show(math.tointeger({})), show(math.tointeger("x")), show(math.tointeger(true)))
+print(try(math.abs), try(math.abs, nil), try(math.abs, "x"), try(math.abs, {}))
+print(try(math.floor), try(math.floor, "1.5"), try(math.ceil, "1.5"), try(math.sqrt, "4"))
+print(try(math.tointeger), try(math.sqrt), try(math.sin, true))
+print(show(math.abs(-3, "extra")), show(math.floor(2.5, nil)), show(math.sqrt(16, 1, 2)))
+print(show(math.max(1, 2)), show(math.max(2, 1)), show(math.max(1.5, 2.5)), show(math.max(2, 2.0)),
+      show(math.max(2.0, 2)), show(math.max(1, 2.5)), show(math.max(nan, 1)), show(math.max(1, nan)))
+print(show(math.min(1, 2)), show(math.min(2, 1)), show(math.min(-0.0, 0.0)), show(math.min(0.0, -0.0)),
+      try(math.min, 3, "2"), show(math.max(1, 2, 3)), show(math.min(5)))
+print(try(math.max), try(math.min, 1, {}), try(math.max, "a", 1))
+
+print("-- base")
+for _, v in ipairs({1, 1.5, "s", true, false, {}, print, coroutine.create(print), io.stdout}) do
+  io.write(type(v), " ")
+end
+print(type(nil), try(type))
+print(select('#'), select('#', nil), select('#', nil, nil), select('#', 1, 2, 3))
+print(select(2, "a", "b", "c"), select(-1, "a", "b"), try(select, "x"), try(select, 0, 1))
+local t = setmetatable({10, 20, x = "x", [2.5] = "f"}, {__index = function() return "meta" end})
+print(rawget(t, 1), rawget(t, 1.0), rawget(t, "x"), rawget(t, 2.5), rawget(t, 3), rawget(t, "y"), t.y)
+print(rawget(t, nan), rawget(t, nil), try(rawget, 1, 2), try(rawget, t), try(rawget))
+print(rawequal(t, t), rawequal(t, {}), rawequal(1, 1.0), rawequal("a", "a"), rawequal(nil, nil))
+print(try(rawequal, 1), try(rawequal))
+
+print("-- string")
+local s = "hello, world"
+for _, ij in ipairs({{1}, {5}, {-5}, {0}, {-100}, {100}, {2, 4}, {4, 2}, {1, -1}, {-3, -1},
+                     {1, 0}, {0, 0}, {3, 100}, {-100, 2}, {1, 12}, {1, 13}, {2.0}, {"2", "3"}}) do
+  print(ij[1], ij[2], show(s:sub(ij[1], ij[2])), show(string.sub(s, ij[1], ij[2])),
+        show(s:byte(ij[1])), show(string.byte(s, ij[1], ij[2])))
+end
+print(show(s:byte()), show(("")):byte(), show(("x"):byte(1, -1)), show(s:byte(1, 3)))
+print(s:sub(1) == s, s:sub(1, -1) == s, s:sub(2, 1), #s:sub(0), s:len(), string.len(""))
+print(try(string.sub), try(string.sub, s), try(string.sub, s, "x"), try(string.sub, s, {}))
+print(try(string.byte, s, "x"), try(string.byte, {}), try(string.len), try(string.len, 42))
+print(show(string.sub(12345, 2, 3)), show(string.byte(12345, 2)), show(string.len(12345)))
+print(try(string.sub, s, 1.5), show(string.sub(s, 2.0, 3.0)), show(string.byte(s, 2.0)))
+
+print("-- contexts")
+local a, b, c = math.abs(-1), string.byte("A"), type(nil)
+print(a, b, c)
+local x, y = math.floor(1.5)
+print(x, y)
+print((math.abs(-7)), #{math.abs(-1), math.abs(-2)}, select('#', math.abs(-1)))
+print(show(string.byte("ABC", 2)), ({string.byte("ABC", 2)})[1])
+print(pcall(math.abs, -5), pcall(string.sub, "abc", 2), pcall(type, 1))
+local co = coroutine.wrap(function(v) return math.floor(v), string.sub("xyz", 2) end)
+print(co(3.7))
+local m = setmetatable({}, {__index = function(_, k) return string.sub(k, 1, 1) end})
+print(m.hello, m.world)
+local sum, chars = 0, {}
+for i = 1, #s do
+  sum = sum + s:byte(i) + math.abs(-i) + math.floor(i / 2) + math.max(i, 3) + math.min(i, 3)
+  chars[#chars + 1] = s:sub(i, i)
+end
+print(sum, table.concat(chars, "|"))
+local function tail(v) return math.abs(v) end
+print(tail(-9), select('#', tail(-9)))
+debug.sethook(function() end, "c")
+print(math.abs(-4), s:sub(1, 2), type(1), select('#', 1, 2))
+debug.sethook()
