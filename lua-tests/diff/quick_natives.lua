@@ -49,6 +49,29 @@ print(rawget(t, nan), rawget(t, nil), try(rawget, 1, 2), try(rawget, t), try(raw
 print(rawequal(t, t), rawequal(t, {}), rawequal(1, 1.0), rawequal("a", "a"), rawequal(nil, nil))
 print(try(rawequal, 1), try(rawequal))
 
+print("-- tostring, getmetatable")
+for _, v in ipairs({0, -0.0, 1, -7, 0.1, 1e100, -1e-300, 2^53, 2^63, math.maxinteger, math.mininteger,
+                    math.huge, -math.huge, 1/0 - 1/0 ~= 1/0 - 1/0, "s", "", true, false}) do
+  io.write(tostring(v), " ")
+end
+print(tostring(nil), try(tostring))
+print(tostring({}):match("^table: ") ~= nil, tostring(print):match("^builtin: ") ~= nil
+      or tostring(print):match("^function: ") ~= nil)
+local obj = setmetatable({}, {__tostring = function(o) return "OBJ" end})
+local named = setmetatable({}, {__name = "MyType"})
+print(tostring(obj), tostring(named):match("^MyType: ") ~= nil, try(tostring, setmetatable({}, {__tostring = function() return 1 end})))
+print(try(tostring, setmetatable({}, {__tostring = function() return {} end})))
+local smt = getmetatable("")
+smt.__tostring = function(s) return "<" .. #s .. ">" end
+print(tostring("abc"), tostring(5))
+smt.__tostring = nil
+debug.setmetatable(0, {__tostring = function(n) return "num" end})
+print(tostring(5), tostring(2.5), tostring("abc"))
+debug.setmetatable(0, nil)
+print(tostring(5))
+print(getmetatable({}), getmetatable(obj) ~= nil, getmetatable("").__index == string, getmetatable(1))
+print(getmetatable(setmetatable({}, {__metatable = "locked"})), getmetatable(setmetatable({}, {__metatable = false})))
+print(try(getmetatable), getmetatable(nil), getmetatable(print))
 print("-- string")
 local s = "hello, world"
 for _, ij in ipairs({{1}, {5}, {-5}, {0}, {-100}, {100}, {2, 4}, {4, 2}, {1, -1}, {-3, -1},

@@ -3526,7 +3526,16 @@ pub(crate) fn tostring_nested<'gc>(
             _ => Err(runtime_error(mc, th, "'__tostring' must return a string")),
         };
     }
-    Ok(match v {
+    Ok(tostring_plain(mc, state, v))
+}
+
+/// `tostring(v)` for a value without `__tostring`.
+pub fn tostring_plain<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &State<'gc>,
+    v: Value<'gc>,
+) -> LuaString<'gc> {
+    match v {
         Value::String(s) => s,
         // Integers and booleans are written without a temporary `String`, so a short
         // result that `State::new_string` finds in its cache allocates nothing.
@@ -3536,7 +3545,7 @@ pub(crate) fn tostring_nested<'gc>(
         }
         Value::Boolean(b) => state.new_string(mc, if b { b"true" } else { b"false" }),
         _ => state.new_string(mc, tostring_primitive(state, v).as_bytes()),
-    })
+    }
 }
 
 /// The `tostring` form of a value without `__tostring`: numbers, `nil`, `true`,

@@ -30,7 +30,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     );
     set_fn(mc, state, g, "print", print);
     set_quick(mc, state, g, "type", quick::type_, type_);
-    set_fn(mc, state, g, "tostring", tostring);
+    set_quick(mc, state, g, "tostring", quick::tostring, tostring);
     set_fn(mc, state, g, "tonumber", tonumber);
     // `ipairs` returns one shared iterator, so `ipairs{} == ipairs{}` as in Lua.
     let ipairs_iterator = new_native(
@@ -67,7 +67,14 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_quick(mc, state, g, "rawequal", quick::rawequal, rawequal);
     set_fn(mc, state, g, "rawlen", rawlen);
     set_fn(mc, state, g, "setmetatable", setmetatable);
-    set_fn(mc, state, g, "getmetatable", getmetatable);
+    set_quick(
+        mc,
+        state,
+        g,
+        "getmetatable",
+        quick::getmetatable,
+        getmetatable,
+    );
     let assert_fn = new_native(mc, "assert", NativeKind::Assert(assert), Vec::new());
     set_value(mc, state, g, "assert", Value::NativeFunction(assert_fn));
     set_fn(mc, state, g, "load", load);
@@ -243,18 +250,22 @@ fn setmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn getmetatable<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let v = ctx.check_any(0)?;
-    let r = match metatable_of(ctx.state, v) {
+    ctx.ret1(metatable_field(ctx.state, v))
+}
+
+/// `getmetatable(v)`: the metatable, or its `__metatable` field when it has one.
+fn metatable_field<'gc>(state: &State<'gc>, v: Value<'gc>) -> Value<'gc> {
+    match metatable_of(state, v) {
         None => Value::Nil,
         Some(mt) => {
-            let protected = mt.get_str(ctx.state.meta_name(MetaName::Metatable));
+            let protected = mt.get_str(state.meta_name(MetaName::Metatable));
             if protected.is_nil() {
                 Value::Table(mt)
             } else {
                 protected
             }
         }
-    };
-    ctx.ret1(r)
+    }
 }
 
 fn assert<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -753,10 +764,32 @@ mod tests {
 mod quick {
     use gc_arena::Mutation;
 
-    use crate::runtime::state::State;
+    use crate::runtime::exec::{metamethod, tostring_plain};
+    use crate::runtime::state::{MetaName, State};
     use crate::value::Value;
 
     type Quick<'gc> = Option<Value<'gc>>;
+
+    /// `tostring(v)` unless `v` has `__tostring` (a call, left to the native).
+    pub fn tostring<'gc>(
+        mc: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        let v = *args.first()?;
+        if !metamethod(state, v, MetaName::ToString).is_nil() {
+            return None;
+        }
+        Some(Value::String(tostring_plain(mc, state, v)))
+    }
+
+    pub fn getmetatable<'gc>(
+        _: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        Some(super::metatable_field(state, *args.first()?))
+    }
 
     pub fn type_<'gc>(
         _: &'gc Mutation<'gc>,
