@@ -36,6 +36,21 @@ print(show(math.min(1, 2)), show(math.min(2, 1)), show(math.min(-0.0, 0.0)), sho
       try(math.min, 3, "2"), show(math.max(1, 2, 3)), show(math.min(5)))
 print(try(math.max), try(math.min, 1, {}), try(math.max, "a", 1))
 
+math.randomseed(42)
+local draws = {}
+for i = 1, 6 do
+  draws[#draws + 1] = show(math.random())
+  draws[#draws + 1] = show(math.random(10))
+  draws[#draws + 1] = show(math.random(-5, 5))
+  draws[#draws + 1] = show(math.random(0))
+  draws[#draws + 1] = show(math.random(3.0))
+  draws[#draws + 1] = show(math.random(1, 2.0))
+  draws[#draws + 1] = show(math.random(math.mininteger, math.maxinteger))
+  draws[#draws + 1] = show(math.random(7, 7))
+end
+print(table.concat(draws, " "))
+print(try(math.random, 2, 1), try(math.random, 0.5), try(math.random, 1, 2, 3), try(math.random, "x"))
+print(show(math.random(100)), show(math.random()))
 print("-- base")
 for _, v in ipairs({1, 1.5, "s", true, false, {}, print, coroutine.create(print), io.stdout}) do
   io.write(type(v), " ")
@@ -86,6 +101,9 @@ print(try(string.byte, s, "x"), try(string.byte, {}), try(string.len), try(strin
 print(show(string.sub(12345, 2, 3)), show(string.byte(12345, 2)), show(string.len(12345)))
 print(try(string.sub, s, 1.5), show(string.sub(s, 2.0, 3.0)), show(string.byte(s, 2.0)))
 
+print(show(string.char()), show(string.char(72, 105)), show(#string.char(0, 255), string.char(0, 255):byte(1, -1)), try(string.char, "x"))
+print(show(string.char(65, 66, 67, 68, 69, 70, 71, 72)), show(string.char(65, 66, 67, 68, 69, 70, 71, 72, 73)))
+print(try(string.char, 256), try(string.char, -1), try(string.char, 65.0), try(string.char, "66"), try(string.char, {}))
 print("-- contexts")
 local a, b, c = math.abs(-1), string.byte("A"), type(nil)
 print(a, b, c)

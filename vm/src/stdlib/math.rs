@@ -37,7 +37,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, m, "ult", ult);
     set_quick(mc, state, m, "max", quick::max, max);
     set_quick(mc, state, m, "min", quick::min, min);
-    set_fn(mc, state, m, "random", random);
+    set_quick(mc, state, m, "random", quick::random, random);
     set_fn(mc, state, m, "randomseed", randomseed);
     // Lua 5.4's standard build (LUA_COMPAT_5_3 in its makefile, as in the distributions'
     // `lua5.4`) keeps these 5.3 functions; libraries such as Moses still call them.
@@ -705,7 +705,7 @@ mod tests {
 mod quick {
     use gc_arena::Mutation;
 
-    use super::{ceil_float, extreme_of_pair, floor_float};
+    use super::{ceil_float, extreme_of_pair, floor_float, next_rand, project, rand_to_float};
     use crate::runtime::state::State;
     use crate::value::Value;
 
@@ -777,6 +777,37 @@ mod quick {
             }
             _ => None,
         }
+    }
+
+    /// `math.random()`, `(m)` and `(m, n)` with integers and a non-empty interval: the
+    /// generator is advanced only then, so a fallback to the native draws the same numbers.
+    pub fn random<'gc>(
+        _: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        let (low, up) = match *args {
+            [] => {
+                let rv = next_rand(&mut state.host.borrow_mut().rng);
+                return Some(Value::Number(rand_to_float(rv)));
+            }
+            [Value::Integer(0)] => {
+                let rv = next_rand(&mut state.host.borrow_mut().rng);
+                return Some(Value::Integer(rv as i64));
+            }
+            [Value::Integer(up)] => (1, up),
+            [Value::Integer(low), Value::Integer(up)] => (low, up),
+            _ => return None,
+        };
+        if low > up {
+            return None;
+        }
+        let rng = &mut state.host.borrow_mut().rng;
+        let rv = next_rand(rng);
+        let span = (up as u64).wrapping_sub(low as u64);
+        Some(Value::Integer(
+            project(rv, span, rng).wrapping_add(low as u64) as i64,
+        ))
     }
 
     pub fn max<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {

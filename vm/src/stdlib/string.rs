@@ -35,7 +35,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, lib, "rep", rep);
     set_fn(mc, state, lib, "reverse", reverse);
     set_quick(mc, state, lib, "byte", quick::byte, byte);
-    set_fn(mc, state, lib, "char", char);
+    set_quick(mc, state, lib, "char", quick::char, char);
     set_fn(mc, state, lib, "format", format);
     set_fn(mc, state, lib, "find", find);
     set_fn(mc, state, lib, "match", match_);
@@ -582,6 +582,25 @@ mod quick {
             &[][..]
         };
         Some(Value::String(state.new_string(mc, bytes)))
+    }
+
+    /// `string.char` of integers that are all bytes.
+    pub fn char<'gc>(
+        mc: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Quick<'gc> {
+        let mut out = [0u8; 8];
+        if args.len() > out.len() {
+            return None;
+        }
+        for (b, v) in out.iter_mut().zip(args) {
+            match *v {
+                Value::Integer(c) => *b = u8::try_from(c).ok()?,
+                _ => return None,
+            }
+        }
+        Some(Value::String(state.new_string(mc, &out[..args.len()])))
     }
 
     /// `string.byte(s [, i])` when it gives one byte (the native gives none for a position
