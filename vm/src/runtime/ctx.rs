@@ -100,6 +100,12 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Ok(1)
     }
 
+    /// How long the stack may grow (a native's results count against it): a message
+    /// handler has room past the usual limit, as for its calls.
+    pub fn stack_limit(&self) -> usize {
+        exec::stack_limit(self.th)
+    }
+
     pub fn new_string(&self, bytes: &[u8]) -> Value<'gc> {
         Value::String(self.state.new_string(self.mc, bytes))
     }

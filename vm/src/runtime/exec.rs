@@ -296,12 +296,7 @@ fn setup_call_body<'gc>(
                 (func_slot + 1, 0)
             };
             let end = base + info.max_registers as usize;
-            let limit = if th.in_message_handler > 0 {
-                MAX_STACK.max(th.handler_stack_base as usize) + HANDLER_EXTRA_STACK
-            } else {
-                MAX_STACK
-            };
-            if end > limit {
+            if end > stack_limit(th) {
                 return Err(runtime_error(mc, th, "stack overflow"));
             }
             ensure_len(th, end);
@@ -588,6 +583,17 @@ fn quick_done<'gc>(
 #[inline(always)]
 fn results_to_lua(th: &ThreadState<'_>, ret: Ret) -> bool {
     ret.kind == RetKind::Normal && matches!(th.frames.last(), Some(Frame::Lua(_)))
+}
+
+/// How long the stack may grow: `MAX_STACK`, with `HANDLER_EXTRA_STACK` more for a running
+/// message handler, counted from where the stack stood when it started if that was past the
+/// limit (a huge `...` copy can leave it so).
+pub(crate) fn stack_limit(th: &ThreadState<'_>) -> usize {
+    if th.in_message_handler > 0 {
+        MAX_STACK.max(th.handler_stack_base as usize) + HANDLER_EXTRA_STACK
+    } else {
+        MAX_STACK
+    }
 }
 
 /// `call_native` on a thread with a hook: "call" and "return" events around the native.

@@ -173,8 +173,9 @@ fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let n = ctx.nargs() as i64 - 1;
+    // As lua5.4, any string starting with '#' asks for the count.
     if let Value::String(s) = ctx.arg(0) {
-        if s.as_bytes() == b"#" {
+        if s.as_bytes().first() == Some(&b'#') {
             return ctx.ret1(Value::Integer(n));
         }
     }
@@ -802,7 +803,9 @@ mod quick {
     /// `select('#', ...)`; other forms give several results, from the native.
     pub fn select<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
         match args.first()? {
-            Value::String(s) if s.as_bytes() == b"#" => Some(Value::Integer(args.len() as i64 - 1)),
+            Value::String(s) if s.as_bytes().first() == Some(&b'#') => {
+                Some(Value::Integer(args.len() as i64 - 1))
+            }
             _ => None,
         }
     }

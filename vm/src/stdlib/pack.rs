@@ -21,8 +21,6 @@ const LUA_INT_SIZE: usize = 8;
 const NATIVE_ALIGN: usize = 8;
 /// Largest result `packsize` reports (Lua bounds sizes by `INT_MAX`).
 const MAX_SIZE: usize = i32::MAX as usize;
-/// How many values a call may leave on the stack (Lua's stack limit).
-const MAX_RESULTS: usize = 1_000_000;
 
 /// What one format option stands for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -421,7 +419,7 @@ pub fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         pos += item.padding;
         // Room for this value and the final position, counted from our arguments (the
         // stack above them may still hold leftovers of an earlier, caught error).
-        if ctx.args_start + ctx.nargs() + n + 2 > MAX_RESULTS {
+        if ctx.args_start + ctx.nargs() + n + 2 > ctx.stack_limit() {
             return Err(ctx.error("stack overflow (too many results)"));
         }
         let field = &data[pos..pos + size];

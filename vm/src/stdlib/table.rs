@@ -27,9 +27,6 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, t, "sort", sort);
 }
 
-/// Lua's LUAI_MAXSTACK: `unpack` refuses to produce more values than a stack can hold.
-const MAX_RESULTS: usize = 1_000_000;
-
 /// What a table argument must support (Lua's `checktab` flags).
 const READ: u8 = 1;
 const WRITE: u8 = 2;
@@ -231,7 +228,7 @@ fn unpack<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     // Count from the end of the arguments: slots above them are dead (a caught stack
     // overflow leaves the stack vector long), so they do not count against the limit.
     let top = (ctx.args_start + ctx.nargs).min(ctx.th.stack.len());
-    let room = MAX_RESULTS.saturating_sub(top) as u64;
+    let room = ctx.stack_limit().saturating_sub(top) as u64;
     if count >= room {
         return Err(ctx.error("too many results to unpack"));
     }
