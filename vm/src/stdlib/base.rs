@@ -14,7 +14,7 @@ use crate::runtime::state::{GcMode, GcRequest, MetaName, State};
 use crate::string::LuaString;
 use crate::value::Value;
 
-use super::{set_builtin, set_fn, set_quick, set_value};
+use super::{set_builtin, set_fn, set_native, set_quick, set_value};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
@@ -75,8 +75,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
         quick::getmetatable,
         getmetatable,
     );
-    let assert_fn = new_native(mc, "assert", NativeKind::Assert(assert), Vec::new());
-    set_value(mc, state, g, "assert", Value::NativeFunction(assert_fn));
+    set_native(mc, state, g, "assert", NativeKind::Assert(assert));
     set_fn(mc, state, g, "load", load);
     set_fn(mc, state, g, "loadfile", loadfile);
     set_builtin(mc, state, g, "dofile", Builtin::Dofile);
@@ -173,11 +172,8 @@ fn next<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let n = ctx.nargs() as i64 - 1;
-    // As lua5.4, any string starting with '#' asks for the count.
-    if let Value::String(s) = ctx.arg(0) {
-        if s.as_bytes().first() == Some(&b'#') {
-            return ctx.ret1(Value::Integer(n));
-        }
+    if asks_count(ctx.arg(0)) {
+        return ctx.ret1(Value::Integer(n));
     }
     let i = ctx.check_integer(0)?;
     let start = if i < 0 {
@@ -193,6 +189,11 @@ fn select<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     // Arguments `start + 1..`: `start` is in `0..=n` here.
     Ok(ctx.push_args_from(start as usize + 1))
+}
+
+/// `select`'s count form: as lua5.4, any string starting with '#'.
+fn asks_count(v: Value<'_>) -> bool {
+    matches!(v, Value::String(s) if s.as_bytes().first() == Some(&b'#'))
 }
 
 fn rawget<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -802,12 +803,10 @@ mod quick {
 
     /// `select('#', ...)`; other forms give several results, from the native.
     pub fn select<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
-        match args.first()? {
-            Value::String(s) if s.as_bytes().first() == Some(&b'#') => {
-                Some(Value::Integer(args.len() as i64 - 1))
-            }
-            _ => None,
+        if !super::asks_count(*args.first()?) {
+            return None;
         }
+        Some(Value::Integer(args.len() as i64 - 1))
     }
 
     pub fn rawget<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {

@@ -452,9 +452,15 @@ fn random<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     if low > up {
         return Err(ctx.arg_error(0, "interval is empty"));
     }
+    let r = in_interval(rv, low, up, &mut ctx.state.host.borrow_mut().rng);
+    ctx.ret1(Value::Integer(r))
+}
+
+/// The random number `rv` (drawing more from `rng` if needed) projected into
+/// `low..=up` (not empty), as lua5.4's `math.random(m, n)`.
+fn in_interval(rv: u64, low: i64, up: i64, rng: &mut [u64; 4]) -> i64 {
     let span = (up as u64).wrapping_sub(low as u64);
-    let p = project(rv, span, &mut ctx.state.host.borrow_mut().rng);
-    ctx.ret1(Value::Integer(p.wrapping_add(low as u64) as i64))
+    project(rv, span, rng).wrapping_add(low as u64) as i64
 }
 
 fn randomseed<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -705,7 +711,7 @@ mod tests {
 mod quick {
     use gc_arena::Mutation;
 
-    use super::{ceil_float, extreme_of_pair, floor_float, next_rand, project, rand_to_float};
+    use super::{ceil_float, extreme_of_pair, floor_float, in_interval, next_rand, rand_to_float};
     use crate::runtime::state::State;
     use crate::value::Value;
 
@@ -804,10 +810,7 @@ mod quick {
         }
         let rng = &mut state.host.borrow_mut().rng;
         let rv = next_rand(rng);
-        let span = (up as u64).wrapping_sub(low as u64);
-        Some(Value::Integer(
-            project(rv, span, rng).wrapping_add(low as u64) as i64,
-        ))
+        Some(Value::Integer(in_interval(rv, low, up, rng)))
     }
 
     pub fn max<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {

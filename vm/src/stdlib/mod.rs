@@ -53,8 +53,7 @@ pub fn set_fn<'gc>(
     name: &'static str,
     f: NativeFn,
 ) {
-    let func = new_native(mc, name, NativeKind::Fn(f), Vec::new());
-    set_value(mc, state, t, name, Value::NativeFunction(func));
+    set_native(mc, state, t, name, NativeKind::Fn(f));
 }
 
 /// `t[name] = native function` whose common case `quick` computes (`NativeKind::Quick`).
@@ -67,7 +66,19 @@ pub fn set_quick<'gc>(
     quick: QuickFn,
     f: NativeFn,
 ) {
-    let func = new_native(mc, name, NativeKind::Quick(quick, f), Vec::new());
+    set_native(mc, state, t, name, NativeKind::Quick(quick, f));
+}
+
+/// `t[name] =` a native function of kind `kind`, without upvalues.
+#[inline(never)]
+pub fn set_native<'gc>(
+    mc: &Mutation<'gc>,
+    state: &State<'gc>,
+    t: Table<'gc>,
+    name: &'static str,
+    kind: NativeKind,
+) {
+    let func = new_native(mc, name, kind, Vec::new());
     set_value(mc, state, t, name, Value::NativeFunction(func));
 }
 
@@ -80,8 +91,7 @@ pub fn set_builtin<'gc>(
     name: &'static str,
     b: Builtin,
 ) {
-    let func = new_native(mc, name, NativeKind::Builtin(b), Vec::new());
-    set_value(mc, state, t, name, Value::NativeFunction(func));
+    set_native(mc, state, t, name, NativeKind::Builtin(b));
 }
 
 /// `t[name] = v`.

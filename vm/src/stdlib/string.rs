@@ -126,19 +126,30 @@ fn len<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn sub<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let s = string_arg(ctx, 0)?;
-    let start = start_position(int_arg(ctx, 1)?, s.len());
-    let end = end_position(opt_int_arg(ctx, 2, -1)?, s.len());
+    let (i, j) = (int_arg(ctx, 1)?, opt_int_arg(ctx, 2, -1)?);
+    ctx.ret1(Value::String(substring(ctx.mc, ctx.state, s, i, j)))
+}
+
+/// `s:sub(i, j)` of integer positions.
+fn substring<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &State<'gc>,
+    s: LuaString<'gc>,
+    i: i64,
+    j: i64,
+) -> LuaString<'gc> {
+    let start = start_position(i, s.len());
+    let end = end_position(j, s.len());
     if start == 1 && end == s.len() {
         // The whole string: itself (strings are immutable), not a copy.
-        return ctx.ret1(Value::String(s));
+        return s;
     }
     let bytes = if start <= end {
         &s.as_bytes()[start - 1..end]
     } else {
         &[][..]
     };
-    let v = ctx.new_string(bytes);
-    ctx.ret1(v)
+    state.new_string(mc, bytes)
 }
 
 fn upper<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -571,17 +582,8 @@ mod quick {
         let (Value::String(s), Some(Value::Integer(i))) = (*args.first()?, args.get(1)) else {
             return None;
         };
-        let start = start_position(*i, s.len());
-        let end = end_position(int_or(args, 2, -1)?, s.len());
-        if start == 1 && end == s.len() {
-            return Some(Value::String(s));
-        }
-        let bytes = if start <= end {
-            &s.as_bytes()[start - 1..end]
-        } else {
-            &[][..]
-        };
-        Some(Value::String(state.new_string(mc, bytes)))
+        let j = int_or(args, 2, -1)?;
+        Some(Value::String(super::substring(mc, state, s, *i, j)))
     }
 
     /// `string.char` of integers that are all bytes.
