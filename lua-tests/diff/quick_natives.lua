@@ -127,3 +127,48 @@ print(tail(-9), select('#', tail(-9)))
 debug.sethook(function() end, "c")
 print(math.abs(-4), s:sub(1, 2), type(1), select('#', 1, 2))
 debug.sethook()
+
+print("-- tonumber")
+for _, v in ipairs({1, -0.0, 2.5, "10", " 0x1F ", "1e3", "  -7  ", "inf", "nan", "1e", "0x", "",
+                    "10 1", "9223372036854775807", "9223372036854775808", "-0x8000000000000000",
+                    "0x1p4", "1.", ".5", "5e-1", true, false, {}, print}) do
+  print(show(tonumber(v)), show(tonumber(v, nil)))
+end
+print(try(tonumber), show(tonumber(nil)), try(tonumber, "10", 2), try(tonumber, "z", 36))
+print(try(tonumber, 10, 16), try(tonumber, "10", 99), try(tonumber, "ff", 16, "extra"))
+print(select('#', tonumber("1")), select('#', tonumber("x")), (tonumber("0x10")))
+local nums = 0
+for i = 1, 200 do nums = nums + tonumber(tostring(i)) + (tonumber(i .. ".5") or 0) end
+print(nums)
+
+print("-- log, atan, fmod")
+-- NaN prints as "nan" or "-nan" depending on the platform: shown as "NaN" here.
+local function shownum(...)
+  local t = table.pack(...)
+  for k = 1, t.n do
+    if t[k] ~= t[k] then t[k] = "NaN" end
+  end
+  return show(table.unpack(t, 1, t.n))
+end
+local function trynum(f, ...)
+  local r = table.pack(pcall(f, ...))
+  if r[1] then return shownum(table.unpack(r, 2, r.n)) end
+  return "error: " .. tostring(r[2])
+end
+for _, v in ipairs({1, 2, 8, 10, 100, 0.5, 0, -0.0, -1, 1e308, math.huge, 7}) do
+  print(shownum(math.log(v)), shownum(math.log(v, 2)), shownum(math.log(v, 10)),
+        shownum(math.log(v, 3)), shownum(math.log(v, nil)), shownum(math.atan(v)),
+        shownum(math.atan(v, -2)), shownum(math.atan(-v, 0.5)))
+end
+print(try(math.log), try(math.log, "8", 2), try(math.log, 8, "2"), try(math.log, {}), try(math.log, 8, {}))
+print(try(math.atan), try(math.atan, "1"), try(math.atan, 1, "2"), try(math.atan, 1, {}), show(math.atan(1, nil)))
+for _, p in ipairs({{7, 3}, {-7, 3}, {7, -3}, {math.mininteger, -1}, {5, 1}, {7.5, 2.0}, {-7.5, 2.0},
+                    {7, 2.5}, {2.5, 7}, {1.0, 0.0}, {math.huge, 1.0}, {1.0, math.huge}, {"7", 3},
+                    {1.0, -0.0}}) do
+  print(trynum(math.fmod, p[1], p[2]))
+end
+-- lua5.4's fmod checks its second argument first.
+print(try(math.fmod, 1, 0), try(math.fmod, 1), try(math.fmod), try(math.fmod, {}, 1), try(math.fmod, {}, {}))
+local acc = 0
+for i = 1, 300 do acc = acc + math.log(i) + math.atan(i, 3) + math.fmod(i, 7) + math.fmod(i + 0.5, 2.0) end
+print(string.format("%.10f", acc))

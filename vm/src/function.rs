@@ -12,7 +12,7 @@ use gc_arena::{
 };
 
 use crate::bytecode::{Constant, FunctionProto};
-use crate::runtime::ctx::{NativeFn, QuickFn};
+use crate::runtime::ctx::{NativeFn, QuickFn, QuickProc};
 use crate::string::{Interner, LuaString};
 use crate::value::Value;
 
@@ -492,6 +492,9 @@ pub enum NativeKind {
     /// Native `f` with a [`QuickFn`] for its common case, which the executor tries first
     /// (a call from Lua then needs no native frame, context or result copy).
     Quick(QuickFn, NativeFn),
+    /// Native `f` without results, with a [`QuickProc`] for its common case, tried first
+    /// as a [`QuickFn`] is.
+    QuickProc(QuickProc, NativeFn),
     /// A Rust closure registered by the host ([`NativeData::host`]).
     Host,
 }

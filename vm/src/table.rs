@@ -504,6 +504,41 @@ impl<'gc> Table<'gc> {
         }
     }
 
+    /// `table.insert(t, v)` on a table without a metatable when `t[#t + 1]` lies in the
+    /// array part: the store done (`true`). Otherwise `false`, and the table is as `#t`
+    /// leaves it, which a second `#t` answers the same (the native then runs).
+    #[inline]
+    pub fn append_in_array(self, mc: &Mutation<'gc>, value: Value<'gc>) -> bool {
+        let data = self.poke(mc);
+        if data.metatable.is_some() {
+            return false;
+        }
+        let index = data.length() as usize;
+        match data.array.get_mut(index) {
+            Some(slot) => {
+                *slot = value;
+                data.touch(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `table.remove(t)` on a table without a metatable when `t[#t]` lies in the array
+    /// part: `t[#t]`, cleared. Otherwise `None`, as [`Table::append_in_array`].
+    #[inline]
+    pub fn pop_from_array(self, mc: &Mutation<'gc>) -> Option<Value<'gc>> {
+        let data = self.poke(mc);
+        if data.metatable.is_some() {
+            return None;
+        }
+        let index = (data.length() as usize).checked_sub(1)?;
+        let slot = data.array.get_mut(index)?;
+        let value = std::mem::replace(slot, Value::Nil);
+        data.touch(index);
+        Some(value)
+    }
+
     /// The executor's `t.name = v` fast path (and `t[k] = v` with a string key): overwrites
     /// a field that is present with a non-nil value (no `__newindex` can apply), which at
     /// the key's home slot is done inline; anything else goes to

@@ -27,6 +27,11 @@ pub type NativeFn = for<'gc, 'a> fn(&mut Ctx<'gc, 'a>) -> Result<usize, LuaError
 pub type QuickFn =
     for<'gc> fn(&'gc Mutation<'gc>, &State<'gc>, &[Value<'gc>]) -> Option<Value<'gc>>;
 
+/// The common case of a native with no results (`NativeKind::QuickProc`), from its
+/// arguments alone: `true` when it did the call's work, `false` (nothing observable
+/// changed) when the native itself must run. It raises nothing and calls nothing.
+pub type QuickProc = for<'gc> fn(&'gc Mutation<'gc>, &State<'gc>, &[Value<'gc>]) -> bool;
+
 pub struct Ctx<'gc, 'a> {
     pub mc: &'gc Mutation<'gc>,
     pub state: &'gc State<'gc>,

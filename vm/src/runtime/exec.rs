@@ -14,7 +14,7 @@ use crate::function::{
     new_cell, new_closure, Builtin, FastIter, NativeFunction, NativeKind, Proto, UpvalueCell,
 };
 use crate::runtime::callsite::{arg_error_text, call_site_name};
-use crate::runtime::ctx::{Ctx, QuickFn};
+use crate::runtime::ctx::{Ctx, QuickFn, QuickProc};
 use crate::runtime::error::{
     chunk_display_name, current_line, describe_register, describe_upvalue, LuaError,
 };
@@ -518,6 +518,12 @@ fn call_native<'gc>(
             }
             f
         }
+        NativeKind::QuickProc(quick, f) => {
+            if quick_proc_done(mc, state, th, quick, func_slot, nargs, ret) {
+                return Ok(None);
+            }
+            f
+        }
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret)
@@ -578,6 +584,31 @@ fn quick_done<'gc>(
     true
 }
 
+/// A native with a [`QuickProc`] called from Lua: done by `quick` (no results placed as the
+/// native's none would be), or `false`, nothing done, when the native must run.
+#[inline(always)]
+fn quick_proc_done<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &State<'gc>,
+    th: &mut ThreadState<'gc>,
+    quick: QuickProc,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> bool {
+    if !results_to_lua(th, ret) {
+        return false;
+    }
+    let Some(args) = th.stack.get(func_slot + 1..func_slot + 1 + nargs) else {
+        return false;
+    };
+    if !quick(mc, state, args) {
+        return false;
+    }
+    place_native_results(th, func_slot, 0, ret.nresults);
+    true
+}
+
 /// Whether a native's results go straight to the Lua frame on top (an ordinary call from
 /// Lua), where `place_native_results` puts them.
 #[inline(always)]
@@ -625,7 +656,8 @@ fn call_native_hooked<'gc>(
         NativeKind::Fn(f)
         | NativeKind::Iter(_, f)
         | NativeKind::Assert(f)
-        | NativeKind::Quick(_, f) => f,
+        | NativeKind::Quick(_, f)
+        | NativeKind::QuickProc(_, f) => f,
         NativeKind::Host => call_host,
         NativeKind::Builtin(b) => {
             return call_builtin(mc, state, thread, th, nf, b, func_slot, nargs, ret);

@@ -31,7 +31,7 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_fn(mc, state, g, "print", print);
     set_quick(mc, state, g, "type", quick::type_, type_);
     set_quick(mc, state, g, "tostring", quick::tostring, tostring);
-    set_fn(mc, state, g, "tonumber", tonumber);
+    set_quick(mc, state, g, "tonumber", quick::tonumber, tonumber);
     // `ipairs` returns one shared iterator, so `ipairs{} == ipairs{}` as in Lua.
     let ipairs_iterator = new_native(
         mc,
@@ -114,12 +114,7 @@ fn tostring<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 fn tonumber<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     if ctx.arg(1).is_nil() {
         let v = ctx.check_any(0)?;
-        let n = match v {
-            Value::Integer(_) | Value::Number(_) => v,
-            Value::String(s) => ops::str_to_value(s.as_bytes()).unwrap_or(Value::Nil),
-            _ => Value::Nil,
-        };
-        return ctx.ret1(n);
+        return ctx.ret1(number_of(v));
     }
     let base = ctx.check_integer(1)?;
     let s = match ctx.arg(0) {
@@ -134,6 +129,15 @@ fn tonumber<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         None => Value::Nil,
     };
     ctx.ret1(v)
+}
+
+/// `tonumber(v)` without a base: the number `v` is or spells, else nil.
+fn number_of(v: Value<'_>) -> Value<'_> {
+    match v {
+        Value::Integer(_) | Value::Number(_) => v,
+        Value::String(s) => ops::str_to_value(s.as_bytes()).unwrap_or(Value::Nil),
+        _ => Value::Nil,
+    }
 }
 
 fn ipairs_iter<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -807,6 +811,14 @@ mod quick {
             return None;
         }
         Some(Value::Integer(args.len() as i64 - 1))
+    }
+
+    /// `tonumber(v)` (a nil base too); with a base, the native.
+    pub fn tonumber<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match args {
+            &[v] | &[v, Value::Nil] => Some(super::number_of(v)),
+            _ => None,
+        }
     }
 
     pub fn rawget<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {

@@ -19,17 +19,17 @@ pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     set_quick(mc, state, m, "abs", quick::abs, abs);
     set_quick(mc, state, m, "ceil", quick::ceil, ceil);
     set_quick(mc, state, m, "floor", quick::floor, floor);
-    set_fn(mc, state, m, "fmod", fmod);
+    set_quick(mc, state, m, "fmod", quick::fmod, fmod);
     set_fn(mc, state, m, "modf", modf);
     set_quick(mc, state, m, "sqrt", quick::sqrt, sqrt);
     set_quick(mc, state, m, "exp", quick::exp, exp);
-    set_fn(mc, state, m, "log", log);
+    set_quick(mc, state, m, "log", quick::log, log);
     set_quick(mc, state, m, "sin", quick::sin, sin);
     set_quick(mc, state, m, "cos", quick::cos, cos);
     set_quick(mc, state, m, "tan", quick::tan, tan);
     set_fn(mc, state, m, "asin", asin);
     set_fn(mc, state, m, "acos", acos);
-    set_fn(mc, state, m, "atan", atan);
+    set_quick(mc, state, m, "atan", quick::atan, atan);
     set_fn(mc, state, m, "deg", deg);
     set_fn(mc, state, m, "rad", rad);
     set_quick(mc, state, m, "tointeger", quick::tointeger, tointeger);
@@ -121,18 +121,26 @@ fn ceil<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn fmod<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     if let (Value::Integer(a), Value::Integer(b)) = (ctx.arg(0), ctx.arg(1)) {
-        let r = match b {
-            0 => return Err(ctx.arg_error(1, "zero")),
-            // Avoids the overflow of `mininteger % -1`.
-            -1 => 0,
-            // C's `%`: the result takes the sign of the dividend.
-            _ => a % b,
+        return match int_fmod(a, b) {
+            Some(r) => ctx.ret1(Value::Integer(r)),
+            None => Err(ctx.arg_error(1, "zero")),
         };
-        return ctx.ret1(Value::Integer(r));
     }
-    let a = ctx.check_float(0)?;
+    // lua5.4 (built by gcc) checks the second argument first.
     let b = ctx.check_float(1)?;
+    let a = ctx.check_float(0)?;
     ctx.ret1(Value::Number(crate::arith::fmod(a, b)))
+}
+
+/// `math.fmod` of two integers; `None` for a zero divisor (an error).
+fn int_fmod(a: i64, b: i64) -> Option<i64> {
+    match b {
+        0 => None,
+        // Avoids the overflow of `mininteger % -1`.
+        -1 => Some(0),
+        // C's `%`: the result takes the sign of the dividend.
+        _ => Some(a % b),
+    }
 }
 
 fn modf<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -284,20 +292,22 @@ fn rad<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
 
 fn log<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     let x = ctx.check_float(0)?;
-    let r = if ctx.arg(1).is_nil() {
-        x.ln()
+    let base = if ctx.arg(1).is_nil() {
+        None
     } else {
-        // Bases 2 and 10 use the exact functions, as Lua does.
-        let base = ctx.check_float(1)?;
-        if base == 2.0 {
-            x.log2()
-        } else if base == 10.0 {
-            x.log10()
-        } else {
-            x.ln() / base.ln()
-        }
+        Some(ctx.check_float(1)?)
     };
-    ctx.ret1(Value::Number(r))
+    ctx.ret1(Value::Number(log_in(x, base)))
+}
+
+/// `math.log(x [, base])`: bases 2 and 10 use the exact functions, as Lua does.
+fn log_in(x: f64, base: Option<f64>) -> f64 {
+    match base {
+        None => x.ln(),
+        Some(2.0) => x.log2(),
+        Some(10.0) => x.log10(),
+        Some(b) => x.ln() / b.ln(),
+    }
 }
 
 fn tointeger<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
@@ -711,7 +721,10 @@ mod tests {
 mod quick {
     use gc_arena::Mutation;
 
-    use super::{ceil_float, extreme_of_pair, floor_float, in_interval, next_rand, rand_to_float};
+    use super::{
+        ceil_float, extreme_of_pair, floor_float, in_interval, int_fmod, log_in, next_rand,
+        rand_to_float,
+    };
     use crate::runtime::state::State;
     use crate::value::Value;
 
@@ -719,9 +732,14 @@ mod quick {
 
     /// The first argument as a float, if it is a number.
     fn number(args: &[Value<'_>]) -> Option<f64> {
-        match args.first()? {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Number(f) => Some(*f),
+        float(*args.first()?)
+    }
+
+    /// A number as a float.
+    fn float(v: Value<'_>) -> Option<f64> {
+        match v {
+            Value::Integer(i) => Some(i as f64),
+            Value::Number(f) => Some(f),
             _ => None,
         }
     }
@@ -768,6 +786,35 @@ mod quick {
 
     pub fn tan<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
         number(args).map(|x| Value::Number(x.tan()))
+    }
+
+    /// `math.log(x)` and `math.log(x, base)` of numbers.
+    pub fn log<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        let (x, base) = match *args {
+            [x] | [x, Value::Nil] => (float(x)?, None),
+            [x, b] => (float(x)?, Some(float(b)?)),
+            _ => return None,
+        };
+        Some(Value::Number(log_in(x, base)))
+    }
+
+    /// `math.atan(y)` and `math.atan(y, x)` of numbers.
+    pub fn atan<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        let (y, x) = match *args {
+            [y] | [y, Value::Nil] => (float(y)?, 1.0),
+            [y, x] => (float(y)?, float(x)?),
+            _ => return None,
+        };
+        Some(Value::Number(y.atan2(x)))
+    }
+
+    /// `math.fmod` of two integers (not by zero) or two floats.
+    pub fn fmod<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
+        match *args {
+            [Value::Integer(a), Value::Integer(b)] => int_fmod(a, b).map(Value::Integer),
+            [Value::Number(a), Value::Number(b)] => Some(Value::Number(crate::arith::fmod(a, b))),
+            _ => None,
+        }
     }
 
     /// A float without an exact integer value gives nil, as the native does.

@@ -3,6 +3,7 @@
 
 use gc_arena::Mutation;
 
+use crate::function::NativeKind;
 use crate::runtime::ctx::{Ctx, PreparedCall};
 use crate::runtime::error::LuaError;
 use crate::runtime::exec::metatable_of;
@@ -12,14 +13,20 @@ use crate::table::Table;
 use crate::value::Value;
 
 use super::base::{native_loop_limit, NATIVE_LOOP_CHECK_EVERY};
-use super::{new_library, set_fn};
+use super::{new_library, set_fn, set_native, set_quick};
 
 type R<'gc> = Result<usize, LuaError<'gc>>;
 
 pub fn open<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>) {
     let t = new_library(mc, state, "table");
-    set_fn(mc, state, t, "insert", insert);
-    set_fn(mc, state, t, "remove", remove);
+    set_native(
+        mc,
+        state,
+        t,
+        "insert",
+        NativeKind::QuickProc(quick::insert, insert),
+    );
+    set_quick(mc, state, t, "remove", quick::remove, remove);
     set_fn(mc, state, t, "concat", concat);
     set_fn(mc, state, t, "unpack", unpack);
     set_fn(mc, state, t, "pack", pack);
@@ -164,6 +171,34 @@ fn remove<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     }
     set_i(ctx, t, pos, Value::Nil)?;
     ctx.ret1(removed)
+}
+
+/// The common cases the executor runs without entering the natives: appending to and
+/// popping from a sequence in a table's array part (`table.insert(t, v)`, `table.remove(t)`),
+/// when no reload transaction journals the table.
+mod quick {
+    use gc_arena::Mutation;
+
+    use crate::runtime::state::State;
+    use crate::value::Value;
+
+    pub fn insert<'gc>(mc: &'gc Mutation<'gc>, state: &State<'gc>, args: &[Value<'gc>]) -> bool {
+        match args {
+            [Value::Table(t), v] if !state.txn_open.get() => t.append_in_array(mc, *v),
+            _ => false,
+        }
+    }
+
+    pub fn remove<'gc>(
+        mc: &'gc Mutation<'gc>,
+        state: &State<'gc>,
+        args: &[Value<'gc>],
+    ) -> Option<Value<'gc>> {
+        match args {
+            [Value::Table(t)] if !state.txn_open.get() => t.pop_from_array(mc),
+            _ => None,
+        }
+    }
 }
 
 fn concat<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
