@@ -139,7 +139,7 @@ fn index_chain_str<'gc>(
 /// followed as `index_chain_str` does, writing the value to `dest`. `false` (nothing
 /// written) in every other case (no string metatable, a function handler): `index_slow`
 /// then handles it, errors included.
-#[inline(never)]
+#[inline(always)]
 fn string_method<'gc>(
     state: &State<'gc>,
     key: crate::string::LuaString<'gc>,
@@ -3980,8 +3980,9 @@ fn not_indexable_error<'gc>(
     runtime_error(mc, th, &msg)
 }
 
-/// `stack[dest] = obj[key]` when the raw fast path did not apply: `__index` chains and
-/// functions, and the "attempt to index" error.
+/// `stack[dest] = obj[key]` when the raw fast path did not apply: a method of a string
+/// (`s:sub(i, j)`: the string library by the string metatable) found here, in a function
+/// small enough to need few register saves; anything else in [`index_general`].
 #[cold]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -3995,13 +3996,31 @@ fn index_slow<'gc>(
     dest: usize,
     src: Src,
 ) -> Step<'gc> {
-    // A method of a string (`s:sub(i, j)`): the string library by the string metatable,
-    // without the general `__index` walk.
     if let (Value::String(_), Value::String(name)) = (obj, key) {
-        if string_method(state, name, &mut th.stack[dest]) {
-            return Ok(Flow::Next);
+        if let Some(d) = th.stack.get_mut(dest) {
+            if string_method(state, name, d) {
+                return Ok(Flow::Next);
+            }
         }
     }
+    index_general(mc, state, thread, th, obj, key, dest, src)
+}
+
+/// [`index_slow`] past a string's method: `__index` chains and functions, and the
+/// "attempt to index" error.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn index_general<'gc>(
+    mc: &'gc Mutation<'gc>,
+    state: &'gc State<'gc>,
+    thread: Thread<'gc>,
+    th: &mut ThreadState<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+    dest: usize,
+    src: Src,
+) -> Step<'gc> {
     match index_step(state, obj, key) {
         Index::Value(v) => {
             th.stack[dest] = v;
