@@ -4,7 +4,8 @@
 local H = dofile("lib/harness.lua")
 
 H.write("registry", [[
-local M = { items = {} }
+-- `log` has room for a fourth item in its array part (the constructor counts the nil).
+local M = { items = {}, stack = { "s1", "s2" }, log = { "l1", "l2", "l3", nil } }
 function M.add(x) M.items[#M.items + 1] = x end
 return M
 ]])
@@ -41,6 +42,8 @@ H.write("svc", [[
 local registry = require("registry")
 SVC_GLOBAL = "after"
 NEW_GLOBAL = true
+table.insert(registry.log, "inserted by svc v2")
+table.remove(registry.stack)
 registry.add("from svc v2")
 registry.items.extra = 1
 package.loaded.registry.hacked = true
@@ -54,6 +57,8 @@ msg = H.refused("svc")
 assert(msg:find("boom while loading", 1, true), msg)
 assert(SVC_GLOBAL == "before" and NEW_GLOBAL == nil, "globals rolled back")
 assert(#registry.items == 1 and registry.items.extra == nil, "other module's table rolled back")
+assert(#registry.log == 3 and registry.log[4] == nil, "table.insert rolled back")
+assert(#registry.stack == 2 and registry.stack[2] == "s2", "table.remove rolled back")
 assert(registry.hacked == nil and getmetatable(registry) == nil, "package.loaded and metatables rolled back")
 assert(call() == "v1" and svc.version == 1, "module unchanged")
 local _, calls = call()
