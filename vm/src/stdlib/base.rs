@@ -408,10 +408,13 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
         // A number is a chunk too, as its string form (lua_tolstring).
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
             let s = ctx.check_string(0)?;
-            (
-                s.as_bytes().to_vec(),
-                String::from_utf8_lossy(s.as_bytes()).into_owned(),
-            )
+            // The chunk's own text names it only when no name is given (a copy of a big
+            // chunk's text otherwise).
+            let default_name = match given_name {
+                Some(_) => String::new(),
+                None => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+            };
+            (s.as_bytes().to_vec(), default_name)
         }
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();

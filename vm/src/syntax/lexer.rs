@@ -118,7 +118,11 @@ impl<'s> Lexer<'s> {
                     continue;
                 }
                 b' ' | b'\t' | 0x0b | 0x0c => {
+                    // A run of blanks (indentation) in one step, not one loop turn each.
                     self.pos += 1;
+                    while let Some(b' ' | b'\t' | 0x0b | 0x0c) = self.src.get(self.pos) {
+                        self.pos += 1;
+                    }
                     continue;
                 }
                 b'-' => {
@@ -193,8 +197,11 @@ impl<'s> Lexer<'s> {
                     let word = &self.src[start..self.pos];
                     match reserved(word) {
                         Some(tok) => tok,
-                        // Identifiers are ASCII, so this conversion is lossless.
-                        None => Tok::Name(String::from_utf8_lossy(word).into_owned()),
+                        // Identifiers are ASCII (`is_alpha`), so the check passes.
+                        None => Tok::Name(match std::str::from_utf8(word) {
+                            Ok(name) => name.to_owned(),
+                            Err(_) => String::from_utf8_lossy(word).into_owned(),
+                        }),
                     }
                 }
                 other => {

@@ -66,17 +66,19 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(source: &[u8]) -> LineIndex {
         let mut line_starts = vec![0u32];
-        let mut i = 0;
-        while i < source.len() {
+        let mut from = 0;
+        // `memchr2` skips the lines' text many bytes at a time (a big chunk's lines are
+        // found once per compile).
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', &source[from..]) {
+            let mut i = from + found;
             let c = source[i];
-            if c == b'\n' || c == b'\r' {
-                let next = source.get(i + 1).copied();
-                if (next == Some(b'\n') || next == Some(b'\r')) && next != Some(c) {
-                    i += 1;
-                }
-                line_starts.push((i + 1) as u32);
+            let next = source.get(i + 1).copied();
+            // "\r\n" and "\n\r" end one line.
+            if (next == Some(b'\n') || next == Some(b'\r')) && next != Some(c) {
+                i += 1;
             }
-            i += 1;
+            line_starts.push((i + 1) as u32);
+            from = i + 1;
         }
         LineIndex {
             line_starts,
@@ -135,6 +137,15 @@ mod tests {
         assert_eq!(idx.line_of(7), 4);
         assert_eq!(idx.line_of(10), 5);
         assert_eq!(idx.line_col(2), (2, 1));
+    }
+
+    #[test]
+    fn line_starts_follow_lua_break_rules() {
+        // "\r\n" and "\n\r" are one break, "\n\n" and "\r\r" two; a break may end the text.
+        let idx = LineIndex::new(b"\n\r\r\rab\n\ncd\r\n\r\ne\n");
+        assert_eq!(idx.line_starts, vec![0, 2, 3, 4, 7, 8, 12, 14, 16]);
+        assert_eq!(LineIndex::new(b"").line_starts, vec![0]);
+        assert_eq!(LineIndex::new(b"\r").line_starts, vec![0, 1]);
     }
 
     #[test]
