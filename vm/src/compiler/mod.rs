@@ -20,7 +20,6 @@ mod stat;
 mod tests;
 mod validate;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::bytecode::{FunctionProto, Instr, LocalSlot, UpvalueDesc};
@@ -66,7 +65,7 @@ pub(super) struct Compiler<'a> {
     source: &'a [u8],
     lines: LineIndex,
     chunk_name: Arc<str>,
-    captured: HashSet<DeclKey>,
+    captured: scope::Captures,
     /// The function being compiled is last; its enclosing functions precede it.
     funcs: Vec<FuncState>,
 }
@@ -121,7 +120,7 @@ impl Compiler<'_> {
     }
 
     fn is_captured(&self, key: DeclKey) -> bool {
-        self.captured.contains(&key)
+        self.captured.contains(key)
     }
 
     // ---- name resolution --------------------------------------------------------------
