@@ -67,9 +67,12 @@ impl LineIndex {
     pub fn new(source: &[u8]) -> LineIndex {
         let mut line_starts = vec![0u32];
         let mut from = 0;
-        // `memchr2` skips the lines' text many bytes at a time (a big chunk's lines are
-        // found once per compile).
-        while let Some(found) = memchr::memchr2(b'\n', b'\r', &source[from..]) {
+        // A search for the next break, then its handling: the bytes between breaks take
+        // a tight loop (a big chunk's lines are found once per compile).
+        while let Some(found) = source[from..]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+        {
             let mut i = from + found;
             let c = source[i];
             let next = source.get(i + 1).copied();
