@@ -570,10 +570,7 @@ fn quick_done<'gc>(
     nargs: usize,
     ret: Ret,
 ) -> bool {
-    if !results_to_lua(th, ret) {
-        return false;
-    }
-    let Some(args) = th.stack.get(func_slot + 1..func_slot + 1 + nargs) else {
+    let Some(args) = quick_args(th, func_slot, nargs, ret) else {
         return false;
     };
     let Some(v) = quick(mc, state, args) else {
@@ -596,10 +593,7 @@ fn quick_proc_done<'gc>(
     nargs: usize,
     ret: Ret,
 ) -> bool {
-    if !results_to_lua(th, ret) {
-        return false;
-    }
-    let Some(args) = th.stack.get(func_slot + 1..func_slot + 1 + nargs) else {
+    let Some(args) = quick_args(th, func_slot, nargs, ret) else {
         return false;
     };
     if !quick(mc, state, args) {
@@ -607,6 +601,21 @@ fn quick_proc_done<'gc>(
     }
     place_native_results(th, func_slot, 0, ret.nresults);
     true
+}
+
+/// The arguments of a native called from Lua whose results go to the Lua frame on top,
+/// the only calls a quick path takes.
+#[inline(always)]
+fn quick_args<'a, 'gc>(
+    th: &'a ThreadState<'gc>,
+    func_slot: usize,
+    nargs: usize,
+    ret: Ret,
+) -> Option<&'a [Value<'gc>]> {
+    if !results_to_lua(th, ret) {
+        return None;
+    }
+    th.stack.get(func_slot + 1..func_slot + 1 + nargs)
 }
 
 /// Whether a native's results go straight to the Lua frame on top (an ordinary call from

@@ -404,17 +404,14 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
     };
     // Checked before a reader runs, as lua5.4 does.
     let given_name = ctx.opt_string(1)?.map(|n| n.to_str_lossy().into_owned());
-    let (source, default_name) = match chunk {
+    let (source, name) = match chunk {
         // A number is a chunk too, as its string form (lua_tolstring).
         Value::String(_) | Value::Integer(_) | Value::Number(_) => {
             let s = ctx.check_string(0)?;
-            // The chunk's own text names it only when no name is given (a copy of a big
-            // chunk's text otherwise).
-            let default_name = match given_name {
-                Some(_) => String::new(),
-                None => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-            };
-            (s.as_bytes().to_vec(), default_name)
+            // Without a given name, the chunk's own text names it (copied only then).
+            let name =
+                given_name.unwrap_or_else(|| String::from_utf8_lossy(s.as_bytes()).into_owned());
+            (s.as_bytes().to_vec(), name)
         }
         Value::Function(_) | Value::NativeFunction(_) => {
             let mut buf = Vec::new();
@@ -457,11 +454,10 @@ fn load<'gc>(ctx: &mut Ctx<'gc, '_>) -> R<'gc> {
                     }
                 }
             }
-            (buf, "=(load)".to_string())
+            (buf, given_name.unwrap_or_else(|| "=(load)".to_string()))
         }
         _ => return Err(ctx.type_error(0, "function")),
     };
-    let name = given_name.unwrap_or(default_name);
     load_source(ctx, source, &name, &mode, env)
 }
 

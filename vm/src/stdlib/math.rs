@@ -788,24 +788,26 @@ mod quick {
         number(args).map(|x| Value::Number(x.tan()))
     }
 
+    /// The arguments of a function of a number and an optional second one (`log`, `atan`):
+    /// a nil second argument counts as absent.
+    fn number_and_optional(args: &[Value<'_>]) -> Option<(f64, Option<f64>)> {
+        match *args {
+            [a] | [a, Value::Nil] => Some((float(a)?, None)),
+            [a, b] => Some((float(a)?, Some(float(b)?))),
+            _ => None,
+        }
+    }
+
     /// `math.log(x)` and `math.log(x, base)` of numbers.
     pub fn log<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
-        let (x, base) = match *args {
-            [x] | [x, Value::Nil] => (float(x)?, None),
-            [x, b] => (float(x)?, Some(float(b)?)),
-            _ => return None,
-        };
+        let (x, base) = number_and_optional(args)?;
         Some(Value::Number(log_in(x, base)))
     }
 
     /// `math.atan(y)` and `math.atan(y, x)` of numbers.
     pub fn atan<'gc>(_: &'gc Mutation<'gc>, _: &State<'gc>, args: &[Value<'gc>]) -> Quick<'gc> {
-        let (y, x) = match *args {
-            [y] | [y, Value::Nil] => (float(y)?, 1.0),
-            [y, x] => (float(y)?, float(x)?),
-            _ => return None,
-        };
-        Some(Value::Number(y.atan2(x)))
+        let (y, x) = number_and_optional(args)?;
+        Some(Value::Number(y.atan2(x.unwrap_or(1.0))))
     }
 
     /// `math.fmod` of two integers (not by zero) or two floats.
