@@ -110,8 +110,8 @@ pub fn set_value<'gc>(
 
 /// Create library table `name` as a global and in `package.loaded`. With room for 16
 /// keys: a library of up to 8 functions (`coroutine`, `table`, `utf8`) would otherwise
-/// fill a small hash part to the last slot, where most lookups (`table.insert`,
-/// `coroutine.yield`) probe past their home slot (`table::SMALL_PART`).
+/// fill a hash part of 8 slots, where more of its lookups (`table.insert`,
+/// `coroutine.yield`) walk past their home slot.
 pub fn new_library<'gc>(mc: &Mutation<'gc>, state: &State<'gc>, name: &str) -> Table<'gc> {
     let t = Table::with_capacity(mc, 0, 16);
     set_value(mc, state, state.globals, name, Value::Table(t));
