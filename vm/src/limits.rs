@@ -532,6 +532,12 @@ pub struct ChargedSlots(u32);
 const SLOT_BYTES: usize = 16;
 
 impl ChargedSlots {
+    /// The slots charged.
+    #[inline]
+    pub fn slots(&self) -> usize {
+        self.0 as usize
+    }
+
     /// `n` more slots.
     #[inline]
     pub fn add(&mut self, n: usize) {
