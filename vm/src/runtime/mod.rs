@@ -1065,6 +1065,43 @@ mod tests {
         assert_ne!(rt.arena.collection_phase(), CollectionPhase::Sleeping);
     }
 
+    /// A table's hash part is charged at its largest size: two value slots (16 bytes each)
+    /// per slot in a part of up to 8 slots, four in a bigger one (`table::hash_part_charge`),
+    /// and given back when the table is freed.
+    #[test]
+    fn hash_parts_are_charged_by_their_size_and_uncharged_when_freed() {
+        let mut rt = Runtime::new();
+        let charged = |rt: &mut Runtime| {
+            rt.collect_garbage();
+            let _account = rt.enter();
+            crate::limits::charged_bytes()
+        };
+        // The holder has its fields already, so storing into it charges nothing; the keys
+        // are floats (a string key charges its bytes too).
+        rt.run_chunk(b"keep = {small = false, big = false}", "=t", &[])
+            .unwrap();
+        let base = charged(&mut rt);
+        rt.run_chunk(
+            b"local t = {} for i = 1, 4 do t[i + 0.5] = i end keep.small = t",
+            "=t",
+            &[],
+        )
+        .unwrap();
+        let small = charged(&mut rt) - base;
+        assert_eq!(small, 4 * 2 * 16);
+        rt.run_chunk(
+            b"local t = {} for i = 1, 1024 do t[i + 0.5] = i end keep.big = t",
+            "=t",
+            &[],
+        )
+        .unwrap();
+        let big = charged(&mut rt) - base - small;
+        assert_eq!(big, 1024 * 4 * 16);
+        rt.run_chunk(b"keep.small, keep.big = false, false", "=t", &[])
+            .unwrap();
+        assert_eq!(charged(&mut rt), base);
+    }
+
     #[test]
     fn strings_of_every_length_keep_their_bytes_and_are_uncharged_when_freed() {
         let mut rt = Runtime::new();
